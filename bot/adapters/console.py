@@ -1,0 +1,23 @@
+"""The console adapter: digests printed to the terminal, for running without any tokens."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from bot.messages import Message
+
+
+class ConsoleAdapter:
+    """Prints each message as readable text."""
+
+    platform = "console"
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def send(self, channel_id: str, message: Message) -> None:
+        """Print the message under a line naming the channel."""
+        print(f"\n#{channel_id}", file=self.stream)
+        print(message.as_text(), file=self.stream)
+        self.stream.flush()

@@ -1,0 +1,89 @@
+"""One bot instance: its config, store, plugin manager, pipeline and adapters."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import pluggy
+
+from bot.adapters import Adapter
+from bot.adapters.console import ConsoleAdapter
+from bot.config import Config, Feed, Secrets
+from bot.delivery import deliver, queue_digest
+from bot.models import Result
+from bot.pipeline import Pipeline
+from bot.plugins import make_manager
+from bot.sources import SourceError, fetch
+from bot.storage import Store, now_iso
+
+log = logging.getLogger(__name__)
+
+
+def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
+    """The console adapter, and a platform's adapter where its token is in the environment."""
+    adapters: dict[str, Adapter] = {"console": ConsoleAdapter()}
+    for channel in config.channels:
+        if channel.platform == "slack" and not secrets.slack_bot_token:
+            log.warning("SLACK_BOT_TOKEN is not set: digests for slack channel %s go to the console", channel.id)
+        if channel.platform == "discord" and not secrets.discord_bot_token:
+            log.warning("DISCORD_BOT_TOKEN is not set: digests for discord channel %s go to the console",
+                        channel.id)
+    return adapters
+
+
+class Bot:
+    """Ingests feeds through the plugins and delivers digests to channels."""
+
+    def __init__(
+        self,
+        config: Config,
+        secrets: Secrets | None = None,
+        pm: pluggy.PluginManager | None = None,
+        adapters: Mapping[str, Adapter] | None = None,
+    ) -> None:
+        self.config = config
+        self.store = Store(config.storage_path, config.window)
+        self.pm = pm or make_manager()
+        self.pipeline = Pipeline(self.store, self.pm, config.plugins)
+        self.adapters = dict(adapters) if adapters is not None else default_adapters(
+            config, secrets or Secrets.from_env()
+        )
+
+    def close(self) -> None:
+        """Release the database."""
+        self.store.close()
+
+    def poll(self, feed: Feed) -> list[Result]:
+        """Fetch one feed and ingest what it brings; failures are recorded on the feed, not raised."""
+        table = self.store.db["feeds"]
+        state = table.get(feed.name) if table.count_where("name = ?", [feed.name]) else {}
+        try:
+            fetched = fetch(feed, state.get("etag"), state.get("modified"))
+        except SourceError as exc:
+            log.error("%s", exc)
+            table.upsert({"name": feed.name, "url": feed.url, "every": feed.every, "last_error": str(exc),
+                          "failures": int(state.get("failures") or 0) + 1}, pk="name")
+            return []
+        results = [self.pipeline.ingest(article) for article in fetched.articles]
+        fresh = [r for r in results if not r.duplicate]
+        table.upsert({"name": feed.name, "url": feed.url, "every": feed.every, "etag": fetched.etag,
+                      "modified": fetched.modified, "last_success": now_iso(), "last_error": None,
+                      "failures": 0, "items_seen": int(state.get("items_seen") or 0) + len(fresh)}, pk="name")
+        log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
+        return fresh
+
+    def poll_all(self) -> list[Result]:
+        """Poll every configured feed once."""
+        return [r for feed in self.config.feeds for r in self.poll(feed)]
+
+    def send_digests(self) -> int:
+        """Queue each channel's digest, then deliver everything pending; the number of parts sent."""
+        for channel in self.config.channels:
+            queue_digest(self.store, channel)
+        return deliver(self.store, self.adapters)
+
+    def run_once(self) -> tuple[int, int]:
+        """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""
+        stored = len(self.poll_all())
+        return stored, self.send_digests()

@@ -1,0 +1,132 @@
+"""The `wirewatch` command: replay, run, check-config, feeds."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from bot.config import ConfigError, Secrets, load_config
+from bot.plugins import make_manager, plugin_names
+from bot.sources import read_jsonl
+
+log = logging.getLogger("wirewatch")
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@click.group()
+@click.version_option(package_name="wirewatch")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
+def cli(verbose: bool) -> None:
+    """wirewatch: tells new stories from rewrites and finds newly attributed quotes."""
+    _logging(verbose)
+
+
+@cli.command()
+@click.argument("stream", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per article (the evaluation contract).")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Store to use (default: a fresh temporary one).")
+@click.option("--window", default="3650d", show_default=True, help="How far back stories and quotes are matched.")
+def replay(stream: Path, as_json: bool, db: Path | None, window: str) -> None:
+    """Ingest a JSON-lines article stream in order and print one result per article."""
+    from bot.config import parse_duration
+    from bot.pipeline import Pipeline
+    from bot.storage import Store
+
+    with tempfile.TemporaryDirectory(prefix="wirewatch-") as tmp:
+        store = Store(db or Path(tmp) / "replay.db", window=parse_duration(window, "--window"))
+        pipeline = Pipeline(store, make_manager(), {})
+        count = 0
+        for article in read_jsonl(stream, feed="replay"):
+            result = pipeline.ingest(article)
+            count += 1
+            if as_json:
+                click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+            else:
+                new = sum(q.new for q in result.quotes)
+                tied = f"{result.relation} of {result.of}" if result.of else result.relation
+                click.echo(f"{article.id:<24} {tied:<36} story {result.story:<24} "
+                           f"score {result.score:.2f}  quotes {len(result.quotes)} ({new} new)")
+            if count % 100 == 0:
+                click.echo(f"{count} articles", err=True)
+        click.echo(f"replayed {count} articles", err=True)
+        store.close()
+
+
+def _config_or_exit(path: Path):  # type: ignore[no-untyped-def]
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        raise click.ClickException(f"config error: {exc}") from None
+
+
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file.")
+@click.option("--once", is_flag=True, help="One ingest cycle and one digest delivery, then exit.")
+def run(config_path: Path, once: bool) -> None:
+    """Run the bot: poll feeds and deliver digests on schedule (or once)."""
+    from bot.app import Bot
+
+    config = _config_or_exit(config_path)
+    bot = Bot(config, Secrets.from_env())
+    try:
+        if once:
+            stored, sent = bot.run_once()
+            click.echo(f"stored {stored} new articles; sent {sent} digest messages", err=True)
+            return
+        from bot.scheduler import build_scheduler
+
+        scheduler = build_scheduler(bot)
+        click.echo(f"wirewatch running: {len(config.feeds)} feeds, {len(config.channels)} channels", err=True)
+        try:
+            scheduler.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+    finally:
+        bot.close()
+
+
+@cli.command("check-config")
+@click.argument("path", type=click.Path(path_type=Path))
+def check_config(path: Path) -> None:
+    """Validate a config file and explain what it sets up."""
+    config = _config_or_exit(path)
+    secrets = Secrets.from_env()
+    click.echo(f"{path}: OK")
+    click.echo(f"storage: {config.storage_path} (stories and quotes matched over {config.window // 86400} days)")
+    for feed in config.feeds:
+        click.echo(f"feed {feed.name}: {feed.url} every {feed.every}s")
+    for ch in config.channels:
+        token = {"slack": secrets.slack_bot_token, "discord": secrets.discord_bot_token}.get(ch.platform, "-")
+        where = "console (no token in the environment)" if token is None else ch.platform
+        filters = ", ".join(filter(None, [
+            f"feeds {', '.join(ch.feeds)}" if ch.feeds else "", f"keywords {', '.join(ch.keywords)}" if ch.keywords else ""
+        ])) or "everything"
+        click.echo(f"channel {ch.platform}:{ch.id}: digest '{ch.digest}' via {where}; {filters}")
+    click.echo(f"plugins: {', '.join(plugin_names(make_manager()))}")
+
+
+@cli.command()
+@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file.")
+def feeds(config_path: Path) -> None:
+    """List the feeds with their last success, last error and items seen."""
+    from bot.storage import Store
+
+    config = _config_or_exit(config_path)
+    store = Store(config.storage_path, config.window)
+    for feed in config.feeds:
+        row = store.db["feeds"].get(feed.name) if store.db["feeds"].count_where("name = ?", [feed.name]) else {}
+        click.echo(f"{feed.name}: {feed.url}\n  last success {row.get('last_success') or 'never'}; "
+                   f"failures {row.get('failures') or 0}; items seen {row.get('items_seen') or 0}"
+                   + (f"\n  last error: {row['last_error']}" if row.get("last_error") else ""))
+    store.close()

@@ -1,0 +1,245 @@
+"""Reading and validating the TOML config; secrets come only from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+
+PLATFORMS = ("console", "slack", "discord")
+SECRET_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_BOT_TOKEN")
+DIGEST_ALIASES = {"hourly": "0 * * * *", "daily": "0 8 * * *"}
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_SECRET_KEY = re.compile(r"(token|secret|password|webhook)", re.I)
+_SECRET_VALUE = re.compile(r"^(xox[abpr]-|xapp-|https://discord(app)?\.com/api/webhooks/)")
+
+
+class ConfigError(ValueError):
+    """A config problem, naming the key and what is wrong with it."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"{key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+def parse_duration(text: str, key: str = "duration") -> int:
+    """Seconds in a duration such as "90s", "10m", "2h", "7d" or "1w"."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ConfigError(key, f"{text!r} is not a duration like '10m', '2h' or '7d'")
+    seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise ConfigError(key, "must be longer than zero")
+    return seconds
+
+
+def parse_cron(text: str, key: str = "digest") -> str:
+    """A five-field cron expression, with "hourly" and "daily" accepted as shorthands."""
+    expr = DIGEST_ALIASES.get(str(text).strip().lower(), str(text).strip())
+    try:
+        CronTrigger.from_crontab(expr)
+    except ValueError as exc:
+        raise ConfigError(key, f"{text!r} is not a cron expression or 'hourly'/'daily' ({exc})") from None
+    return expr
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A source to poll: an http(s) feed URL or a local file or folder."""
+
+    name: str
+    url: str
+    every: int = 600
+
+    @property
+    def is_remote(self) -> bool:
+        """True for http(s) URLs, False for local paths."""
+        return self.url.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A place digests go to, with its filters."""
+
+    platform: str
+    id: str
+    digest: str = DIGEST_ALIASES["hourly"]
+    feeds: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Tokens read from the environment; None where unset."""
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    discord_bot_token: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Secrets:
+        """Read the four tokens from the environment."""
+        env = os.environ if env is None else env
+        return cls(*(env.get(name) or None for name in SECRET_ENV))
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated configuration of one bot instance."""
+
+    storage_path: str
+    feeds: tuple[Feed, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    window: int = 14 * 86400
+    timezone: str = "UTC"
+    slack_api_url: str | None = None
+    discord_api_url: str | None = None
+    source: Path | None = None
+
+
+def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{where}{key}", "must be a table")
+    return value
+
+
+def _str(data: Mapping[str, Any], key: str, where: str, default: str | None = None) -> str:
+    if key not in data:
+        if default is None:
+            raise ConfigError(f"{where}{key}", "is required")
+        return default
+    value = data[key]
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}{key}", f"must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+def _str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}{key}", "must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _refuse_secrets(data: Any, where: str = "") -> None:
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            here = f"{where}.{key}" if where else str(key)
+            if _SECRET_KEY.search(str(key)) and value:
+                raise ConfigError(
+                    here, f"secrets are not read from the config file; set {', '.join(SECRET_ENV)} instead"
+                )
+            _refuse_secrets(value, here)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _refuse_secrets(value, f"{where}[{i}]")
+    elif isinstance(data, str) and _SECRET_VALUE.match(data.strip()):
+        raise ConfigError(where, "looks like a token; secrets must come from environment variables")
+
+
+def _api_url(data: Mapping[str, Any], table: str) -> str | None:
+    section = _table(data, table, "")
+    if "api_url" not in section:
+        return None
+    url = _str(section, "api_url", f"{table}.")
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{table}.api_url", f"must be an http(s) URL, got {url!r}")
+    return url
+
+
+def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
+    """Validate a parsed TOML document into a Config; relative paths resolve against base."""
+    _refuse_secrets(data)
+    known = {"storage", "feeds", "channels", "plugins", "slack", "discord", "bot"}
+    for key in data:
+        if key not in known:
+            raise ConfigError(str(key), f"unknown section; expected one of {', '.join(sorted(known))}")
+    base = base or Path.cwd()
+
+    storage = _table(data, "storage", "")
+    path = _str(storage, "path", "storage.")
+    storage_path = path if path == ":memory:" else str((base / path).resolve())
+    window = parse_duration(storage.get("window", "14d"), "storage.window")
+
+    bot_table = _table(data, "bot", "")
+    timezone = _str(bot_table, "timezone", "bot.", "UTC")
+
+    raw_feeds = data.get("feeds", [])
+    if not isinstance(raw_feeds, list):
+        raise ConfigError("feeds", "must be an array of tables ([[feeds]])")
+    feeds: list[Feed] = []
+    for i, raw in enumerate(raw_feeds):
+        where = f"feeds[{i}]."
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"feeds[{i}]", "must be a table")
+        name = _str(raw, "name", where)
+        if any(f.name == name for f in feeds):
+            raise ConfigError(f"{where}name", f"duplicate feed name {name!r}")
+        url = _str(raw, "url", where)
+        if not url.startswith(("http://", "https://")):
+            if "://" in url:
+                raise ConfigError(f"{where}url", f"must be an http(s) URL or a local path, got {url!r}")
+            url = str((base / url).resolve())
+        every = parse_duration(raw.get("every", "10m"), f"{where}every")
+        feeds.append(Feed(name=name, url=url, every=every))
+
+    raw_channels = data.get("channels", [])
+    if not isinstance(raw_channels, list):
+        raise ConfigError("channels", "must be an array of tables ([[channels]])")
+    channels: list[Channel] = []
+    feed_names = {f.name for f in feeds}
+    for i, raw in enumerate(raw_channels):
+        where = f"channels[{i}]."
+        if not isinstance(raw, Mapping):
+            raise ConfigError(f"channels[{i}]", "must be a table")
+        platform = _str(raw, "platform", where)
+        if platform not in PLATFORMS:
+            raise ConfigError(f"{where}platform", f"{platform!r} is not one of {', '.join(PLATFORMS)}")
+        channel_id = _str(raw, "id", where)
+        digest = parse_cron(raw.get("digest", "hourly"), f"{where}digest")
+        wanted = _str_list(raw, "feeds", where)
+        for name in wanted:
+            if name not in feed_names:
+                raise ConfigError(f"{where}feeds", f"no feed is named {name!r}")
+        keywords = _str_list(raw, "keywords", where)
+        channels.append(Channel(platform, channel_id, digest, wanted, keywords))
+
+    plugins = _table(data, "plugins", "")
+    for name, table in plugins.items():
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"plugins.{name}", "must be a table")
+
+    return Config(
+        storage_path=storage_path,
+        feeds=tuple(feeds),
+        channels=tuple(channels),
+        plugins={str(k): dict(v) for k, v in plugins.items()},
+        window=window,
+        timezone=timezone,
+        slack_api_url=_api_url(data, "slack"),
+        discord_api_url=_api_url(data, "discord"),
+    )
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML config file."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
+    config = parse_config(data, base=path.resolve().parent)
+    return Config(**{**config.__dict__, "source": path})

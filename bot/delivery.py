@@ -1,0 +1,75 @@
+"""The outbox: digests are written before sending and marked sent only once the platform confirms."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+
+from bot.adapters import Adapter, DeliveryError
+from bot.config import Channel
+from bot.digest import compose, render
+from bot.messages import Message
+from bot.storage import Store, now_iso
+
+log = logging.getLogger(__name__)
+EPOCH = "0000-01-01T00:00:00+00:00"
+
+
+def last_until(store: Store, channel: Channel) -> str:
+    """Where the channel's previous digest ended, or the beginning of time."""
+    row = store.db.execute(
+        "select max(until) from digests where channel = ? and platform = ?", [channel.id, channel.platform]
+    ).fetchone()
+    return row[0] or EPOCH
+
+
+def queue_digest(store: Store, channel: Channel, until: str | None = None, send_empty: bool = False) -> int | None:
+    """Compose the channel's digest since its last one and put it in the outbox; its id, or None."""
+    until = until or now_iso()
+    since = last_until(store, channel)
+    digest = compose(store, channel, since, until)
+    if not digest.stories and not send_empty:
+        return None
+    message = render(digest)
+    with store.db.atomic():
+        digest_id = int(
+            store.db["digests"].insert(
+                {"channel": channel.id, "platform": channel.platform, "created": now_iso(), "since": since,
+                 "until": until, "stories": json.dumps([s.story_id for s in digest.stories])}
+            ).last_pk
+        )
+        store.db["outbox"].insert(
+            {"digest_id": digest_id, "part": 1, "channel": channel.id, "platform": channel.platform,
+             "payload": json.dumps(message.to_json()), "status": "pending", "attempts": 0}
+        )
+    return digest_id
+
+
+def deliver(store: Store, adapters: Mapping[str, Adapter]) -> int:
+    """Send every pending outbox part in order; return how many were sent."""
+    sent = 0
+    blocked: set[tuple[str, str]] = set()  # a channel that failed now keeps its order: no later part jumps it
+    for row in list(store.db.query("select * from outbox where status = 'pending' order by id")):
+        target = (row["platform"], row["channel"])
+        if target in blocked:
+            continue
+        adapter = adapters.get(row["platform"]) or adapters.get("console")
+        if adapter is None:
+            log.error("no adapter for %s; outbox part %s waits", row["platform"], row["id"])
+            blocked.add(target)
+            continue
+        try:
+            adapter.send(row["channel"], Message.from_json(json.loads(row["payload"])))
+        except DeliveryError as exc:
+            status = "failed" if exc.permanent else "pending"
+            store.db["outbox"].update(
+                row["id"], {"status": status, "attempts": row["attempts"] + 1, "last_error": str(exc)}
+            )
+            log.error("digest part %s to %s %s not sent: %s", row["id"], *target, exc)
+            blocked.add(target)
+            continue
+        store.db["outbox"].update(row["id"], {"status": "sent", "attempts": row["attempts"] + 1,
+                                              "sent_at": now_iso()})
+        sent += 1
+    return sent

@@ -1,0 +1,127 @@
+"""Composing a channel's digest: the stories since its last one, grouped, ordered and rendered."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from bot.config import Channel
+from bot.messages import Block, Message
+from bot.storage import Store
+
+MAX_ADDED = 3  # sentences of "what is new" shown per story
+MAX_QUOTE_CHARS = 300
+
+
+@dataclass
+class StoryDigest:
+    """One story's entry in a digest."""
+
+    story_id: str
+    headline: str
+    first_source: str
+    first_url: str | None
+    rewrites: list[str] = field(default_factory=list)
+    related: list[tuple[str, str]] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    quotes: list[tuple[str, str, str]] = field(default_factory=list)  # speaker, text, source
+    latest: str = ""
+
+    @property
+    def outlets(self) -> int:
+        """How many outlets carried the story."""
+        return len({self.first_source, *self.rewrites, *(s for s, _ in self.related)})
+
+
+@dataclass
+class Digest:
+    """A channel's digest for one period."""
+
+    channel: str
+    since: str
+    until: str
+    stories: list[StoryDigest]
+
+
+def _matches(channel: Channel, row: dict[str, object]) -> bool:
+    if channel.feeds and row.get("feed") not in channel.feeds:
+        return False
+    if channel.keywords:
+        haystack = f"{row.get('title') or ''}\n{row.get('text') or ''}".lower()
+        return any(k.lower() in haystack for k in channel.keywords)
+    return True
+
+
+def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
+    """The stories with articles ingested in (since, until] that pass the channel's filters."""
+    rows = [
+        r for r in store.db.query(
+            "select * from articles where ingested > ? and ingested <= ? order by at, rowid", [since, until]
+        )
+        if _matches(channel, r)
+    ]
+    stories: dict[str, StoryDigest] = {}
+    for row in rows:
+        story_id = store.story_of(row["id"]) or row["story_id"]
+        entry = stories.get(story_id)
+        if entry is None:
+            entry = stories[story_id] = _story_entry(store, story_id)
+        if row["relation"] != "new" and row["source"]:
+            if row["relation"] == "rewrite" and row["source"] not in entry.rewrites:
+                entry.rewrites.append(row["source"])
+            elif row["relation"] == "related":
+                entry.related.append((row["source"], row["title"] or ""))
+            for sentence in json.loads(row["added"] or "[]"):
+                if len(entry.added) < MAX_ADDED and len(sentence.split()) >= 6:
+                    entry.added.append(f"{sentence} ({row['source']})")
+        for q in store.db.query(
+            "select speaker, text from quotes where article_id = ? and new = 1 order by start", [row["id"]]
+        ):
+            entry.quotes.append((q["speaker"], q["text"], row["source"] or ""))
+        entry.latest = max(entry.latest, row["at"] or "")
+    # most important first: more outlets, more new quotes, more recent
+    ordered = sorted(stories.values(), key=lambda s: (s.outlets, len(s.quotes), s.latest), reverse=True)
+    return Digest(channel.id, since, until, ordered)
+
+
+def _story_entry(store: Store, story_id: str) -> StoryDigest:
+    first = next(
+        store.db.query(
+            "select title, source, url, text from articles where story_id = ? order by at, rowid limit 1",
+            [story_id],
+        ),
+        None,
+    )
+    story = store.db["stories"].get(story_id)
+    return StoryDigest(
+        story_id=story_id,
+        headline=story["headline"] or (first or {}).get("title") or story_id,
+        first_source=(first or {}).get("source") or "",
+        first_url=(first or {}).get("url"),
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def render(digest: Digest) -> Message:
+    """The digest as a neutral message."""
+    n = len(digest.stories)
+    blocks: list[Block] = [Block("header", f"wirewatch digest: {n} {'story' if n == 1 else 'stories'}")]
+    for story in digest.stories:
+        blocks.append(Block("divider"))
+        blocks.append(Block("text", story.headline, url=story.first_url))
+        facts = [f"first: {story.first_source}" if story.first_source else "", f"story {story.story_id}"]
+        if story.rewrites:
+            facts.append(f"rewritten by {len(story.rewrites)}: {', '.join(story.rewrites)}")
+        if story.related:
+            facts.append("related: " + "; ".join(f"{s} ({_clip(t, 80)})" for s, t in story.related))
+        blocks.append(Block("context", " · ".join(f for f in facts if f)))
+        for sentence in story.added:
+            blocks.append(Block("text", f"+ {_clip(sentence, 400)}"))
+        for speaker, text, source in story.quotes:
+            blocks.append(Block("text", f"NEW {speaker}: “{_clip(text, MAX_QUOTE_CHARS)}” ({source})"))
+    fallback = f"wirewatch digest: {n} stories: " + "; ".join(s.headline for s in digest.stories[:5])
+    return Message(tuple(blocks), _clip(fallback, 3000))

@@ -1,0 +1,48 @@
+"""Platform-neutral messages: what the core says, before an adapter renders it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+BlockKind = Literal["header", "text", "context", "divider"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of a message: a header, a paragraph of text, small print, or a divider."""
+
+    kind: BlockKind
+    text: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message for one channel: blocks plus a plain-text fallback."""
+
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+    fallback: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready form, for the outbox."""
+        return {"blocks": [asdict(b) for b in self.blocks], "fallback": self.fallback}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Message:
+        """The message back from its outbox form."""
+        return cls(tuple(Block(**b) for b in data.get("blocks", [])), data.get("fallback", ""))
+
+    def as_text(self) -> str:
+        """The message as readable plain text."""
+        lines: list[str] = []
+        for block in self.blocks:
+            if block.kind == "header":
+                lines += ["", block.text.upper() if len(block.text) < 60 else block.text, "=" * min(72, len(block.text))]
+            elif block.kind == "divider":
+                lines.append("-" * 72)
+            elif block.kind == "context":
+                lines.append(f"  {block.text}")
+            else:
+                lines.append(block.text)
+        return "\n".join(lines).strip("\n")

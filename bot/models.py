@@ -1,0 +1,115 @@
+"""Plain data passed between the core and plugins: articles in, findings out."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+Relation = Literal["new", "rewrite", "related"]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One incoming article, as the pipeline hands it to plugins."""
+
+    id: str
+    text: str
+    title: str = ""
+    source: str = ""
+    url: str | None = None
+    published: str | None = None
+    feed: str | None = None
+    guid: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the whitespace-normalised title and text: the same content hashes the same."""
+        norm = re.sub(r"\s+", " ", f"{self.title}\n{self.text}").strip().lower()
+        return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoryMatch:
+    """A story plugin's verdict on an article."""
+
+    relation: Relation
+    of: str | None = None
+    score: float = 0.0
+    keys: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Quote:
+    """An attributed statement found in an article."""
+
+    speaker: str
+    text: str
+    start: int
+    end: int
+    cue: str = ""
+    direct: bool = True
+    new: bool = True
+    same_as: int | None = None
+    speaker_keys: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        """The replay contract's shape of a quote."""
+        return {
+            "speaker": self.speaker,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "cue": self.cue,
+            "direct": self.direct,
+            "new": self.new,
+        }
+
+
+@dataclass(frozen=True)
+class KnownQuote:
+    """A quote already in the store, as plugins see it."""
+
+    id: int
+    article_id: str
+    speaker: str
+    text: str
+
+
+@dataclass(frozen=True)
+class KnownArticle:
+    """An article already in the store, as plugins see it."""
+
+    id: str
+    title: str
+    text: str
+    source: str
+    story_id: str
+    published: str | None = None
+
+
+@dataclass
+class Result:
+    """Everything the pipeline learnt about one article."""
+
+    article: Article
+    relation: Relation = "new"
+    story: str = ""
+    of: str | None = None
+    score: float = 0.0
+    quotes: list[Quote] = field(default_factory=list)
+    added: tuple[str, ...] = ()
+    duplicate: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        """The replay contract's shape of one output line."""
+        return {
+            "id": self.article.id,
+            "relation": self.relation,
+            "story": self.story,
+            "of": self.of,
+            "score": round(self.score, 4),
+            "quotes": [q.as_json() for q in self.quotes],
+        }

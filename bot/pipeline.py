@@ -1,0 +1,63 @@
+"""The ingest pipeline: deduplicate, ask the plugins, store the article and findings at once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import pluggy
+
+from bot.models import Article, Quote, Result, StoryMatch
+from bot.plugins import call_each
+from bot.storage import Store
+
+log = logging.getLogger(__name__)
+
+
+class Pipeline:
+    """Runs each article through every enabled plugin and persists what they find."""
+
+    def __init__(self, store: Store, pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> None:
+        self.store = store
+        self.pm = pm
+        self.settings = settings
+
+    def ingest(self, article: Article) -> Result:
+        """Analyse and store one article; a known item is reported as a duplicate, not stored again."""
+        duplicate_of = self.store.find_duplicate(article)
+        if duplicate_of is not None:
+            return self._duplicate(article, duplicate_of)
+        known = self.store.view(article.published or "")
+        kwargs = {"article": article, "known": known, "settings": self.settings}
+        result = Result(article=article)
+        match: StoryMatch | None = next(call_each(self.pm, "wirewatch_match_story", article.id, **kwargs), None)
+        keys: tuple[str, ...] = ()
+        if match is not None:
+            keys = match.keys
+            story = self.store.story_of(match.of) if match.of else None
+            if match.relation != "new" and story:
+                result.relation, result.of, result.story = match.relation, match.of, story
+                result.added = match.added
+            result.score = match.score
+        for found in call_each(self.pm, "wirewatch_extract_quotes", article.id, **kwargs):
+            result.quotes.extend(q for q in found if isinstance(q, Quote))
+        result.quotes.sort(key=lambda q: (q.start, q.end))
+        self.store.save(result, keys)
+        for _ in call_each(self.pm, "wirewatch_article_stored", article.id, result=result,
+                           settings=self.settings):
+            pass
+        return result
+
+    def _duplicate(self, article: Article, stored_id: str) -> Result:
+        log.info("article %s is already stored as %s; skipped", article.id, stored_id)
+        stored = self.store.result_of(stored_id) or {}
+        return Result(
+            article=article,
+            relation=stored.get("relation", "new"),
+            story=stored.get("story", ""),
+            of=stored.get("of"),
+            score=float(stored.get("score") or 0.0),
+            quotes=[Quote(**{k: v for k, v in q.items()}) for q in stored.get("quotes", [])],
+            duplicate=True,
+        )

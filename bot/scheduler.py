@@ -1,0 +1,33 @@
+"""APScheduler wiring: each feed at its interval, each channel's digest at its cron time."""
+
+from __future__ import annotations
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.app import Bot
+from bot.delivery import deliver, queue_digest
+
+
+def build_scheduler(bot: Bot) -> BlockingScheduler:
+    """A scheduler with one polling job per feed and one digest job per channel."""
+    # one worker: jobs share the bot's SQLite connection and never overlap
+    scheduler = BlockingScheduler(timezone=bot.config.timezone, executors={"default": ThreadPoolExecutor(1)})
+    for feed in bot.config.feeds:
+        scheduler.add_job(
+            bot.poll, IntervalTrigger(seconds=feed.every, jitter=max(1, feed.every // 10)), args=[feed],
+            id=f"feed:{feed.name}", max_instances=1, coalesce=True, misfire_grace_time=None,
+        )
+    for channel in bot.config.channels:
+        def digest_job(channel: object = channel) -> None:
+            queue_digest(bot.store, channel)  # type: ignore[arg-type]
+            deliver(bot.store, bot.adapters)
+
+        scheduler.add_job(
+            digest_job, CronTrigger.from_crontab(channel.digest, timezone=bot.config.timezone),
+            id=f"digest:{channel.platform}:{channel.id}", max_instances=1, coalesce=True,
+            misfire_grace_time=3600,
+        )
+    return scheduler

@@ -1,0 +1,221 @@
+"""Reading articles from a feed: local files and folders, or RSS/Atom over HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+import trafilatura
+
+from bot import __version__
+from bot.config import Feed
+from bot.models import Article
+from bot.urls import canonical_url
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"wirewatch/{__version__} (+https://github.com/wirewatch/wirewatch)"
+MAX_BYTES = 5_000_000
+TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+SUMMARY_ONLY = 400  # entries with less text than this get their page fetched
+
+
+class SourceError(Exception):
+    """A feed could not be read; the message names the feed and the reason."""
+
+
+@dataclass
+class Fetched:
+    """What one poll of a feed brought: articles, and the validators for the next conditional GET."""
+
+    articles: list[Article]
+    etag: str | None = None
+    modified: str | None = None
+    not_modified: bool = False
+
+
+def stable_id(feed: str, identity: str) -> str:
+    """A short id that is the same every time the same item is seen in the same feed."""
+    return hashlib.sha1(f"{feed}\0{identity}".encode()).hexdigest()[:16]
+
+
+def article_from_record(record: dict[str, Any], feed: str, fallback_id: str) -> Article:
+    """An article from a JSON record of the replay stream shape."""
+    text = str(record.get("text") or "")
+    return Article(
+        id=str(record.get("id") or fallback_id),
+        text=text,
+        title=str(record.get("title") or ""),
+        source=str(record.get("source") or feed),
+        url=record.get("url") or None,
+        published=record.get("published") or None,
+        feed=feed,
+        guid=record.get("guid") or None,
+    )
+
+
+def read_jsonl(path: Path, feed: str) -> Iterator[Article]:
+    """Articles from a JSON-lines file; a bad line is logged with its number and skipped."""
+    with path.open(encoding="utf-8") as handle:
+        for n, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict) or not isinstance(record.get("text", ""), str):
+                    raise ValueError("not an object with a text field")
+            except ValueError as exc:
+                log.error("%s line %d skipped: %s", path, n, exc)
+                continue
+            yield article_from_record(record, feed, f"{path.stem}-{n}")
+
+
+def _read_text_file(path: Path, feed: str) -> Article | None:
+    raw = path.read_text(encoding="utf-8", errors="replace")
+    if path.suffix.lower() in (".html", ".htm"):
+        extracted = trafilatura.bare_extraction(raw, with_metadata=True, favor_recall=True)
+        if not extracted or not getattr(extracted, "text", None):
+            log.error("%s: no article text found in the HTML; skipped", path)
+            return None
+        return Article(id=path.stem, text=extracted.text, title=extracted.title or "", source=feed,
+                       url=extracted.url, published=extracted.date, feed=feed)
+    meta, _, body = raw.partition("\n\n") if raw.startswith("---\n") else ("", "", raw)
+    fields = dict(
+        line.split(":", 1) for line in meta.splitlines()[1:] if ":" in line and not line.startswith("---")
+    )
+    fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
+    text = body if meta else raw
+    title = fields.get("title") or text.strip().split("\n", 1)[0].strip()
+    return Article(id=path.stem, text=text, title=title, source=fields.get("source", feed),
+                   url=fields.get("url"), published=fields.get("published"), feed=feed)
+
+
+def read_local(feed: Feed) -> list[Article]:
+    """Articles from a local file or folder (txt, html, jsonl, or an RSS/Atom file)."""
+    path = Path(feed.url)
+    if not path.exists():
+        raise SourceError(f"feed {feed.name}: {path} does not exist")
+    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    out: list[Article] = []
+    for file in files:
+        suffix = file.suffix.lower()
+        try:
+            if suffix in (".jsonl", ".ndjson"):
+                out.extend(read_jsonl(file, feed.name))
+            elif suffix in (".xml", ".rss", ".atom"):
+                out.extend(parse_feed(file.read_bytes(), feed, fetch_pages=False))
+            elif suffix in (".txt", ".md", ".html", ".htm"):
+                article = _read_text_file(file, feed.name)
+                if article:
+                    out.append(article)
+        except (OSError, UnicodeError) as exc:
+            log.error("feed %s: %s skipped: %s", feed.name, file, exc)
+    return out
+
+
+def parse_feed(body: bytes, feed: Feed, fetch_pages: bool = True, client: httpx.Client | None = None) -> list[Article]:
+    """Articles from RSS/Atom bytes; entries with only a summary get their page's main text."""
+    parsed = feedparser.parse(body)
+    if parsed.bozo and not parsed.entries:
+        raise SourceError(f"feed {feed.name}: not a readable feed ({parsed.get('bozo_exception')})")
+    out = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        guid = entry.get("id") or None
+        text = ""
+        if entry.get("content"):
+            text = _html_to_text(entry["content"][0].get("value", ""))
+        if not text:
+            text = _html_to_text(entry.get("summary", ""))
+        title = entry.get("title", "")
+        if fetch_pages and link and len(text) < SUMMARY_ONLY and client is not None:
+            page = fetch_page(client, link)
+            if page is not None:
+                text = page.text or text
+                link = page.url or link
+                title = title or page.title
+        identity = guid or (canonical_url(link) if link else hashlib.sha256(text.encode()).hexdigest())
+        out.append(Article(id=stable_id(feed.name, identity), text=text, title=title, source=feed.name,
+                           url=link, published=_iso(entry), feed=feed.name, guid=guid))
+    return out
+
+
+def _iso(entry: Any) -> str | None:
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not stamp:
+        return None
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % tuple(stamp[:6])
+
+
+def _html_to_text(html: str) -> str:
+    if not html.strip():
+        return ""
+    if "<" not in html:
+        return html.strip()
+    text = trafilatura.extract(f"<html><body><article>{html}</article></body></html>", favor_recall=True)
+    return (text or "").strip()
+
+
+def fetch_page(client: httpx.Client, url: str) -> Article | None:
+    """The main text, title and canonical URL of an article page, or None if it cannot be had."""
+    try:
+        body = _get(client, url).text
+    except (httpx.HTTPError, SourceError) as exc:
+        log.warning("page %s not fetched: %s", url, exc)
+        return None
+    extracted = trafilatura.bare_extraction(body, url=url, with_metadata=True, favor_recall=True)
+    if not extracted or not getattr(extracted, "text", None):
+        log.warning("page %s: no article text found", url)
+        return None
+    return Article(id=url, text=extracted.text, title=extracted.title or "", url=extracted.url or url,
+                   published=extracted.date)
+
+
+def _get(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    with client.stream("GET", url, headers=headers or {}) as response:
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > MAX_BYTES:
+                raise SourceError(f"{url}: response larger than {MAX_BYTES} bytes")
+            chunks.append(chunk)
+        if response.status_code == 304:
+            return response
+        response.raise_for_status()
+        response._content = b"".join(chunks)
+        return response
+
+
+def make_client() -> httpx.Client:
+    """An HTTP client with the bot's timeouts, redirect limit and User-Agent."""
+    return httpx.Client(timeout=TIMEOUT, follow_redirects=True, max_redirects=5,
+                        headers={"User-Agent": USER_AGENT})
+
+
+def fetch(feed: Feed, etag: str | None = None, modified: str | None = None) -> Fetched:
+    """Poll one feed; remote feeds use a conditional GET."""
+    if not feed.is_remote:
+        return Fetched(read_local(feed))
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if modified:
+        headers["If-Modified-Since"] = modified
+    try:
+        with make_client() as client:
+            response = _get(client, feed.url, headers)
+            if response.status_code == 304:
+                return Fetched([], etag, modified, not_modified=True)
+            articles = parse_feed(response.content, feed, client=client)
+    except httpx.HTTPStatusError as exc:
+        raise SourceError(f"feed {feed.name}: HTTP {exc.response.status_code} from {feed.url}") from None
+    except httpx.HTTPError as exc:
+        raise SourceError(f"feed {feed.name}: {type(exc).__name__} fetching {feed.url}: {exc}") from None
+    return Fetched(articles, response.headers.get("etag"), response.headers.get("last-modified"))

@@ -1,0 +1,226 @@
+"""The SQLite store: one file in WAL mode, written one article (with its findings) per transaction."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from bot import migrations
+from bot.models import Article, KnownArticle, KnownQuote, Quote, Result
+from bot.urls import canonical_url
+
+_ARTICLE_COLUMNS = "id, title, text, source, story_id, published"
+
+
+def now_iso() -> str:
+    """The current UTC time as an ISO-8601 string."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """An ISO-8601 time (a trailing Z allowed) as an aware datetime, or None if unreadable."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _known(row: Any) -> KnownArticle:
+    return KnownArticle(
+        id=row[0], title=row[1] or "", text=row[2] or "", source=row[3] or "", story_id=row[4],
+        published=row[5],
+    )
+
+
+class Store:
+    """Read and write access to one wirewatch database."""
+
+    def __init__(self, path: str | Path, window: int = 14 * 86400) -> None:
+        """Open (creating and migrating as needed) the database at path; ':memory:' for a throwaway."""
+        self.path = str(path)
+        if self.path == ":memory:":
+            self.db = sqlite_utils.Database(memory=True)
+        else:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # one connection, used by one scheduler worker thread at a time
+            self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
+            self.db.enable_wal()
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA busy_timeout = 5000")
+        self.window = window
+        self.migrated = migrations.apply(self.db)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    # ------------------------------------------------------------------ reading
+
+    def find_duplicate(self, article: Article) -> str | None:
+        """The id of a stored article that is the same item (id, GUID, canonical URL or content)."""
+        checks: list[tuple[str, str | None]] = [
+            ("id", article.id),
+            ("guid", article.guid),
+            ("canonical_url", canonical_url(article.url) if article.url else None),
+            ("content_hash", article.content_hash),
+        ]
+        for column, value in checks:
+            if not value:
+                continue
+            row = self.db.execute(f"select id from articles where {column} = ? limit 1", [value]).fetchone()
+            if row:
+                return str(row[0])
+        return None
+
+    def view(self, at: str) -> StoreWindow:
+        """A read-only view of the store for plugins, limited to the window before `at`."""
+        moment = parse_time(at) or datetime.now(UTC)
+        return StoreWindow(self, (moment - timedelta(seconds=self.window)).isoformat(timespec="seconds"))
+
+    def result_of(self, article_id: str) -> dict[str, Any] | None:
+        """The stored relation, story and quotes of an article, in the replay contract's shape."""
+        rows = list(self.db.query("select * from articles where id = ?", [article_id]))
+        if not rows:
+            return None
+        row = rows[0]
+        quotes = [
+            {"speaker": q["speaker"], "text": q["text"], "start": q["start"], "end": q["end"],
+             "cue": q["cue"], "direct": bool(q["direct"]), "new": bool(q["new"])}
+            for q in self.db.query("select * from quotes where article_id = ? order by start", [article_id])
+        ]
+        return {"id": row["id"], "relation": row["relation"], "story": row["story_id"], "of": row["of_id"],
+                "score": row["score"], "quotes": quotes}
+
+    def story_of(self, article_id: str) -> str | None:
+        """The story an article belongs to, following merges."""
+        row = self.db.execute("select story_id from articles where id = ?", [article_id]).fetchone()
+        story = row[0] if row else None
+        for _ in range(20):
+            merged = self.db.execute("select merged_into from stories where id = ?", [story]).fetchone()
+            if not merged or not merged[0]:
+                break
+            story = merged[0]
+        return story
+
+    def count(self, table: str) -> int:
+        """Number of rows in a table."""
+        return self.db[table].count
+
+    # ------------------------------------------------------------------ writing
+
+    def save(self, result: Result, keys: Sequence[str]) -> None:
+        """Store an article with its story and quotes in one transaction."""
+        art = result.article
+        stamp = now_iso()
+        at = art.published if parse_time(art.published) else stamp
+        with self.db.atomic():
+            if result.relation == "new" or not result.story:
+                result.story = result.story or f"s-{art.id}"
+                self.db["stories"].insert(
+                    {"id": result.story, "headline": art.title or _first_line(art.text),
+                     "first_article": art.id, "created": stamp, "updated": stamp, "merged_into": None},
+                    ignore=True,
+                )
+            else:
+                self.db["stories"].update(result.story, {"updated": stamp})
+            self.db["articles"].insert(
+                {"id": art.id, "guid": art.guid, "url": art.url,
+                 "canonical_url": canonical_url(art.url) if art.url else None,
+                 "content_hash": art.content_hash, "title": art.title, "text": art.text,
+                 "source": art.source, "feed": art.feed, "published": art.published, "ingested": stamp,
+                 "at": at, "story_id": result.story, "relation": result.relation, "of_id": result.of,
+                 "score": result.score, "added": json.dumps(list(result.added))}
+            )
+            self.db["article_keys"].insert_all(
+                ({"key": k, "article_id": art.id, "at": at} for k in dict.fromkeys(keys)), ignore=True
+            )
+            for quote in result.quotes:
+                speaker_id = self._speaker(quote.speaker, quote.speaker_keys)
+                self.db["quotes"].insert(
+                    {"article_id": art.id, "story_id": result.story, "speaker_id": speaker_id,
+                     "speaker": quote.speaker, "text": quote.text, "start": quote.start, "end": quote.end,
+                     "cue": quote.cue, "direct": int(quote.direct), "new": int(quote.new),
+                     "same_as": quote.same_as, "first_seen": stamp, "at": at}
+                )
+
+    def _speaker(self, name: str, keys: Sequence[str]) -> int:
+        """The id of the speaker sharing any key, created if none; the longer name is kept."""
+        ids = {
+            row[0]
+            for key in keys
+            for row in self.db.execute("select speaker_id from speaker_keys where key = ?", [key])
+        }
+        if ids:
+            speaker_id = min(ids)
+            current = self.db["speakers"].get(speaker_id)["name"]
+            if len(name) > len(current):
+                self.db["speakers"].update(speaker_id, {"name": name})
+        else:
+            speaker_id = int(self.db["speakers"].insert({"name": name}).last_pk)
+        self.db["speaker_keys"].insert_all(
+            ({"key": k, "speaker_id": speaker_id} for k in keys), ignore=True
+        )
+        return speaker_id
+
+
+class StoreWindow:
+    """The read-only StoreView handed to plugins for one incoming article."""
+
+    def __init__(self, store: Store, since: str) -> None:
+        self.store = store
+        self.since = since
+
+    def candidates(self, keys: Sequence[str], limit: int) -> list[tuple[KnownArticle, int]]:
+        """Stored articles in the time window sharing index keys with these, most shared first."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return []
+        db = self.store.db
+        marks = ",".join("?" * len(keys))
+        hits = db.execute(
+            f"select article_id, count(*) as n from article_keys where key in ({marks}) and at >= ? "
+            "group by article_id order by n desc, article_id limit ?",
+            [*keys, self.since, limit],
+        ).fetchall()
+        out = []
+        for article_id, shared in hits:
+            row = db.execute(f"select {_ARTICLE_COLUMNS} from articles where id = ?", [article_id]).fetchone()
+            if row:
+                out.append((_known(row), int(shared)))
+        return out
+
+    def story_articles(self, story_id: str) -> list[KnownArticle]:
+        """The articles of a story, oldest first."""
+        rows = self.store.db.execute(
+            f"select {_ARTICLE_COLUMNS} from articles where story_id = ? order by at, rowid", [story_id]
+        ).fetchall()
+        return [_known(r) for r in rows]
+
+    def known_quotes(self, speaker_keys: Sequence[str]) -> list[KnownQuote]:
+        """Stored quotes, in the time window, by a speaker who shares any of these keys."""
+        keys = list(dict.fromkeys(speaker_keys))
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = self.store.db.execute(
+            "select q.id, q.article_id, q.speaker, q.text from quotes q where q.speaker_id in "
+            f"(select speaker_id from speaker_keys where key in ({marks})) and q.at >= ? order by q.id",
+            [*keys, self.since],
+        ).fetchall()
+        return [KnownQuote(id=r[0], article_id=r[1], speaker=r[2], text=r[3]) for r in rows]
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:200]
+    return ""

@@ -1,0 +1,24 @@
+"""What plugins may read of the store: a small read-only protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.models import KnownArticle, KnownQuote
+
+
+class StoreView(Protocol):
+    """Read-only questions a plugin may ask about what is already stored."""
+
+    def candidates(self, keys: Sequence[str], limit: int) -> list[tuple[KnownArticle, int]]:
+        """Stored articles in the time window sharing index keys with these, most shared first."""
+        ...
+
+    def story_articles(self, story_id: str) -> list[KnownArticle]:
+        """The articles of a story, oldest first."""
+        ...
+
+    def known_quotes(self, speaker_keys: Sequence[str]) -> list[KnownQuote]:
+        """Stored quotes, in the time window, by a speaker who shares any of these keys."""
+        ...

@@ -1,0 +1,39 @@
+"""Built-in plugin: attributed statements, their speakers, and whether each is newly attributed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.hookspecs import hookimpl
+from bot.models import Article, KnownQuote, Quote
+from bot.store_view import StoreView
+from plugins.quotes.extract import Extractor
+from plugins.quotes.novelty import content, same_statement
+from plugins.quotes.speakers import speaker_keys
+
+
+def _first_equivalent(text: str, known: list[KnownQuote]) -> KnownQuote | None:
+    mine = content(text).keys()
+    for other in known:
+        if mine & content(other.text).keys() and same_statement(text, other.text):
+            return other
+    return None
+
+
+@hookimpl
+def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mapping[str, Any]) -> list[Quote]:
+    """Extract statements and mark those no earlier article attributed to the same speaker."""
+    by_speaker: dict[tuple[str, ...], list[KnownQuote]] = {}
+    quotes = []
+    for st in Extractor(article.text).run():
+        keys = speaker_keys(st.speaker)
+        if keys not in by_speaker:
+            by_speaker[keys] = known.known_quotes(keys)
+        text = article.text[st.start : st.end]
+        same = _first_equivalent(text, by_speaker[keys])
+        quotes.append(
+            Quote(speaker=st.speaker, text=text, start=st.start, end=st.end, cue=st.cue, direct=st.direct,
+                  new=same is None, same_as=same.id if same else None, speaker_keys=keys)
+        )
+    return quotes

@@ -1,0 +1,400 @@
+"""Finding attributed statements: direct quotes and reported speech, with cue, speaker and offsets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from plugins.quotes.speakers import ORG_WORDS, PERSON_PRONOUNS, PRONOUNS, Resolver, strip_titles
+from plugins.text import sentences
+
+_CUE_STEMS = """
+say said says told tell tells added adds stated states announced announces noted notes explained
+explains argued argues claimed claims insisted insists warned warns wrote writes tweeted tweets
+reported reports declared declares acknowledged acknowledges admitted admits asserted asserts
+confirmed confirms denied denies suggested suggests replied replies responded responds recalled
+recalls predicted predicts urged urges complained complains testified testifies continued
+commented comments remarked remarks emphasized emphasizes emphasised stressed stresses maintained
+maintains contended contends conceded concedes countered counters vowed vows promised promises
+pledged pledges cautioned cautions observed observes mentioned mentions revealed reveals indicated
+indicates described describes alleged alleges boasted boasts lamented laments quipped joked agreed
+agrees concluded concludes reiterated reiterates informed assured reminded announced posted
+acknowledged disclosed discloses conceded predicted insisted clarified clarifies hinted read reads
+""".split()
+CUES = frozenset(_CUE_STEMS)
+# verbs whose object (the listener) comes before what was said: "told reporters that ..."
+_OBJECT_CUES = frozenset("told tell tells informed assured reminded warned warns urged urges".split())
+_CUE_RE = re.compile(r"\b(" + "|".join(sorted(CUES, key=len, reverse=True)) + r")\b")
+_ACCORDING = re.compile(r"\baccording to\b", re.I)
+_AUX = re.compile(
+    r"(?:\s+(?:has|have|had|also|later|previously|recently|once|would|will|did|does|further|then|"
+    r"earlier|again|reportedly|repeatedly|publicly|privately|has\s+long|just|often|first|simply|"
+    r"flatly|quickly|separately|later|on \w+day|last \w+|this \w+|on \w+ \d+|in a statement|"
+    r"in an interview|in a briefing))+\s*$",
+    re.I,
+)
+_DESCRIPTION = re.compile(
+    r"(?:\b(?:the|a|an|his|her|their|its|one|another|two|three|several|many|some|most|other|these|those)"
+    r"\s+(?:[\w'’-]+\s+){0,4}[\w'’-]+|\b(?:officials|analysts|experts|critics|observers|sources|"
+    r"witnesses|residents|authorities|investigators|police|prosecutors|economists|researchers|"
+    r"scientists|lawyers|aides|advisers|people|voters|supporters|opponents|democrats|republicans))$",
+    re.I,
+)
+_NAME_TAIL = re.compile(
+    r"(?:(?:\b[A-Z][\w'’.-]*|\b(?:of|the|de|da|del|van|von|bin|al|for|and)\b)\s+)*\b[A-Z][\w'’.-]*$"
+)
+_ADVERBIAL = re.compile(
+    r"\s*(?:in|on|at|during|without|after|before|while|when|as|from|via|with|through|adding|citing|"
+    r"referring|speaking|according)\b",
+    re.I,
+)
+_OPENERS = "“\"«„"
+_CLOSERS = "”\"»“"
+_MIN_QUOTE_WORDS = 3
+_MIN_REPORTED_WORDS = 3
+
+
+@dataclass
+class Statement:
+    """One attributed statement before novelty is decided."""
+
+    speaker: str
+    start: int
+    end: int
+    cue: str
+    direct: bool
+
+
+@dataclass
+class _Quote:
+    start: int  # content start (after the opening mark)
+    end: int  # content end (before the closing mark)
+    close: int  # index after the closing mark (== end when the quote runs on)
+    para_start: int
+    para_end: int
+    runs_on: bool  # no closing mark in its paragraph: continued in the next one
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of the non-empty lines or blank-line-separated blocks."""
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group(0).strip()]
+
+
+def find_quotes(text: str) -> list[_Quote]:
+    """Spans of text inside quotation marks, paragraph by paragraph."""
+    out = []
+    for pa, pb in paragraphs(text):
+        open_at: int | None = None
+        i = pa
+        while i < pb:
+            ch = text[i]
+            if open_at is None and ch in _OPENERS and ch != "”":
+                # a straight quote right after a letter is a closing one or an inch mark
+                if not (ch == '"' and i > pa and text[i - 1].isalnum()):
+                    open_at = i + 1
+            elif open_at is not None and ch in _CLOSERS and ch != "“":
+                if i > open_at:
+                    out.append(_Quote(open_at, i, i + 1, pa, pb, False))
+                open_at = None
+            elif open_at is not None and ch == "“":
+                open_at = i + 1  # an unclosed quote, reopened: keep the later one
+            i += 1
+        if open_at is not None and pb - open_at > 1:
+            out.append(_Quote(open_at, _rstrip(text, open_at, pb), pb, pa, pb, True))
+    return out
+
+
+def _rstrip(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _lstrip(text: str, start: int, end: int) -> int:
+    while start < end and (text[start].isspace() or text[start] in ",:;—–-"):
+        start += 1
+    return start
+
+
+def _word_count(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def _is_title_case(text: str) -> bool:
+    words = re.findall(r"[A-Za-z][\w'’-]*", text)
+    small = {"a", "an", "the", "of", "in", "on", "and", "or", "to", "for", "at", "by", "with"}
+    return bool(words) and all(w[0].isupper() or w in small for w in words)
+
+
+_NOT_SUBJECTS = set(
+    """as but and the in it this that when while if so then there here also however yet or for after
+    before since because although though thus meanwhile still now earlier later what which who""".split()
+)
+_SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<![A-Z][a-z])[.!?][”\"]?\s+(?=[A-Z“\"])")
+_WRITTEN = re.compile(r"\b(?:statement|message|letter|post|tweet|notice|release)s?\b(?:\s+(?:by|from|of)\s+)?", re.I)
+
+
+def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
+    """The speaker phrase ending just before a cue at pos (looking no further back than floor)."""
+    breaks = list(_SENTENCE_BREAK.finditer(text, floor, pos))
+    if breaks:
+        floor = breaks[-1].end()
+    s = text[floor:pos]
+    s = _AUX.sub("", s).rstrip()
+    if s.endswith(","):  # an appositive: "Michael Madden, an expert at X, said"
+        inner = s[:-1]
+        comma = inner.rfind(",")
+        if comma != -1 and len(inner) - comma < 160:
+            s = inner[:comma].rstrip()
+        else:
+            return None
+    if not s:
+        return None
+    m = re.search(r"\b(he|she|they|I|we|it)$", s, re.I)
+    if m:
+        return m.group(1), floor + m.start()
+    m = _NAME_TAIL.search(s)
+    if m and m.group(0)[0].isupper() and m.group(0).lower() not in _NOT_SUBJECTS:
+        return m.group(0), floor + m.start()
+    m = _DESCRIPTION.search(s)
+    if m:
+        return m.group(0), floor + m.start()
+    return None
+
+
+def _cue_fits(cue: str, text: str, floor: int, cue_at: int) -> bool:
+    """'read' is a cue only after a written statement ("a statement by the White House read")."""
+    return cue not in ("read", "reads") or bool(_WRITTEN.search(text[max(floor, cue_at - 80) : cue_at]))
+
+
+def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
+    """The speaker phrase starting just after an inverted cue ("..., said Michael Madden")."""
+    s = text[pos:ceiling]
+    m = re.match(r"\s+(he|she|they|I|we|it)\b", s, re.I)
+    if m:
+        return m.group(1), pos + m.end()
+    m = re.match(
+        r"\s+((?:(?:the|a|an)\s+)?(?:[\w'’.-]+\s+){0,5}?[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|bin|al))*)",
+        s,
+    )
+    if m:
+        return m.group(1), pos + m.end()
+    m = re.match(r"\s+((?:the|a|an|one|another)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+)", s, re.I)
+    if m:
+        return m.group(1), pos + m.end()
+    return None
+
+
+class Extractor:
+    """Finds the attributed statements of one article."""
+
+    def __init__(self, text: str, skip_until: int = 0) -> None:
+        self.text = text
+        self.skip_until = skip_until
+        self.resolver = Resolver(text)
+        self.quotes = [q for q in find_quotes(text) if q.start >= skip_until]
+        self.sentences = [s for s in sentences(text) if s[0] >= skip_until]
+
+    def resolve(self, phrase: str, at: int) -> str:
+        """A speaker phrase as a name: pronouns and descriptions to the last compatible name."""
+        phrase = phrase.strip(" ,")
+        low = phrase.lower()
+        if low in PRONOUNS:
+            if low in PERSON_PRONOUNS or low in ("i",):
+                return self.resolver.last_person(at) or phrase
+            return phrase
+        if phrase[:1].isupper() or re.search(r"\b[A-Z]", phrase):
+            name = strip_titles(phrase)
+            if name[:1].isupper():
+                return self.resolver.full(name)
+        last = low.split()[-1] if low.split() else ""
+        if low.startswith(("the ", "his ", "her ")) and last in _PERSON_NOUNS:
+            return self.resolver.last_person(at) or phrase
+        if low.startswith("the ") and last in ORG_WORDS:
+            return self.resolver.last_org(at) or phrase
+        return phrase
+
+    def run(self) -> list[Statement]:
+        """All statements, in text order."""
+        found: list[Statement] = []
+        used_cues: set[int] = set()
+        last_speaker: tuple[str, int] | None = None  # speaker of the previous quote, and its paragraph end
+        for q in self.quotes:
+            content = self.text[q.start : q.end]
+            attribution = self._attribute_quote(q)
+            if attribution is not None:
+                speaker, cue, cue_at = attribution
+                used_cues.add(cue_at)
+            elif last_speaker and last_speaker[1] >= q.para_start - 2 and q.start - 1 == q.para_start:
+                speaker, cue = last_speaker[0], ""  # a quote continued from the previous paragraph
+            else:
+                if _word_count(content) < 6 or _is_title_case(content):
+                    continue
+                speaker, cue = self.resolver.last_person(q.start) or "", ""
+                if not speaker:
+                    continue
+            if _word_count(content) < _MIN_QUOTE_WORDS and not cue:
+                continue
+            if _word_count(content) < 2 or (_word_count(content) < _MIN_QUOTE_WORDS and _is_title_case(content)):
+                continue
+            found.append(Statement(speaker, q.start, q.end, cue, True))
+            last_speaker = (speaker, q.para_end)
+        found.extend(self._reported(used_cues))
+        found.sort(key=lambda s: (s.start, s.end))
+        return _drop_nested(found)
+
+    def _inside_quote(self, pos: int) -> bool:
+        return any(q.start <= pos < q.end for q in self.quotes)
+
+    def _attribute_quote(self, q: _Quote) -> tuple[str, str, int] | None:
+        """Speaker and cue for a quote, looked for right after it, then right before it."""
+        text = self.text
+        # after: ", Peskov said" / " he said" / ", said Michael Madden" / ", Sullivan, who ..., said"
+        nxt = min([o.start - 1 for o in self.quotes if o.start > q.close] + [q.para_end])
+        after = text[q.close : nxt]
+        sentence_end = re.search(r"[.!?](\s|$)", after)
+        window = after[: sentence_end.start() + 1] if sentence_end else after
+        for m in _CUE_RE.finditer(window):
+            cue_at = q.close + m.start()
+            lead = window[: m.start()]
+            if _word_count(lead) > 12:
+                break
+            if not lead.strip(" ,—–-"):  # inverted: ", said Michael Madden"
+                subject = subject_after(text, q.close + m.end(), q.close + len(window))
+            else:
+                subject = subject_before(text, q.close, cue_at)
+            if subject and _cue_fits(m.group(1), text, q.close, cue_at):
+                return self.resolve(subject[0], subject[1]), m.group(1), cue_at
+        # before: "Rudenko said: “...”" / "Harris said, “...”"
+        prev = max([o.close for o in self.quotes if o.close <= q.start - 1] + [q.para_start])
+        before = text[prev : q.start - 1]
+        sentence_start = list(re.finditer(r'[.!?][”"]?\s+(?=[A-Z“"])', before))
+        if sentence_start:
+            prev += sentence_start[-1].end()
+            before = text[prev : q.start - 1]
+        cues = list(_CUE_RE.finditer(before))
+        if cues:
+            m = cues[-1]
+            between = before[m.end() :]
+            if _word_count(between) <= 25 and re.search(r"[:,]\s*$|that\s*$|\s$", between):
+                cue_at = prev + m.start()
+                subject = subject_before(text, max(prev, cue_at - 200), cue_at)
+                if subject and _cue_fits(m.group(1), text, max(prev, cue_at - 200), cue_at):
+                    return self.resolve(subject[0], subject[1]), m.group(1), cue_at
+        acc = list(_ACCORDING.finditer(before))
+        if acc:
+            m = acc[-1]
+            subject = subject_after(text, prev + m.end(), q.start)
+            if subject:
+                return self.resolve(subject[0], subject[1]), "according to", prev + m.start()
+        return None
+
+    def _reported(self, used_cues: set[int]) -> list[Statement]:
+        """Reported speech: 'KCNA said Kim boarded...', '..., Peskov said.', 'according to TASS, ...'."""
+        text = self.text
+        out = []
+        for sa, sb in self.sentences:
+            body_end = sb - 1 if text[sb - 1] in ".!?" else sb
+            for m in _CUE_RE.finditer(text, sa, sb):
+                cue_at = m.start()
+                if cue_at in used_cues or self._inside_quote(cue_at):
+                    continue
+                statement = self._reported_at(sa, body_end, m.start(), m.end(), m.group(1))
+                if statement:
+                    out.append(statement)
+                    break
+            else:
+                for m in _ACCORDING.finditer(text, sa, sb):
+                    if self._inside_quote(m.start()):
+                        continue
+                    statement = self._according(sa, body_end, m.start(), m.end())
+                    if statement:
+                        out.append(statement)
+                        break
+        return out
+
+    def _reported_at(self, sa: int, sb: int, cs: int, ce: int, cue: str) -> Statement | None:
+        text = self.text
+        lead = text[sa:cs]
+        trail = text[ce:sb]
+        # "CONTENT, SUBJECT said." or "CONTENT, said SUBJECT."
+        if (_word_count(trail) <= 8 or _ADVERBIAL.match(trail)) and not re.match(r"\s*(that\b|:)", trail):
+            subject = None
+            content_end = -1
+            if not lead.strip(" ,") or lead.rstrip().endswith(","):
+                subject = subject_after(text, ce, sb)
+                content_end = sa + len(lead.rstrip(" ,"))
+            if subject is None:
+                subject = subject_before(text, sa, cs)
+                content_end = text.rfind(",", sa, subject[1]) if subject else -1
+            if subject and content_end > sa and _cue_fits(cue, text, sa, cs):
+                start = _lstrip(text, sa, content_end)
+                end = _rstrip(text, start, content_end)
+                while end > start and text[end - 1] in "”\"":
+                    end -= 1
+                while start < end and text[start] in "“\"":
+                    start += 1
+                if _word_count(text[start:end]) >= _MIN_REPORTED_WORDS:
+                    return Statement(self.resolve(subject[0], subject[1]), start, end, cue, False)
+        # "SUBJECT said (that) CONTENT."
+        subject = subject_before(text, sa, cs)
+        if not subject or not _cue_fits(cue, text, sa, cs):
+            return None
+        start = ce
+        rest = text[ce:sb]
+        skip = re.match(
+            r"\s*(?:(?:on \w+|in an? [\w\s-]{1,40}?|to [\w\s.-]{1,40}?|last \w+|this \w+)\s*(?:that\b|:|,)"
+            r"|that\b|:|,)?",
+            rest,
+        )
+        if cue in _OBJECT_CUES:
+            obj = re.match(r"\s*(?:[\w'’.-]+\s+){0,8}?that\b", rest)
+            skip = obj or re.match(r"\s*(?:(?:the|a|an|reporters|journalists|[A-Z][\w'’.-]*)\s*)+", rest)
+        if skip:
+            start += skip.end()
+        start = _lstrip(text, start, sb)
+        end = _rstrip(text, start, sb)
+        if _word_count(text[start:end]) < _MIN_REPORTED_WORDS:
+            return None
+        return Statement(self.resolve(subject[0], subject[1]), start, end, cue, False)
+
+    def _according(self, sa: int, sb: int, cs: int, ce: int) -> Statement | None:
+        text = self.text
+        subject = subject_after(text, ce, sb)
+        if not subject:
+            return None
+        lead = text[sa:cs]
+        if lead.strip(" ,"):  # "CONTENT, according to SUBJECT."
+            start, end = _lstrip(text, sa, cs), sa + len(lead.rstrip(" ,"))
+        else:  # "According to SUBJECT, CONTENT."
+            comma = text.find(",", subject[1], sb)
+            if comma == -1:
+                return None
+            start, end = _lstrip(text, comma + 1, sb), sb
+        end = _rstrip(text, start, end)
+        if _word_count(text[start:end]) < _MIN_REPORTED_WORDS:
+            return None
+        return Statement(self.resolve(subject[0], subject[1]), start, end, "according to", False)
+
+
+_PERSON_NOUNS = set(
+    """
+    spokesman spokeswoman spokesperson official president minister leader senator governor mayor
+    secretary director chairman analyst expert adviser advisor candidate nominee diplomat ambassador
+    lawyer attorney man woman source aide general admiral commander chief ceo founder executive
+    """.split()
+)
+
+
+def _drop_nested(statements: list[Statement]) -> list[Statement]:
+    """Where two statements overlap, keep the direct one, else the longer one."""
+    kept: list[Statement] = []
+    for s in statements:
+        clash = next((k for k in kept if s.start < k.end and k.start < s.end), None)
+        if clash is None:
+            kept.append(s)
+            continue
+        better = (s.direct, s.end - s.start) > (clash.direct, clash.end - clash.start)
+        if better:
+            kept[kept.index(clash)] = s
+    return kept

@@ -1,0 +1,108 @@
+"""How two articles relate: sentence alignment for derived text, weighted term overlap for topic."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
+
+from plugins.text import sentences, weight, words
+
+SHINGLE = 3
+
+
+@dataclass
+class Profile:
+    """What the story plugin needs of one article's text, computed once."""
+
+    title: str
+    text: str
+
+    @cached_property
+    def spans(self) -> list[tuple[int, int]]:
+        """Sentence spans of the body."""
+        return sentences(self.text)
+
+    @cached_property
+    def sentence_words(self) -> list[list[str]]:
+        """Word tokens of each sentence."""
+        return [words(self.text[a:b]) for a, b in self.spans]
+
+    @cached_property
+    def sentence_text(self) -> list[str]:
+        """Each sentence as normalised words joined by spaces (for fuzzy matching)."""
+        return [" ".join(ws) for ws in self.sentence_words]
+
+    @cached_property
+    def terms(self) -> dict[str, float]:
+        """Term vector: log term frequency times informativeness, title words counted twice."""
+        counts = Counter(w for ws in self.sentence_words for w in ws)
+        counts.update(words(self.title) * 2)
+        vec = {w: (1.0 + math.log(n)) * weight(w) for w, n in counts.items() if weight(w) > 2.5}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {w: v / norm for w, v in vec.items()}
+
+    @cached_property
+    def shingles(self) -> set[int]:
+        """Hashes of the word 3-grams within sentences."""
+        out = set()
+        for ws in self.sentence_words:
+            for i in range(len(ws) - SHINGLE + 1):
+                out.add(_hash(" ".join(ws[i : i + SHINGLE])))
+        return out
+
+    @cached_property
+    def length(self) -> int:
+        """Number of words."""
+        return sum(len(ws) for ws in self.sentence_words)
+
+    def salient(self, n: int) -> list[str]:
+        """The n heaviest terms, ties broken alphabetically so the choice is deterministic."""
+        return [w for w, _ in sorted(self.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def index_keys(profile: Profile, sketch: int = 24, salient: int = 6) -> tuple[str, ...]:
+    """Retrieval keys: a bottom-k sketch of the shingles, and pairs of the most salient terms."""
+    keys = [f"m:{h:x}" for h in sorted(profile.shingles)[:sketch]]
+    top = sorted(profile.salient(salient))
+    keys += [f"p:{a}|{b}" for i, a in enumerate(top) for b in top[i + 1 :]]
+    return tuple(keys)
+
+
+def cosine(a: Profile, b: Profile) -> float:
+    """Cosine of the weighted term vectors: how much the two texts are about the same things."""
+    small, large = (a.terms, b.terms) if len(a.terms) < len(b.terms) else (b.terms, a.terms)
+    return sum(v * large.get(w, 0.0) for w, v in small.items())
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Which sentences of a new text have a counterpart in a known one."""
+
+    covered_new: float  # share of the new text's words in sentences found in the known text
+    covered_known: float  # share of the known text's words in sentences found in the new text
+    unmatched: tuple[int, ...]  # indexes of the new text's sentences with no counterpart
+
+
+def align(new: Profile, known: Profile, cutoff: float = 62.0) -> Alignment:
+    """Match sentences across two texts by fuzzy token overlap."""
+    if not new.sentence_text or not known.sentence_text:
+        return Alignment(0.0, 0.0, tuple(range(len(new.sentence_text))))
+    scores = cdist(new.sentence_text, known.sentence_text, scorer=fuzz.token_sort_ratio, workers=1)
+    best_new = scores.max(axis=1)
+    best_known = scores.max(axis=0)
+    new_len = [max(1, len(ws)) for ws in new.sentence_words]
+    known_len = [max(1, len(ws)) for ws in known.sentence_words]
+    hit_new = sum(n for n, s in zip(new_len, best_new, strict=True) if s >= cutoff)
+    hit_known = sum(n for n, s in zip(known_len, best_known, strict=True) if s >= cutoff)
+    unmatched = tuple(i for i, s in enumerate(best_new) if s < cutoff)
+    return Alignment(hit_new / sum(new_len), hit_known / sum(known_len), unmatched)

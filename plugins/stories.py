@@ -1,0 +1,69 @@
+"""Built-in plugin: is an article a new story, a rewrite of a known article, or related coverage?"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from bot.hookspecs import hookimpl
+from bot.models import Article, KnownArticle, StoryMatch
+from bot.store_view import StoreView
+from plugins.similarity import Profile, align, cosine, index_keys
+
+MAX_STORY_COMPARE = 20  # the newest articles of a story that "what is new" is checked against
+DEFAULTS = {
+    "candidates": 20,  # how many retrieved articles are scored precisely
+    "rewrite_min": 0.5,  # share of either text in aligned sentences that makes a rewrite
+    "related_min": 0.2,  # weighted term cosine that makes the same story
+}
+
+
+@lru_cache(maxsize=2048)
+def _profile(article_id: str, title: str, text: str) -> Profile:
+    return Profile(title, text)
+
+
+def _settings(settings: Mapping[str, Any]) -> dict[str, float]:
+    own = settings.get("stories", {}) if isinstance(settings, Mapping) else {}
+    return {k: float(own.get(k, v)) for k, v in DEFAULTS.items()}
+
+
+@hookimpl
+def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[str, Any]) -> StoryMatch:
+    """Compare the article with the few stored articles its index keys retrieve."""
+    opts = _settings(settings)
+    profile = _profile(article.id, article.title, article.text)
+    keys = index_keys(profile)
+    best_rewrite: tuple[float, KnownArticle] | None = None
+    best_related: tuple[float, KnownArticle] | None = None
+    best_score = 0.0
+    for other, _shared in known.candidates(keys, int(opts["candidates"])):
+        theirs = _profile(other.id, other.title, other.text)
+        cos = cosine(profile, theirs)
+        best_score = max(best_score, cos)
+        if cos < opts["related_min"] / 2:
+            continue
+        aligned = align(profile, theirs)
+        derived = max(aligned.covered_new, aligned.covered_known)
+        if derived >= opts["rewrite_min"] and (best_rewrite is None or derived > best_rewrite[0]):
+            best_rewrite = (derived, other)
+        if cos >= opts["related_min"] and (best_related is None or cos > best_related[0]):
+            best_related = (cos, other)
+    if best_rewrite:
+        score, tied = best_rewrite
+        return StoryMatch("rewrite", tied.id, score, keys, _added(profile, known, tied))
+    if best_related:
+        score, tied = best_related
+        return StoryMatch("related", tied.id, score, keys, _added(profile, known, tied))
+    return StoryMatch("new", None, best_score, keys)
+
+
+def _added(profile: Profile, known: StoreView, tied: KnownArticle) -> tuple[str, ...]:
+    """The sentences of the new text with no counterpart anywhere in the story so far."""
+    unmatched = set(range(len(profile.spans)))
+    for other in known.story_articles(tied.story_id)[-MAX_STORY_COMPARE:]:
+        if not unmatched:
+            break
+        unmatched &= set(align(profile, _profile(other.id, other.title, other.text)).unmatched)
+    return tuple(profile.text[a:b] for i, (a, b) in enumerate(profile.spans) if i in unmatched)

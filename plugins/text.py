@@ -1,0 +1,64 @@
+"""Text helpers shared by the analysis plugins: tokens, sentences, term weights."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+# A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace,
+# or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "st", "jr", "sr",
+    "u.s", "u.k", "u.n", "inc", "corp", "co", "ltd", "no", "vs", "jan", "feb", "mar", "apr", "aug", "sept",
+    "sep", "oct", "nov", "dec", "adm", "capt", "rev", "d.c", "a.m", "p.m", "pres", "sec", "dept", "mt",
+}
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII form of text: accents dropped, curly apostrophes straightened."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return text.lower()
+
+
+def words(text: str) -> list[str]:
+    """The folded word tokens of a text."""
+    return [w.replace("'", "") for w in _WORD.findall(fold(text.replace("’", "'")))]
+
+
+@lru_cache(maxsize=200_000)
+def weight(word: str) -> float:
+    """How informative a word is: 0 for the commonest English words, up to 8 for unknown ones."""
+    return max(0.0, 8.0 - zipf_frequency(word, "en")) if len(word) > 1 else 0.0
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences of a text (abbreviations such as 'Mr.' do not end one)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        gap = match.group(0)
+        if "\n" not in gap:
+            before = text[start : match.start()].rsplit(None, 1)
+            last = before[-1].lower().rstrip(".") if before else ""
+            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+                continue
+        end = match.start() + len(gap) - len(gap.lstrip("\"'”’)]"))  # closing quotes stay with it
+        if text[start:end].strip():
+            spans.append(_trim(text, start, end))
+        start = match.end()
+    if text[start:].strip():
+        spans.append(_trim(text, start, len(text)))
+    return spans
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
