@@ -153,10 +153,14 @@ class Store:
                 )
 
     def _speaker(self, name: str, keys: Sequence[str]) -> int:
-        """The id of the speaker sharing any key, created if none; the longer name is kept."""
+        """The id of the speaker sharing a key, created if none; the longer name is kept.
+
+        Keys starting with "~" are only offered: registered for later speakers to find, never matched.
+        """
         ids = {
             row[0]
             for key in keys
+            if not key.startswith("~")
             for row in self.db.execute("select speaker_id from speaker_keys where key = ?", [key])
         }
         if ids:
@@ -167,7 +171,7 @@ class Store:
         else:
             speaker_id = int(self.db["speakers"].insert({"name": name}).last_pk)
         self.db["speaker_keys"].insert_all(
-            ({"key": k, "speaker_id": speaker_id} for k in keys), ignore=True
+            ({"key": k.lstrip("~"), "speaker_id": speaker_id} for k in keys), ignore=True
         )
         return speaker_id
 
@@ -207,7 +211,7 @@ class StoreWindow:
 
     def known_quotes(self, speaker_keys: Sequence[str]) -> list[KnownQuote]:
         """Stored quotes, in the time window, by a speaker who shares any of these keys."""
-        keys = list(dict.fromkeys(speaker_keys))
+        keys = [k for k in dict.fromkeys(speaker_keys) if not k.startswith("~")]
         if not keys:
             return []
         marks = ",".join("?" * len(keys))

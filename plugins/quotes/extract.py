@@ -21,7 +21,18 @@ indicates described describes alleged alleges boasted boasts lamented laments qu
 agrees concluded concludes reiterated reiterates informed assured reminded announced posted
 acknowledged disclosed discloses conceded predicted insisted clarified clarifies hinted read reads
 """.split()
-CUES = frozenset(_CUE_STEMS)
+# verbs that attribute words only when the words are quoted: 'called the law "a disaster"'
+QUOTING_CUES = frozenset(
+    """called calls accused accuses defended defends praised praises slammed slams blasted blasts dubbed
+    labeled labelled branded brands asked asks pledged complained""".split()
+)
+# words that are as often nouns ("the final say", "Western states"): cues only before that/:/,/a quote
+_AMBIGUOUS = frozenset("states notes comments remarks reports claims points says read reads".split())
+_NOT_BEFORE_VERB = frozenset(
+    """the a an his her their its our my your this these those of in on for to with by from at final
+    whose who which was were been being be is are am""".split()
+)
+CUES = frozenset(_CUE_STEMS) | QUOTING_CUES
 # verbs whose object (the listener) comes before what was said: "told reporters that ..."
 _OBJECT_CUES = frozenset("told tell tells informed assured reminded warned warns urged urges".split())
 _CUE_RE = re.compile(r"\b(" + "|".join(sorted(CUES, key=len, reverse=True)) + r")\b")
@@ -48,8 +59,6 @@ _ADVERBIAL = re.compile(
     r"referring|speaking|according)\b",
     re.I,
 )
-_OPENERS = "“\"«„"
-_CLOSERS = "”\"»“"
 _MIN_QUOTE_WORDS = 3
 _MIN_REPORTED_WORDS = 3
 
@@ -80,26 +89,28 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group(0).strip()]
 
 
+_PAIRS = {"“": "”", "\"": "\"", "«": "»", "„": "“”"}
+
+
 def find_quotes(text: str) -> list[_Quote]:
-    """Spans of text inside quotation marks, paragraph by paragraph."""
+    """Spans of text inside quotation marks, paragraph by paragraph; a mark closes only its own kind."""
     out = []
     for pa, pb in paragraphs(text):
-        open_at: int | None = None
-        i = pa
-        while i < pb:
+        opener: str | None = None
+        open_at = pa
+        for i in range(pa, pb):
             ch = text[i]
-            if open_at is None and ch in _OPENERS and ch != "”":
-                # a straight quote right after a letter is a closing one or an inch mark
-                if not (ch == '"' and i > pa and text[i - 1].isalnum()):
-                    open_at = i + 1
-            elif open_at is not None and ch in _CLOSERS and ch != "“":
+            if opener is None:
+                # a straight quote right after a letter or digit closes something or marks inches
+                if ch in _PAIRS and not (ch == '"' and i > pa and text[i - 1].isalnum()):
+                    opener, open_at = ch, i + 1
+            elif ch in _PAIRS[opener]:
                 if i > open_at:
                     out.append(_Quote(open_at, i, i + 1, pa, pb, False))
-                open_at = None
-            elif open_at is not None and ch == "“":
+                opener = None
+            elif ch == "“" and opener == "“":
                 open_at = i + 1  # an unclosed quote, reopened: keep the later one
-            i += 1
-        if open_at is not None and pb - open_at > 1:
+        if opener is not None and pb - open_at > 1:
             out.append(_Quote(open_at, _rstrip(text, open_at, pb), pb, pa, pb, True))
     return out
 
@@ -163,8 +174,18 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
 
 
 def _cue_fits(cue: str, text: str, floor: int, cue_at: int) -> bool:
-    """'read' is a cue only after a written statement ("a statement by the White House read")."""
-    return cue not in ("read", "reads") or bool(_WRITTEN.search(text[max(floor, cue_at - 80) : cue_at]))
+    """Whether a cue word is used as a verb of saying here, not as a noun or in the passive."""
+    before = text[max(floor, cue_at - 40) : cue_at]
+    prev = re.findall(r"[\w'’]+", before)
+    if prev and (prev[-1].lower() in _NOT_BEFORE_VERB or re.search(r"['’]s$", prev[-1])):
+        return False
+    if cue in _AMBIGUOUS:
+        after = text[cue_at + len(cue) : cue_at + len(cue) + 8]
+        if not re.match(r"\s*(?:that\b|:|,|[“\"])", after) and cue not in ("says", "read", "reads"):
+            return False
+    if cue in ("read", "reads"):
+        return bool(_WRITTEN.search(text[max(floor, cue_at - 80) : cue_at]))
+    return True
 
 
 def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
@@ -189,6 +210,8 @@ class Extractor:
     """Finds the attributed statements of one article."""
 
     def __init__(self, text: str, skip_until: int = 0) -> None:
+        # '' and `` used as quotation marks become " plus a space: offsets stay those of the original
+        text = text.replace("''", '" ').replace("``", '" ')
         self.text = text
         self.skip_until = skip_until
         self.resolver = Resolver(text)
@@ -216,37 +239,48 @@ class Extractor:
 
     def run(self) -> list[Statement]:
         """All statements, in text order."""
-        found: list[Statement] = []
+        direct: list[Statement] = []
         used_cues: set[int] = set()
         last_speaker: tuple[str, int] | None = None  # speaker of the previous quote, and its paragraph end
         for q in self.quotes:
             content = self.text[q.start : q.end]
+            words = _word_count(content)
             attribution = self._attribute_quote(q)
             if attribution is not None:
-                speaker, cue, cue_at = attribution
-                used_cues.add(cue_at)
+                speaker, cue, cue_at, embedded = attribution
+                if not embedded:
+                    used_cues.add(cue_at)
             elif last_speaker and last_speaker[1] >= q.para_start - 2 and q.start - 1 == q.para_start:
                 speaker, cue = last_speaker[0], ""  # a quote continued from the previous paragraph
             else:
-                if _word_count(content) < 6 or _is_title_case(content):
-                    continue
+                if words < 6 or _is_title_case(content):
+                    continue  # scare quotes, titles, slogans with nobody saying them
                 speaker, cue = self.resolver.last_person(q.start) or "", ""
                 if not speaker:
                     continue
-            if _word_count(content) < _MIN_QUOTE_WORDS and not cue:
+            if words < 2 or (words < _MIN_QUOTE_WORDS and (not cue or _is_title_case(content))):
                 continue
-            if _word_count(content) < 2 or (_word_count(content) < _MIN_QUOTE_WORDS and _is_title_case(content)):
-                continue
-            found.append(Statement(speaker, q.start, q.end, cue, True))
+            direct.append(Statement(speaker, q.start, q.end, cue, True))
             last_speaker = (speaker, q.para_end)
-        found.extend(self._reported(used_cues))
-        found.sort(key=lambda s: (s.start, s.end))
+        reported = self._reported(used_cues)
+        # a quoted fragment inside a reported clause is part of that statement
+        kept = []
+        for d in direct:
+            outer = next((r for r in reported if r.start <= d.start and d.end <= r.end), None)
+            if outer is None:
+                kept.append(d)
+            else:
+                outer.direct = True
+        for r in reported:
+            if any(c in self.text[r.start : r.end] for c in "“”\"«»"):
+                r.direct = True
+        found = sorted(kept + reported, key=lambda s: (s.start, s.end))
         return _drop_nested(found)
 
     def _inside_quote(self, pos: int) -> bool:
         return any(q.start <= pos < q.end for q in self.quotes)
 
-    def _attribute_quote(self, q: _Quote) -> tuple[str, str, int] | None:
+    def _attribute_quote(self, q: _Quote) -> tuple[str, str, int, bool] | None:
         """Speaker and cue for a quote, looked for right after it, then right before it."""
         text = self.text
         # after: ", Peskov said" / " he said" / ", said Michael Madden" / ", Sullivan, who ..., said"
@@ -264,7 +298,7 @@ class Extractor:
             else:
                 subject = subject_before(text, q.close, cue_at)
             if subject and _cue_fits(m.group(1), text, q.close, cue_at):
-                return self.resolve(subject[0], subject[1]), m.group(1), cue_at
+                return self.resolve(subject[0], subject[1]), m.group(1), cue_at, False
         # before: "Rudenko said: “...”" / "Harris said, “...”"
         prev = max([o.close for o in self.quotes if o.close <= q.start - 1] + [q.para_start])
         before = text[prev : q.start - 1]
@@ -280,13 +314,14 @@ class Extractor:
                 cue_at = prev + m.start()
                 subject = subject_before(text, max(prev, cue_at - 200), cue_at)
                 if subject and _cue_fits(m.group(1), text, max(prev, cue_at - 200), cue_at):
-                    return self.resolve(subject[0], subject[1]), m.group(1), cue_at
+                    embedded = _word_count(re.sub(r"^\s*(?:that|:)", "", between)) > 2
+                    return self.resolve(subject[0], subject[1]), m.group(1), cue_at, embedded
         acc = list(_ACCORDING.finditer(before))
         if acc:
             m = acc[-1]
             subject = subject_after(text, prev + m.end(), q.start)
             if subject:
-                return self.resolve(subject[0], subject[1]), "according to", prev + m.start()
+                return self.resolve(subject[0], subject[1]), "according to", prev + m.start(), False
         return None
 
     def _reported(self, used_cues: set[int]) -> list[Statement]:
@@ -334,7 +369,7 @@ class Extractor:
                     end -= 1
                 while start < end and text[start] in "“\"":
                     start += 1
-                if _word_count(text[start:end]) >= _MIN_REPORTED_WORDS:
+                if _word_count(text[start:end]) >= _MIN_REPORTED_WORDS and self._quoted_if_needed(cue, start, end):
                     return Statement(self.resolve(subject[0], subject[1]), start, end, cue, False)
         # "SUBJECT said (that) CONTENT."
         subject = subject_before(text, sa, cs)
@@ -354,9 +389,18 @@ class Extractor:
             start += skip.end()
         start = _lstrip(text, start, sb)
         end = _rstrip(text, start, sb)
-        if _word_count(text[start:end]) < _MIN_REPORTED_WORDS:
+        if not text[start:end].strip() and text[ce:sb + 1].strip().endswith(":"):
+            # "In a speech last July, he said:" and the words follow as their own paragraph
+            following = next((p for p in paragraphs(text) if p[0] > sb), None)
+            if following:
+                start, end = following
+        if _word_count(text[start:end]) < _MIN_REPORTED_WORDS or not self._quoted_if_needed(cue, start, end):
             return None
         return Statement(self.resolve(subject[0], subject[1]), start, end, cue, False)
+
+    def _quoted_if_needed(self, cue: str, start: int, end: int) -> bool:
+        """Verbs such as 'called' attribute words only when some are quoted."""
+        return cue not in QUOTING_CUES or any(c in self.text[start:end] for c in "“”\"«»")
 
     def _according(self, sa: int, sb: int, cs: int, ce: int) -> Statement | None:
         text = self.text

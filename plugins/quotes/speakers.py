@@ -81,16 +81,20 @@ def skeleton(name: str) -> str:
 
 
 def speaker_keys(name: str) -> tuple[str, ...]:
-    """Keys under which variants of one speaker meet in the store."""
+    """Keys under which variants of one speaker meet in the store.
+
+    A full name matches on its compact form and its consonant skeleton; it also offers its surname
+    (a "~" key: registered, never matched on), so a later bare "Harris" finds "Kamala Harris", while
+    "Blair Harris" stays someone else.
+    """
     tokens = [compact(t) for t in name.split() if compact(t)]
     if not tokens:
         return ()
-    keys = [f"n:{compact(name)}"]
-    if len(tokens) >= 2:
-        keys.append(f"k:{skeleton(name)}")
-        if len(tokens[-1]) >= 3 and tokens[-1] not in ORG_WORDS:
-            # a surname: 'Harris', 'Kamala Harris' and 'Vice President Harris' meet here
-            keys.append(f"n:{tokens[-1]}")
+    if len(tokens) == 1:
+        return (f"s:{tokens[0]}",)
+    keys = [f"n:{compact(name)}", f"k:{skeleton(name)}"]
+    if len(tokens[-1]) >= 3 and tokens[-1] not in ORG_WORDS:
+        keys.append(f"~s:{tokens[-1]}")
     return tuple(dict.fromkeys(keys))
 
 
