@@ -246,10 +246,9 @@ class Extractor:
             content = self.text[q.start : q.end]
             words = _word_count(content)
             attribution = self._attribute_quote(q)
+            cue_at, embedded = -1, False
             if attribution is not None:
                 speaker, cue, cue_at, embedded = attribution
-                if not embedded:
-                    used_cues.add(cue_at)
             elif last_speaker and last_speaker[1] >= q.para_start - 2 and q.start - 1 == q.para_start:
                 speaker, cue = last_speaker[0], ""  # a quote continued from the previous paragraph
             else:
@@ -262,6 +261,8 @@ class Extractor:
                 continue
             direct.append(Statement(speaker, q.start, q.end, cue, True))
             last_speaker = (speaker, q.para_end)
+            if cue_at >= 0 and not embedded:
+                used_cues.add(cue_at)
         reported = self._reported(used_cues)
         # a quoted fragment inside a reported clause is part of that statement
         kept = []
@@ -276,6 +277,16 @@ class Extractor:
                 r.direct = True
         found = sorted(kept + reported, key=lambda s: (s.start, s.end))
         return _drop_nested(found)
+
+    def _words_before(self, q: _Quote) -> int:
+        """Words between the start of the quote's sentence and its opening mark."""
+        start = max((a for a, _ in self.sentences if a < q.start), default=q.para_start)
+        return _word_count(self.text[max(start, q.para_start) : q.start - 1])
+
+    def _words_after(self, q: _Quote) -> int:
+        """Words between the quote's closing mark and the end of its sentence."""
+        end = min((b for _, b in self.sentences if b > q.close), default=q.para_end)
+        return _word_count(self.text[q.close : min(end, q.para_end)])
 
     def _inside_quote(self, pos: int) -> bool:
         return any(q.start <= pos < q.end for q in self.quotes)
@@ -298,7 +309,9 @@ class Extractor:
             else:
                 subject = subject_before(text, q.close, cue_at)
             if subject and _cue_fits(m.group(1), text, q.close, cue_at):
-                return self.resolve(subject[0], subject[1]), m.group(1), cue_at, False
+                # a fragment: words before the quote in its sentence, or more than a subject after it
+                embedded = bool(self._words_before(q)) or _word_count(lead) - _word_count(subject[0]) > 3
+                return self.resolve(subject[0], subject[1]), m.group(1), cue_at, embedded
         # before: "Rudenko said: “...”" / "Harris said, “...”"
         prev = max([o.close for o in self.quotes if o.close <= q.start - 1] + [q.para_start])
         before = text[prev : q.start - 1]
@@ -314,7 +327,7 @@ class Extractor:
                 cue_at = prev + m.start()
                 subject = subject_before(text, max(prev, cue_at - 200), cue_at)
                 if subject and _cue_fits(m.group(1), text, max(prev, cue_at - 200), cue_at):
-                    embedded = _word_count(re.sub(r"^\s*(?:that|:)", "", between)) > 2
+                    embedded = _word_count(re.sub(r"^\s*(?:that|:)", "", between)) > 0 or self._words_after(q) >= 3
                     return self.resolve(subject[0], subject[1]), m.group(1), cue_at, embedded
         acc = list(_ACCORDING.finditer(before))
         if acc:
