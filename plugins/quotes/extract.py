@@ -8,23 +8,25 @@ from dataclasses import dataclass
 from plugins.quotes.speakers import ORG_WORDS, PERSON_PRONOUNS, PRONOUNS, Resolver, strip_titles
 from plugins.text import sentences
 
+# verbs of saying: they attribute a statement whether or not its words are quoted
 _CUE_STEMS = """
 say said says told tell tells added adds stated states announced announces noted notes explained
 explains argued argues claimed claims insisted insists warned warns wrote writes tweeted tweets
 reported reports declared declares acknowledged acknowledges admitted admits asserted asserts
-confirmed confirms denied denies suggested suggests replied replies responded responds recalled
-recalls predicted predicts urged urges complained complains testified testifies continued
-commented comments remarked remarks emphasized emphasizes emphasised stressed stresses maintained
-maintains contended contends conceded concedes countered counters vowed vows promised promises
-pledged pledges cautioned cautions observed observes mentioned mentions revealed reveals indicated
-indicates described describes alleged alleges boasted boasts lamented laments quipped joked agreed
-agrees concluded concludes reiterated reiterates informed assured reminded announced posted
-acknowledged disclosed discloses conceded predicted insisted clarified clarifies hinted read reads
+confirmed confirms suggested suggests replied replies responded responds predicted predicts
+testified testifies commented comments indicated indicates described describes informed assured
+reminded reminds clarified clarifies concluded concludes mentioned mentions explained reassured
+proclaimed proclaims exclaimed disputed disputes estimated estimates
 """.split()
 # verbs that attribute words only when the words are quoted: 'called the law "a disaster"'
 QUOTING_CUES = frozenset(
     """called calls accused accuses defended defends praised praises slammed slams blasted blasts dubbed
-    labeled labelled branded brands asked asks pledged complained""".split()
+    labeled labelled branded brands asked asks pledged pledges complained complains denied denies
+    urged urges recalled recalls stressed stresses emphasized emphasised emphasizes remarked remarks
+    maintained maintains contended contends conceded concedes countered counters vowed vows promised
+    promises cautioned cautions observed observes revealed reveals alleged alleges boasted boasts
+    lamented laments quipped joked agreed agrees reiterated reiterates posted disclosed hinted
+    continued continues charged charges read reads""".split()
 )
 # words that are as often nouns ("the final say", "Western states"): cues only before that/:/,/a quote
 _AMBIGUOUS = frozenset("states notes comments remarks reports claims points says read reads".split())
@@ -51,9 +53,8 @@ _DESCRIPTION = re.compile(
     r"scientists|lawyers|aides|advisers|people|voters|supporters|opponents|democrats|republicans))$",
     re.I,
 )
-_NAME_TAIL = re.compile(
-    r"(?:(?:\b[A-Z][\w'’.-]*|\b(?:of|the|de|da|del|van|von|bin|al|for|and)\b)\s+)*\b[A-Z][\w'’.-]*$"
-)
+_CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
+_NAME_TAIL = re.compile(rf"(?:(?:{_CAP}|\b(?:of|the|de|da|del|van|von|bin|al|for|and)\b)\s+)*{_CAP}$")
 _ADVERBIAL = re.compile(
     r"\s*(?:in|on|at|during|without|after|before|while|when|as|from|via|with|through|adding|citing|"
     r"referring|speaking|according)\b",
@@ -165,8 +166,13 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
     if m:
         return m.group(1), floor + m.start()
     m = _NAME_TAIL.search(s)
-    if m and m.group(0)[0].isupper() and m.group(0).lower() not in _NOT_SUBJECTS:
-        return m.group(0), floor + m.start()
+    if m and m.group(0)[0].isupper():
+        phrase, at = m.group(0), floor + m.start()
+        while phrase.split(None, 1)[0].lower() in _NOT_SUBJECTS and " " in phrase:  # "Then Brafman"
+            head = phrase.split(None, 1)[0]
+            phrase, at = phrase[len(head) :].lstrip(), at + len(phrase) - len(phrase[len(head) :].lstrip())
+        if phrase.lower() not in _NOT_SUBJECTS:
+            return phrase, at
     m = _DESCRIPTION.search(s)
     if m:
         return m.group(0), floor + m.start()
@@ -366,7 +372,7 @@ class Extractor:
         lead = text[sa:cs]
         trail = text[ce:sb]
         # "CONTENT, SUBJECT said." or "CONTENT, said SUBJECT."
-        if (_word_count(trail) <= 8 or _ADVERBIAL.match(trail)) and not re.match(r"\s*(that\b|:)", trail):
+        if (_word_count(trail) <= 3 or _ADVERBIAL.match(trail)) and not re.match(r"\s*(that\b|:)", trail):
             subject = None
             content_end = -1
             if not lead.strip(" ,") or lead.rstrip().endswith(","):

@@ -36,9 +36,9 @@ ORG_WORDS = set(
 _CONNECTORS = {"de", "da", "del", "van", "von", "bin", "al", "el", "der", "la", "le", "di", "du", "ibn"}
 _NAME_TOKEN = re.compile(r"[A-Z][\w'’.-]*|[A-Z]\.")
 _CONNECTOR_RE = r"\b(?:de|da|del|van|von|bin|al|el|der|la|le|di|du|ibn)(?=\s+[A-Z])"
-_NAME_RUN = re.compile(
-    rf"(?:\b[A-Z][\w'’-]*\.?|{_CONNECTOR_RE})(?:[ \t]+(?:[A-Z][\w'’-]*\.?|{_CONNECTOR_RE}))*"
-)
+# a capitalised word; a full stop may follow only an initial or a short abbreviation ("J.", "Sen.")
+_CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
+_NAME_RUN = re.compile(rf"(?:{_CAP}|{_CONNECTOR_RE})(?:[ \t]+(?:{_CAP}|{_CONNECTOR_RE}))*")
 
 
 def strip_titles(name: str) -> str:
