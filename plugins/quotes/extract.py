@@ -16,8 +16,15 @@ reported reports declared declares acknowledged acknowledges admitted admits ass
 confirmed confirms suggested suggests replied replies responded responds predicted predicts
 testified testifies commented comments indicated indicates described describes informed assured
 reminded reminds clarified clarifies concluded concludes mentioned mentions explained reassured
-proclaimed proclaims exclaimed disputed disputes estimated estimates
+proclaimed proclaims exclaimed disputed disputes estimated estimates think thinks saying telling
 """.split()
+# -ing forms: a cue after "is"/"was" ("Trump isn't saying ..."); after a comma they are participles
+_PROGRESSIVE = frozenset({"saying", "telling"})
+_PARTICIPLE = re.compile(
+    r",\s+(?:while\s+|also\s+|and\s+)*(saying|telling|adding|noting|arguing|claiming|insisting|warning|"
+    r"explaining|announcing|writing|tweeting|stating|suggesting|declaring|asserting|contending|"
+    r"acknowledging|predicting)\b"
+)
 # verbs that attribute words only when the words are quoted: 'called the law "a disaster"'
 QUOTING_CUES = frozenset(
     """called calls accused accuses defended defends praised praises slammed slams blasted blasts dubbed
@@ -43,7 +50,8 @@ _AUX = re.compile(
     r"(?:\s+(?:has|have|had|also|later|previously|recently|once|would|will|did|does|further|then|"
     r"earlier|again|reportedly|repeatedly|publicly|privately|has\s+long|just|often|first|simply|"
     r"flatly|quickly|separately|later|on \w+day|last \w+|this \w+|on \w+ \d+|in a statement|"
-    r"in an interview|in a briefing))+\s*$",
+    r"in an interview|in a briefing|is|was|are|were|isn['’]t|wasn['’]t|aren['’]t|weren['’]t|has been|"
+    r"have been|had been))+\s*$",
     re.I,
 )
 _DESCRIPTION = re.compile(
@@ -138,6 +146,15 @@ def _is_title_case(text: str) -> bool:
     return bool(words) and all(w[0].isupper() or w in small for w in words)
 
 
+# a bare noun phrase ending in a group of people: "Abortion rights advocates", "Clinton strategists"
+_GROUP = re.compile(r"(?:^|[,;:(]\s*|\b(?:and|but|while|as|because|since)\s+)((?:[\w'’-]+\s+){0,3}([\w'’-]+))$")
+_GROUP_NOUNS = set(
+    """advocates critics supporters opponents officials analysts experts observers sources residents
+    leaders members voters democrats republicans conservatives liberals activists economists scientists
+    researchers investigators prosecutors lawyers aides advisers advisors strategists organizers
+    organisers protesters demonstrators witnesses authorities police doctors teachers parents workers
+    executives historians pollsters polls surveys reports studies documents records filings""".split()
+)
 _NOT_SUBJECTS = set(
     """as but and the in it this that when while if so then there here also however yet or for after
     before since because although though thus meanwhile still now earlier later what which who""".split()
@@ -153,6 +170,12 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         floor = breaks[-1].end()
     s = text[floor:pos]
     s = _AUX.sub("", s).rstrip()
+    if s.endswith(("—", "–", " -")):  # "Joyce — who is listed as an attorney — told"
+        inner = s.rstrip("—–- ")
+        dash = max(inner.rfind("—"), inner.rfind("–"), inner.rfind(" - "))
+        if dash == -1:
+            return None
+        s = inner[:dash].rstrip()
     if s.endswith(","):  # an appositive: "Michael Madden, an expert at X, said"
         inner = s[:-1]
         comma = inner.rfind(",")
@@ -176,6 +199,10 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
     m = _DESCRIPTION.search(s)
     if m:
         return m.group(0), floor + m.start()
+    m = _GROUP.search(s)
+    if m and (m.group(2).lower() in ORG_WORDS or m.group(2).lower().rstrip("s") in _PERSON_NOUNS
+              or m.group(2).lower() in _GROUP_NOUNS):
+        return m.group(1), floor + m.start(1)
     return None
 
 
@@ -183,6 +210,8 @@ def _cue_fits(cue: str, text: str, floor: int, cue_at: int) -> bool:
     """Whether a cue word is used as a verb of saying here, not as a noun or in the passive."""
     before = text[max(floor, cue_at - 40) : cue_at]
     prev = re.findall(r"[\w'’]+", before)
+    if cue in _PROGRESSIVE:
+        return bool(prev) and re.fullmatch(r"(?:is|was|are|were|been|isn['’]t|wasn['’]t)", prev[-1].lower()) is not None
     if prev and (prev[-1].lower() in _NOT_BEFORE_VERB or re.search(r"['’]s$", prev[-1])):
         return False
     if cue in _AMBIGUOUS:
@@ -358,6 +387,10 @@ class Extractor:
                     out.append(statement)
                     break
             else:
+                statement = self._participle(sa, body_end, used_cues)
+                if statement:
+                    out.append(statement)
+                    continue
                 for m in _ACCORDING.finditer(text, sa, sb):
                     if self._inside_quote(m.start()):
                         continue
@@ -371,14 +404,14 @@ class Extractor:
         text = self.text
         lead = text[sa:cs]
         trail = text[ce:sb]
-        # "CONTENT, SUBJECT said." or "CONTENT, said SUBJECT."
-        if (_word_count(trail) <= 3 or _ADVERBIAL.match(trail)) and not re.match(r"\s*(that\b|:)", trail):
+        # "CONTENT, SUBJECT said." or "CONTENT, said SUBJECT, an expert at X."
+        if not re.match(r"\s*(that\b|:)", trail) and cue not in _PROGRESSIVE:
             subject = None
             content_end = -1
-            if not lead.strip(" ,") or lead.rstrip().endswith(","):
+            if (not lead.strip(" ,") or lead.rstrip().endswith(",")) and _word_count(trail) <= 14:
                 subject = subject_after(text, ce, sb)
                 content_end = sa + len(lead.rstrip(" ,"))
-            if subject is None:
+            if subject is None and (_word_count(trail) <= 3 or _ADVERBIAL.match(trail)):
                 subject = subject_before(text, sa, cs)
                 content_end = text.rfind(",", sa, subject[1]) if subject else -1
             if subject and content_end > sa and _cue_fits(cue, text, sa, cs):
@@ -420,6 +453,29 @@ class Extractor:
     def _quoted_if_needed(self, cue: str, start: int, end: int) -> bool:
         """Verbs such as 'called' attribute words only when some are quoted."""
         return cue not in QUOTING_CUES or any(c in self.text[start:end] for c in "“”\"«»")
+
+    def _participle(self, sa: int, sb: int, used_cues: set[int]) -> Statement | None:
+        """'..., saying X': the sentence's subject said X."""
+        text = self.text
+        for m in _PARTICIPLE.finditer(text, sa, sb):
+            if self._inside_quote(m.start()) or m.start(1) in used_cues:
+                continue
+            head = text[sa : m.start()]
+            subject = re.match(r"\s*(?:[A-Z][\w'’]*\s+(?:\d+\s*)?,\s+)?(he|she|they|it|I|we)\b", head)
+            name = None if subject else re.match(rf"\s*((?:{_CAP}\s+)*{_CAP})", head)
+            phrase, at = (subject.group(1), sa + subject.start(1)) if subject else (
+                (name.group(1), sa + name.start(1)) if name else (None, 0))
+            if phrase is None or phrase.lower() in _NOT_SUBJECTS:
+                continue
+            start = m.end()
+            rest = text[start:sb]
+            skip = re.match(r"\s*(?:[\w'’.-]+\s+){0,8}?that\b", rest) if m.group(1) == "telling" else None
+            skip = skip or re.match(r"\s*(?:that\b|:)?", rest)
+            start = _lstrip(text, start + (skip.end() if skip else 0), sb)
+            end = _rstrip(text, start, sb)
+            if _word_count(text[start:end]) >= _MIN_REPORTED_WORDS:
+                return Statement(self.resolve(phrase, at), start, end, m.group(1), False)
+        return None
 
     def _according(self, sa: int, sb: int, cs: int, ce: int) -> Statement | None:
         text = self.text
