@@ -12,7 +12,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace,
 # or at a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])|\n+")
-_ABBREVIATIONS = {
+ABBREVIATIONS = {
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "st", "jr", "sr",
     "u.s", "u.k", "u.n", "inc", "corp", "co", "ltd", "no", "vs", "jan", "feb", "mar", "apr", "aug", "sept",
     "sep", "oct", "nov", "dec", "adm", "capt", "rev", "d.c", "a.m", "p.m", "pres", "sec", "dept", "mt",
@@ -45,7 +45,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
         if "\n" not in gap:
             before = text[start : match.start()].rsplit(None, 1)
             last = before[-1].lower().rstrip(".") if before else ""
-            if last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
+            if last in ABBREVIATIONS or (len(last) == 1 and last.isalpha()):
                 continue
         end = match.start() + len(gap) - len(gap.lstrip("\"'”’)]"))  # closing quotes stay with it
         if text[start:end].strip():

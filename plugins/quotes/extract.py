@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from plugins.quotes.speakers import ORG_WORDS, PERSON_PRONOUNS, PRONOUNS, Resolver, strip_titles
-from plugins.text import sentences
+from plugins.text import ABBREVIATIONS, sentences
 
 # verbs of saying: they attribute a statement whether or not its words are quoted
 _CUE_STEMS = """
@@ -51,14 +51,12 @@ _AUX = re.compile(
     r"earlier|again|reportedly|repeatedly|publicly|privately|has\s+long|just|often|first|simply|"
     r"flatly|quickly|separately|later|on \w+day|last \w+|this \w+|on \w+ \d+|in a statement|"
     r"in an interview|in a briefing|is|was|are|were|isn['’]t|wasn['’]t|aren['’]t|weren['’]t|has been|"
-    r"have been|had been))+\s*$",
+    r"have been|had been|in the past|(?:less than |more than )?\w+ (?:days|weeks|months|years) ago))+\s*$",
     re.I,
 )
 _DESCRIPTION = re.compile(
-    r"(?:\b(?:the|a|an|his|her|their|its|one|another|two|three|several|many|some|most|other|these|those)"
-    r"\s+(?:[\w'’-]+\s+){0,4}[\w'’-]+|\b(?:officials|analysts|experts|critics|observers|sources|"
-    r"witnesses|residents|authorities|investigators|police|prosecutors|economists|researchers|"
-    r"scientists|lawyers|aides|advisers|people|voters|supporters|opponents|democrats|republicans))$",
+    r"\b(?:the|a|an|his|her|their|its|one|another|two|three|several|many|some|most|other|these|those)"
+    r"\s+(?:[\w'’-]+\s+){0,4}[\w'’-]+$",
     re.I,
 )
 _CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
@@ -206,6 +204,12 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
     return None
 
 
+def _abbreviation_before(text: str, dot: int) -> bool:
+    """Whether the full stop at dot ends an abbreviation or initial ("Ms.", "J.") rather than a sentence."""
+    word = re.search(r"([\w.]+)$", text[:dot])
+    return bool(word) and (word.group(1).lower() in ABBREVIATIONS or len(word.group(1)) == 1)
+
+
 def _cue_fits(cue: str, text: str, floor: int, cue_at: int) -> bool:
     """Whether a cue word is used as a verb of saying here, not as a noun or in the passive."""
     before = text[max(floor, cue_at - 40) : cue_at]
@@ -289,7 +293,9 @@ class Extractor:
             else:
                 if words < 6 or _is_title_case(content):
                     continue  # scare quotes, titles, slogans with nobody saying them
-                speaker, cue = self.resolver.last_person(q.start) or "", ""
+                recent = last_speaker and last_speaker[1] >= q.para_start - 600
+                speaker = last_speaker[0] if last_speaker and recent else self.resolver.last_person(q.start) or ""
+                cue = ""
                 if not speaker:
                     continue
             if words < 2 or (words < _MIN_QUOTE_WORDS and (not cue or _is_title_case(content))):
@@ -332,7 +338,9 @@ class Extractor:
         # after: ", Peskov said" / " he said" / ", said Michael Madden" / ", Sullivan, who ..., said"
         nxt = min([o.start - 1 for o in self.quotes if o.start > q.close] + [q.para_end])
         after = text[q.close : nxt]
-        sentence_end = re.search(r"[.!?](\s|$)", after)
+        sentence_end = next(
+            (m for m in re.finditer(r"[.!?](\s|$)", after) if not _abbreviation_before(after, m.start())), None
+        )
         window = after[: sentence_end.start() + 1] if sentence_end else after
         for m in _CUE_RE.finditer(window):
             cue_at = q.close + m.start()
@@ -349,6 +357,9 @@ class Extractor:
                 return self.resolve(subject[0], subject[1]), m.group(1), cue_at, embedded
         # before: "Rudenko said: “...”" / "Harris said, “...”"
         prev = max([o.close for o in self.quotes if o.close <= q.start - 1] + [q.para_start])
+        if q.start - 1 == q.para_start and text[: q.para_start].rstrip().endswith(":"):
+            # "The minority leader said flatly:" and the quote opens the next paragraph
+            prev = max([o.close for o in self.quotes if o.close <= q.para_start] + [q.para_start - 300, 0])
         before = text[prev : q.start - 1]
         sentence_start = list(re.finditer(r'[.!?][”"]?\s+(?=[A-Z“"])', before))
         if sentence_start:
