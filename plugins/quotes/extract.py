@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from plugins.quotes.speakers import ORG_WORDS, PERSON_PRONOUNS, PRONOUNS, Resolver, strip_titles
+from plugins.quotes.speakers import ORG_WORDS, PERSON_PRONOUNS, PRONOUNS, TITLES, Resolver, strip_titles
 from plugins.text import ABBREVIATIONS, sentences
 
 # verbs of saying: they attribute a statement whether or not its words are quoted
@@ -54,9 +54,13 @@ _AUX = re.compile(
     r"have been|had been|in the past|(?:less than |more than )?\w+ (?:days|weeks|months|years) ago))+\s*$",
     re.I,
 )
+_DETERMINERS = frozenset(
+    "the a an his her their its one another two three several many some most other these those".split()
+)
 _DESCRIPTION = re.compile(
     r"\b(?:the|a|an|his|her|their|its|one|another|two|three|several|many|some|most|other|these|those)"
-    r"\s+(?:[\w'’-]+\s+){0,4}[\w'’-]+$",
+    r"\s+(?:(?!(?:on|in|at|after|before|for|with|to|by|from|into|over|during|than|when|while|that|which|who)\s)"
+    r"[\w'’-]+\s+){0,4}[\w'’-]+$",
     re.I,
 )
 _CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
@@ -128,10 +132,15 @@ def _rstrip(text: str, start: int, end: int) -> int:
     return end
 
 
+_DATELINE = re.compile(r"[A-Z][A-Z .,'-]{2,}(?:\([^)]{1,40}\))?\s*[–—-]+\s*")
+
+
 def _lstrip(text: str, start: int, end: int) -> int:
+    """Skip spaces, leading punctuation and a dateline ("VARNA (Wirepress) – ")."""
     while start < end and (text[start].isspace() or text[start] in ",:;—–-"):
         start += 1
-    return start
+    dateline = _DATELINE.match(text, start, end)
+    return dateline.end() if dateline else start
 
 
 def _word_count(text: str) -> int:
@@ -145,7 +154,7 @@ def _is_title_case(text: str) -> bool:
 
 
 # a bare noun phrase ending in a group of people: "Abortion rights advocates", "Clinton strategists"
-_GROUP = re.compile(r"(?:^|[,;:(]\s*|\b(?:and|but|while|as|because|since)\s+)((?:[\w'’-]+\s+){0,3}([\w'’-]+))$")
+_GROUP = re.compile(r"(?:^|[,;:(]\s*|\b(?:and|but|while|as|because|since|after|before|when|if|that)\s+)((?:[\w'’-]+\s+){0,3}([\w'’-]+))$")
 _GROUP_NOUNS = set(
     """advocates critics supporters opponents officials analysts experts observers sources residents
     leaders members voters democrats republicans conservatives liberals activists economists scientists
@@ -237,7 +246,10 @@ def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
         r"\s+((?:(?:the|a|an)\s+)?(?:[\w'’.-]+\s+){0,5}?[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|bin|al))*)",
         s,
     )
-    if m:
+    if m and all(
+        w[:1].isupper() or w.lower() in TITLES or w.lower() in _DETERMINERS or re.search(r"['’]s?$", w)
+        for w in m.group(1).split()
+    ):
         return m.group(1), pos + m.end()
     m = re.match(r"\s+((?:the|a|an|one|another)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+)", s, re.I)
     if m:
@@ -261,18 +273,20 @@ class Extractor:
         """A speaker phrase as a name: pronouns and descriptions to the last compatible name."""
         phrase = phrase.strip(" ,")
         low = phrase.lower()
+        words = low.split()
         if low in PRONOUNS:
             if low in PERSON_PRONOUNS or low in ("i",):
                 return self.resolver.last_person(at) or phrase
             return phrase
-        if phrase[:1].isupper() or re.search(r"\b[A-Z]", phrase):
+        described = words[0] in _DETERMINERS if words else False
+        if phrase.split()[-1][:1].isupper() or (not described and re.search(r"\b[A-Z]", phrase)):
             name = strip_titles(phrase)
-            if name[:1].isupper():
+            if name[:1].isupper() and name.lower() not in _NOT_SUBJECTS:
                 return self.resolver.full(name)
-        last = low.split()[-1] if low.split() else ""
-        if low.startswith(("the ", "his ", "her ")) and last in _PERSON_NOUNS:
+        last = words[-1] if words else ""
+        if words and words[0] in ("the", "his", "her") and last in _PERSON_NOUNS:
             return self.resolver.last_person(at) or phrase
-        if low.startswith("the ") and last in ORG_WORDS:
+        if words and words[0] in ("the", "its") and last in ORG_WORDS:
             return self.resolver.last_org(at) or phrase
         return phrase
 
@@ -445,9 +459,12 @@ class Extractor:
             r"|that\b|:|,)?",
             rest,
         )
-        if cue in _OBJECT_CUES:
-            obj = re.match(r"\s*(?:[\w'’.-]+\s+){0,8}?that\b", rest)
-            skip = obj or re.match(r"\s*(?:(?:the|a|an|reporters|journalists|[A-Z][\w'’.-]*)\s*)+", rest)
+        # "said on Monday evening that ...", "told reporters in the capital that ..."
+        to_that = re.match(r"\s*(?:[\w'’.-]+\s+){0,8}?that\b", rest)
+        if to_that:
+            skip = to_that
+        elif cue in _OBJECT_CUES:
+            skip = re.match(r"\s*(?:(?:the|a|an|reporters|journalists|[A-Z][\w'’.-]*)\s*)+", rest)
         if skip:
             start += skip.end()
         start = _lstrip(text, start, sb)

@@ -30,7 +30,8 @@ ORG_WORDS = set(
     agency ministry department office committee council campaign party house kremlin government
     association union institute center centre university company corporation group court police
     commission administration bureau service news times post journal network organization
-    organisation foundation board bank embassy army navy military press media
+    organisation foundation board bank embassy army navy military press media authority
+    agencies ministries company's
     """.split()
 )
 _CONNECTORS = {"de", "da", "del", "van", "von", "bin", "al", "el", "der", "la", "le", "di", "du", "ibn"}
