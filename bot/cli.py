@@ -130,3 +130,7 @@ def feeds(config_path: Path) -> None:
                    f"failures {row.get('failures') or 0}; items seen {row.get('items_seen') or 0}"
                    + (f"\n  last error: {row['last_error']}" if row.get("last_error") else ""))
     store.close()
+
+
+if __name__ == "__main__":
+    cli()

@@ -64,14 +64,14 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["outbox"].create_index(["status"])
 
 
-def apply(db: sqlite_utils.Database) -> list[str]:
+def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db["_migrations"]
     if not done_table.exists():
         db["_migrations"].create({"name": str, "applied": str}, pk="name")
     done = {row["name"] for row in db["_migrations"].rows}
     applied = []
-    for fn in MIGRATIONS:
+    for fn in MIGRATIONS if migrations is None else migrations:
         if fn.__name__ in done:
             continue
         with db.atomic():

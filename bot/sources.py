@@ -125,6 +125,11 @@ def parse_feed(body: bytes, feed: Feed, fetch_pages: bool = True, client: httpx.
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries:
         raise SourceError(f"feed {feed.name}: not a readable feed ({parsed.get('bozo_exception')})")
+    if not parsed.get("version") and not parsed.entries:
+        raise SourceError(f"feed {feed.name}: the response is not RSS or Atom (an HTML page?)")
+    if parsed.bozo:
+        log.warning("feed %s: malformed feed, %d entries recovered (%s)", feed.name, len(parsed.entries),
+                    parsed.get("bozo_exception"))
     out = []
     for entry in parsed.entries:
         link = entry.get("link")
@@ -141,9 +146,14 @@ def parse_feed(body: bytes, feed: Feed, fetch_pages: bool = True, client: httpx.
                 text = page.text or text
                 link = page.url or link
                 title = title or page.title
+        if not text.strip() and not link:
+            log.warning("feed %s: entry %r has neither text nor link; skipped", feed.name, title or guid)
+            continue
         identity = guid or (canonical_url(link) if link else hashlib.sha256(text.encode()).hexdigest())
         out.append(Article(id=stable_id(feed.name, identity), text=text, title=title, source=feed.name,
                            url=link, published=_iso(entry), feed=feed.name, guid=guid))
+    if parsed.bozo and not out:
+        raise SourceError(f"feed {feed.name}: malformed feed with no usable entry ({parsed.get('bozo_exception')})")
     return out
 
 

@@ -209,6 +209,19 @@ class StoreWindow:
         ).fetchall()
         return [_known(r) for r in rows]
 
+    def speaker_name(self, speaker_keys: Sequence[str]) -> str | None:
+        """The fullest stored name of the speaker sharing any of these keys, if any."""
+        keys = [k for k in dict.fromkeys(speaker_keys) if not k.startswith("~")]
+        if not keys:
+            return None
+        marks = ",".join("?" * len(keys))
+        row = self.store.db.execute(
+            f"select s.name from speakers s join speaker_keys k on k.speaker_id = s.id where k.key in ({marks}) "
+            "order by length(s.name) desc limit 1",
+            keys,
+        ).fetchone()
+        return str(row[0]) if row else None
+
     def known_quotes(self, speaker_keys: Sequence[str]) -> list[KnownQuote]:
         """Stored quotes, in the time window, by a speaker who shares any of these keys."""
         keys = [k for k in dict.fromkeys(speaker_keys) if not k.startswith("~")]

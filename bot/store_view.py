@@ -19,6 +19,10 @@ class StoreView(Protocol):
         """The articles of a story, oldest first."""
         ...
 
+    def speaker_name(self, speaker_keys: Sequence[str]) -> str | None:
+        """The fullest stored name of the speaker sharing any of these keys, if any."""
+        ...
+
     def known_quotes(self, speaker_keys: Sequence[str]) -> list[KnownQuote]:
         """Stored quotes, in the time window, by a speaker who shares any of these keys."""
         ...

@@ -26,14 +26,17 @@ def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mappi
     """Extract statements and mark those no earlier article attributed to the same speaker."""
     by_speaker: dict[tuple[str, ...], list[KnownQuote]] = {}
     quotes = []
+    names: dict[str, str] = {}
     for st in Extractor(article.text).run():
         keys = speaker_keys(st.speaker)
         if keys not in by_speaker:
             by_speaker[keys] = known.known_quotes(keys)
+            # a bare surname takes the full name the store already knows ("Solis" -> "Marta Solis")
+            names[st.speaker] = (len(st.speaker.split()) == 1 and known.speaker_name(keys)) or st.speaker
         text = article.text[st.start : st.end]
         same = _first_equivalent(text, by_speaker[keys])
         quotes.append(
-            Quote(speaker=st.speaker, text=text, start=st.start, end=st.end, cue=st.cue, direct=st.direct,
+            Quote(speaker=names.get(st.speaker, st.speaker), text=text, start=st.start, end=st.end, cue=st.cue, direct=st.direct,
                   new=same is None, same_as=same.id if same else None, speaker_keys=keys)
         )
     return quotes

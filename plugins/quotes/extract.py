@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from plugins.quotes.speakers import ORG_WORDS, PERSON_PRONOUNS, PRONOUNS, TITLES, Resolver, strip_titles
+from plugins.quotes.speakers import ORG_WORDS, PERSON_PRONOUNS, PRONOUNS, Resolver, strip_titles
 from plugins.text import ABBREVIATIONS, sentences
 
 # verbs of saying: they attribute a statement whether or not its words are quoted
@@ -53,6 +53,11 @@ _AUX = re.compile(
     r"in an interview|in a briefing|is|was|are|were|isn['’]t|wasn['’]t|aren['’]t|weren['’]t|has been|"
     r"have been|had been|in the past|(?:less than |more than )?\w+ (?:days|weeks|months|years) ago))+\s*$",
     re.I,
+)
+# words that show a phrase after a cue is a clause, not the speaker ("said construction would start in March")
+_NOT_IN_NAMES = frozenset(
+    """would will could should can may might must in on at to for from with by after before that which
+    is was are were has had have be been and or but not it this there their its he she they we""".split()
 )
 _DETERMINERS = frozenset(
     "the a an his her their its one another two three several many some most other these those".split()
@@ -246,10 +251,7 @@ def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
         r"\s+((?:(?:the|a|an)\s+)?(?:[\w'’.-]+\s+){0,5}?[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|bin|al))*)",
         s,
     )
-    if m and all(
-        w[:1].isupper() or w.lower() in TITLES or w.lower() in _DETERMINERS or re.search(r"['’]s?$", w)
-        for w in m.group(1).split()
-    ):
+    if m and not any(w.lower() in _NOT_IN_NAMES for w in m.group(1).split()):
         return m.group(1), pos + m.end()
     m = re.match(r"\s+((?:the|a|an|one|another)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+)", s, re.I)
     if m:

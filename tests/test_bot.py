@@ -1,0 +1,105 @@
+"""The bot end to end on the bundled sample articles: ingest, digest, deliver, never twice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from conftest import EXAMPLES, ROOT
+
+from bot.adapters import DeliveryError
+from bot.adapters.memory import MemoryAdapter
+from bot.app import Bot
+from bot.config import parse_config
+from bot.scheduler import build_scheduler
+
+
+def sample_bot(tmp_path: Path, adapter: MemoryAdapter, **channel: object) -> Bot:
+    config = parse_config({
+        "storage": {"path": str(tmp_path / "bot.db")},
+        "feeds": [{"name": "samples", "url": str(EXAMPLES), "every": "5m"}],
+        "channels": [{"platform": "console", "id": "desk", "digest": "0 7 * * *", **channel}],
+    })
+    return Bot(config, adapters={"console": adapter})
+
+
+def test_digest_for_the_sample_articles(tmp_path: Path) -> None:
+    adapter = MemoryAdapter()
+    bot = sample_bot(tmp_path, adapter)
+    stored, sent = bot.run_once()
+    assert (stored, sent) == (5, 1)
+    channel, message = adapter.sent[0]
+    text = message.as_text()
+    assert channel == "desk"
+    dam = text.index("Engineers find widening cracks in Varna dam")
+    bikes = text.index("City council approves twelve kilometres")
+    assert dam < bikes  # the story carried by more outlets comes first
+    assert "first: Wirepress" in text
+    assert "rewritten by 2: Daily Courier, Morning Post" in text
+    assert "related: Regional Times" in text
+    assert "NEW Ana Petrov: “If Varna is cracking" in text  # the rewrite's added quote
+    assert "Environment Minister Ana Petrov said on Monday evening" in text  # what the rewrite added
+    assert text.count("The cracks are not a threat today") == 1  # repeated quotes are not new again
+    bot.close()
+
+
+def test_second_run_stores_and_posts_nothing(tmp_path: Path) -> None:
+    adapter = MemoryAdapter()
+    sample_bot(tmp_path, adapter).run_once()
+    again = sample_bot(tmp_path, adapter)
+    assert again.run_once() == (0, 0)
+    assert len(adapter.sent) == 1
+    assert again.store.count("articles") == 5
+
+
+def test_keyword_filter(tmp_path: Path) -> None:
+    adapter = MemoryAdapter()
+    sample_bot(tmp_path, adapter, keywords=["bike"]).run_once()
+    text = adapter.sent[0][1].as_text()
+    assert "bike lanes" in text and "Varna" not in text
+
+
+def test_failed_send_stays_in_outbox_and_is_sent_once_later(tmp_path: Path) -> None:
+    adapter = MemoryAdapter()
+    adapter.failures.append(DeliveryError("HTTP 503", permanent=False))
+    bot = sample_bot(tmp_path, adapter)
+    assert bot.run_once() == (5, 0)
+    row = next(bot.store.db.query("select status, attempts, last_error from outbox"))
+    assert row == {"status": "pending", "attempts": 1, "last_error": "HTTP 503"}
+    assert bot.send_digests() == 1  # the queued digest goes out; no second digest is composed
+    assert bot.send_digests() == 0
+    assert len(adapter.sent) == 1
+
+
+def test_scheduler_registers_feed_and_digest_jobs(tmp_path: Path) -> None:
+    bot = sample_bot(tmp_path, MemoryAdapter())
+    jobs = {job.id: job for job in build_scheduler(bot).get_jobs()}
+    assert set(jobs) == {"feed:samples", "digest:console:desk"}
+    assert isinstance(jobs["feed:samples"].trigger, IntervalTrigger)
+    assert jobs["feed:samples"].trigger.interval.total_seconds() == 300
+    assert jobs["feed:samples"].max_instances == 1 and jobs["feed:samples"].coalesce
+    assert isinstance(jobs["digest:console:desk"].trigger, CronTrigger)
+    assert "hour='7'" in str(jobs["digest:console:desk"].trigger)
+
+
+def test_run_once_command_on_the_example_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    text = (ROOT / "config.example.toml").read_text()
+    text = text.replace('path = "data/wirewatch.db"', f'path = "{tmp_path / "w.db"}"')
+    config.write_text(text.replace('url = "examples/articles"', f'url = "{EXAMPLES}"'))
+    env = {"PATH": "/usr/bin:/bin"}
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--once"],
+                          capture_output=True, text=True, check=True, env=env, cwd=ROOT)
+    assert "WIREWATCH DIGEST: 2 STORIES" in proc.stdout
+    assert "stored 5 new articles; sent 1 digest messages" in proc.stderr
+    check = subprocess.run([sys.executable, "-m", "bot.cli", "check-config", str(config)],
+                           capture_output=True, text=True, env=env, cwd=ROOT)
+    assert check.returncode == 0 and "console (no token in the environment)" not in check.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[storage]\npath = "x.db"\n[[channels]]\nplatform = "console"\nid = "c"\ndigest = "sometimes"\n')
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", "check-config", str(bad)],
+                          capture_output=True, text=True, env=env, cwd=ROOT)
+    assert proc.returncode != 0 and "channels[0].digest" in proc.stderr and "Traceback" not in proc.stderr

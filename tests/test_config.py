@@ -1,0 +1,93 @@
+"""Config validation: every error names the key and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Secrets, load_config, parse_config, parse_duration
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def minimal(**extra: object) -> dict[str, object]:
+    return {"storage": {"path": "x.db"}, **extra}
+
+
+def test_example_config_is_valid() -> None:
+    config = load_config(ROOT / "config.example.toml")
+    assert config.feeds[0].name == "samples"
+    assert Path(config.feeds[0].url).is_dir()
+    assert config.channels[0].platform == "console"
+    assert config.channels[0].digest == "0 * * * *"
+
+
+def test_missing_storage_path_names_the_key() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config({"storage": {}})
+    assert err.value.key == "storage.path"
+    assert "required" in str(err.value)
+
+
+def test_missing_feed_url() -> None:
+    with pytest.raises(ConfigError, match=r"feeds\[0\]\.url: is required"):
+        parse_config(minimal(feeds=[{"name": "a"}]))
+
+
+@pytest.mark.parametrize("digest", ["every tuesday", "61 * * * *", "* * *"])
+def test_bad_cron_is_refused(digest: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(minimal(channels=[{"platform": "console", "id": "c", "digest": digest}]))
+    assert err.value.key == "channels[0].digest"
+
+
+@pytest.mark.parametrize("digest,expected", [("hourly", "0 * * * *"), ("daily", "0 8 * * *"),
+                                             ("30 7 * * 1-5", "30 7 * * 1-5")])
+def test_digest_shorthands(digest: str, expected: str) -> None:
+    config = parse_config(minimal(channels=[{"platform": "console", "id": "c", "digest": digest}]))
+    assert config.channels[0].digest == expected
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"slack": {"bot_token": "xoxb-123"}},
+        {"discord": {"token": "abc"}},
+        {"plugins": {"x": {"api_secret": "s"}}},
+        {"channels": [{"platform": "slack", "id": "C1", "note": "xoxb-1234-abcd"}]},
+    ],
+)
+def test_token_in_file_is_refused(section: dict[str, object]) -> None:
+    with pytest.raises(ConfigError, match="environment"):
+        parse_config(minimal(**section))
+
+
+def test_unknown_platform_and_feed_reference() -> None:
+    with pytest.raises(ConfigError, match="platform: 'irc' is not one of"):
+        parse_config(minimal(channels=[{"platform": "irc", "id": "c"}]))
+    with pytest.raises(ConfigError, match="no feed is named 'nope'"):
+        parse_config(minimal(channels=[{"platform": "console", "id": "c", "feeds": ["nope"]}]))
+
+
+def test_bad_duration_and_unknown_section() -> None:
+    with pytest.raises(ConfigError, match=r"feeds\[0\]\.every"):
+        parse_config(minimal(feeds=[{"name": "a", "url": "x", "every": "soon"}]))
+    with pytest.raises(ConfigError, match="unknown section"):
+        parse_config(minimal(stroage={}))
+    assert parse_duration("90s") == 90 and parse_duration("2h") == 7200
+
+
+def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[storage\npath = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "absent.toml")
+
+
+def test_secrets_come_from_environment() -> None:
+    secrets = Secrets.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "DISCORD_BOT_TOKEN": ""})
+    assert secrets.slack_bot_token == "xoxb-1"
+    assert secrets.discord_bot_token is None

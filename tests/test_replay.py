@@ -1,0 +1,81 @@
+"""`wirewatch replay`: the evaluation contract, end to end through the real command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import write_stream
+
+ORIGINAL = (
+    "Harbour workers in Porto Vell began a 48-hour strike on Tuesday over pay and night shifts, halting "
+    "container traffic at the country's second-largest port.\n\n"
+    "“We are not asking for luxury, we are asking to see our children before midnight,” said Marta Solis, "
+    "who leads the dockers' union.\n\n"
+    "The port authority said 30 ships were waiting offshore and that perishable cargo would be diverted."
+)
+REWRITE = (
+    "Dock workers in Porto Vell started a 48-hour strike on Tuesday over wages and night shifts, stopping "
+    "container traffic at the nation's second-biggest port.\n\n"
+    "“We are not asking for luxury, we are asking to see our children before midnight,” Solis said.\n\n"
+    "The port authority said 30 ships were waiting offshore and perishable cargo would be diverted.\n\n"
+    "Transport minister Leon Varga said he would meet the union on Thursday. “The door is open,” Varga said "
+    "in a radio interview, “but the port cannot stay closed for a week.”"
+)
+
+
+def run_replay(stream: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "replay", *args, str(stream)],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
+def test_replay_json_follows_the_contract(tmp_path: Path) -> None:
+    stream = write_stream(tmp_path / "s.jsonl", [
+        {"id": "a1", "title": "Porto Vell dockers strike", "text": ORIGINAL, "source": "Wire"},
+        {"id": "a2", "title": "Dockers strike in Porto Vell", "text": REWRITE, "source": "Daily", "url": None},
+        {"id": "a3", "text": "Council approves budget for new library in the old town, opening in 2028."},
+    ])
+    proc = run_replay(stream, "--json")
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a1", "a2", "a3"]  # one line per article, in order, nothing else
+    texts = {"a1": ORIGINAL, "a2": REWRITE}
+    for row in rows:
+        assert set(row) == {"id", "relation", "story", "of", "score", "quotes"}
+        assert row["relation"] in ("new", "rewrite", "related")
+        assert 0.0 <= row["score"] <= 1.0
+        for q in row["quotes"]:
+            assert set(q) == {"speaker", "text", "start", "end", "cue", "direct", "new"}
+            assert texts[row["id"]][q["start"] : q["end"]] == q["text"]
+    a1, a2, a3 = rows
+    assert (a1["relation"], a1["of"]) == ("new", None)
+    assert (a2["relation"], a2["of"], a2["story"]) == ("rewrite", "a1", a1["story"])
+    assert a3["relation"] == "new" and a3["story"] != a1["story"]
+    solis = [q for q in a2["quotes"] if q["speaker"] == "Marta Solis"]
+    assert solis and not any(q["new"] for q in solis)  # seen in a1 already
+    assert any(q["speaker"] == "Leon Varga" and q["new"] for q in a2["quotes"])
+    assert "replayed 3 articles" in proc.stderr
+
+
+def test_replay_table_and_bad_lines(tmp_path: Path) -> None:
+    stream = tmp_path / "s.jsonl"
+    stream.write_text(
+        json.dumps({"id": "ok", "text": ORIGINAL}) + "\n{not json}\n" + json.dumps({"id": "ok2", "text": 5}) + "\n"
+    )
+    proc = run_replay(stream)
+    assert proc.stdout.count("\n") == 1 and proc.stdout.startswith("ok ")
+    assert "line 2 skipped" in proc.stderr and "line 3 skipped" in proc.stderr
+
+
+def test_replay_keeps_its_store_when_asked(tmp_path: Path) -> None:
+    stream = write_stream(tmp_path / "s.jsonl", [{"id": "a1", "text": ORIGINAL}])
+    db = tmp_path / "kept.db"
+    run_replay(stream, "--json", "--db", str(db))
+    again = run_replay(stream, "--json", "--db", str(db))
+    assert json.loads(again.stdout)["relation"] == "new"  # a known item reports its stored result
+    import sqlite_utils
+
+    assert sqlite_utils.Database(db)["articles"].count == 1

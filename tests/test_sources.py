@@ -1,0 +1,113 @@
+"""Feeds over real HTTP on 127.0.0.1 and local folders: full text, conditional GET, bad input."""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from conftest import EXAMPLES, LocalServer
+
+from bot.adapters.memory import MemoryAdapter
+from bot.app import Bot
+from bot.config import Feed, parse_config
+from bot.sources import read_local
+
+PAGE = """<html><head><title>{title}</title><link rel="canonical" href="{url}"></head><body>
+<nav>Home | World | Sport</nav><article><h1>{title}</h1>{paragraphs}</article>
+<footer>Copyright Example News</footer></body></html>"""
+
+
+def page(title: str, url: str, sentences: list[str]) -> str:
+    return PAGE.format(title=title, url=url, paragraphs="".join(f"<p>{s}</p>" for s in sentences))
+
+
+def rss(base: str, items: list[tuple[str, str]]) -> str:
+    entries = "".join(
+        f"<item><title>{t}</title><link>{base}{path}</link><guid>{base}{path}</guid>"
+        f"<description>Short teaser.</description><pubDate>Mon, 02 Nov 2026 08:00:00 GMT</pubDate></item>"
+        for t, path in items
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Example</title>{entries}</channel></rss>'
+
+
+FERRY = [
+    "A passenger ferry ran aground off Isla Brava on Sunday night with 212 people on board, the coast guard said.",
+    "“Everyone is safe and the hull is intact, but we will not move the ship until the tide turns,” said "
+    "coast guard captain Ines Moreau.",
+    "Passengers were taken to the island's harbour by fishing boats before midnight, officials said.",
+]
+MARKET = [
+    "The old covered market in Santa Lucia reopened on Saturday after a two-year restoration.",
+    "“The roof leaked for thirty years; now it shines,” said stallholder Bruno Ferri, who sells cheese there.",
+]
+
+
+def serve_feed(server: LocalServer) -> None:
+    server.serve("/a/ferry", page("Ferry runs aground off Isla Brava", f"{server.url}/a/ferry", FERRY))
+    server.serve("/a/market", page("Covered market reopens", f"{server.url}/a/market", MARKET))
+    body = rss(server.url, [("Ferry runs aground off Isla Brava", "/a/ferry"),
+                            ("Covered market reopens", "/a/market")]).encode()
+
+    def feed(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        return 200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}, body
+
+    server.routes["/feed.xml"] = feed
+
+
+def make_bot(tmp_path: Path, url: str, adapter: MemoryAdapter) -> Bot:
+    config = parse_config({
+        "storage": {"path": str(tmp_path / "feeds.db")},
+        "feeds": [{"name": "example", "url": url}],
+        "channels": [{"platform": "console", "id": "desk"}],
+    })
+    return Bot(config, adapters={"console": adapter})
+
+
+def test_rss_entries_get_their_pages_full_text_once(tmp_path: Path, http_server: LocalServer) -> None:
+    serve_feed(http_server)
+    adapter = MemoryAdapter()
+    bot = make_bot(tmp_path, f"{http_server.url}/feed.xml", adapter)
+    assert bot.run_once() == (2, 1)
+    texts = {r["title"]: r["text"] for r in bot.store.db.query("select title, text from articles")}
+    assert "coast guard captain Ines Moreau" in texts["Ferry runs aground off Isla Brava"]
+    assert "Copyright" not in texts["Ferry runs aground off Isla Brava"]  # boilerplate is not article text
+    quotes = {q["speaker"] for q in bot.store.db.query("select speaker from quotes")}
+    assert {"Ines Moreau", "Bruno Ferri"} <= quotes
+    user_agents = {h.get("User-Agent", "") for _, h in http_server.requests}
+    assert all(ua.startswith("wirewatch/") for ua in user_agents)
+
+    again = make_bot(tmp_path, f"{http_server.url}/feed.xml", adapter)
+    assert again.run_once() == (0, 0)  # 304: nothing stored, nothing posted
+    assert http_server.requests[-1][1].get("If-None-Match") == '"v1"'
+    assert again.store.count("articles") == 2 and len(adapter.sent) == 1
+
+
+def test_broken_feeds_are_recorded_and_lose_nothing(tmp_path: Path, http_server: LocalServer) -> None:
+    serve_feed(http_server)
+    adapter = MemoryAdapter()
+    bot = make_bot(tmp_path, f"{http_server.url}/feed.xml", adapter)
+    bot.run_once()
+    for body, ctype in [("<rss><channel><item><title>broken", "application/xml"),
+                        ("<html><body><p>Not a feed at all</p></body></html>", "text/html")]:
+        http_server.serve("/feed.xml", body, ctype=ctype)
+        broken = make_bot(tmp_path, f"{http_server.url}/feed.xml", adapter)
+        broken.store.db["feeds"].update("example", {"etag": None})
+        assert broken.run_once() == (0, 0)
+        row = broken.store.db["feeds"].get("example")
+        assert "example" in row["last_error"] and row["failures"] >= 1
+        assert broken.store.count("articles") == 2
+    http_server.serve("/feed.xml", "gone", status=500)
+    failing = make_bot(tmp_path, f"{http_server.url}/feed.xml", adapter)
+    failing.poll_all()
+    assert "HTTP 500" in failing.store.db["feeds"].get("example")["last_error"]
+
+
+def test_local_folder_reads_front_matter() -> None:
+    articles = read_local(Feed("samples", str(EXAMPLES)))
+    assert len(articles) == 5
+    first = articles[0]
+    assert first.source == "Wirepress" and first.published == "2026-11-02T06:00:00Z"
+    assert first.title.startswith("Engineers find widening cracks")
+    assert not first.text.startswith("---")

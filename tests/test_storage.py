@@ -1,0 +1,65 @@
+"""The store: migrations, duplicates, one transaction per article."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from bot import migrations
+from bot.models import Article, Quote, Result
+from bot.pipeline import Pipeline
+from bot.storage import Store
+
+
+def test_new_database_is_migrated_and_in_wal_mode(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.db")
+    assert store.migrated == ["m001_initial"]
+    assert store.db.journal_mode == "wal"
+    for table in ("feeds", "articles", "stories", "quotes", "speakers", "digests", "outbox"):
+        assert store.db[table].exists()
+    store.close()
+    again = Store(tmp_path / "w.db")
+    assert again.migrated == []  # nothing to do the second time
+    again.close()
+
+
+def test_a_later_migration_runs_once_on_an_existing_database(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    store = Store(path)
+    store.save(Result(Article(id="a1", text="Some text here.", title="T")), keys=())
+    store.close()
+
+    def m002_add_language(db: sqlite_utils.Database) -> None:
+        db["articles"].add_column("language", str)
+
+    db = sqlite_utils.Database(path)
+    assert migrations.apply(db, [*migrations.MIGRATIONS, m002_add_language]) == ["m002_add_language"]
+    assert migrations.apply(db, [*migrations.MIGRATIONS, m002_add_language]) == []
+    assert "language" in db["articles"].columns_dict
+    assert db["articles"].count == 1  # the stored article survived the migration
+
+
+def test_the_same_item_is_stored_once(pipeline: Pipeline, store: Store) -> None:
+    text = "Engineers found cracks in the dam on Monday. The reservoir will be lowered."
+    first = pipeline.ingest(Article(id="a", text=text, title="Dam", url="https://x.example/a/?utm_source=rss"))
+    by_id = pipeline.ingest(Article(id="a", text="different", title="x"))
+    by_url = pipeline.ingest(Article(id="b", text="other text", title="y", url="https://X.example:443/a"))
+    by_content = pipeline.ingest(Article(id="c", text=text + "  ", title="Dam"))
+    assert not first.duplicate
+    assert by_id.duplicate and by_url.duplicate and by_content.duplicate
+    assert store.count("articles") == 1
+    assert by_content.story == first.story
+
+
+def test_article_and_findings_are_one_transaction(store: Store) -> None:
+    bad_quote = Quote(speaker="X", text="t", start=0, end=1, speaker_keys=("n:x",))
+    result = Result(Article(id="a1", text="text"), quotes=[bad_quote])
+    store.db.execute("create trigger no_quotes before insert on quotes begin select raise(abort, 'boom'); end")
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save(result, keys=("k1",))
+    assert store.count("articles") == 0
+    assert store.count("stories") == 0
+    assert store.count("article_keys") == 0
