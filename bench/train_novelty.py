@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from plugins.quotes.novelty import features  # noqa: E402
+from plugins.quotes.novelty import features
 
 
 def fit(x: np.ndarray, y: np.ndarray, l2: float = 1e-2) -> np.ndarray:
@@ -47,7 +47,9 @@ def main(path: str) -> None:
         train = np.setdiff1d(order, fold)
         scores.append(accuracy(fit(x[train], y[train]), x[fold], y[fold]))
     w = fit(x, y)
-    print(f"pairs {len(y)}; five-fold accuracy {np.mean(scores):.3f} ({', '.join(f'{s:.3f}' for s in scores)})")
+    print(
+        f"pairs {len(y)}; five-fold accuracy {np.mean(scores):.3f} ({', '.join(f'{s:.3f}' for s in scores)})"
+    )
     print(f"training accuracy {accuracy(w, x, y):.3f}; majority baseline {max(y.mean(), 1 - y.mean()):.3f}")
     print("WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
 

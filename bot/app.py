@@ -25,10 +25,13 @@ def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
     adapters: dict[str, Adapter] = {"console": ConsoleAdapter()}
     for channel in config.channels:
         if channel.platform == "slack" and not secrets.slack_bot_token:
-            log.warning("SLACK_BOT_TOKEN is not set: digests for slack channel %s go to the console", channel.id)
+            log.warning(
+                "SLACK_BOT_TOKEN is not set: digests for slack channel %s go to the console", channel.id
+            )
         if channel.platform == "discord" and not secrets.discord_bot_token:
-            log.warning("DISCORD_BOT_TOKEN is not set: digests for discord channel %s go to the console",
-                        channel.id)
+            log.warning(
+                "DISCORD_BOT_TOKEN is not set: digests for discord channel %s go to the console", channel.id
+            )
     return adapters
 
 
@@ -46,8 +49,10 @@ class Bot:
         self.store = Store(config.storage_path, config.window)
         self.pm = pm or make_manager()
         self.pipeline = Pipeline(self.store, self.pm, config.plugins)
-        self.adapters = dict(adapters) if adapters is not None else default_adapters(
-            config, secrets or Secrets.from_env()
+        self.adapters = (
+            dict(adapters)
+            if adapters is not None
+            else default_adapters(config, secrets or Secrets.from_env())
         )
 
     def close(self) -> None:
@@ -56,20 +61,39 @@ class Bot:
 
     def poll(self, feed: Feed) -> list[Result]:
         """Fetch one feed and ingest what it brings; failures are recorded on the feed, not raised."""
-        table = self.store.db["feeds"]
+        table = self.store.db.table("feeds")
         state = table.get(feed.name) if table.count_where("name = ?", [feed.name]) else {}
         try:
             fetched = fetch(feed, state.get("etag"), state.get("modified"))
         except SourceError as exc:
             log.error("%s", exc)
-            table.upsert({"name": feed.name, "url": feed.url, "every": feed.every, "last_error": str(exc),
-                          "failures": int(state.get("failures") or 0) + 1}, pk="name")
+            table.upsert(
+                {
+                    "name": feed.name,
+                    "url": feed.url,
+                    "every": feed.every,
+                    "last_error": str(exc),
+                    "failures": int(state.get("failures") or 0) + 1,
+                },
+                pk="name",
+            )
             return []
         results = [self.pipeline.ingest(article) for article in fetched.articles]
         fresh = [r for r in results if not r.duplicate]
-        table.upsert({"name": feed.name, "url": feed.url, "every": feed.every, "etag": fetched.etag,
-                      "modified": fetched.modified, "last_success": now_iso(), "last_error": None,
-                      "failures": 0, "items_seen": int(state.get("items_seen") or 0) + len(fresh)}, pk="name")
+        table.upsert(
+            {
+                "name": feed.name,
+                "url": feed.url,
+                "every": feed.every,
+                "etag": fetched.etag,
+                "modified": fetched.modified,
+                "last_success": now_iso(),
+                "last_error": None,
+                "failures": 0,
+                "items_seen": int(state.get("items_seen") or 0) + len(fresh),
+            },
+            pk="name",
+        )
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
         return fresh
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -19,7 +20,8 @@ log = logging.getLogger("wirewatch")
 
 def _logging(verbose: bool) -> None:
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr,
+        level=logging.INFO if verbose else logging.WARNING,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
@@ -35,8 +37,14 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @click.argument("stream", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per article (the evaluation contract).")
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="Store to use (default: a fresh temporary one).")
-@click.option("--window", default="3650d", show_default=True, help="How far back stories and quotes are matched.")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Store to use (default: a fresh temporary one).",
+)
+@click.option(
+    "--window", default="3650d", show_default=True, help="How far back stories and quotes are matched."
+)
 def replay(stream: Path, as_json: bool, db: Path | None, window: str) -> None:
     """Ingest a JSON-lines article stream in order and print one result per article."""
     from bot.config import parse_duration
@@ -55,8 +63,10 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str) -> None:
             else:
                 new = sum(q.new for q in result.quotes)
                 tied = f"{result.relation} of {result.of}" if result.of else result.relation
-                click.echo(f"{article.id:<24} {tied:<36} story {result.story:<24} "
-                           f"score {result.score:.2f}  quotes {len(result.quotes)} ({new} new)")
+                click.echo(
+                    f"{article.id:<24} {tied:<36} story {result.story:<24} "
+                    f"score {result.score:.2f}  quotes {len(result.quotes)} ({new} new)"
+                )
             if count % 100 == 0:
                 click.echo(f"{count} articles", err=True)
         click.echo(f"replayed {count} articles", err=True)
@@ -71,7 +81,9 @@ def _config_or_exit(path: Path):  # type: ignore[no-untyped-def]
 
 
 @cli.command()
-@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file.")
+@click.option(
+    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
+)
 @click.option("--once", is_flag=True, help="One ingest cycle and one digest delivery, then exit.")
 def run(config_path: Path, once: bool) -> None:
     """Run the bot: poll feeds and deliver digests on schedule (or once)."""
@@ -88,10 +100,8 @@ def run(config_path: Path, once: bool) -> None:
 
         scheduler = build_scheduler(bot)
         click.echo(f"wirewatch running: {len(config.feeds)} feeds, {len(config.channels)} channels", err=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
             scheduler.start()
-        except (KeyboardInterrupt, SystemExit):
-            pass
     finally:
         bot.close()
 
@@ -103,21 +113,34 @@ def check_config(path: Path) -> None:
     config = _config_or_exit(path)
     secrets = Secrets.from_env()
     click.echo(f"{path}: OK")
-    click.echo(f"storage: {config.storage_path} (stories and quotes matched over {config.window // 86400} days)")
+    click.echo(
+        f"storage: {config.storage_path} (stories and quotes matched over {config.window // 86400} days)"
+    )
     for feed in config.feeds:
         click.echo(f"feed {feed.name}: {feed.url} every {feed.every}s")
     for ch in config.channels:
         token = {"slack": secrets.slack_bot_token, "discord": secrets.discord_bot_token}.get(ch.platform, "-")
         where = "console (no token in the environment)" if token is None else ch.platform
-        filters = ", ".join(filter(None, [
-            f"feeds {', '.join(ch.feeds)}" if ch.feeds else "", f"keywords {', '.join(ch.keywords)}" if ch.keywords else ""
-        ])) or "everything"
+        filters = (
+            ", ".join(
+                filter(
+                    None,
+                    [
+                        f"feeds {', '.join(ch.feeds)}" if ch.feeds else "",
+                        f"keywords {', '.join(ch.keywords)}" if ch.keywords else "",
+                    ],
+                )
+            )
+            or "everything"
+        )
         click.echo(f"channel {ch.platform}:{ch.id}: digest '{ch.digest}' via {where}; {filters}")
     click.echo(f"plugins: {', '.join(plugin_names(make_manager()))}")
 
 
 @cli.command()
-@click.option("--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file.")
+@click.option(
+    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
+)
 def feeds(config_path: Path) -> None:
     """List the feeds with their last success, last error and items seen."""
     from bot.storage import Store
@@ -125,10 +148,16 @@ def feeds(config_path: Path) -> None:
     config = _config_or_exit(config_path)
     store = Store(config.storage_path, config.window)
     for feed in config.feeds:
-        row = store.db["feeds"].get(feed.name) if store.db["feeds"].count_where("name = ?", [feed.name]) else {}
-        click.echo(f"{feed.name}: {feed.url}\n  last success {row.get('last_success') or 'never'}; "
-                   f"failures {row.get('failures') or 0}; items seen {row.get('items_seen') or 0}"
-                   + (f"\n  last error: {row['last_error']}" if row.get("last_error") else ""))
+        row = (
+            store.db.table("feeds").get(feed.name)
+            if store.db.table("feeds").count_where("name = ?", [feed.name])
+            else {}
+        )
+        click.echo(
+            f"{feed.name}: {feed.url}\n  last success {row.get('last_success') or 'never'}; "
+            f"failures {row.get('failures') or 0}; items seen {row.get('items_seen') or 0}"
+            + (f"\n  last error: {row['last_error']}" if row.get("last_error") else "")
+        )
     store.close()
 
 

@@ -138,7 +138,9 @@ def _refuse_secrets(data: Any, where: str = "") -> None:
             here = f"{where}.{key}" if where else str(key)
             if _SECRET_KEY.search(str(key)) and value:
                 raise ConfigError(
-                    here, f"secrets are not read from the config file; set them in the environment ({', '.join(SECRET_ENV)})"
+                    here,
+                    "secrets are not read from the config file; "
+                    f"set them in the environment ({', '.join(SECRET_ENV)})",
                 )
             _refuse_secrets(value, here)
     elif isinstance(data, list):

@@ -24,7 +24,9 @@ def last_until(store: Store, channel: Channel) -> str:
     return row[0] or EPOCH
 
 
-def queue_digest(store: Store, channel: Channel, until: str | None = None, send_empty: bool = False) -> int | None:
+def queue_digest(
+    store: Store, channel: Channel, until: str | None = None, send_empty: bool = False
+) -> int | None:
     """Compose the channel's digest since its last one and put it in the outbox; its id, or None."""
     until = until or now_iso()
     since = last_until(store, channel)
@@ -34,14 +36,30 @@ def queue_digest(store: Store, channel: Channel, until: str | None = None, send_
     message = render(digest)
     with store.db.atomic():
         digest_id = int(
-            store.db["digests"].insert(
-                {"channel": channel.id, "platform": channel.platform, "created": now_iso(), "since": since,
-                 "until": until, "stories": json.dumps([s.story_id for s in digest.stories])}
-            ).last_pk
+            store.db.table("digests")
+            .insert(
+                {
+                    "channel": channel.id,
+                    "platform": channel.platform,
+                    "created": now_iso(),
+                    "since": since,
+                    "until": until,
+                    "stories": json.dumps([s.story_id for s in digest.stories]),
+                }
+            )
+            .last_pk
+            or 0
         )
-        store.db["outbox"].insert(
-            {"digest_id": digest_id, "part": 1, "channel": channel.id, "platform": channel.platform,
-             "payload": json.dumps(message.to_json()), "status": "pending", "attempts": 0}
+        store.db.table("outbox").insert(
+            {
+                "digest_id": digest_id,
+                "part": 1,
+                "channel": channel.id,
+                "platform": channel.platform,
+                "payload": json.dumps(message.to_json()),
+                "status": "pending",
+                "attempts": 0,
+            }
         )
     return digest_id
 
@@ -63,13 +81,14 @@ def deliver(store: Store, adapters: Mapping[str, Adapter]) -> int:
             adapter.send(row["channel"], Message.from_json(json.loads(row["payload"])))
         except DeliveryError as exc:
             status = "failed" if exc.permanent else "pending"
-            store.db["outbox"].update(
+            store.db.table("outbox").update(
                 row["id"], {"status": status, "attempts": row["attempts"] + 1, "last_error": str(exc)}
             )
             log.error("digest part %s to %s %s not sent: %s", row["id"], *target, exc)
             blocked.add(target)
             continue
-        store.db["outbox"].update(row["id"], {"status": "sent", "attempts": row["attempts"] + 1,
-                                              "sent_at": now_iso()})
+        store.db.table("outbox").update(
+            row["id"], {"status": "sent", "attempts": row["attempts"] + 1, "sent_at": now_iso()}
+        )
         sent += 1
     return sent

@@ -55,7 +55,8 @@ def _matches(channel: Channel, row: dict[str, object]) -> bool:
 def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
     """The stories with articles ingested in (since, until] that pass the channel's filters."""
     rows = [
-        r for r in store.db.query(
+        r
+        for r in store.db.query(
             "select * from articles where ingested > ? and ingested <= ? order by at, rowid", [since, until]
         )
         if _matches(channel, r)
@@ -92,7 +93,7 @@ def _story_entry(store: Store, story_id: str) -> StoryDigest:
         ),
         None,
     )
-    story = store.db["stories"].get(story_id)
+    story = store.db.table("stories").get(story_id)
     return StoryDigest(
         story_id=story_id,
         headline=story["headline"] or (first or {}).get("title") or story_id,

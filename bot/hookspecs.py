@@ -22,7 +22,7 @@ def wirewatch_match_story(
 
 
 @hookspec
-def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mapping[str, Any]) -> list[Quote]:
+def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mapping[str, Any]) -> list[Quote]:  # type: ignore[empty-body]
     """Return the attributed statements in an article, each marked new or already known."""
 
 

@@ -38,7 +38,11 @@ class Message:
         lines: list[str] = []
         for block in self.blocks:
             if block.kind == "header":
-                lines += ["", block.text.upper() if len(block.text) < 60 else block.text, "=" * min(72, len(block.text))]
+                lines += [
+                    "",
+                    block.text.upper() if len(block.text) < 60 else block.text,
+                    "=" * min(72, len(block.text)),
+                ]
             elif block.kind == "divider":
                 lines.append("-" * 72)
             elif block.kind == "context":

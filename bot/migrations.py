@@ -15,67 +15,129 @@ migration = MIGRATIONS.append
 @migration
 def m001_initial(db: sqlite_utils.Database) -> None:
     """Feeds, articles, stories, speakers, quotes, digests and the delivery outbox."""
-    db["feeds"].create(
-        {"name": str, "url": str, "every": int, "etag": str, "modified": str, "last_success": str,
-         "last_error": str, "failures": int, "next_poll": str, "items_seen": int},
+    db.table("feeds").create(
+        {
+            "name": str,
+            "url": str,
+            "every": int,
+            "etag": str,
+            "modified": str,
+            "last_success": str,
+            "last_error": str,
+            "failures": int,
+            "next_poll": str,
+            "items_seen": int,
+        },
         pk="name",
     )
-    db["stories"].create(
-        {"id": str, "headline": str, "first_article": str, "created": str, "updated": str,
-         "merged_into": str},
+    db.table("stories").create(
+        {
+            "id": str,
+            "headline": str,
+            "first_article": str,
+            "created": str,
+            "updated": str,
+            "merged_into": str,
+        },
         pk="id",
     )
-    db["articles"].create(
-        {"id": str, "guid": str, "url": str, "canonical_url": str, "content_hash": str, "title": str,
-         "text": str, "source": str, "feed": str, "published": str, "ingested": str, "at": str,
-         "story_id": str, "relation": str, "of_id": str, "score": float, "added": str},
+    db.table("articles").create(
+        {
+            "id": str,
+            "guid": str,
+            "url": str,
+            "canonical_url": str,
+            "content_hash": str,
+            "title": str,
+            "text": str,
+            "source": str,
+            "feed": str,
+            "published": str,
+            "ingested": str,
+            "at": str,
+            "story_id": str,
+            "relation": str,
+            "of_id": str,
+            "score": float,
+            "added": str,
+        },
         pk="id",
         foreign_keys=[("story_id", "stories", "id")],
     )
-    db["articles"].create_index(["content_hash"], unique=True)
-    db["articles"].create_index(["canonical_url"])
-    db["articles"].create_index(["guid"])
-    db["articles"].create_index(["story_id"])
-    db["articles"].create_index(["at"])
-    db["article_keys"].create({"key": str, "article_id": str, "at": str}, pk=("key", "article_id"))
-    db["speakers"].create({"id": int, "name": str}, pk="id")
-    db["speaker_keys"].create({"key": str, "speaker_id": int}, pk="key")
-    db["quotes"].create(
-        {"id": int, "article_id": str, "story_id": str, "speaker_id": int, "speaker": str, "text": str,
-         "start": int, "end": int, "cue": str, "direct": int, "new": int, "same_as": int,
-         "first_seen": str, "at": str},
+    db.table("articles").create_index(["content_hash"], unique=True)
+    db.table("articles").create_index(["canonical_url"])
+    db.table("articles").create_index(["guid"])
+    db.table("articles").create_index(["story_id"])
+    db.table("articles").create_index(["at"])
+    db.table("article_keys").create({"key": str, "article_id": str, "at": str}, pk=("key", "article_id"))
+    db.table("speakers").create({"id": int, "name": str}, pk="id")
+    db.table("speaker_keys").create({"key": str, "speaker_id": int}, pk="key")
+    db.table("quotes").create(
+        {
+            "id": int,
+            "article_id": str,
+            "story_id": str,
+            "speaker_id": int,
+            "speaker": str,
+            "text": str,
+            "start": int,
+            "end": int,
+            "cue": str,
+            "direct": int,
+            "new": int,
+            "same_as": int,
+            "first_seen": str,
+            "at": str,
+        },
         pk="id",
         foreign_keys=[("article_id", "articles", "id"), ("speaker_id", "speakers", "id")],
     )
-    db["quotes"].create_index(["speaker_id", "at"])
-    db["quotes"].create_index(["article_id"])
-    db["digests"].create(
-        {"id": int, "channel": str, "platform": str, "created": str, "since": str, "until": str,
-         "stories": str},
+    db.table("quotes").create_index(["speaker_id", "at"])
+    db.table("quotes").create_index(["article_id"])
+    db.table("digests").create(
+        {
+            "id": int,
+            "channel": str,
+            "platform": str,
+            "created": str,
+            "since": str,
+            "until": str,
+            "stories": str,
+        },
         pk="id",
     )
-    db["outbox"].create(
-        {"id": int, "digest_id": int, "part": int, "channel": str, "platform": str, "payload": str,
-         "status": str, "attempts": int, "last_error": str, "sent_at": str},
+    db.table("outbox").create(
+        {
+            "id": int,
+            "digest_id": int,
+            "part": int,
+            "channel": str,
+            "platform": str,
+            "payload": str,
+            "status": str,
+            "attempts": int,
+            "last_error": str,
+            "sent_at": str,
+        },
         pk="id",
         foreign_keys=[("digest_id", "digests", "id")],
     )
-    db["outbox"].create_index(["digest_id", "part"], unique=True)
-    db["outbox"].create_index(["status"])
+    db.table("outbox").create_index(["digest_id", "part"], unique=True)
+    db.table("outbox").create_index(["status"])
 
 
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
-    done_table = db["_migrations"]
+    done_table = db.table("_migrations")
     if not done_table.exists():
-        db["_migrations"].create({"name": str, "applied": str}, pk="name")
-    done = {row["name"] for row in db["_migrations"].rows}
+        db.table("_migrations").create({"name": str, "applied": str}, pk="name")
+    done = {row["name"] for row in db.table("_migrations").rows}
     applied = []
     for fn in MIGRATIONS if migrations is None else migrations:
         if fn.__name__ in done:
             continue
         with db.atomic():
             fn(db)
-            db["_migrations"].insert({"name": fn.__name__, "applied": datetime.now(UTC).isoformat()})
+            db.table("_migrations").insert({"name": fn.__name__, "applied": datetime.now(UTC).isoformat()})
         applied.append(fn.__name__)
     return applied

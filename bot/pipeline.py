@@ -31,7 +31,9 @@ class Pipeline:
         known = self.store.view(article.published or "")
         kwargs = {"article": article, "known": known, "settings": self.settings}
         result = Result(article=article)
-        match: StoryMatch | None = next(call_each(self.pm, "wirewatch_match_story", article.id, **kwargs), None)
+        match: StoryMatch | None = next(
+            call_each(self.pm, "wirewatch_match_story", article.id, **kwargs), None
+        )
         keys: tuple[str, ...] = ()
         if match is not None:
             keys = match.keys
@@ -44,8 +46,9 @@ class Pipeline:
             result.quotes.extend(q for q in found if isinstance(q, Quote))
         result.quotes.sort(key=lambda q: (q.start, q.end))
         self.store.save(result, keys)
-        for _ in call_each(self.pm, "wirewatch_article_stored", article.id, result=result,
-                           settings=self.settings):
+        for _ in call_each(
+            self.pm, "wirewatch_article_stored", article.id, result=result, settings=self.settings
+        ):
             pass
         return result
 

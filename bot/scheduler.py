@@ -17,17 +17,26 @@ def build_scheduler(bot: Bot) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=bot.config.timezone, executors={"default": ThreadPoolExecutor(1)})
     for feed in bot.config.feeds:
         scheduler.add_job(
-            bot.poll, IntervalTrigger(seconds=feed.every, jitter=max(1, feed.every // 10)), args=[feed],
-            id=f"feed:{feed.name}", max_instances=1, coalesce=True, misfire_grace_time=None,
+            bot.poll,
+            IntervalTrigger(seconds=feed.every, jitter=max(1, feed.every // 10)),
+            args=[feed],
+            id=f"feed:{feed.name}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
         )
     for channel in bot.config.channels:
+
         def digest_job(channel: object = channel) -> None:
             queue_digest(bot.store, channel)  # type: ignore[arg-type]
             deliver(bot.store, bot.adapters)
 
         scheduler.add_job(
-            digest_job, CronTrigger.from_crontab(channel.digest, timezone=bot.config.timezone),
-            id=f"digest:{channel.platform}:{channel.id}", max_instances=1, coalesce=True,
+            digest_job,
+            CronTrigger.from_crontab(channel.digest, timezone=bot.config.timezone),
+            id=f"digest:{channel.platform}:{channel.id}",
+            max_instances=1,
+            coalesce=True,
             misfire_grace_time=3600,
         )
     return scheduler

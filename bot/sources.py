@@ -80,12 +80,19 @@ def read_jsonl(path: Path, feed: str) -> Iterator[Article]:
 def _read_text_file(path: Path, feed: str) -> Article | None:
     raw = path.read_text(encoding="utf-8", errors="replace")
     if path.suffix.lower() in (".html", ".htm"):
-        extracted = trafilatura.bare_extraction(raw, with_metadata=True, favor_recall=True)
-        if not extracted or not getattr(extracted, "text", None):
+        page = extract_page(raw, None)
+        if page is None:
             log.error("%s: no article text found in the HTML; skipped", path)
             return None
-        return Article(id=path.stem, text=extracted.text, title=extracted.title or "", source=feed,
-                       url=extracted.url, published=extracted.date, feed=feed)
+        return Article(
+            id=path.stem,
+            text=page.text,
+            title=page.title,
+            source=feed,
+            url=page.url,
+            published=page.published,
+            feed=feed,
+        )
     meta, _, body = raw.partition("\n\n") if raw.startswith("---\n") else ("", "", raw)
     fields = dict(
         line.split(":", 1) for line in meta.splitlines()[1:] if ":" in line and not line.startswith("---")
@@ -93,8 +100,15 @@ def _read_text_file(path: Path, feed: str) -> Article | None:
     fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
     text = body if meta else raw
     title = fields.get("title") or text.strip().split("\n", 1)[0].strip()
-    return Article(id=path.stem, text=text, title=title, source=fields.get("source", feed),
-                   url=fields.get("url"), published=fields.get("published"), feed=feed)
+    return Article(
+        id=path.stem,
+        text=text,
+        title=title,
+        source=fields.get("source", feed),
+        url=fields.get("url"),
+        published=fields.get("published"),
+        feed=feed,
+    )
 
 
 def read_local(feed: Feed) -> list[Article]:
@@ -120,7 +134,9 @@ def read_local(feed: Feed) -> list[Article]:
     return out
 
 
-def parse_feed(body: bytes, feed: Feed, fetch_pages: bool = True, client: httpx.Client | None = None) -> list[Article]:
+def parse_feed(
+    body: bytes, feed: Feed, fetch_pages: bool = True, client: httpx.Client | None = None
+) -> list[Article]:
     """Articles from RSS/Atom bytes; entries with only a summary get their page's main text."""
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries:
@@ -128,8 +144,12 @@ def parse_feed(body: bytes, feed: Feed, fetch_pages: bool = True, client: httpx.
     if not parsed.get("version") and not parsed.entries:
         raise SourceError(f"feed {feed.name}: the response is not RSS or Atom (an HTML page?)")
     if parsed.bozo:
-        log.warning("feed %s: malformed feed, %d entries recovered (%s)", feed.name, len(parsed.entries),
-                    parsed.get("bozo_exception"))
+        log.warning(
+            "feed %s: malformed feed, %d entries recovered (%s)",
+            feed.name,
+            len(parsed.entries),
+            parsed.get("bozo_exception"),
+        )
     out = []
     for entry in parsed.entries:
         link = entry.get("link")
@@ -150,10 +170,22 @@ def parse_feed(body: bytes, feed: Feed, fetch_pages: bool = True, client: httpx.
             log.warning("feed %s: entry %r has neither text nor link; skipped", feed.name, title or guid)
             continue
         identity = guid or (canonical_url(link) if link else hashlib.sha256(text.encode()).hexdigest())
-        out.append(Article(id=stable_id(feed.name, identity), text=text, title=title, source=feed.name,
-                           url=link, published=_iso(entry), feed=feed.name, guid=guid))
+        out.append(
+            Article(
+                id=stable_id(feed.name, identity),
+                text=text,
+                title=title,
+                source=feed.name,
+                url=link,
+                published=_iso(entry),
+                feed=feed.name,
+                guid=guid,
+            )
+        )
     if parsed.bozo and not out:
-        raise SourceError(f"feed {feed.name}: malformed feed with no usable entry ({parsed.get('bozo_exception')})")
+        raise SourceError(
+            f"feed {feed.name}: malformed feed with no usable entry ({parsed.get('bozo_exception')})"
+        )
     return out
 
 
@@ -161,7 +193,8 @@ def _iso(entry: Any) -> str | None:
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     if not stamp:
         return None
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % tuple(stamp[:6])
+    year, month, day, hour, minute, second = stamp[:6]
+    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
 
 
 def _html_to_text(html: str) -> str:
@@ -180,12 +213,25 @@ def fetch_page(client: httpx.Client, url: str) -> Article | None:
     except (httpx.HTTPError, SourceError) as exc:
         log.warning("page %s not fetched: %s", url, exc)
         return None
-    extracted = trafilatura.bare_extraction(body, url=url, with_metadata=True, favor_recall=True)
-    if not extracted or not getattr(extracted, "text", None):
+    page = extract_page(body, url)
+    if page is None:
         log.warning("page %s: no article text found", url)
+    return page
+
+
+def extract_page(html: str, url: str | None) -> Article | None:
+    """The main text, title, date and canonical URL of an HTML article page (trafilatura)."""
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, favor_recall=True)
+    data: dict[str, Any] = (doc if isinstance(doc, dict) else doc.as_dict()) if doc else {}
+    if not data.get("text"):
         return None
-    return Article(id=url, text=extracted.text, title=extracted.title or "", url=extracted.url or url,
-                   published=extracted.date)
+    return Article(
+        id=url or "",
+        text=str(data["text"]),
+        title=str(data.get("title") or ""),
+        url=data.get("url") or url,
+        published=data.get("date"),
+    )
 
 
 def _get(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -205,8 +251,9 @@ def _get(client: httpx.Client, url: str, headers: dict[str, str] | None = None) 
 
 def make_client() -> httpx.Client:
     """An HTTP client with the bot's timeouts, redirect limit and User-Agent."""
-    return httpx.Client(timeout=TIMEOUT, follow_redirects=True, max_redirects=5,
-                        headers={"User-Agent": USER_AGENT})
+    return httpx.Client(
+        timeout=TIMEOUT, follow_redirects=True, max_redirects=5, headers={"User-Agent": USER_AGENT}
+    )
 
 
 def fetch(feed: Feed, etag: str | None = None, modified: str | None = None) -> Fetched:

@@ -12,7 +12,7 @@ from typing import Any
 import sqlite_utils
 
 from bot import migrations
-from bot.models import Article, KnownArticle, KnownQuote, Quote, Result
+from bot.models import Article, KnownArticle, KnownQuote, Result
 from bot.urls import canonical_url
 
 _ARTICLE_COLUMNS = "id, title, text, source, story_id, published"
@@ -36,7 +36,11 @@ def parse_time(text: str | None) -> datetime | None:
 
 def _known(row: Any) -> KnownArticle:
     return KnownArticle(
-        id=row[0], title=row[1] or "", text=row[2] or "", source=row[3] or "", story_id=row[4],
+        id=row[0],
+        title=row[1] or "",
+        text=row[2] or "",
+        source=row[3] or "",
+        story_id=row[4],
         published=row[5],
     )
 
@@ -93,12 +97,25 @@ class Store:
             return None
         row = rows[0]
         quotes = [
-            {"speaker": q["speaker"], "text": q["text"], "start": q["start"], "end": q["end"],
-             "cue": q["cue"], "direct": bool(q["direct"]), "new": bool(q["new"])}
+            {
+                "speaker": q["speaker"],
+                "text": q["text"],
+                "start": q["start"],
+                "end": q["end"],
+                "cue": q["cue"],
+                "direct": bool(q["direct"]),
+                "new": bool(q["new"]),
+            }
             for q in self.db.query("select * from quotes where article_id = ? order by start", [article_id])
         ]
-        return {"id": row["id"], "relation": row["relation"], "story": row["story_id"], "of": row["of_id"],
-                "score": row["score"], "quotes": quotes}
+        return {
+            "id": row["id"],
+            "relation": row["relation"],
+            "story": row["story_id"],
+            "of": row["of_id"],
+            "score": row["score"],
+            "quotes": quotes,
+        }
 
     def story_of(self, article_id: str) -> str | None:
         """The story an article belongs to, following merges."""
@@ -113,7 +130,7 @@ class Store:
 
     def count(self, table: str) -> int:
         """Number of rows in a table."""
-        return self.db[table].count
+        return self.db.table(table).count
 
     # ------------------------------------------------------------------ writing
 
@@ -125,31 +142,61 @@ class Store:
         with self.db.atomic():
             if result.relation == "new" or not result.story:
                 result.story = result.story or f"s-{art.id}"
-                self.db["stories"].insert(
-                    {"id": result.story, "headline": art.title or _first_line(art.text),
-                     "first_article": art.id, "created": stamp, "updated": stamp, "merged_into": None},
+                self.db.table("stories").insert(
+                    {
+                        "id": result.story,
+                        "headline": art.title or _first_line(art.text),
+                        "first_article": art.id,
+                        "created": stamp,
+                        "updated": stamp,
+                        "merged_into": None,
+                    },
                     ignore=True,
                 )
             else:
-                self.db["stories"].update(result.story, {"updated": stamp})
-            self.db["articles"].insert(
-                {"id": art.id, "guid": art.guid, "url": art.url,
-                 "canonical_url": canonical_url(art.url) if art.url else None,
-                 "content_hash": art.content_hash, "title": art.title, "text": art.text,
-                 "source": art.source, "feed": art.feed, "published": art.published, "ingested": stamp,
-                 "at": at, "story_id": result.story, "relation": result.relation, "of_id": result.of,
-                 "score": result.score, "added": json.dumps(list(result.added))}
+                self.db.table("stories").update(result.story, {"updated": stamp})
+            self.db.table("articles").insert(
+                {
+                    "id": art.id,
+                    "guid": art.guid,
+                    "url": art.url,
+                    "canonical_url": canonical_url(art.url) if art.url else None,
+                    "content_hash": art.content_hash,
+                    "title": art.title,
+                    "text": art.text,
+                    "source": art.source,
+                    "feed": art.feed,
+                    "published": art.published,
+                    "ingested": stamp,
+                    "at": at,
+                    "story_id": result.story,
+                    "relation": result.relation,
+                    "of_id": result.of,
+                    "score": result.score,
+                    "added": json.dumps(list(result.added)),
+                }
             )
-            self.db["article_keys"].insert_all(
+            self.db.table("article_keys").insert_all(
                 ({"key": k, "article_id": art.id, "at": at} for k in dict.fromkeys(keys)), ignore=True
             )
             for quote in result.quotes:
                 speaker_id = self._speaker(quote.speaker, quote.speaker_keys)
-                self.db["quotes"].insert(
-                    {"article_id": art.id, "story_id": result.story, "speaker_id": speaker_id,
-                     "speaker": quote.speaker, "text": quote.text, "start": quote.start, "end": quote.end,
-                     "cue": quote.cue, "direct": int(quote.direct), "new": int(quote.new),
-                     "same_as": quote.same_as, "first_seen": stamp, "at": at}
+                self.db.table("quotes").insert(
+                    {
+                        "article_id": art.id,
+                        "story_id": result.story,
+                        "speaker_id": speaker_id,
+                        "speaker": quote.speaker,
+                        "text": quote.text,
+                        "start": quote.start,
+                        "end": quote.end,
+                        "cue": quote.cue,
+                        "direct": int(quote.direct),
+                        "new": int(quote.new),
+                        "same_as": quote.same_as,
+                        "first_seen": stamp,
+                        "at": at,
+                    }
                 )
 
     def _speaker(self, name: str, keys: Sequence[str]) -> int:
@@ -164,13 +211,13 @@ class Store:
             for row in self.db.execute("select speaker_id from speaker_keys where key = ?", [key])
         }
         if ids:
-            speaker_id = min(ids)
-            current = self.db["speakers"].get(speaker_id)["name"]
+            speaker_id = int(min(ids))
+            current = self.db.table("speakers").get(speaker_id)["name"]
             if len(name) > len(current):
-                self.db["speakers"].update(speaker_id, {"name": name})
+                self.db.table("speakers").update(speaker_id, {"name": name})
         else:
-            speaker_id = int(self.db["speakers"].insert({"name": name}).last_pk)
-        self.db["speaker_keys"].insert_all(
+            speaker_id = int(self.db.table("speakers").insert({"name": name}).last_pk or 0)
+        self.db.table("speaker_keys").insert_all(
             ({"key": k.lstrip("~"), "speaker_id": speaker_id} for k in keys), ignore=True
         )
         return speaker_id
@@ -216,8 +263,8 @@ class StoreWindow:
             return None
         marks = ",".join("?" * len(keys))
         row = self.store.db.execute(
-            f"select s.name from speakers s join speaker_keys k on k.speaker_id = s.id where k.key in ({marks}) "
-            "order by length(s.name) desc limit 1",
+            "select s.name from speakers s join speaker_keys k on k.speaker_id = s.id "
+            f"where k.key in ({marks}) order by length(s.name) desc limit 1",
             keys,
         ).fetchone()
         return str(row[0]) if row else None

@@ -18,11 +18,13 @@ from bot.scheduler import build_scheduler
 
 
 def sample_bot(tmp_path: Path, adapter: MemoryAdapter, **channel: object) -> Bot:
-    config = parse_config({
-        "storage": {"path": str(tmp_path / "bot.db")},
-        "feeds": [{"name": "samples", "url": str(EXAMPLES), "every": "5m"}],
-        "channels": [{"platform": "console", "id": "desk", "digest": "0 7 * * *", **channel}],
-    })
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "bot.db")},
+            "feeds": [{"name": "samples", "url": str(EXAMPLES), "every": "5m"}],
+            "channels": [{"platform": "console", "id": "desk", "digest": "0 7 * * *", **channel}],
+        }
+    )
     return Bot(config, adapters={"console": adapter})
 
 
@@ -91,15 +93,33 @@ def test_run_once_command_on_the_example_config(tmp_path: Path) -> None:
     text = text.replace('path = "data/wirewatch.db"', f'path = "{tmp_path / "w.db"}"')
     config.write_text(text.replace('url = "examples/articles"', f'url = "{EXAMPLES}"'))
     env = {"PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--once"],
-                          capture_output=True, text=True, check=True, env=env, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--once"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert "WIREWATCH DIGEST: 2 STORIES" in proc.stdout
     assert "stored 5 new articles; sent 1 digest messages" in proc.stderr
-    check = subprocess.run([sys.executable, "-m", "bot.cli", "check-config", str(config)],
-                           capture_output=True, text=True, env=env, cwd=ROOT)
+    check = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check-config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert check.returncode == 0 and "console (no token in the environment)" not in check.stdout
     bad = tmp_path / "bad.toml"
-    bad.write_text('[storage]\npath = "x.db"\n[[channels]]\nplatform = "console"\nid = "c"\ndigest = "sometimes"\n')
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", "check-config", str(bad)],
-                          capture_output=True, text=True, env=env, cwd=ROOT)
+    bad.write_text(
+        '[storage]\npath = "x.db"\n[[channels]]\nplatform = "console"\nid = "c"\ndigest = "sometimes"\n'
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check-config", str(bad)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert proc.returncode != 0 and "channels[0].digest" in proc.stderr and "Traceback" not in proc.stderr

@@ -42,8 +42,9 @@ def test_bad_cron_is_refused(digest: str) -> None:
     assert err.value.key == "channels[0].digest"
 
 
-@pytest.mark.parametrize("digest,expected", [("hourly", "0 * * * *"), ("daily", "0 8 * * *"),
-                                             ("30 7 * * 1-5", "30 7 * * 1-5")])
+@pytest.mark.parametrize(
+    "digest,expected", [("hourly", "0 * * * *"), ("daily", "0 8 * * *"), ("30 7 * * 1-5", "30 7 * * 1-5")]
+)
 def test_digest_shorthands(digest: str, expected: str) -> None:
     config = parse_config(minimal(channels=[{"platform": "console", "id": "c", "digest": digest}]))
     assert config.channels[0].digest == expected

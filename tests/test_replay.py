@@ -29,16 +29,28 @@ REWRITE = (
 def run_replay(stream: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "replay", *args, str(stream)],
-        capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
     )
 
 
 def test_replay_json_follows_the_contract(tmp_path: Path) -> None:
-    stream = write_stream(tmp_path / "s.jsonl", [
-        {"id": "a1", "title": "Porto Vell dockers strike", "text": ORIGINAL, "source": "Wire"},
-        {"id": "a2", "title": "Dockers strike in Porto Vell", "text": REWRITE, "source": "Daily", "url": None},
-        {"id": "a3", "text": "Council approves budget for new library in the old town, opening in 2028."},
-    ])
+    stream = write_stream(
+        tmp_path / "s.jsonl",
+        [
+            {"id": "a1", "title": "Porto Vell dockers strike", "text": ORIGINAL, "source": "Wire"},
+            {
+                "id": "a2",
+                "title": "Dockers strike in Porto Vell",
+                "text": REWRITE,
+                "source": "Daily",
+                "url": None,
+            },
+            {"id": "a3", "text": "Council approves budget for new library in the old town, opening in 2028."},
+        ],
+    )
     proc = run_replay(stream, "--json")
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a1", "a2", "a3"]  # one line per article, in order, nothing else
@@ -63,7 +75,10 @@ def test_replay_json_follows_the_contract(tmp_path: Path) -> None:
 def test_replay_table_and_bad_lines(tmp_path: Path) -> None:
     stream = tmp_path / "s.jsonl"
     stream.write_text(
-        json.dumps({"id": "ok", "text": ORIGINAL}) + "\n{not json}\n" + json.dumps({"id": "ok2", "text": 5}) + "\n"
+        json.dumps({"id": "ok", "text": ORIGINAL})
+        + "\n{not json}\n"
+        + json.dumps({"id": "ok2", "text": 5})
+        + "\n"
     )
     proc = run_replay(stream)
     assert proc.stdout.count("\n") == 1 and proc.stdout.startswith("ok ")

@@ -31,22 +31,26 @@ def rss(base: str, items: list[tuple[str, str]]) -> str:
 
 
 FERRY = [
-    "A passenger ferry ran aground off Isla Brava on Sunday night with 212 people on board, the coast guard said.",
+    "A passenger ferry ran aground off Isla Brava on Sunday night with 212 people on board, "
+    "the coast guard said.",
     "“Everyone is safe and the hull is intact, but we will not move the ship until the tide turns,” said "
     "coast guard captain Ines Moreau.",
     "Passengers were taken to the island's harbour by fishing boats before midnight, officials said.",
 ]
 MARKET = [
     "The old covered market in Santa Lucia reopened on Saturday after a two-year restoration.",
-    "“The roof leaked for thirty years; now it shines,” said stallholder Bruno Ferri, who sells cheese there.",
+    "“The roof leaked for thirty years; now it shines,” said stallholder Bruno Ferri, "
+    "who sells cheese there.",
 ]
 
 
 def serve_feed(server: LocalServer) -> None:
     server.serve("/a/ferry", page("Ferry runs aground off Isla Brava", f"{server.url}/a/ferry", FERRY))
     server.serve("/a/market", page("Covered market reopens", f"{server.url}/a/market", MARKET))
-    body = rss(server.url, [("Ferry runs aground off Isla Brava", "/a/ferry"),
-                            ("Covered market reopens", "/a/market")]).encode()
+    body = rss(
+        server.url,
+        [("Ferry runs aground off Isla Brava", "/a/ferry"), ("Covered market reopens", "/a/market")],
+    ).encode()
 
     def feed(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
         if handler.headers.get("If-None-Match") == '"v1"':
@@ -57,11 +61,13 @@ def serve_feed(server: LocalServer) -> None:
 
 
 def make_bot(tmp_path: Path, url: str, adapter: MemoryAdapter) -> Bot:
-    config = parse_config({
-        "storage": {"path": str(tmp_path / "feeds.db")},
-        "feeds": [{"name": "example", "url": url}],
-        "channels": [{"platform": "console", "id": "desk"}],
-    })
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "feeds.db")},
+            "feeds": [{"name": "example", "url": url}],
+            "channels": [{"platform": "console", "id": "desk"}],
+        }
+    )
     return Bot(config, adapters={"console": adapter})
 
 
@@ -89,8 +95,10 @@ def test_broken_feeds_are_recorded_and_lose_nothing(tmp_path: Path, http_server:
     adapter = MemoryAdapter()
     bot = make_bot(tmp_path, f"{http_server.url}/feed.xml", adapter)
     bot.run_once()
-    for body, ctype in [("<rss><channel><item><title>broken", "application/xml"),
-                        ("<html><body><p>Not a feed at all</p></body></html>", "text/html")]:
+    for body, ctype in [
+        ("<rss><channel><item><title>broken", "application/xml"),
+        ("<html><body><p>Not a feed at all</p></body></html>", "text/html"),
+    ]:
         http_server.serve("/feed.xml", body, ctype=ctype)
         broken = make_bot(tmp_path, f"{http_server.url}/feed.xml", adapter)
         broken.store.db["feeds"].update("example", {"etag": None})

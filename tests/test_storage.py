@@ -44,7 +44,9 @@ def test_a_later_migration_runs_once_on_an_existing_database(tmp_path: Path) -> 
 
 def test_the_same_item_is_stored_once(pipeline: Pipeline, store: Store) -> None:
     text = "Engineers found cracks in the dam on Monday. The reservoir will be lowered."
-    first = pipeline.ingest(Article(id="a", text=text, title="Dam", url="https://x.example/a/?utm_source=rss"))
+    first = pipeline.ingest(
+        Article(id="a", text=text, title="Dam", url="https://x.example/a/?utm_source=rss")
+    )
     by_id = pipeline.ingest(Article(id="a", text="different", title="x"))
     by_url = pipeline.ingest(Article(id="b", text="other text", title="y", url="https://X.example:443/a"))
     by_content = pipeline.ingest(Article(id="c", text=text + "  ", title="Dam"))
@@ -57,7 +59,9 @@ def test_the_same_item_is_stored_once(pipeline: Pipeline, store: Store) -> None:
 def test_article_and_findings_are_one_transaction(store: Store) -> None:
     bad_quote = Quote(speaker="X", text="t", start=0, end=1, speaker_keys=("n:x",))
     result = Result(Article(id="a1", text="text"), quotes=[bad_quote])
-    store.db.execute("create trigger no_quotes before insert on quotes begin select raise(abort, 'boom'); end")
+    store.db.execute(
+        "create trigger no_quotes before insert on quotes begin select raise(abort, 'boom'); end"
+    )
     with pytest.raises(sqlite3.IntegrityError):
         store.save(result, keys=("k1",))
     assert store.count("articles") == 0

@@ -36,7 +36,16 @@ def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mappi
         text = article.text[st.start : st.end]
         same = _first_equivalent(text, by_speaker[keys])
         quotes.append(
-            Quote(speaker=names.get(st.speaker, st.speaker), text=text, start=st.start, end=st.end, cue=st.cue, direct=st.direct,
-                  new=same is None, same_as=same.id if same else None, speaker_keys=keys)
+            Quote(
+                speaker=names.get(st.speaker, st.speaker),
+                text=text,
+                start=st.start,
+                end=st.end,
+                cue=st.cue,
+                direct=st.direct,
+                new=same is None,
+                same_as=same.id if same else None,
+                speaker_keys=keys,
+            )
         )
     return quotes

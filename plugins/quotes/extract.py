@@ -105,7 +105,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if m.group(0).strip()]
 
 
-_PAIRS = {"“": "”", "\"": "\"", "«": "»", "„": "“”"}
+_PAIRS = {"“": "”", '"': '"', "«": "»", "„": "“”"}
 
 
 def find_quotes(text: str) -> list[_Quote]:
@@ -159,7 +159,9 @@ def _is_title_case(text: str) -> bool:
 
 
 # a bare noun phrase ending in a group of people: "Abortion rights advocates", "Clinton strategists"
-_GROUP = re.compile(r"(?:^|[,;:(]\s*|\b(?:and|but|while|as|because|since|after|before|when|if|that)\s+)((?:[\w'’-]+\s+){0,3}([\w'’-]+))$")
+_GROUP = re.compile(
+    r"(?:^|[,;:(]\s*|\b(?:and|but|while|as|because|since|after|before|when|if|that)\s+)((?:[\w'’-]+\s+){0,3}([\w'’-]+))$"
+)
 _GROUP_NOUNS = set(
     """advocates critics supporters opponents officials analysts experts observers sources residents
     leaders members voters democrats republicans conservatives liberals activists economists scientists
@@ -172,7 +174,9 @@ _NOT_SUBJECTS = set(
     before since because although though thus meanwhile still now earlier later what which who""".split()
 )
 _SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<![A-Z][a-z])[.!?][”\"]?\s+(?=[A-Z“\"])")
-_WRITTEN = re.compile(r"\b(?:statement|message|letter|post|tweet|notice|release)s?\b(?:\s+(?:by|from|of)\s+)?", re.I)
+_WRITTEN = re.compile(
+    r"\b(?:statement|message|letter|post|tweet|notice|release)s?\b(?:\s+(?:by|from|of)\s+)?", re.I
+)
 
 
 def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
@@ -212,8 +216,11 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
     if m:
         return m.group(0), floor + m.start()
     m = _GROUP.search(s)
-    if m and (m.group(2).lower() in ORG_WORDS or m.group(2).lower().rstrip("s") in _PERSON_NOUNS
-              or m.group(2).lower() in _GROUP_NOUNS):
+    if m and (
+        m.group(2).lower() in ORG_WORDS
+        or m.group(2).lower().rstrip("s") in _PERSON_NOUNS
+        or m.group(2).lower() in _GROUP_NOUNS
+    ):
         return m.group(1), floor + m.start(1)
     return None
 
@@ -221,7 +228,7 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
 def _abbreviation_before(text: str, dot: int) -> bool:
     """Whether the full stop at dot ends an abbreviation or initial ("Ms.", "J.") rather than a sentence."""
     word = re.search(r"([\w.]+)$", text[:dot])
-    return bool(word) and (word.group(1).lower() in ABBREVIATIONS or len(word.group(1)) == 1)
+    return word is not None and (word.group(1).lower() in ABBREVIATIONS or len(word.group(1)) == 1)
 
 
 def _cue_fits(cue: str, text: str, floor: int, cue_at: int) -> bool:
@@ -229,7 +236,10 @@ def _cue_fits(cue: str, text: str, floor: int, cue_at: int) -> bool:
     before = text[max(floor, cue_at - 40) : cue_at]
     prev = re.findall(r"[\w'’]+", before)
     if cue in _PROGRESSIVE:
-        return bool(prev) and re.fullmatch(r"(?:is|was|are|were|been|isn['’]t|wasn['’]t)", prev[-1].lower()) is not None
+        return (
+            bool(prev)
+            and re.fullmatch(r"(?:is|was|are|were|been|isn['’]t|wasn['’]t)", prev[-1].lower()) is not None
+        )
     if prev and (prev[-1].lower() in _NOT_BEFORE_VERB or re.search(r"['’]s$", prev[-1])):
         return False
     if cue in _AMBIGUOUS:
@@ -310,7 +320,9 @@ class Extractor:
                 if words < 6 or _is_title_case(content):
                     continue  # scare quotes, titles, slogans with nobody saying them
                 recent = last_speaker and last_speaker[1] >= q.para_start - 600
-                speaker = last_speaker[0] if last_speaker and recent else self.resolver.last_person(q.start) or ""
+                speaker = (
+                    last_speaker[0] if last_speaker and recent else self.resolver.last_person(q.start) or ""
+                )
                 cue = ""
                 if not speaker:
                     continue
@@ -330,7 +342,7 @@ class Extractor:
             else:
                 outer.direct = True
         for r in reported:
-            if any(c in self.text[r.start : r.end] for c in "“”\"«»"):
+            if any(c in self.text[r.start : r.end] for c in '“”"«»'):
                 r.direct = True
         found = sorted(kept + reported, key=lambda s: (s.start, s.end))
         return _drop_nested(found)
@@ -355,7 +367,8 @@ class Extractor:
         nxt = min([o.start - 1 for o in self.quotes if o.start > q.close] + [q.para_end])
         after = text[q.close : nxt]
         sentence_end = next(
-            (m for m in re.finditer(r"[.!?](\s|$)", after) if not _abbreviation_before(after, m.start())), None
+            (m for m in re.finditer(r"[.!?](\s|$)", after) if not _abbreviation_before(after, m.start())),
+            None,
         )
         window = after[: sentence_end.start() + 1] if sentence_end else after
         for m in _CUE_RE.finditer(window):
@@ -389,7 +402,9 @@ class Extractor:
                 cue_at = prev + m.start()
                 subject = subject_before(text, max(prev, cue_at - 200), cue_at)
                 if subject and _cue_fits(m.group(1), text, max(prev, cue_at - 200), cue_at):
-                    embedded = _word_count(re.sub(r"^\s*(?:that|:)", "", between)) > 0 or self._words_after(q) >= 3
+                    embedded = (
+                        _word_count(re.sub(r"^\s*(?:that|:)", "", between)) > 0 or self._words_after(q) >= 3
+                    )
                     return self.resolve(subject[0], subject[1]), m.group(1), cue_at, embedded
         acc = list(_ACCORDING.finditer(before))
         if acc:
@@ -444,11 +459,13 @@ class Extractor:
             if subject and content_end > sa and _cue_fits(cue, text, sa, cs):
                 start = _lstrip(text, sa, content_end)
                 end = _rstrip(text, start, content_end)
-                while end > start and text[end - 1] in "”\"":
+                while end > start and text[end - 1] in '”"':
                     end -= 1
-                while start < end and text[start] in "“\"":
+                while start < end and text[start] in '“"':
                     start += 1
-                if _word_count(text[start:end]) >= _MIN_REPORTED_WORDS and self._quoted_if_needed(cue, start, end):
+                if _word_count(text[start:end]) >= _MIN_REPORTED_WORDS and self._quoted_if_needed(
+                    cue, start, end
+                ):
                     return Statement(self.resolve(subject[0], subject[1]), start, end, cue, False)
         # "SUBJECT said (that) CONTENT."
         subject = subject_before(text, sa, cs)
@@ -471,7 +488,7 @@ class Extractor:
             start += skip.end()
         start = _lstrip(text, start, sb)
         end = _rstrip(text, start, sb)
-        if not text[start:end].strip() and text[ce:sb + 1].strip().endswith(":"):
+        if not text[start:end].strip() and text[ce : sb + 1].strip().endswith(":"):
             # "In a speech last July, he said:" and the words follow as their own paragraph
             following = next((p for p in paragraphs(text) if p[0] > sb), None)
             if following:
@@ -482,7 +499,7 @@ class Extractor:
 
     def _quoted_if_needed(self, cue: str, start: int, end: int) -> bool:
         """Verbs such as 'called' attribute words only when some are quoted."""
-        return cue not in QUOTING_CUES or any(c in self.text[start:end] for c in "“”\"«»")
+        return cue not in QUOTING_CUES or any(c in self.text[start:end] for c in '“”"«»')
 
     def _participle(self, sa: int, sb: int, used_cues: set[int]) -> Statement | None:
         """'..., saying X': the sentence's subject said X."""
@@ -493,8 +510,11 @@ class Extractor:
             head = text[sa : m.start()]
             subject = re.match(r"\s*(?:[A-Z][\w'’]*\s+(?:\d+\s*)?,\s+)?(he|she|they|it|I|we)\b", head)
             name = None if subject else re.match(rf"\s*((?:{_CAP}\s+)*{_CAP})", head)
-            phrase, at = (subject.group(1), sa + subject.start(1)) if subject else (
-                (name.group(1), sa + name.start(1)) if name else (None, 0))
+            phrase, at = (
+                (subject.group(1), sa + subject.start(1))
+                if subject
+                else ((name.group(1), sa + name.start(1)) if name else (None, 0))
+            )
             if phrase is None or phrase.lower() in _NOT_SUBJECTS:
                 continue
             start = m.end()

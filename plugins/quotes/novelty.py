@@ -17,10 +17,32 @@ _NEGATIONS = {"not", "no", "never", "nt", "cannot", "without", "nothing", "none"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 # Fitted by bench/train_novelty.py (logistic regression, L2) on the MSRP training pairs; five-fold
-# cross-validated accuracy 0.770 there (majority baseline 0.675). The order follows features(); the last weight is the bias.
+# cross-validated accuracy 0.770 there (majority baseline 0.675). The order follows features();
+# the last weight is the bias.
 WEIGHTS = (
-    -12.310, 6.235, 4.847, 3.935, 4.782, 1.946, -2.105, -2.185, -0.647, -2.658, 0.168, -1.674, 0.162,
-    -0.153, -0.282, 0.951, 10.429, -0.222, -5.664, -1.055, 0.070, -0.561, -4.246,
+    -12.310,
+    6.235,
+    4.847,
+    3.935,
+    4.782,
+    1.946,
+    -2.105,
+    -2.185,
+    -0.647,
+    -2.658,
+    0.168,
+    -1.674,
+    0.162,
+    -0.153,
+    -0.282,
+    0.951,
+    10.429,
+    -0.222,
+    -5.664,
+    -1.055,
+    0.070,
+    -0.561,
+    -4.246,
 )
 CONTAINED = 0.9  # a new statement this much inside a known one is a partial quote of it
 
@@ -87,7 +109,9 @@ def features(new: str, known: str) -> list[float]:
     unmatched_b = sum(v for k, v in cb.items() if k not in ca) / 8
     out.extend([unmatched_a, unmatched_b, max(unmatched_a, unmatched_b), min(in_known, in_new)])
     la, lb = new.lower(), known.lower()
-    out.extend([fuzz.ratio(la, lb) / 100, fuzz.token_set_ratio(la, lb) / 100, fuzz.partial_ratio(la, lb) / 100])
+    out.extend(
+        [fuzz.ratio(la, lb) / 100, fuzz.token_set_ratio(la, lb) / 100, fuzz.partial_ratio(la, lb) / 100]
+    )
     out.append(float(_negated(la, set(ta)) != _negated(lb, set(tb))))
     out.append(float(bool(na) and na == nb))
     out.append(len(na ^ nb) / 3)

@@ -121,7 +121,14 @@ def mentions(text: str) -> list[Mention]:
     for match in _NAME_RUN.finditer(text):
         raw = match.group(0)
         start = match.start()
-        at_sentence_start = start == 0 or text[max(0, start - 2) : start].strip() in ("", ".", "!", "?", "“", '"')
+        at_sentence_start = start == 0 or text[max(0, start - 2) : start].strip() in (
+            "",
+            ".",
+            "!",
+            "?",
+            "“",
+            '"',
+        )
         tokens = raw.split()
         if at_sentence_start and len(tokens) == 1:
             continue  # a lone capitalised word starting a sentence is usually not a name

@@ -1,0 +1,1 @@
+"""Built-in wirewatch plugins, registered through the `wirewatch` entry-point group."""
