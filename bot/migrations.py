@@ -126,6 +126,12 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db.table("outbox").create_index(["status"])
 
 
+@migration
+def m002_index_keys_by_time(db: sqlite_utils.Database) -> None:
+    """Index keys are read newest first within the time window."""
+    db.table("article_keys").create_index(["key", "at"])
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

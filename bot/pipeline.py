@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from collections.abc import Mapping
 from typing import Any
 
@@ -53,14 +54,23 @@ class Pipeline:
         return result
 
     def _duplicate(self, article: Article, stored_id: str) -> Result:
-        log.info("article %s is already stored as %s; skipped", article.id, stored_id)
+        """The stored result of the same item; a copy under another id is a rewrite of the stored one."""
+        log.info("article %s is already stored as %s; not stored again", article.id, stored_id)
         stored = self.store.result_of(stored_id) or {}
+        quotes = [Quote(**q) for q in stored.get("quotes", [])]
+        story = self.store.story_of(stored_id) or str(stored.get("story", ""))
+        if stored_id == article.id:
+            return Result(
+                article,
+                stored.get("relation", "new"),
+                story,
+                stored.get("of"),
+                float(stored.get("score") or 0.0),
+                quotes,
+                duplicate=True,
+            )
+        if article.text != self.store.article_text(stored_id):
+            quotes = []  # same item (GUID or URL), other text: its offsets would not fit this text
         return Result(
-            article=article,
-            relation=stored.get("relation", "new"),
-            story=stored.get("story", ""),
-            of=stored.get("of"),
-            score=float(stored.get("score") or 0.0),
-            quotes=[Quote(**{k: v for k, v in q.items()}) for q in stored.get("quotes", [])],
-            duplicate=True,
+            article, "rewrite", story, stored_id, 1.0, [replace(q, new=False) for q in quotes], duplicate=True
         )

@@ -16,6 +16,7 @@ from bot.models import Article, KnownArticle, KnownQuote, Result
 from bot.urls import canonical_url
 
 _ARTICLE_COLUMNS = "id, title, text, source, story_id, published"
+POSTINGS = 100  # newest articles read per index key when looking for candidates
 
 
 def now_iso() -> str:
@@ -116,6 +117,11 @@ class Store:
             "score": row["score"],
             "quotes": quotes,
         }
+
+    def article_text(self, article_id: str) -> str | None:
+        """The stored text of an article."""
+        row = self.db.execute("select text from articles where id = ?", [article_id]).fetchone()
+        return str(row[0]) if row else None
 
     def story_of(self, article_id: str) -> str | None:
         """The story an article belongs to, following merges."""
@@ -236,11 +242,20 @@ class StoreWindow:
         if not keys:
             return []
         db = self.store.db
-        marks = ",".join("?" * len(keys))
+        # each key contributes at most its POSTINGS newest articles: the cost of a look-up stays the
+        # same however many articles share a common term
+        per_key = " union all ".join(
+            "select * from (select article_id from article_keys where key = ? and at >= ? "
+            "order by at desc limit ?)"
+            for _ in keys
+        )
+        params: list[object] = []
+        for key in keys:
+            params += [key, self.since, POSTINGS]
         hits = db.execute(
-            f"select article_id, count(*) as n from article_keys where key in ({marks}) and at >= ? "
-            "group by article_id order by n desc, article_id limit ?",
-            [*keys, self.since, limit],
+            f"select article_id, count(*) as n from ({per_key}) group by article_id "
+            "order by n desc, article_id limit ?",
+            [*params, limit],
         ).fetchall()
         out = []
         for article_id, shared in hits:

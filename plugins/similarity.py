@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,9 +12,10 @@ from functools import cached_property
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
-from plugins.text import sentences, weight, words
+from plugins.text import fold, sentences, weight, words
 
 SHINGLE = 3
+MIN_ENTITIES = 3
 
 
 @dataclass
@@ -43,9 +45,12 @@ class Profile:
         """Term vector: log term frequency times informativeness, title words counted twice."""
         counts = Counter(w for ws in self.sentence_words for w in ws)
         counts.update(words(self.title) * 2)
-        vec = {w: (1.0 + math.log(n)) * weight(w) for w, n in counts.items() if weight(w) > 2.5}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        return {w: v / norm for w, v in vec.items()}
+        return _weighted(counts)
+
+    @cached_property
+    def entities(self) -> dict[str, float]:
+        """The same vector over capitalised words only: the names that say which event it is."""
+        return _weighted(Counter(fold(w) for w in _CAPITALISED.findall(f"{self.title}\n{self.text}")))
 
     @cached_property
     def shingles(self) -> set[int]:
@@ -62,26 +67,52 @@ class Profile:
         return sum(len(ws) for ws in self.sentence_words)
 
     def salient(self, n: int) -> list[str]:
-        """The n heaviest terms, ties broken alphabetically so the choice is deterministic."""
-        return [w for w, _ in sorted(self.terms.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+        """The n heaviest names (or terms, for a text without names), ties broken alphabetically."""
+        vec = self.entities if len(self.entities) >= MIN_ENTITIES else self.terms
+        return [w for w, _ in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:n]]
+
+
+_CAPITALISED = re.compile(r"\b[A-Z][^\W\d_]+")
+
+
+def _weighted(counts: Counter[str]) -> dict[str, float]:
+    """A unit vector of log counts times informativeness, without the commonest words."""
+    vec = {w: (1.0 + math.log(n)) * weight(w) for w, n in counts.items() if weight(w) > 2.5}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {w: v / norm for w, v in vec.items()}
 
 
 def _hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def index_keys(profile: Profile, sketch: int = 24, salient: int = 6) -> tuple[str, ...]:
-    """Retrieval keys: a bottom-k sketch of the shingles, and pairs of the most salient terms."""
+def index_keys(profile: Profile, sketch: int = 16, salient: int = 10, paired: int = 5) -> tuple[str, ...]:
+    """Retrieval keys: a bottom-k sketch of the shingles (copies), the most salient terms (same
+    subject) and pairs of the very most salient ones (same event, and rarer than either term)."""
     keys = [f"m:{h:x}" for h in sorted(profile.shingles)[:sketch]]
-    top = sorted(profile.salient(salient))
-    keys += [f"p:{a}|{b}" for i, a in enumerate(top) for b in top[i + 1 :]]
+    top = profile.salient(salient)
+    keys += [f"t:{t}" for t in top]
+    pairs = sorted(top[:paired])
+    keys += [f"p:{a}|{b}" for i, a in enumerate(pairs) for b in pairs[i + 1 :]]
     return tuple(keys)
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    small, large = (a, b) if len(a) < len(b) else (b, a)
+    return sum(v * large.get(w, 0.0) for w, v in small.items())
 
 
 def cosine(a: Profile, b: Profile) -> float:
     """Cosine of the weighted term vectors: how much the two texts are about the same things."""
-    small, large = (a.terms, b.terms) if len(a.terms) < len(b.terms) else (b.terms, a.terms)
-    return sum(v * large.get(w, 0.0) for w, v in small.items())
+    return _dot(a.terms, b.terms)
+
+
+def same_event(a: Profile, b: Profile) -> float:
+    """How much two texts name the same people, places and organisations (entity cosine); texts
+    with too few names to tell fall back on all their words."""
+    if min(len(a.entities), len(b.entities)) < MIN_ENTITIES:
+        return cosine(a, b)
+    return _dot(a.entities, b.entities)
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,16 @@ from typing import Any
 from bot.hookspecs import hookimpl
 from bot.models import Article, KnownArticle, StoryMatch
 from bot.store_view import StoreView
-from plugins.similarity import Profile, align, cosine, index_keys
+from plugins.similarity import Profile, align, cosine, index_keys, same_event
 
 MAX_STORY_COMPARE = 20  # the newest articles of a story that "what is new" is checked against
 DEFAULTS = {
     "candidates": 20,  # how many retrieved articles are scored precisely
     "rewrite_min": 0.5,  # share of either text in aligned sentences that makes a rewrite
-    "related_min": 0.2,  # weighted term cosine that makes the same story
+    "related_min": 0.33,  # weighted cosine of the names two texts mention that makes the same story
+    # ...or two weaker signals that agree: names in common and words in common
+    "related_names_min": 0.25,
+    "related_words_min": 0.35,
 }
 
 
@@ -40,15 +43,18 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     best_score = 0.0
     for other, _shared in known.candidates(keys, int(opts["candidates"])):
         theirs = _profile(other.id, other.title, other.text)
-        cos = cosine(profile, theirs)
+        cos = same_event(profile, theirs)
         best_score = max(best_score, cos)
-        if cos < opts["related_min"] / 2:
+        if cos < opts["related_names_min"] / 2:
             continue
+        related = cos >= opts["related_min"] or (
+            cos >= opts["related_names_min"] and cosine(profile, theirs) >= opts["related_words_min"]
+        )
         aligned = align(profile, theirs)
         derived = max(aligned.covered_new, aligned.covered_known)
         if derived >= opts["rewrite_min"] and (best_rewrite is None or derived > best_rewrite[0]):
             best_rewrite = (derived, other)
-        if cos >= opts["related_min"] and (best_related is None or cos > best_related[0]):
+        if related and (best_related is None or cos > best_related[0]):
             best_related = (cos, other)
     if best_rewrite:
         score, tied = best_rewrite
