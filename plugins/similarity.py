@@ -37,8 +37,9 @@ class Profile:
 
     @cached_property
     def sentence_text(self) -> list[str]:
-        """Each sentence as normalised words joined by spaces (for fuzzy matching)."""
-        return [" ".join(ws) for ws in self.sentence_words]
+        """Each sentence as its sorted words joined by spaces: plain edit-distance ratio on these is
+        rapidfuzz's token_sort_ratio, with the sorting done once per sentence, not once per pair."""
+        return [" ".join(sorted(ws)) for ws in self.sentence_words]
 
     @cached_property
     def terms(self) -> dict[str, float]:
@@ -124,11 +125,17 @@ class Alignment:
     unmatched: tuple[int, ...]  # indexes of the new text's sentences with no counterpart
 
 
+def shared_shingles(a: Profile, b: Profile) -> float:
+    """Share of the smaller text's word 3-grams found in the other: near 0 for independent texts."""
+    small, large = (a.shingles, b.shingles) if len(a.shingles) < len(b.shingles) else (b.shingles, a.shingles)
+    return len(small & large) / len(small) if small else 0.0
+
+
 def align(new: Profile, known: Profile, cutoff: float = 62.0) -> Alignment:
     """Match sentences across two texts by fuzzy token overlap."""
     if not new.sentence_text or not known.sentence_text:
         return Alignment(0.0, 0.0, tuple(range(len(new.sentence_text))))
-    scores = cdist(new.sentence_text, known.sentence_text, scorer=fuzz.token_sort_ratio, workers=1)
+    scores = cdist(new.sentence_text, known.sentence_text, scorer=fuzz.ratio, workers=1)
     best_new = scores.max(axis=1)
     best_known = scores.max(axis=0)
     new_len = [max(1, len(ws)) for ws in new.sentence_words]

@@ -45,6 +45,7 @@ WEIGHTS = (
     -4.246,
 )
 CONTAINED = 0.9  # a new statement this much inside a known one is a partial quote of it
+PLAINLY_DIFFERENT = 0.15  # below this weighted overlap the model is not asked (it never says "same" there)
 
 
 @lru_cache(maxsize=100_000)
@@ -56,6 +57,7 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=20_000)
 def content(text: str) -> dict[str, float]:
     """The stemmed content words of a statement with their informativeness."""
     out: dict[str, float] = {}
@@ -127,6 +129,9 @@ def probability(new: str, known: str) -> float:
 def same_statement(new: str, known: str) -> bool:
     """True when the new statement repeats, paraphrases or partly quotes the known one."""
     ca, cb = content(new), content(known)
-    if ca and _overlap(ca, cb)[1] >= CONTAINED:
+    dice, in_known, _ = _overlap(ca, cb)
+    if ca and in_known >= CONTAINED:
         return True
+    if dice < PLAINLY_DIFFERENT:
+        return False
     return probability(new, known) >= 0.5
