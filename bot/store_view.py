@@ -15,8 +15,8 @@ class StoreView(Protocol):
         """Stored articles in the time window sharing index keys with these, most shared first."""
         ...
 
-    def story_articles(self, story_id: str) -> list[KnownArticle]:
-        """The articles of a story, oldest first."""
+    def story_articles(self, story_id: str, limit: int = 50) -> list[KnownArticle]:
+        """The newest `limit` articles of a story, oldest first."""
         ...
 
     def speaker_name(self, speaker_keys: Sequence[str]) -> str | None:

@@ -72,7 +72,7 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
 def _added(profile: Profile, known: StoreView, tied: KnownArticle) -> tuple[str, ...]:
     """The sentences of the new text with no counterpart anywhere in the story so far."""
     unmatched = set(range(len(profile.spans)))
-    for other in known.story_articles(tied.story_id)[-MAX_STORY_COMPARE:]:
+    for other in known.story_articles(tied.story_id, MAX_STORY_COMPARE):
         if not unmatched:
             break
         unmatched &= set(align(profile, _profile(other.id, other.title, other.text)).unmatched)
