@@ -274,7 +274,8 @@ class StoreWindow:
     def story_articles(self, story_id: str, limit: int = 50) -> list[KnownArticle]:
         """The newest `limit` articles of a story, oldest first."""
         rows = self.store.db.execute(
-            f"select {_ARTICLE_COLUMNS} from articles where story_id = ? order by at desc, rowid desc limit ?",
+            f"select {_ARTICLE_COLUMNS} from articles where story_id = ? "
+            "order by at desc, rowid desc limit ?",
             [story_id, limit],
         ).fetchall()
         return [_known(r) for r in reversed(rows)]
