@@ -13,10 +13,10 @@ from plugins.quotes.novelty import content, same_statement
 from plugins.quotes.speakers import speaker_keys
 
 
-def _first_equivalent(text: str, known: list[KnownQuote]) -> KnownQuote | None:
+def _first_equivalent(text: str, known: list[KnownQuote], strict_numbers: bool) -> KnownQuote | None:
     mine = content(text).keys()
     for other in known:
-        if mine & content(other.text).keys() and same_statement(text, other.text):
+        if mine & content(other.text).keys() and same_statement(text, other.text, strict_numbers):
             return other
     return None
 
@@ -24,6 +24,8 @@ def _first_equivalent(text: str, known: list[KnownQuote]) -> KnownQuote | None:
 @hookimpl
 def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mapping[str, Any]) -> list[Quote]:
     """Extract statements and mark those no earlier article attributed to the same speaker."""
+    own = settings.get("quotes", {}) if isinstance(settings, Mapping) else {}
+    strict_numbers = bool(own.get("strict_numbers", False))
     by_speaker: dict[tuple[str, ...], list[KnownQuote]] = {}
     quotes = []
     names: dict[str, str] = {}
@@ -34,7 +36,7 @@ def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mappi
             # a bare surname takes the full name the store already knows ("Solis" -> "Marta Solis")
             names[st.speaker] = (len(st.speaker.split()) == 1 and known.speaker_name(keys)) or st.speaker
         text = article.text[st.start : st.end]
-        same = _first_equivalent(text, by_speaker[keys])
+        same = _first_equivalent(text, by_speaker[keys], strict_numbers)
         quotes.append(
             Quote(
                 speaker=names.get(st.speaker, st.speaker),

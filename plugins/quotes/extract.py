@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from plugins.quotes.speakers import ORG_WORDS, PERSON_PRONOUNS, PRONOUNS, Resolver, strip_titles
+from plugins.quotes.speakers import ORG_WORDS, PERSON_PRONOUNS, PRONOUNS, TITLES, Resolver, strip_titles
 from plugins.text import ABBREVIATIONS, sentences
 
 # verbs of saying: they attribute a statement whether or not its words are quoted
@@ -18,6 +18,19 @@ testified testifies commented comments indicated indicates described describes i
 reminded reminds clarified clarifies concluded concludes mentioned mentions explained reassured
 proclaimed proclaims exclaimed disputed disputes estimated estimates think thinks saying telling
 """.split()
+# verbs that take a thing as their object ("explained the decision"); a statement follows them only
+# as a clause: after "that", in quotation marks, or with a verb of its own
+_NOUN_OBJECT_CUES = frozenset(
+    """explained explains described describes announced announces reported reports confirmed confirms
+    noted notes mentioned mentions acknowledged acknowledges disputed disputes estimated estimates
+    predicted predicts tweeted tweets wrote writes posted disclosed revealed reveals responded responds
+    replied replies""".split()
+)
+_CLAUSE = re.compile(
+    r"\b(?:is|was|are|were|will|would|has|had|have|can|could|should|may|might|must|did|does|do|"
+    r"isn't|wasn't|won't|wouldn't|can't|didn't|doesn't)\b",
+    re.I,
+)
 # -ing forms: a cue after "is"/"was" ("Trump isn't saying ..."); after a comma they are participles
 _PROGRESSIVE = frozenset({"saying", "telling"})
 _PARTICIPLE = re.compile(
@@ -45,6 +58,7 @@ CUES = frozenset(_CUE_STEMS) | QUOTING_CUES
 # verbs whose object (the listener) comes before what was said: "told reporters that ..."
 _OBJECT_CUES = frozenset("told tell tells informed assured reminded warned warns urged urges".split())
 _CUE_RE = re.compile(r"\b(" + "|".join(sorted(CUES, key=len, reverse=True)) + r")\b")
+_SPEAKING = re.compile(r"(?:\s+(?:has|had|also|later|then))?\s+(?:" + _CUE_RE.pattern[3:-3] + r")\b")
 _ACCORDING = re.compile(r"\baccording to\b", re.I)
 _AUX = re.compile(
     r"(?:\s+(?:has|have|had|also|later|previously|recently|once|would|will|did|does|further|then|"
@@ -277,7 +291,7 @@ class Extractor:
         text = text.replace("''", '" ').replace("``", '" ')
         self.text = text
         self.skip_until = skip_until
-        self.resolver = Resolver(text)
+        self.resolver = Resolver(text, _SPEAKING)
         self.quotes = [q for q in find_quotes(text) if q.start >= skip_until]
         self.sentences = [s for s in sentences(text) if s[0] >= skip_until]
 
@@ -296,7 +310,7 @@ class Extractor:
             if name[:1].isupper() and name.lower() not in _NOT_SUBJECTS:
                 return self.resolver.full(name)
         last = words[-1] if words else ""
-        if words and words[0] in ("the", "his", "her") and last in _PERSON_NOUNS:
+        if words and words[0] in ("the", "his", "her") and (last in _PERSON_NOUNS or last in TITLES):
             return self.resolver.last_person(at) or phrase
         if words and words[0] in ("the", "its") and last in ORG_WORDS:
             return self.resolver.last_org(at) or phrase
@@ -480,8 +494,15 @@ class Extractor:
         )
         # "said on Monday evening that ...", "told reporters in the capital that ..."
         to_that = re.match(r"\s*(?:[\w'’.-]+\s+){0,8}?that\b", rest)
+        to_colon = re.match(r"\s*(?:[\w'’.-]+\s+){0,5}?[\w'’.-]+:", rest)  # "told parliament: “...”"
         if to_that:
             skip = to_that
+        elif to_colon:
+            skip = to_colon
+        elif cue in _NOUN_OBJECT_CUES and not re.search(r"[“\"]", rest):
+            # "explained the decision": a thing, not a statement, unless a clause follows
+            if not _CLAUSE.search(rest):
+                return None
         elif cue in _OBJECT_CUES:
             skip = re.match(r"\s*(?:(?:the|a|an|reporters|journalists|[A-Z][\w'’.-]*)\s*)+", rest)
         if skip:
@@ -495,6 +516,12 @@ class Extractor:
                 start, end = following
         if _word_count(text[start:end]) < _MIN_REPORTED_WORDS or not self._quoted_if_needed(cue, start, end):
             return None
+        if (
+            text[start] in '“"'
+            and text[end - 1] in '”"'
+            and not re.search(r"[“”\"]", text[start + 1 : end - 1])
+        ):
+            start, end = start + 1, end - 1  # the whole statement is one quotation: its words, not the marks
         return Statement(self.resolve(subject[0], subject[1]), start, end, cue, False)
 
     def _quoted_if_needed(self, cue: str, start: int, end: int) -> bool:

@@ -91,6 +91,12 @@ def _precision_recall(a: Counter[tuple[str, ...]], b: Counter[tuple[str, ...]]) 
     return matched / max(1, sum(a.values())), matched / max(1, sum(b.values()))
 
 
+def numbers_differ(new: str, known: str) -> bool:
+    """True when both statements carry figures and share none: they report different facts."""
+    na, nb = set(_NUMBER.findall(new)), set(_NUMBER.findall(known))
+    return bool(na and nb and not na & nb)
+
+
 def _negated(text: str, tokens: set[str]) -> bool:
     return bool(tokens & _NEGATIONS) or "n't" in text or "n’t" in text
 
@@ -126,12 +132,13 @@ def probability(new: str, known: str) -> float:
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def same_statement(new: str, known: str) -> bool:
-    """True when the new statement repeats, paraphrases or partly quotes the known one."""
+def same_statement(new: str, known: str, strict_numbers: bool = False) -> bool:
+    """True when the new statement repeats, paraphrases or partly quotes the known one; with
+    strict_numbers, statements whose figures all differ are never the same."""
     ca, cb = content(new), content(known)
     dice, in_known, _ = _overlap(ca, cb)
     if ca and in_known >= CONTAINED:
         return True
-    if dice < PLAINLY_DIFFERENT:
+    if dice < PLAINLY_DIFFERENT or (strict_numbers and numbers_differ(new, known)):
         return False
     return probability(new, known) >= 0.5

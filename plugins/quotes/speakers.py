@@ -19,7 +19,7 @@ TITLES = set(
     democratic republican democrat gop presidential campaign manager adviser advisor official
     officials analyst expert economist lawyer king queen prince princess pope sheikh ayatollah
     chancellor premier treasurer inspector superintendent commissioner sheriff detective officer
-    agent councilman councilwoman councillor counsel comrade strategist pollster host anchor
+    agent councilman councilwoman councillor counsel comrade strategist pollster host anchor coach
     correspondent editor columnist writer author researcher scientist professor activist
     """.split()
 )
@@ -144,9 +144,11 @@ def mentions(text: str) -> list[Mention]:
 class Resolver:
     """Resolves what an article calls a speaker to the fullest name it uses for them."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, speaking: re.Pattern[str] | None = None) -> None:
         self.text = text
         self.names = mentions(text)
+        # names followed by a verb of saying: a bare surname there is a person ("Harris warned ...")
+        self.speakers = {m.end for m in self.names if speaking is not None and speaking.match(text, m.end)}
 
     def full(self, name: str) -> str:
         """The longest name in the article that contains all of this one's words."""
@@ -162,7 +164,7 @@ class Resolver:
         for m in reversed(self.names):
             if m.end <= before and not m.org:
                 full = self.full(m.name)
-                if len(full.split()) >= 2:
+                if len(full.split()) >= 2 or m.end in self.speakers:
                     return full
         return None
 

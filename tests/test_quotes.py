@@ -1,0 +1,202 @@
+"""Quote extraction and novelty on small fixtures written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.models import Article, Quote
+from bot.pipeline import Pipeline
+from plugins.quotes.extract import Extractor
+from plugins.quotes.novelty import same_statement
+from plugins.quotes.speakers import speaker_keys, strip_titles
+
+
+def statements(text: str) -> list[tuple[str, str, bool]]:
+    return [(s.speaker, text[s.start : s.end], s.direct) for s in Extractor(text).run()]
+
+
+def test_speaker_after_the_quote_in_three_forms() -> None:
+    text = (
+        "The river rose two metres overnight in Tarnow.\n\n"
+        "“We moved the hospital's generators to the roof before dawn,” said Karin Olsen, the city's "
+        "emergency coordinator.\n\n"
+        "“The water is still rising on the east bank,” Olsen said.\n\n"
+        "“Nobody should drive across the old bridge tonight,” she said."
+    )
+    found = statements(text)
+    assert [s for s, _, _ in found] == ["Karin Olsen"] * 3  # surname and pronoun resolved to the full name
+    assert found[0][1] == "We moved the hospital's generators to the roof before dawn,"
+    assert all(direct for _, _, direct in found)
+
+
+def test_speaker_before_and_inside_the_quote() -> None:
+    text = (
+        "Finance minister Paulo Reis told parliament: “The budget will balance in 2027 without new taxes.”\n\n"
+        "“We have cut what could be cut,” Reis said, “and we will not cut pensions.”"
+    )
+    found = statements(text)
+    assert found[0] == ("Paulo Reis", "The budget will balance in 2027 without new taxes.", True)
+    assert {s for s, _, _ in found} == {"Paulo Reis"}
+    assert any("we will not cut pensions" in t for _, t, _ in found)
+
+
+def test_quote_running_over_paragraphs_and_continued_without_attribution() -> None:
+    text = (
+        "Coach Dana Whitlock explained the decision after the match.\n\n"
+        "“We lost the midfield in the first half and I had to change something. It was not about one player.\n\n"
+        "“The younger players will start on Sunday, because they have earned it,” Whitlock said.\n\n"
+        "“They train harder than anyone I have coached in twenty years.”"
+    )
+    found = statements(text)
+    assert len(found) == 3
+    assert {s for s, _, _ in found} == {"Dana Whitlock"}
+    assert found[0][1].startswith("We lost the midfield")
+
+
+@pytest.mark.parametrize(
+    "text,speaker,content",
+    [
+        (
+            "KCNA said Kim boarded his armoured train on Sunday afternoon with senior officials.",
+            "KCNA",
+            "Kim boarded his armoured train on Sunday afternoon with senior officials",
+        ),
+        (
+            "According to TASS, the two leaders will meet in Vladivostok after the forum.",
+            "TASS",
+            "the two leaders will meet in Vladivostok after the forum",
+        ),
+        (
+            "The strike will end on Friday if the offer is accepted, union leader Mara Diaz said on Tuesday.",
+            "Mara Diaz",
+            "The strike will end on Friday if the offer is accepted",
+        ),
+        (
+            "Kremlin spokesperson Dmitry Peskov said the talks would cover energy and grain exports.",
+            "Dmitry Peskov",
+            "the talks would cover energy and grain exports",
+        ),
+    ],
+)
+def test_reported_speech(text: str, speaker: str, content: str) -> None:
+    assert statements(text) == [(speaker, content, False)]
+
+
+def test_a_statement_read_and_descriptions_resolve_to_names() -> None:
+    text = (
+        "The White House responded within the hour. A statement by the White House read, “We urge both "
+        "governments to return to the table.”\n\n"
+        "Lena Brandt, who chairs the port authority, met the strikers on Monday. The chairwoman said the "
+        "port would lose 4 million a day while the terminals stay closed."
+    )
+    found = statements(text)
+    assert found[0][0] == "White House"
+    assert found[1][0] == "Lena Brandt"
+
+
+@pytest.mark.parametrize(
+    "text,quoted",
+    [
+        (
+            "Critics called the plan a “reform” in name only, and the mayor's office did not comment.",
+            "reform",
+        ),
+        (
+            "She spent the summer reading “The Count of Monte Cristo” on the beach at Nazare.",
+            "The Count of Monte Cristo",
+        ),
+        (
+            "The band closed with “Dancing in the Dark” and left the stage after midnight.",
+            "Dancing in the Dark",
+        ),
+        ("Residents described the “new normal” of water rationing as exhausting.", "new normal"),
+        (
+            "“Drought Hits Valley Farms Hard”\n\nThe river was lower than at any time since 1976.",
+            "Drought Hits Valley Farms Hard",
+        ),
+    ],
+)
+def test_scare_quotes_titles_and_headlines_are_not_quotes(text: str, quoted: str) -> None:
+    found = statements(text)
+    assert not [s for s in found if quoted in s[1] and len(s[1]) <= len(quoted) + 2]
+    # words around a scare quote may still be an attributed statement ("critics called the plan ...")
+    assert all(s[0] in ("Critics", "Residents") for s in found)
+
+
+def test_title_and_name_variants() -> None:
+    assert strip_titles("Vice President Kamala Harris") == "Kamala Harris"
+    assert strip_titles("Munitions Industry Department Director Jo Chun Ryong") == "Jo Chun Ryong"
+    assert strip_titles("Russia’s TASS") == "TASS"
+    assert set(speaker_keys("Kim Jong Un")) & set(speaker_keys("Kim Jong-un"))
+    assert set(speaker_keys("Choe Sun Hui")) & set(speaker_keys("Choe Son-hui"))
+    assert "s:harris" in {k.lstrip("~") for k in speaker_keys("Kamala Harris")}
+    assert speaker_keys("Harris") == ("s:harris",)
+    # two people who share a surname never match on it
+    matchable = {k for k in speaker_keys("Blair Harris") if not k.startswith("~")}
+    assert not matchable & {k for k in speaker_keys("Kamala Harris") if not k.startswith("~")}
+
+
+@pytest.mark.parametrize(
+    "new,known,same",
+    [
+        (
+            "The presence of the envoy shows that both countries will complete a kind of ammunition deal",
+            "The presence of the envoy indicates that both countries will conclude some type of agreement "
+            "for munitions purchases",
+            True,
+        ),
+        (
+            "a big mistake",
+            "I think it would be a big mistake. The idea that they would supply arms would be a big mistake.",
+            True,
+        ),
+        ("We will keep the border closed until the spring", "The harvest was the best in ten years", False),
+        ("The ferry will run again on Thursday", "Ticket prices for the ferry will double next year", False),
+    ],
+)
+def test_equivalent_statements(new: str, known: str, same: bool) -> None:
+    assert same_statement(new, known) is same
+
+
+def test_changed_figures_are_new_only_when_asked() -> None:
+    new, known = "Unemployment fell to 4 percent in March", "Unemployment rose to 7 percent in March"
+    assert same_statement(new, known, strict_numbers=True) is False
+    assert same_statement(new, known, strict_numbers=True) != same_statement(new, known)
+
+
+def quotes_of(pipeline: Pipeline, article_id: str, text: str) -> list[Quote]:
+    return pipeline.ingest(Article(id=article_id, text=text, title=article_id)).quotes
+
+
+def test_novelty_across_articles_and_name_variants(pipeline: Pipeline) -> None:
+    first = quotes_of(
+        pipeline,
+        "a1",
+        (
+            "Vice President Kamala Harris spoke in Jakarta on Wednesday. “I think it would be a big mistake for "
+            "them to supply weapons for that war,” Harris said in an interview."
+        ),
+    )
+    assert [(q.speaker, q.new) for q in first] == [("Kamala Harris", True)]
+    later = quotes_of(
+        pipeline,
+        "a2",
+        (
+            "In an interview, Harris warned Pyongyang. “It would be a big mistake for them to supply weapons for "
+            "that war,” the vice president said. “Isolation will follow,” Harris added."
+        ),
+    )
+    by_text = {q.text: q for q in later}
+    assert by_text["It would be a big mistake for them to supply weapons for that war,"].new is False
+    assert by_text["Isolation will follow,"].new is True
+    assert {q.speaker for q in later} == {"Kamala Harris"}  # the bare surname takes the known full name
+    other = quotes_of(
+        pipeline, "a3", "“It would be a big mistake to supply weapons,” said Blair Harris, a farmer."
+    )
+    assert other[0].new is True  # another Harris: the same words are new from her
+
+
+def test_offsets_index_the_text_exactly(pipeline: Pipeline) -> None:
+    text = "Intro line.\n\n“Everything  is fine — really,” said Ana Ruiz.\n\nKCNA said the train left at dawn today."
+    for q in quotes_of(pipeline, "x", text):
+        assert text[q.start : q.end] == q.text
