@@ -39,6 +39,7 @@ class StoryMatch:
     score: float = 0.0
     keys: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
+    also: tuple[str, ...] = ()  # other known articles this one ties to: their stories are this story
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Result:
     quotes: list[Quote] = field(default_factory=list)
     added: tuple[str, ...] = ()
     duplicate: bool = False
+    merged: tuple[str, ...] = ()  # stories folded into this article's story
 
     def as_json(self) -> dict[str, object]:
         """The replay contract's shape of one output line."""

@@ -42,6 +42,8 @@ class Pipeline:
             if match.relation != "new" and story:
                 result.relation, result.of, result.story = match.relation, match.of, story
                 result.added = match.added
+                others = {self.store.story_of(a) for a in match.also}
+                result.merged = tuple(sorted(s for s in others if s and s != story))
             result.score = match.score
         for found in call_each(self.pm, "wirewatch_extract_quotes", article.id, **kwargs):
             result.quotes.extend(q for q in found if isinstance(q, Quote))

@@ -164,6 +164,8 @@ class Store:
                 )
             else:
                 self.db.table("stories").update(result.story, {"updated": stamp})
+            for other in result.merged:  # two stories that turn out to be one
+                self.db.table("stories").update(other, {"merged_into": result.story, "updated": stamp})
             self.db.table("articles").insert(
                 {
                     "id": art.id,

@@ -16,6 +16,7 @@ from plugins.text import fold, sentences, weight, words
 
 SHINGLE = 3
 MIN_ENTITIES = 3
+MIN_TOPIC_WORDS = 8
 
 
 @dataclass
@@ -49,9 +50,19 @@ class Profile:
         return _weighted(counts)
 
     @cached_property
+    def names(self) -> Counter[str]:
+        """Capitalised words (folded) and how often they occur."""
+        return Counter(fold(w) for w in _CAPITALISED.findall(f"{self.title}\n{self.text}"))
+
+    @cached_property
     def entities(self) -> dict[str, float]:
         """The same vector over capitalised words only: the names that say which event it is."""
-        return _weighted(Counter(fold(w) for w in _CAPITALISED.findall(f"{self.title}\n{self.text}")))
+        return _weighted(self.names)
+
+    @cached_property
+    def topic(self) -> dict[str, float]:
+        """The same vector over the other words: what happened, whoever it happened to."""
+        return _weighted(Counter(w for ws in self.sentence_words for w in ws if w not in self.names))
 
     @cached_property
     def shingles(self) -> set[int]:
@@ -106,6 +117,13 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
 def cosine(a: Profile, b: Profile) -> float:
     """Cosine of the weighted term vectors: how much the two texts are about the same things."""
     return _dot(a.terms, b.terms)
+
+
+def same_topic(a: Profile, b: Profile) -> float | None:
+    """Cosine of the vectors of words that are not names; None when a text is too short to tell."""
+    if min(len(a.topic), len(b.topic)) < MIN_TOPIC_WORDS:
+        return None
+    return _dot(a.topic, b.topic)
 
 
 def same_event(a: Profile, b: Profile) -> float:

@@ -7,9 +7,9 @@ from functools import lru_cache
 from typing import Any
 
 from bot.hookspecs import hookimpl
-from bot.models import Article, KnownArticle, StoryMatch
+from bot.models import Article, KnownArticle, Relation, StoryMatch
 from bot.store_view import StoreView
-from plugins.similarity import Profile, align, cosine, index_keys, same_event, shared_shingles
+from plugins.similarity import Profile, align, cosine, index_keys, same_event, same_topic, shared_shingles
 
 MAX_STORY_COMPARE = 10  # the newest articles of a story that "what is new" is checked against
 # Rewrites, even re-worded and translated ones, share far more word 3-grams than independent texts
@@ -19,6 +19,7 @@ DEFAULTS = {
     "candidates": 20,  # how many retrieved articles are scored precisely
     "rewrite_min": 0.5,  # share of either text in aligned sentences that makes a rewrite
     "related_min": 0.33,  # weighted cosine of the names two texts mention that makes the same story
+    "related_topic_min": 0.06,  # ...with some words beyond the names in common (not just the same people)
     # ...or two weaker signals that agree: names in common and words in common
     "related_names_min": 0.25,
     "related_words_min": 0.35,
@@ -44,29 +45,37 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     best_rewrite: tuple[float, KnownArticle] | None = None
     best_related: tuple[float, KnownArticle] | None = None
     best_score = 0.0
+    tied_to: list[KnownArticle] = []  # every known article that is the same story
     for other, _shared in known.candidates(keys, int(opts["candidates"])):
         theirs = _profile(other.id, other.title, other.text)
         cos = same_event(profile, theirs)
         best_score = max(best_score, cos)
         if cos < opts["related_names_min"] / 2:
             continue
-        related = cos >= opts["related_min"] or (
+        topic = same_topic(profile, theirs)  # None: too short to tell
+        on_topic = topic is None or topic >= opts["related_topic_min"]
+        related = (cos >= opts["related_min"] and on_topic) or (
             cos >= opts["related_names_min"] and cosine(profile, theirs) >= opts["related_words_min"]
         )
         if shared_shingles(profile, theirs) >= SHINGLES_MIN:  # only then can it be derived text
             aligned = align(profile, theirs)
             derived = max(aligned.covered_new, aligned.covered_known)
-            if derived >= opts["rewrite_min"] and (best_rewrite is None or derived > best_rewrite[0]):
-                best_rewrite = (derived, other)
-        if related and (best_related is None or cos > best_related[0]):
-            best_related = (cos, other)
-    if best_rewrite:
-        score, tied = best_rewrite
-        return StoryMatch("rewrite", tied.id, score, keys, _added(profile, known, tied))
-    if best_related:
-        score, tied = best_related
-        return StoryMatch("related", tied.id, score, keys, _added(profile, known, tied))
-    return StoryMatch("new", None, best_score, keys)
+            if derived >= opts["rewrite_min"]:
+                tied_to.append(other)
+                if best_rewrite is None or derived > best_rewrite[0]:
+                    best_rewrite = (derived, other)
+        if related:
+            tied_to.append(other)
+            if best_related is None or cos > best_related[0]:
+                best_related = (cos, other)
+    relation: Relation = "rewrite" if best_rewrite else "related"
+    best = best_rewrite or best_related
+    if best is None:
+        return StoryMatch("new", None, best_score, keys)
+    score, tied = best
+    # an article that ties two stories together shows they are one
+    also = tuple(dict.fromkeys(a.id for a in tied_to if a.story_id != tied.story_id))
+    return StoryMatch(relation, tied.id, score, keys, _added(profile, known, tied), also)
 
 
 def _added(profile: Profile, known: StoreView, tied: KnownArticle) -> tuple[str, ...]:

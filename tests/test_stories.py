@@ -1,0 +1,127 @@
+"""Story matching: rewrites, related coverage, stories that only share names, time, merges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fixtures.stories import (
+    BRIDGE,
+    EXTENDED,
+    RELATED,
+    SAME_NAMES,
+    STRANDED,
+    STRIKE,
+    TRANSLATED,
+    TRIMMED,
+    WEEK_LATER,
+    WIRE,
+)
+
+from bot.adapters.memory import MemoryAdapter
+from bot.config import Channel
+from bot.delivery import deliver, queue_digest
+from bot.models import Article, Result
+from bot.pipeline import Pipeline
+from bot.storage import Store
+
+DAY0 = "2026-03-07T20:00:00Z"
+
+
+def ingest(pipeline: Pipeline, article_id: str, text: str, published: str = DAY0, title: str = "") -> Result:
+    return pipeline.ingest(
+        Article(id=article_id, text=text, title=title, source=article_id, published=published)
+    )
+
+
+def wire(pipeline: Pipeline) -> Result:
+    return ingest(pipeline, "wire", WIRE, title="Kesra volcano erupts, 3,000 evacuated")
+
+
+def test_rewrite_with_added_paragraphs_says_what_is_new(pipeline: Pipeline) -> None:
+    first = wire(pipeline)
+    result = ingest(pipeline, "extended", EXTENDED)
+    assert (result.relation, result.of, result.story) == ("rewrite", "wire", first.story)
+    assert len(result.added) == 2
+    assert result.added[0].startswith("Interior minister Pavel Santos flew over the crater")
+    assert "No family will pay" in result.added[1]
+    assert 0.5 <= result.score <= 1.0
+
+
+def test_translated_style_rewording_is_a_rewrite(pipeline: Pipeline) -> None:
+    first = wire(pipeline)
+    result = ingest(pipeline, "translated", TRANSLATED)
+    assert (result.relation, result.of, result.story) == ("rewrite", "wire", first.story)
+    assert result.added == ()
+
+
+def test_trimmed_copy_is_a_rewrite(pipeline: Pipeline) -> None:
+    first = wire(pipeline)
+    result = ingest(pipeline, "trimmed", TRIMMED)
+    assert (result.relation, result.of, result.story) == ("rewrite", "wire", first.story)
+
+
+def test_independent_coverage_is_related_not_a_rewrite(pipeline: Pipeline) -> None:
+    first = wire(pipeline)
+    result = ingest(pipeline, "related", RELATED)
+    assert (result.relation, result.of, result.story) == ("related", "wire", first.story)
+    assert any("Rosa Quiroga" in s for s in result.added)  # all of it is new to the story
+
+
+def test_stories_that_share_names_stay_apart(pipeline: Pipeline) -> None:
+    first = wire(pipeline)
+    result = ingest(pipeline, "hospital", SAME_NAMES, published="2026-03-09T10:00:00Z")
+    assert result.relation == "new"
+    assert result.story != first.story
+
+
+def test_the_same_story_a_week_later_and_outside_the_window(tmp_path: Path) -> None:
+    store = Store(tmp_path / "w.db", window=14 * 86400)
+    from bot.plugins import make_manager
+
+    pipeline = Pipeline(store, make_manager(), {})
+    first = wire(pipeline)
+    week = ingest(pipeline, "week", WEEK_LATER, published="2026-03-14T09:00:00Z")
+    assert (week.relation, week.story) == ("related", first.story)
+    months = ingest(
+        pipeline,
+        "months",
+        WEEK_LATER.replace("a week after", "two months after"),
+        published="2026-05-20T09:00:00Z",
+    )
+    assert months.relation == "new"  # everything it could join is outside the 14-day window
+
+
+def test_two_stories_that_turn_out_to_be_one_are_merged(pipeline: Pipeline, store: Store) -> None:
+    strike = ingest(pipeline, "strike", STRIKE)
+    stranded = ingest(pipeline, "stranded", STRANDED)
+    assert stranded.relation == "new" and stranded.story != strike.story
+    bridge = ingest(pipeline, "bridge", BRIDGE)
+    assert bridge.relation == "related"
+    assert {store.story_of(a) for a in ("strike", "stranded", "bridge")} == {bridge.story}
+    adapter = MemoryAdapter()
+    queue_digest(store, Channel("console", "desk"), until="9999-01-01T00:00:00+00:00")
+    deliver(store, {"console": adapter})
+    text = adapter.sent[0][1].as_text()
+    assert "WIREWATCH DIGEST: 1 STORY" in text  # the digest shows one story
+
+
+def test_the_same_stream_gives_the_same_result(tmp_path: Path) -> None:
+    from bot.plugins import make_manager
+
+    runs = []
+    for n in range(2):
+        store = Store(tmp_path / f"d{n}.db")
+        pipeline = Pipeline(store, make_manager(), {})
+        runs.append(
+            [
+                ingest(pipeline, name, text).as_json()
+                for name, text in [
+                    ("wire", WIRE),
+                    ("related", RELATED),
+                    ("extended", EXTENDED),
+                    ("hospital", SAME_NAMES),
+                ]
+            ]
+        )
+        store.close()
+    assert runs[0] == runs[1]
