@@ -132,6 +132,22 @@ def m002_index_keys_by_time(db: sqlite_utils.Database) -> None:
     db.table("article_keys").create_index(["key", "at"])
 
 
+@migration
+def m003_article_fingerprints(db: sqlite_utils.Database) -> None:
+    """What the story plugin keeps of each article to compare later ones without re-reading it."""
+    db.table("articles").add_column("fingerprint", str)
+
+
+@migration
+def m004_quote_terms_and_story_order(db: sqlite_utils.Database) -> None:
+    """Quotes are found by speaker and shared terms; a story's articles are read newest first."""
+    db.table("quote_terms").create(
+        {"term": str, "speaker_id": int, "quote_id": int, "at": str}, pk=("term", "speaker_id", "quote_id")
+    )
+    db.table("quote_terms").create_index(["term", "speaker_id", "at"])
+    db.table("articles").create_index(["story_id", "at"])
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

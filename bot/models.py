@@ -40,6 +40,7 @@ class StoryMatch:
     keys: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
     also: tuple[str, ...] = ()  # other known articles this one ties to: their stories are this story
+    fingerprint: str = ""  # what the plugin wants to read back later instead of re-analysing the text
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Quote:
     new: bool = True
     same_as: int | None = None
     speaker_keys: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()  # index terms under which equivalent statements are looked for
 
     def as_json(self) -> dict[str, object]:
         """The replay contract's shape of a quote."""
@@ -89,6 +91,7 @@ class KnownArticle:
     source: str
     story_id: str
     published: str | None = None
+    fingerprint: str | None = None
 
 
 @dataclass

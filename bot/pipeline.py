@@ -36,8 +36,9 @@ class Pipeline:
             call_each(self.pm, "wirewatch_match_story", article.id, **kwargs), None
         )
         keys: tuple[str, ...] = ()
+        fingerprint = ""
         if match is not None:
-            keys = match.keys
+            keys, fingerprint = match.keys, match.fingerprint
             story = self.store.story_of(match.of) if match.of else None
             if match.relation != "new" and story:
                 result.relation, result.of, result.story = match.relation, match.of, story
@@ -48,7 +49,7 @@ class Pipeline:
         for found in call_each(self.pm, "wirewatch_extract_quotes", article.id, **kwargs):
             result.quotes.extend(q for q in found if isinstance(q, Quote))
         result.quotes.sort(key=lambda q: (q.start, q.end))
-        self.store.save(result, keys)
+        self.store.save(result, keys, fingerprint)
         for _ in call_each(
             self.pm, "wirewatch_article_stored", article.id, result=result, settings=self.settings
         ):

@@ -15,7 +15,7 @@ from bot import migrations
 from bot.models import Article, KnownArticle, KnownQuote, Result
 from bot.urls import canonical_url
 
-_ARTICLE_COLUMNS = "id, title, text, source, story_id, published"
+_ARTICLE_COLUMNS = "id, title, text, source, story_id, published, fingerprint"
 POSTINGS = 100  # newest articles read per index key when looking for candidates
 
 
@@ -43,6 +43,7 @@ def _known(row: Any) -> KnownArticle:
         source=row[3] or "",
         story_id=row[4],
         published=row[5],
+        fingerprint=row[6],
     )
 
 
@@ -143,7 +144,7 @@ class Store:
 
     # ------------------------------------------------------------------ writing
 
-    def save(self, result: Result, keys: Sequence[str]) -> None:
+    def save(self, result: Result, keys: Sequence[str], fingerprint: str = "") -> None:
         """Store an article with its story and quotes in one transaction."""
         art = result.article
         stamp = now_iso()
@@ -185,6 +186,7 @@ class Store:
                     "of_id": result.of,
                     "score": result.score,
                     "added": json.dumps(list(result.added)),
+                    "fingerprint": fingerprint or None,
                 }
             )
             self.db.conn.executemany(
@@ -193,22 +195,30 @@ class Store:
             )
             for quote in result.quotes:
                 speaker_id = self._speaker(quote.speaker, quote.speaker_keys)
-                self.db.table("quotes").insert(
-                    {
-                        "article_id": art.id,
-                        "story_id": result.story,
-                        "speaker_id": speaker_id,
-                        "speaker": quote.speaker,
-                        "text": quote.text,
-                        "start": quote.start,
-                        "end": quote.end,
-                        "cue": quote.cue,
-                        "direct": int(quote.direct),
-                        "new": int(quote.new),
-                        "same_as": quote.same_as,
-                        "first_seen": stamp,
-                        "at": at,
-                    }
+                quote_id = (
+                    self.db.table("quotes")
+                    .insert(
+                        {
+                            "article_id": art.id,
+                            "story_id": result.story,
+                            "speaker_id": speaker_id,
+                            "speaker": quote.speaker,
+                            "text": quote.text,
+                            "start": quote.start,
+                            "end": quote.end,
+                            "cue": quote.cue,
+                            "direct": int(quote.direct),
+                            "new": int(quote.new),
+                            "same_as": quote.same_as,
+                            "first_seen": stamp,
+                            "at": at,
+                        }
+                    )
+                    .last_pk
+                )
+                self.db.conn.executemany(
+                    "insert or ignore into quote_terms (term, speaker_id, quote_id, at) values (?, ?, ?, ?)",
+                    [(t, speaker_id, quote_id, at) for t in dict.fromkeys(quote.terms)],
                 )
 
     def _speaker(self, name: str, keys: Sequence[str]) -> int:
@@ -295,17 +305,40 @@ class StoreWindow:
         ).fetchone()
         return str(row[0]) if row else None
 
-    def known_quotes(self, speaker_keys: Sequence[str]) -> list[KnownQuote]:
-        """Stored quotes, in the time window, by a speaker who shares any of these keys."""
+    def known_quotes(self, speaker_keys: Sequence[str], terms: Sequence[str] = ()) -> list[KnownQuote]:
+        """Stored quotes, in the time window, by a speaker who shares any of these keys; with terms,
+        only quotes sharing one of them (the newest POSTINGS per term), so the cost stays bounded."""
         keys = [k for k in dict.fromkeys(speaker_keys) if not k.startswith("~")]
         if not keys:
             return []
+        db = self.store.db
         marks = ",".join("?" * len(keys))
-        rows = self.store.db.execute(
-            "select q.id, q.article_id, q.speaker, q.text from quotes q where q.speaker_id in "
-            f"(select speaker_id from speaker_keys where key in ({marks})) and q.at >= ? order by q.id",
-            [*keys, self.since],
-        ).fetchall()
+        speakers = [
+            r[0]
+            for r in db.execute(f"select distinct speaker_id from speaker_keys where key in ({marks})", keys)
+        ]
+        if not speakers:
+            return []
+        if not terms:
+            rows = db.execute(
+                "select id, article_id, speaker, text from quotes where speaker_id in "
+                f"({','.join('?' * len(speakers))}) and at >= ? order by id",
+                [*speakers, self.since],
+            ).fetchall()
+        else:
+            pairs = [(t, s) for t in dict.fromkeys(terms) for s in speakers]
+            per_term = " union ".join(
+                "select * from (select quote_id from quote_terms where term = ? and speaker_id = ? and at >= ? "
+                "order by at desc limit ?)"
+                for _ in pairs
+            )
+            params: list[object] = []
+            for term, speaker in pairs:
+                params += [term, speaker, self.since, POSTINGS]
+            rows = db.execute(
+                f"select id, article_id, speaker, text from quotes where id in ({per_term}) order by id",
+                params,
+            ).fetchall()
         return [KnownQuote(id=r[0], article_id=r[1], speaker=r[2], text=r[3]) for r in rows]
 
 

@@ -23,6 +23,7 @@ class StoreView(Protocol):
         """The fullest stored name of the speaker sharing any of these keys, if any."""
         ...
 
-    def known_quotes(self, speaker_keys: Sequence[str]) -> list[KnownQuote]:
-        """Stored quotes, in the time window, by a speaker who shares any of these keys."""
+    def known_quotes(self, speaker_keys: Sequence[str], terms: Sequence[str] = ()) -> list[KnownQuote]:
+        """Stored quotes, in the time window, by a speaker who shares any of these keys (and, if
+        terms are given, one of these index terms)."""
         ...

@@ -6,8 +6,10 @@ import hashlib
 import math
 import re
 from collections import Counter
+import json
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
@@ -17,6 +19,23 @@ from plugins.text import fold, sentences, weight, words
 SHINGLE = 3
 MIN_ENTITIES = 3
 MIN_TOPIC_WORDS = 8
+SKETCH = 64  # smallest shingle hashes kept per article: a bottom-k sketch of its 3-grams
+VECTOR_TERMS = 150  # heaviest terms kept per vector in a stored fingerprint
+
+
+class Vectors(Protocol):
+    """Anything with the three weighted vectors and the shingle sketch: a Profile or a Fingerprint."""
+
+    @property
+    def terms(self) -> dict[str, float]: ...
+    @property
+    def entities(self) -> dict[str, float]: ...
+    @property
+    def topic(self) -> dict[str, float]: ...
+    @property
+    def sketch(self) -> frozenset[int]: ...
+    @property
+    def size(self) -> int: ...
 
 
 @dataclass
@@ -74,6 +93,16 @@ class Profile:
         return out
 
     @cached_property
+    def sketch(self) -> frozenset[int]:
+        """The SKETCH smallest shingle hashes."""
+        return frozenset(sorted(self.shingles)[:SKETCH])
+
+    @cached_property
+    def size(self) -> int:
+        """Number of distinct shingles."""
+        return len(self.shingles)
+
+    @cached_property
     def length(self) -> int:
         """Number of words."""
         return sum(len(ws) for ws in self.sentence_words)
@@ -92,6 +121,48 @@ def _weighted(counts: Counter[str]) -> dict[str, float]:
     vec = {w: (1.0 + math.log(n)) * weight(w) for w, n in counts.items() if weight(w) > 2.5}
     norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
     return {w: v / norm for w, v in vec.items()}
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What is kept of an article for comparing later ones with it, without reading its text again."""
+
+    terms: dict[str, float]
+    entities: dict[str, float]
+    topic: dict[str, float]
+    sketch: frozenset[int]
+    size: int
+
+    @classmethod
+    def of(cls, profile: Profile) -> Fingerprint:
+        """The fingerprint of an analysed article."""
+        return cls(
+            _top(profile.terms), _top(profile.entities), _top(profile.topic), profile.sketch, profile.size
+        )
+
+    def to_json(self) -> str:
+        """A compact JSON form for the store."""
+        return json.dumps(
+            {
+                "w": self.terms,
+                "e": self.entities,
+                "t": self.topic,
+                "n": self.size,
+                "m": [f"{h:x}" for h in sorted(self.sketch)],
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Fingerprint:
+        """The fingerprint back from its JSON form."""
+        data = json.loads(text)
+        return cls(data["w"], data["e"], data["t"], frozenset(int(h, 16) for h in data["m"]), int(data["n"]))
+
+
+def _top(vec: dict[str, float]) -> dict[str, float]:
+    """The heaviest terms of a unit vector (the light tail adds little to any dot product)."""
+    return {w: round(v, 4) for w, v in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:VECTOR_TERMS]}
 
 
 def _hash(text: str) -> int:
@@ -114,19 +185,19 @@ def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(v * large.get(w, 0.0) for w, v in small.items())
 
 
-def cosine(a: Profile, b: Profile) -> float:
+def cosine(a: Vectors, b: Vectors) -> float:
     """Cosine of the weighted term vectors: how much the two texts are about the same things."""
     return _dot(a.terms, b.terms)
 
 
-def same_topic(a: Profile, b: Profile) -> float | None:
+def same_topic(a: Vectors, b: Vectors) -> float | None:
     """Cosine of the vectors of words that are not names; None when a text is too short to tell."""
     if min(len(a.topic), len(b.topic)) < MIN_TOPIC_WORDS:
         return None
     return _dot(a.topic, b.topic)
 
 
-def same_event(a: Profile, b: Profile) -> float:
+def same_event(a: Vectors, b: Vectors) -> float:
     """How much two texts name the same people, places and organisations (entity cosine); texts
     with too few names to tell fall back on all their words."""
     if min(len(a.entities), len(b.entities)) < MIN_ENTITIES:
@@ -143,10 +214,17 @@ class Alignment:
     unmatched: tuple[int, ...]  # indexes of the new text's sentences with no counterpart
 
 
-def shared_shingles(a: Profile, b: Profile) -> float:
-    """Share of the smaller text's word 3-grams found in the other: near 0 for independent texts."""
-    small, large = (a.shingles, b.shingles) if len(a.shingles) < len(b.shingles) else (b.shingles, a.shingles)
-    return len(small & large) / len(small) if small else 0.0
+def shared_shingles(a: Vectors, b: Vectors) -> float:
+    """Estimated share of the smaller text's word 3-grams found in the other, from the bottom-k
+    sketches (of the k smallest hashes of both texts together, how many are in both) and the sizes;
+    near 0 for independent texts."""
+    union = sorted(a.sketch | b.sketch)[:SKETCH]
+    if not union:
+        return 0.0
+    jaccard = sum(1 for h in union if h in a.sketch and h in b.sketch) / len(union)
+    # |A ∩ B| = J (|A| + |B|) / (1 + J), as a share of the smaller set
+    smaller = min(a.size, b.size)
+    return min(1.0, jaccard * (a.size + b.size) / ((1 + jaccard) * smaller)) if smaller else 0.0
 
 
 def align(new: Profile, known: Profile, cutoff: float = 62.0) -> Alignment:

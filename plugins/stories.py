@@ -9,7 +9,17 @@ from typing import Any
 from bot.hookspecs import hookimpl
 from bot.models import Article, KnownArticle, Relation, StoryMatch
 from bot.store_view import StoreView
-from plugins.similarity import Profile, align, cosine, index_keys, same_event, same_topic, shared_shingles
+from plugins.similarity import (
+    Fingerprint,
+    Profile,
+    Vectors,
+    align,
+    cosine,
+    index_keys,
+    same_event,
+    same_topic,
+    shared_shingles,
+)
 
 MAX_STORY_COMPARE = 10  # the newest articles of a story that "what is new" is checked against
 # Rewrites, even re-worded and translated ones, share far more word 3-grams than independent texts
@@ -26,9 +36,21 @@ DEFAULTS = {
 }
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=256)
 def _profile(article_id: str, title: str, text: str) -> Profile:
     return Profile(title, text)
+
+
+@lru_cache(maxsize=2048)
+def _stored_fingerprint(article_id: str, stored: str) -> Fingerprint:
+    return Fingerprint.from_json(stored)
+
+
+def _vectors(other: KnownArticle) -> Vectors:
+    """A known article's fingerprint as stored, or its full analysis if it has none."""
+    if other.fingerprint:
+        return _stored_fingerprint(other.id, other.fingerprint)
+    return _profile(other.id, other.title, other.text)
 
 
 def _settings(settings: Mapping[str, Any]) -> dict[str, float]:
@@ -47,7 +69,7 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     best_score = 0.0
     tied_to: list[KnownArticle] = []  # every known article that is the same story
     for other, _shared in known.candidates(keys, int(opts["candidates"])):
-        theirs = _profile(other.id, other.title, other.text)
+        theirs = _vectors(other)
         cos = same_event(profile, theirs)
         best_score = max(best_score, cos)
         if cos < opts["related_names_min"] / 2:
@@ -58,7 +80,7 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
             cos >= opts["related_names_min"] and cosine(profile, theirs) >= opts["related_words_min"]
         )
         if shared_shingles(profile, theirs) >= SHINGLES_MIN:  # only then can it be derived text
-            aligned = align(profile, theirs)
+            aligned = align(profile, _profile(other.id, other.title, other.text))
             derived = max(aligned.covered_new, aligned.covered_known)
             if derived >= opts["rewrite_min"]:
                 tied_to.append(other)
@@ -70,12 +92,13 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
                 best_related = (cos, other)
     relation: Relation = "rewrite" if best_rewrite else "related"
     best = best_rewrite or best_related
+    fingerprint = Fingerprint.of(profile).to_json()
     if best is None:
-        return StoryMatch("new", None, best_score, keys)
+        return StoryMatch("new", None, best_score, keys, fingerprint=fingerprint)
     score, tied = best
     # an article that ties two stories together shows they are one
     also = tuple(dict.fromkeys(a.id for a in tied_to if a.story_id != tied.story_id))
-    return StoryMatch(relation, tied.id, score, keys, _added(profile, known, tied), also)
+    return StoryMatch(relation, tied.id, score, keys, _added(profile, known, tied), also, fingerprint)
 
 
 def _added(profile: Profile, known: StoreView, tied: KnownArticle) -> tuple[str, ...]:

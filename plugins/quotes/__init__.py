@@ -9,7 +9,7 @@ from bot.hookspecs import hookimpl
 from bot.models import Article, KnownQuote, Quote
 from bot.store_view import StoreView
 from plugins.quotes.extract import Extractor
-from plugins.quotes.novelty import content, same_statement
+from plugins.quotes.novelty import content, index_terms, same_statement
 from plugins.quotes.speakers import speaker_keys
 
 
@@ -26,17 +26,17 @@ def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mappi
     """Extract statements and mark those no earlier article attributed to the same speaker."""
     own = settings.get("quotes", {}) if isinstance(settings, Mapping) else {}
     strict_numbers = bool(own.get("strict_numbers", False))
-    by_speaker: dict[tuple[str, ...], list[KnownQuote]] = {}
     quotes = []
     names: dict[str, str] = {}
     for st in Extractor(article.text).run():
         keys = speaker_keys(st.speaker)
-        if keys not in by_speaker:
-            by_speaker[keys] = known.known_quotes(keys)
+        if st.speaker not in names:
             # a bare surname takes the full name the store already knows ("Solis" -> "Marta Solis")
             names[st.speaker] = (len(st.speaker.split()) == 1 and known.speaker_name(keys)) or st.speaker
         text = article.text[st.start : st.end]
-        same = _first_equivalent(text, by_speaker[keys], strict_numbers)
+        terms = index_terms(text)
+        candidates = known.known_quotes(keys, terms) if terms else []
+        same = _first_equivalent(text, candidates, strict_numbers)
         quotes.append(
             Quote(
                 speaker=names.get(st.speaker, st.speaker),
@@ -48,6 +48,7 @@ def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mappi
                 new=same is None,
                 same_as=same.id if same else None,
                 speaker_keys=keys,
+                terms=terms,
             )
         )
     return quotes

@@ -71,6 +71,12 @@ def content(text: str) -> dict[str, float]:
     return out
 
 
+def index_terms(text: str, limit: int = 30) -> tuple[str, ...]:
+    """The statement's most informative stems: an equivalent statement shares at least one."""
+    ranked = sorted(content(text).items(), key=lambda kv: (-kv[1], kv[0]))
+    return tuple(term for term, _ in ranked[:limit])
+
+
 def _overlap(a: dict[str, float], b: dict[str, float]) -> tuple[float, float, float]:
     """Weighted Dice, share of a found in b, share of b found in a."""
     if not a or not b:

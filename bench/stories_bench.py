@@ -1,0 +1,80 @@
+"""Per-article cost of the full pipeline (stories and quotes) as the store grows.
+
+    python bench/stories_bench.py FOLDER --sizes 1000 10000 100000 --sample 300
+
+Fills one store with generated articles (bench/streamgen.py) up to each size, then times the next
+--sample articles one by one and prints articles/second, p50 and p99 latency and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from streamgen import generate, load_sentences  # noqa: E402
+
+from bot.models import Article  # noqa: E402
+from bot.pipeline import Pipeline  # noqa: E402
+from bot.plugins import make_manager  # noqa: E402
+from bot.storage import Store  # noqa: E402
+
+
+def as_article(record: dict[str, object]) -> Article:
+    """The generator's record as a pipeline article."""
+    return Article(id=str(record["id"]), text=str(record["text"]), title=str(record["title"]),
+                   source=str(record["source"]), published=str(record["published"]))
+
+
+def main() -> None:
+    """Fill, measure, print a table."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--sample", type=int, default=300)
+    args = ap.parse_args()
+    texts = load_sentences(args.folder)
+    stream = generate(texts, max(args.sizes) + args.sample * len(args.sizes) + 10)
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "bench.db", window=3650 * 86400)
+        pipeline = Pipeline(store, make_manager(), {})
+        stored = 0
+        rows = []
+        for size in sorted(args.sizes):
+            t0 = time.perf_counter()
+            while stored < size:
+                pipeline.ingest(as_article(next(stream)))
+                stored += 1
+            fill = time.perf_counter() - t0
+            latencies = []
+            for _ in range(args.sample):
+                article = as_article(next(stream))
+                t = time.perf_counter()
+                pipeline.ingest(article)
+                latencies.append((time.perf_counter() - t) * 1000)
+                stored += 1
+            latencies.sort()
+            p50 = statistics.median(latencies)
+            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+            rate = len(latencies) / (sum(latencies) / 1000)
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            rows.append((size, rate, p50, p99, peak))
+            print(f"filled to {size} in {fill:.0f}s", file=sys.stderr, flush=True)
+        print("| stored articles | articles/s | p50 ms | p99 ms | peak memory MB |")
+        print("| ---: | ---: | ---: | ---: | ---: |")
+        for size, rate, p50, p99, peak in rows:
+            print(f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} |")
+        base = rows[0][2]
+        print(f"\np50 at {rows[-1][0]:,} stored is {rows[-1][2] / base:.2f}x the p50 at {rows[0][0]:,}")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
