@@ -19,18 +19,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from streamgen import generate, load_sentences  # noqa: E402
+from streamgen import generate, load_sentences
 
-from bot.models import Article  # noqa: E402
-from bot.pipeline import Pipeline  # noqa: E402
-from bot.plugins import make_manager  # noqa: E402
-from bot.storage import Store  # noqa: E402
+from bot.models import Article
+from bot.pipeline import Pipeline
+from bot.plugins import make_manager
+from bot.storage import Store
 
 
 def as_article(record: dict[str, object]) -> Article:
     """The generator's record as a pipeline article."""
-    return Article(id=str(record["id"]), text=str(record["text"]), title=str(record["title"]),
-                   source=str(record["source"]), published=str(record["published"]))
+    return Article(
+        id=str(record["id"]),
+        text=str(record["text"]),
+        title=str(record["title"]),
+        source=str(record["source"]),
+        published=str(record["published"]),
+    )
 
 
 def main() -> None:

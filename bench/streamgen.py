@@ -19,9 +19,21 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SWAPS = {
-    "said": "stated", "says": "states", "big": "large", "large": "big", "small": "little", "show": "indicate",
-    "shows": "indicates", "will": "would", "more": "additional", "about": "around", "start": "begin",
-    "people": "persons", "government": "administration", "because": "since", "before": "prior to",
+    "said": "stated",
+    "says": "states",
+    "big": "large",
+    "large": "big",
+    "small": "little",
+    "show": "indicate",
+    "shows": "indicates",
+    "will": "would",
+    "more": "additional",
+    "about": "around",
+    "start": "begin",
+    "people": "persons",
+    "government": "administration",
+    "because": "since",
+    "before": "prior to",
 }
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"])")
 
@@ -55,7 +67,8 @@ def generate(texts: list[list[str]], count: int, seed: int = 1) -> Iterator[dict
     start = datetime(2026, 1, 1, tzinfo=UTC)
     made: list[dict[str, object]] = []
     for n in range(count):
-        when = (start + timedelta(seconds=n * 600 // max(1, count // 1000))).isoformat().replace("+00:00", "Z")
+        moment = start + timedelta(seconds=n * 600 // max(1, count // 1000))
+        when = moment.isoformat().replace("+00:00", "Z")
         roll = rng.random()
         if made and roll < 0.25:
             base = rng.choice(made[-2000:])
@@ -67,14 +80,20 @@ def generate(texts: list[list[str]], count: int, seed: int = 1) -> Iterator[dict
             base = rng.choice(made[-2000:])
             names = sorted(set(re.findall(r"\b[A-Z][a-z]{3,}\b", str(base["text"]))))[:6]
             other = rng.choice(texts)
-            sents = [f"{s} {' '.join(rng.sample(names, min(2, len(names))))} was mentioned." for s in other[:6]]
+            sents = [f"{s} {' '.join(rng.sample(names, min(2, len(names))))} was named." for s in other[:6]]
             kind, text = "related", "\n\n".join(sents)
         else:
             a, b = rng.choice(texts), rng.choice(texts)
             sents = rng.sample(a, min(len(a), 5)) + rng.sample(b, min(len(b), 3))
             kind, text = "new", "\n\n".join(sents)
-        article = {"id": f"g{n}", "title": text.split(".", 1)[0][:120], "text": text,
-                   "source": f"outlet-{rng.randrange(50)}", "published": when, "kind": kind}
+        article = {
+            "id": f"g{n}",
+            "title": text.split(".", 1)[0][:120],
+            "text": text,
+            "source": f"outlet-{rng.randrange(50)}",
+            "published": when,
+            "kind": kind,
+        }
         made.append(article)
         yield article
 

@@ -328,7 +328,8 @@ class StoreWindow:
         else:
             pairs = [(t, s) for t in dict.fromkeys(terms) for s in speakers]
             per_term = " union ".join(
-                "select * from (select quote_id from quote_terms where term = ? and speaker_id = ? and at >= ? "
+                "select * from (select quote_id from quote_terms "
+                "where term = ? and speaker_id = ? and at >= ? "
                 "order by at desc limit ?)"
                 for _ in pairs
             )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from collections import Counter
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
