@@ -33,6 +33,22 @@ _CLAUSE = re.compile(
 )
 # -ing forms: a cue after "is"/"was" ("Trump isn't saying ..."); after a comma they are participles
 _PROGRESSIVE = frozenset({"saying", "telling"})
+# after a quote: a subject then any past or present verb, or an -ed verb then its subject
+_ANY_VERB_AFTER = re.compile(
+    r"[\s,]*(?:(?P<subj>he|she|they|we|I|(?:the|a|an)\s+[a-z]+(?:\s+[a-z]+)?|(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)"
+    r"\s+(?:(?:then|later|also|quickly|simply)\s+)?(?P<verb>[a-z]{3,}(?:ed|s))"
+    r"|(?P<verb2>[a-z]{3,}ed))\b"
+)
+# a sentence that opens with its subject and a verb: "Former Obama spokesman Robert Gibbs derided ..."
+_SUBJECT_VERB = re.compile(
+    r"\s*(?P<subj>he|she|they|we|I|It|(?:(?:the|a|an|his|her|their)\s+)?(?:[A-Z][\w'’.-]*\s+){0,5}[A-Z][\w'’-]*"
+    r"|(?:the|a|an|his|her|their)\s+(?:[a-z][\w'’-]*\s+){0,3}[a-z][\w'’-]*)"
+    r"\s+(?:(?:also|then|later|again|has|had|have|would|will|repeatedly|once|even)\s+)*"
+    r"(?P<verb>[a-z]{3,}(?:ed|s)|told|wrote|said|spoke|took|made|gave|called)\b",
+    re.I,
+)
+_COPULAS = frozenset("was is has does seems looks remains becomes appears means its his this".split())
+_NOT_VERBS = frozenset("was has is does goes gets comes needs means seems looks this its his hers".split())
 _PARTICIPLE = re.compile(
     r",\s+(?:while\s+|also\s+|and\s+)*(saying|telling|adding|noting|arguing|claiming|insisting|warning|"
     r"explaining|announcing|writing|tweeting|stating|suggesting|declaring|asserting|contending|"
@@ -358,8 +374,32 @@ class Extractor:
         for r in reported:
             if any(c in self.text[r.start : r.end] for c in '“”"«»'):
                 r.direct = True
-        found = sorted(kept + reported, key=lambda s: (s.start, s.end))
+        covered = kept + reported
+        for q in self.quotes:  # quoted words inside a sentence that no verb of saying introduces
+            if not any(s.start <= q.start and q.end <= s.end for s in covered):
+                clause = self._quoting_clause(q)
+                if clause:
+                    covered.append(clause)
+        found = sorted(covered, key=lambda s: (s.start, s.end))
         return _drop_nested(found)
+
+    def _quoting_clause(self, q: _Quote) -> Statement | None:
+        """'Trump mocked their protestations as “political bullshit.”': the subject of the sentence
+        is the source of the quoted words; the statement is the rest of the sentence."""
+        content = self.text[q.start : q.end]
+        if _word_count(content) < 2 or _is_title_case(content) or not self._words_before(q):
+            return None
+        sa, sb = next(((a, b) for a, b in self.sentences if a <= q.start < b), (q.para_start, q.para_end))
+        m = _SUBJECT_VERB.match(self.text, sa, q.start)
+        if not m or m.group("verb").lower() in _COPULAS:
+            return None
+        start = _lstrip(self.text, m.end(), sb)
+        end = _rstrip(self.text, start, sb)
+        if self.text[end - 1 : end] in ".!?" and end - 1 > q.end:
+            end -= 1
+        return Statement(
+            self.resolve(m.group("subj"), sa + m.start("subj") - sa), start, end, m.group("verb"), True
+        )
 
     def _words_before(self, q: _Quote) -> int:
         """Words between the start of the quote's sentence and its opening mark."""
@@ -398,6 +438,20 @@ class Extractor:
                 # a fragment: words before the quote in its sentence, or more than a subject after it
                 embedded = bool(self._words_before(q)) or _word_count(lead) - _word_count(subject[0]) > 3
                 return self.resolve(subject[0], subject[1]), m.group(1), cue_at, embedded
+        # any verb right after a quote that ends its sentence's first part: "“Denver,” he answered",
+        # "“This is fantastic!” beamed Donald Hartley", "“Power to the people!” the group shouted"
+        if not self._words_before(q):
+            m = _ANY_VERB_AFTER.match(window)
+            verb = (m.group("verb") or m.group("verb2")) if m else None
+            if m and verb and verb not in _NOT_VERBS:
+                at = q.close + (m.start("verb") if m.group("verb") else m.start("verb2"))
+                subject = (
+                    (m.group("subj"), q.close + m.start("subj"))
+                    if m.group("subj")
+                    else subject_after(text, at + len(verb), q.close + len(window))
+                )
+                if subject:
+                    return self.resolve(subject[0], subject[1]), verb, at, False
         # before: "Rudenko said: “...”" / "Harris said, “...”"
         prev = max([o.close for o in self.quotes if o.close <= q.start - 1] + [q.para_start])
         if q.start - 1 == q.para_start and text[: q.para_start].rstrip().endswith(":"):
