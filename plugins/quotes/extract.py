@@ -43,6 +43,7 @@ _ANY_VERB_AFTER = re.compile(
 _SUBJECT_VERB = re.compile(
     r"\s*(?P<subj>he|she|they|we|I|It|(?:(?:the|a|an|his|her|their)\s+)?(?:[A-Z][\w'’.-]*\s+){0,5}[A-Z][\w'’-]*"
     r"|(?:the|a|an|his|her|their)\s+(?:[a-z][\w'’-]*\s+){0,3}[a-z][\w'’-]*)"
+    r"(?:,[^,]{3,120},)?"  # an appositive: "Cruz, leading narrowly in Iowa polls, questioned ..."
     r"\s+(?:(?:also|then|later|again|has|had|have|would|will|repeatedly|once|even)\s+)*"
     r"(?P<verb>[a-z]{3,}(?:ed|s)|told|wrote|said|spoke|took|made|gave|called)\b",
     re.I,
@@ -356,7 +357,7 @@ class Extractor:
                 cue = ""
                 if not speaker:
                     continue
-            if words < 2 or (words < _MIN_QUOTE_WORDS and (not cue or _is_title_case(content))):
+            if words < 1 or (words < _MIN_QUOTE_WORDS and (not cue or embedded or _is_title_case(content))):
                 continue
             direct.append(Statement(speaker, q.start, q.end, cue, True))
             last_speaker = (speaker, q.para_end)
