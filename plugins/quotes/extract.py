@@ -386,7 +386,7 @@ class Extractor:
 
     def _quoting_clause(self, q: _Quote) -> Statement | None:
         """'Trump mocked their protestations as “political bullshit.”': the subject of the sentence
-        is the source of the quoted words; the statement is the rest of the sentence."""
+        is the source of the quoted words; the statement runs from its verb to the quotation's end."""
         content = self.text[q.start : q.end]
         if _word_count(content) < 2 or _is_title_case(content) or not self._words_before(q):
             return None
@@ -395,9 +395,7 @@ class Extractor:
         if not m or m.group("verb").lower() in _COPULAS:
             return None
         start = _lstrip(self.text, m.end(), sb)
-        end = _rstrip(self.text, start, sb)
-        if self.text[end - 1 : end] in ".!?" and end - 1 > q.end:
-            end -= 1
+        end = q.close  # the attributed words end with the quotation, not with the sentence
         return Statement(
             self.resolve(m.group("subj"), sa + m.start("subj") - sa), start, end, m.group("verb"), True
         )
