@@ -61,9 +61,15 @@ def reword(sentence: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
+def scramble(sentence: str, vocabulary: list[str], rng: random.Random) -> str:
+    """The sentence with about half its words replaced by random words of the corpus."""
+    return " ".join(rng.choice(vocabulary) if rng.random() < 0.5 else w for w in sentence.split())
+
+
 def generate(texts: list[list[str]], count: int, seed: int = 1) -> Iterator[dict[str, object]]:
     """Yield count articles: about 60 % unrelated, 25 % rewrites, 15 % related."""
     rng = random.Random(seed)
+    vocabulary = sorted({w for sents in texts for s in sents for w in s.split() if w.isalpha()})
     start = datetime(2026, 1, 1, tzinfo=UTC)
     made: list[dict[str, object]] = []
     for n in range(count):
@@ -83,8 +89,13 @@ def generate(texts: list[list[str]], count: int, seed: int = 1) -> Iterator[dict
             sents = [f"{s} {' '.join(rng.sample(names, min(2, len(names))))} was named." for s in other[:6]]
             kind, text = "related", "\n\n".join(sents)
         else:
+            # a new story: sentences of two random texts with half their words replaced, so that
+            # unrelated articles do not share word sequences however large the stream grows
             a, b = rng.choice(texts), rng.choice(texts)
-            sents = rng.sample(a, min(len(a), 5)) + rng.sample(b, min(len(b), 3))
+            sents = [
+                scramble(s, vocabulary, rng)
+                for s in rng.sample(a, min(len(a), 5)) + rng.sample(b, min(len(b), 3))
+            ]
             kind, text = "new", "\n\n".join(sents)
         article = {
             "id": f"g{n}",

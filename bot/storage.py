@@ -167,7 +167,8 @@ class Store:
                 self.db.table("stories").update(result.story, {"updated": stamp})
             for other in result.merged:  # two stories that turn out to be one
                 self.db.table("stories").update(other, {"merged_into": result.story, "updated": stamp})
-            self.db.table("articles").insert(
+            self._insert(
+                "articles",
                 {
                     "id": art.id,
                     "guid": art.guid,
@@ -187,7 +188,7 @@ class Store:
                     "score": result.score,
                     "added": json.dumps(list(result.added)),
                     "fingerprint": fingerprint or None,
-                }
+                },
             )
             self.db.conn.executemany(
                 "insert or ignore into article_keys (key, article_id, at) values (?, ?, ?)",
@@ -195,31 +196,36 @@ class Store:
             )
             for quote in result.quotes:
                 speaker_id = self._speaker(quote.speaker, quote.speaker_keys)
-                quote_id = (
-                    self.db.table("quotes")
-                    .insert(
-                        {
-                            "article_id": art.id,
-                            "story_id": result.story,
-                            "speaker_id": speaker_id,
-                            "speaker": quote.speaker,
-                            "text": quote.text,
-                            "start": quote.start,
-                            "end": quote.end,
-                            "cue": quote.cue,
-                            "direct": int(quote.direct),
-                            "new": int(quote.new),
-                            "same_as": quote.same_as,
-                            "first_seen": stamp,
-                            "at": at,
-                        }
-                    )
-                    .last_pk
+                quote_id = self._insert(
+                    "quotes",
+                    {
+                        "article_id": art.id,
+                        "story_id": result.story,
+                        "speaker_id": speaker_id,
+                        "speaker": quote.speaker,
+                        "text": quote.text,
+                        "start": quote.start,
+                        "end": quote.end,
+                        "cue": quote.cue,
+                        "direct": int(quote.direct),
+                        "new": int(quote.new),
+                        "same_as": quote.same_as,
+                        "first_seen": stamp,
+                        "at": at,
+                    },
                 )
                 self.db.conn.executemany(
                     "insert or ignore into quote_terms (term, speaker_id, quote_id, at) values (?, ?, ?, ?)",
                     [(t, speaker_id, quote_id, at) for t in dict.fromkeys(quote.terms)],
                 )
+
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        """Insert one row with plain SQL (the hot path skips sqlite-utils' introspection); its rowid."""
+        columns = ", ".join(f'"{c}"' for c in row)
+        cursor = self.db.conn.execute(
+            f'insert into "{table}" ({columns}) values ({", ".join("?" * len(row))})', list(row.values())
+        )
+        return int(cursor.lastrowid or 0)
 
     def _speaker(self, name: str, keys: Sequence[str]) -> int:
         """The id of the speaker sharing a key, created if none; the longer name is kept.

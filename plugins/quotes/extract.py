@@ -440,13 +440,13 @@ class Extractor:
         # any verb right after a quote that ends its sentence's first part: "“Denver,” he answered",
         # "“This is fantastic!” beamed Donald Hartley", "“Power to the people!” the group shouted"
         if not self._words_before(q):
-            m = _ANY_VERB_AFTER.match(window)
-            verb = (m.group("verb") or m.group("verb2")) if m else None
-            if m and verb and verb not in _NOT_VERBS:
-                at = q.close + (m.start("verb") if m.group("verb") else m.start("verb2"))
+            v = _ANY_VERB_AFTER.match(window)
+            verb = (v.group("verb") or v.group("verb2")) if v else None
+            if v and verb and verb not in _NOT_VERBS:
+                at = q.close + (v.start("verb") if v.group("verb") else v.start("verb2"))
                 subject = (
-                    (m.group("subj"), q.close + m.start("subj"))
-                    if m.group("subj")
+                    (v.group("subj"), q.close + v.start("subj"))
+                    if v.group("subj")
                     else subject_after(text, at + len(verb), q.close + len(window))
                 )
                 if subject:
