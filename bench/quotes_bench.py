@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import plugins.quotes as quotes_plugin  # noqa: E402
-from bot.models import Article  # noqa: E402
-from bot.pipeline import Pipeline  # noqa: E402
-from bot.plugins import make_manager  # noqa: E402
-from bot.storage import Store  # noqa: E402
+import plugins.quotes as quotes_plugin
+from bot.models import Article
+from bot.pipeline import Pipeline
+from bot.plugins import make_manager
+from bot.storage import Store
 
 
 def main() -> None:
