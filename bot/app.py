@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
     """The console adapter, and a platform's adapter where its token is in the environment."""
     adapters: dict[str, Adapter] = {"console": ConsoleAdapter()}
+    if secrets.slack_bot_token:
+        from bot.adapters.slack import SlackAdapter
+
+        adapters["slack"] = SlackAdapter(secrets.slack_bot_token, config.slack_api_url)
     for channel in config.channels:
         if channel.platform == "slack" and not secrets.slack_bot_token:
             log.warning(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 from bot.adapters import Adapter, DeliveryError
+from bot.adapters.limits import split_message
 from bot.config import Channel
 from bot.digest import compose, render
 from bot.messages import Message
@@ -14,6 +16,8 @@ from bot.storage import Store, now_iso
 
 log = logging.getLogger(__name__)
 EPOCH = "0000-01-01T00:00:00+00:00"
+RATE_LIMIT_TRIES = 4
+MAX_WAIT = 120.0  # a longer Retry-After leaves the part for the next run
 
 
 def last_until(store: Store, channel: Channel) -> str:
@@ -50,22 +54,39 @@ def queue_digest(
             .last_pk
             or 0
         )
-        store.db.table("outbox").insert(
-            {
-                "digest_id": digest_id,
-                "part": 1,
-                "channel": channel.id,
-                "platform": channel.platform,
-                "payload": json.dumps(message.to_json()),
-                "status": "pending",
-                "attempts": 0,
-            }
-        )
+        for n, part in enumerate(split_message(message, channel.platform), 1):
+            store.db.table("outbox").insert(
+                {
+                    "digest_id": digest_id,
+                    "part": n,
+                    "channel": channel.id,
+                    "platform": channel.platform,
+                    "payload": json.dumps(part.to_json()),
+                    "status": "pending",
+                    "attempts": 0,
+                }
+            )
     return digest_id
 
 
-def deliver(store: Store, adapters: Mapping[str, Adapter]) -> int:
-    """Send every pending outbox part in order; return how many were sent."""
+def _send(adapter: Adapter, channel: str, message: Message, sleep: Callable[[float], None]) -> None:
+    """Send once, and again after Retry-After when the platform rate-limits (a few times at most)."""
+    for attempt in range(RATE_LIMIT_TRIES):
+        try:
+            adapter.send(channel, message)
+            return
+        except DeliveryError as exc:
+            if exc.retry_after is None or attempt == RATE_LIMIT_TRIES - 1 or exc.retry_after > MAX_WAIT:
+                raise
+            log.warning("rate limited on %s; waiting %.1fs", channel, exc.retry_after)
+            sleep(exc.retry_after)
+
+
+def deliver(
+    store: Store, adapters: Mapping[str, Adapter], sleep: Callable[[float], None] = time.sleep
+) -> int:
+    """Send every pending outbox part in order, marking each sent once the platform confirmed it;
+    a transient failure leaves it pending for the next run, a permanent one marks it failed."""
     sent = 0
     blocked: set[tuple[str, str]] = set()  # a channel that failed now keeps its order: no later part jumps it
     for row in list(store.db.query("select * from outbox where status = 'pending' order by id")):
@@ -78,7 +99,7 @@ def deliver(store: Store, adapters: Mapping[str, Adapter]) -> int:
             blocked.add(target)
             continue
         try:
-            adapter.send(row["channel"], Message.from_json(json.loads(row["payload"])))
+            _send(adapter, row["channel"], Message.from_json(json.loads(row["payload"])), sleep)
         except DeliveryError as exc:
             status = "failed" if exc.permanent else "pending"
             store.db.table("outbox").update(

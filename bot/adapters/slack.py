@@ -1,0 +1,86 @@
+"""Slack outbound: neutral messages as Block Kit through slack_sdk's chat.postMessage."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.adapters import DeliveryError
+from bot.messages import Block, Message
+
+# errors that no retry can mend: the channel or the token is wrong
+PERMANENT = {
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "invalid_auth",
+    "not_authed",
+    "account_inactive",
+    "token_revoked",
+    "no_permission",
+    "missing_scope",
+    "invalid_blocks",
+    "msg_too_long",
+    "restricted_action",
+}
+
+
+def escape(text: str) -> str:
+    """Text safe for mrkdwn: &, < and > escaped (so <!channel>, <!here>, <@U…> cannot ping) and bare
+    @channel/@here/@everyone broken with a zero-width space."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"@(channel|here|everyone)\b", "@\u200b\\1", text, flags=re.I)
+
+
+def _plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": re.sub(r"@(channel|here|everyone)\b", "@\u200b\\1", text)[:limit]}
+
+
+def render_block(block: Block) -> dict[str, Any]:
+    """One neutral block as a Block Kit block."""
+    if block.kind == "header":
+        return {"type": "header", "text": _plain(block.text, 150)}
+    if block.kind == "divider":
+        return {"type": "divider"}
+    text = escape(block.text)
+    if block.url and block.url.startswith(("http://", "https://")):
+        text = f"<{block.url.replace('|', '%7C').replace('>', '%3E')}|{text}>"
+    if block.kind == "context":
+        return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+class SlackAdapter:
+    """Posts messages to Slack channels with a bot token."""
+
+    platform = "slack"
+
+    def __init__(self, token: str, api_url: str | None = None, timeout: int = 30) -> None:
+        kwargs: dict[str, Any] = {"token": token, "timeout": timeout}
+        if api_url:
+            kwargs["base_url"] = api_url.rstrip("/") + "/"
+        self.client = WebClient(**kwargs)
+
+    def send(self, channel_id: str, message: Message) -> None:
+        """Post one message part; raise DeliveryError (permanent or with Retry-After) on failure."""
+        blocks = [render_block(b) for b in message.blocks]
+        try:
+            self.client.chat_postMessage(
+                channel=channel_id, text=escape(message.fallback)[:3000], blocks=blocks, unfurl_links=False
+            )
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
+            if status == 429:
+                retry = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+                raise DeliveryError(
+                    f"slack rate limited (429): {error}", retry_after=float(retry or 1)
+                ) from None
+            raise DeliveryError(
+                f"slack {status}: {error or exc}", permanent=error in PERMANENT or (400 <= status < 500)
+            ) from None
+        except OSError as exc:  # connection refused, timeout, reset
+            raise DeliveryError(f"slack unreachable: {exc}") from None

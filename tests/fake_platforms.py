@@ -1,0 +1,72 @@
+"""Local fake Slack and Discord API servers on 127.0.0.1 that answer as the platforms do and record requests."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Reply = tuple[int, dict[str, str], dict[str, Any]]
+
+
+class FakeAPI:
+    """A JSON API on a random port; `script` holds replies to hand out before the default one."""
+
+    def __init__(self, default: Callable[[str, str, dict[str, Any]], Reply]) -> None:
+        self.requests: list[tuple[str, str, dict[str, Any], dict[str, str]]] = []
+        self.script: list[Reply] = []
+        self.default = default
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    body = json.loads(raw) if raw else {}
+                except ValueError:
+                    body = {"_raw": raw.decode("utf-8", "replace")}
+                api.requests.append((self.command, self.path, body, dict(self.headers)))
+                status, headers, payload = (
+                    api.script.pop(0) if api.script else api.default(self.command, self.path, body)
+                )
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop serving."""
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def posts(self, path_part: str) -> list[dict[str, Any]]:
+        """Bodies of the POST requests whose path contains path_part."""
+        return [body for method, path, body, _ in self.requests if method == "POST" and path_part in path]
+
+
+def slack_default(method: str, path: str, body: dict[str, Any]) -> Reply:
+    """Slack's answer to chat.postMessage: ok, with a timestamp."""
+    if path.endswith("/chat.postMessage"):
+        return 200, {}, {"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"}
+    return 404, {}, {"ok": False, "error": "unknown_method"}
+
+
+def slack_error(error: str, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    """A Slack error reply (Slack answers most errors with HTTP 200 and ok: false)."""
+    return status, headers or {}, {"ok": False, "error": error}
