@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, ROOT
-from wordfreq import top_n_list
 from fake_platforms import FakeAPI, slack_default, slack_error
+from wordfreq import top_n_list
 
 from bot.adapters.slack import SlackAdapter
 from bot.config import Channel
