@@ -27,12 +27,18 @@ def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
         from bot.adapters.slack import SlackAdapter
 
         adapters["slack"] = SlackAdapter(secrets.slack_bot_token, config.slack_api_url)
+    if secrets.discord_bot_token or secrets.discord_webhook_url:
+        from bot.adapters.discord import DiscordAdapter
+
+        adapters["discord"] = DiscordAdapter(
+            secrets.discord_bot_token, secrets.discord_webhook_url, config.discord_api_url
+        )
     for channel in config.channels:
         if channel.platform == "slack" and not secrets.slack_bot_token:
             log.warning(
                 "SLACK_BOT_TOKEN is not set: digests for slack channel %s go to the console", channel.id
             )
-        if channel.platform == "discord" and not secrets.discord_bot_token:
+        if channel.platform == "discord" and not (secrets.discord_bot_token or secrets.discord_webhook_url):
             log.warning(
                 "DISCORD_BOT_TOKEN is not set: digests for discord channel %s go to the console", channel.id
             )

@@ -13,7 +13,13 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 PLATFORMS = ("console", "slack", "discord")
-SECRET_ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_BOT_TOKEN")
+SECRET_ENV = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "DISCORD_BOT_TOKEN",
+    "DISCORD_WEBHOOK_URL",
+)
 DIGEST_ALIASES = {"hourly": "0 * * * *", "daily": "0 8 * * *"}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -84,10 +90,11 @@ class Secrets:
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     discord_bot_token: str | None = None
+    discord_webhook_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Secrets:
-        """Read the four tokens from the environment."""
+        """Read the tokens from the environment."""
         env = os.environ if env is None else env
         return cls(*(env.get(name) or None for name in SECRET_ENV))
 

@@ -70,3 +70,55 @@ def slack_default(method: str, path: str, body: dict[str, Any]) -> Reply:
 def slack_error(error: str, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
     """A Slack error reply (Slack answers most errors with HTTP 200 and ok: false)."""
     return status, headers or {}, {"ok": False, "error": error}
+
+
+DISCORD_USER = {
+    "id": "1100000000000000001",
+    "username": "wirewatch",
+    "discriminator": "0",
+    "avatar": None,
+    "global_name": None,
+    "bot": True,
+}
+
+
+def discord_message(channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A created message as Discord returns it."""
+    return {
+        "id": "1200000000000000002",
+        "channel_id": channel_id,
+        "content": body.get("content", ""),
+        "author": DISCORD_USER,
+        "embeds": body.get("embeds", []),
+        "attachments": [],
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": False,
+        "mention_everyone": False,
+        "tts": False,
+        "type": 0,
+        "timestamp": "2026-11-24T08:00:00+00:00",
+        "edited_timestamp": None,
+        "flags": 0,
+        "components": [],
+    }
+
+
+def discord_default(method: str, path: str, body: dict[str, Any]) -> Reply:
+    """Discord's answers to login, channel messages and webhook executions."""
+    route = path.split("?")[0]
+    if route.endswith("/users/@me"):
+        return 200, {}, DISCORD_USER
+    parts = route.strip("/").split("/")
+    if method == "POST" and len(parts) >= 5 and parts[-3] == "channels" and parts[-1] == "messages":
+        return 200, {}, discord_message(parts[-2], body)
+    if method == "POST" and "webhooks" in parts:
+        return (
+            200,
+            {},
+            {
+                **discord_message("1300000000000000003", body),
+                "webhook_id": parts[parts.index("webhooks") + 1],
+            },
+        )
+    return 404, {}, {"message": "Unknown", "code": 0}

@@ -1,0 +1,95 @@
+"""Discord outbound: neutral messages as embeds through discord.py (bot token or channel webhook)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import aiohttp
+import discord
+import discord.webhook.async_ as webhook_module
+
+from bot.adapters import DeliveryError
+from bot.messages import Block, Message
+
+_WEBHOOK = re.compile(r"/webhooks/(\d+)/([\w.-]+)")
+
+
+def neutral(text: str) -> str:
+    """Text that cannot ping: @everyone, @here and role/user mentions broken with a zero-width space."""
+    text = re.sub(r"@(everyone|here)", "@\u200b\\1", text, flags=re.I)
+    return re.sub(r"<@([!&]?\d+)>", "<@\u200b\\1>", text)
+
+
+def render(message: Message) -> tuple[str, list[discord.Embed]]:
+    """The header as message content, each story (divider to divider) as one embed."""
+    content = ""
+    groups: list[list[Block]] = []
+    for block in message.blocks:
+        if block.kind == "header":
+            content = neutral(block.text)[:2000]
+        elif block.kind == "divider" or not groups:
+            groups.append([] if block.kind == "divider" else [block])
+        else:
+            groups[-1].append(block)
+    embeds = []
+    for group in groups:
+        if not group:
+            continue
+        first, rest = group[0], group[1:]
+        url = first.url if first.url and first.url.startswith(("http://", "https://")) else None
+        lines = [f"*{neutral(b.text)}*" if b.kind == "context" else neutral(b.text) for b in rest]
+        embeds.append(
+            discord.Embed(title=neutral(first.text)[:256], url=url, description="\n".join(lines)[:4096])
+        )
+    return content or neutral(message.fallback)[:2000], embeds
+
+
+class DiscordAdapter:
+    """Posts messages to Discord channels with a bot token, or to one channel webhook."""
+
+    platform = "discord"
+
+    def __init__(
+        self, token: str | None = None, webhook_url: str | None = None, api_url: str | None = None
+    ) -> None:
+        if not token and not webhook_url:
+            raise ValueError("a Discord bot token or webhook URL is needed")
+        self.token = token
+        self.webhook_url = webhook_url
+        if api_url:  # discord.py keeps its API base in class attributes
+            base = api_url.rstrip("/")
+            discord.http.Route.BASE = base
+            webhook_module.Route.BASE = base  # type: ignore[attr-defined]
+
+    def send(self, channel_id: str, message: Message) -> None:
+        """Post one message part; raise DeliveryError (permanent where retrying cannot help)."""
+        content, embeds = render(message)
+        try:
+            asyncio.run(self._send(channel_id, content, embeds))
+        except (discord.Forbidden, discord.NotFound, discord.LoginFailure) as exc:
+            raise DeliveryError(f"discord refused: {exc}", permanent=True) from None
+        except discord.HTTPException as exc:
+            if exc.status == 429:  # discord.py already waited and retried; try again on the next run
+                raise DeliveryError(f"discord rate limited: {exc}") from None
+            raise DeliveryError(f"discord {exc.status}: {exc}", permanent=400 <= exc.status < 500) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise DeliveryError(f"discord unreachable: {exc}") from None
+
+    async def _send(self, channel_id: str, content: str, embeds: list[discord.Embed]) -> None:
+        none = discord.AllowedMentions.none()
+        if self.token:
+            client = discord.Client(intents=discord.Intents.none())
+            try:
+                await client.http.static_login(self.token)  # REST only: no gateway, no application lookup
+                channel = client.get_partial_messageable(int(channel_id))
+                await channel.send(content=content, embeds=embeds, allowed_mentions=none)
+            finally:
+                await client.close()
+            return
+        match = _WEBHOOK.search(self.webhook_url or "")
+        if not match:
+            raise DeliveryError("DISCORD_WEBHOOK_URL is not a Discord webhook URL", permanent=True)
+        async with aiohttp.ClientSession() as session:
+            hook = discord.Webhook.partial(int(match.group(1)), match.group(2), session=session)
+            await hook.send(content=content, embeds=embeds, allowed_mentions=none, wait=True)
