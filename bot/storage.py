@@ -17,6 +17,7 @@ from bot.urls import canonical_url
 
 _ARTICLE_COLUMNS = "id, title, text, source, story_id, published, fingerprint"
 POSTINGS = 100  # newest articles read per index key when looking for candidates
+QUOTE_CANDIDATES = 30  # stored statements a new one is compared with, those sharing most terms first
 
 
 def now_iso() -> str:
@@ -333,7 +334,7 @@ class StoreWindow:
             ).fetchall()
         else:
             pairs = [(t, s) for t in dict.fromkeys(terms) for s in speakers]
-            per_term = " union ".join(
+            per_term = " union all ".join(
                 "select * from (select quote_id from quote_terms "
                 "where term = ? and speaker_id = ? and at >= ? "
                 "order by at desc limit ?)"
@@ -342,9 +343,13 @@ class StoreWindow:
             params: list[object] = []
             for term, speaker in pairs:
                 params += [term, speaker, self.since, POSTINGS]
+            # the quotes sharing the most terms first, and only so many of them
             rows = db.execute(
-                f"select id, article_id, speaker, text from quotes where id in ({per_term}) order by id",
-                params,
+                "select q.id, q.article_id, q.speaker, q.text from quotes q join "
+                f"(select quote_id, count(*) as n from ({per_term}) group by quote_id "
+                "order by n desc, quote_id desc limit ?) hits on hits.quote_id = q.id "
+                "order by hits.n desc, q.id",
+                [*params, QUOTE_CANDIDATES],
             ).fetchall()
         return [KnownQuote(id=r[0], article_id=r[1], speaker=r[2], text=r[3]) for r in rows]
 

@@ -25,6 +25,7 @@ MAX_STORY_COMPARE = 10  # the newest articles of a story that "what is new" is c
 # Rewrites, even re-worded and translated ones, share far more word 3-grams than independent texts
 # (the seed rewrites share 19-22 % with their original, independent coverage 2-3 %).
 SHINGLES_MIN = 0.06
+MAX_ALIGNED = 3  # candidates aligned sentence by sentence, most shared 3-grams first
 DEFAULTS = {
     "candidates": 20,  # how many retrieved articles are scored precisely
     "rewrite_min": 0.5,  # share of either text in aligned sentences that makes a rewrite
@@ -68,8 +69,12 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     best_related: tuple[float, KnownArticle] | None = None
     best_score = 0.0
     tied_to: list[KnownArticle] = []  # every known article that is the same story
+    copies: list[tuple[float, KnownArticle]] = []  # candidates that share enough 3-grams to be derived text
     for other, _shared in known.candidates(keys, int(opts["candidates"])):
         theirs = _vectors(other)
+        overlap = shared_shingles(profile, theirs)
+        if overlap >= SHINGLES_MIN:
+            copies.append((overlap, other))
         cos = same_event(profile, theirs)
         best_score = max(best_score, cos)
         if cos < opts["related_names_min"] / 2:
@@ -79,17 +84,18 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
         related = (cos >= opts["related_min"] and on_topic) or (
             cos >= opts["related_names_min"] and cosine(profile, theirs) >= opts["related_words_min"]
         )
-        if shared_shingles(profile, theirs) >= SHINGLES_MIN:  # only then can it be derived text
-            aligned = align(profile, _profile(other.id, other.title, other.text))
-            derived = max(aligned.covered_new, aligned.covered_known)
-            if derived >= opts["rewrite_min"]:
-                tied_to.append(other)
-                if best_rewrite is None or derived > best_rewrite[0]:
-                    best_rewrite = (derived, other)
         if related:
             tied_to.append(other)
             if best_related is None or cos > best_related[0]:
                 best_related = (cos, other)
+    # sentence alignment is the costly step: only for the few texts that share the most 3-grams
+    for _overlap, other in sorted(copies, key=lambda c: (-c[0], c[1].id))[:MAX_ALIGNED]:
+        aligned = align(profile, _profile(other.id, other.title, other.text))
+        derived = max(aligned.covered_new, aligned.covered_known)
+        if derived >= opts["rewrite_min"]:
+            tied_to.append(other)
+            if best_rewrite is None or derived > best_rewrite[0]:
+                best_rewrite = (derived, other)
     relation: Relation = "rewrite" if best_rewrite else "related"
     best = best_rewrite or best_related
     fingerprint = Fingerprint.of(profile).to_json()
