@@ -161,5 +161,63 @@ def feeds(config_path: Path) -> None:
     store.close()
 
 
+@cli.command()
+@click.option(
+    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
+)
+@click.option("--channel", "channel_id", required=True, help="The channel id, as in the config.")
+@click.option(
+    "--print", "print_only", is_flag=True, help="Render the digest here without sending or queuing it."
+)
+def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
+    """Render a channel's digest now (with --print), or queue and deliver it."""
+    from bot.app import Bot
+    from bot.delivery import deliver, last_until, queue_digest
+    from bot.digest import compose, render
+    from bot.storage import now_iso
+
+    config = _config_or_exit(config_path)
+    channel = next((c for c in config.channels if c.id == channel_id), None)
+    if channel is None:
+        raise click.ClickException(f"no channel {channel_id!r} in {config_path}")
+    bot = Bot(config, Secrets.from_env())
+    try:
+        if print_only:
+            composed = compose(bot.store, channel, last_until(bot.store, channel), now_iso())
+            click.echo(render(composed).as_text())
+            return
+        queue_digest(bot.store, channel, send_empty=True)
+        click.echo(f"sent {deliver(bot.store, bot.adapters)} digest messages", err=True)
+    finally:
+        bot.close()
+
+
+@cli.command()
+@click.option(
+    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
+)
+@click.option("--limit", default=20, show_default=True, help="How many of the latest parts to list.")
+def outbox(config_path: Path, limit: int) -> None:
+    """List the latest digest parts with their delivery status and last error."""
+    from bot.storage import Store
+
+    config = _config_or_exit(config_path)
+    store = Store(config.storage_path, config.window)
+    rows = list(store.db.query("select * from outbox order by id desc limit ?", [limit]))
+    if not rows:
+        click.echo("the outbox is empty")
+    for row in reversed(rows):
+        line = (
+            f"digest {row['digest_id']} part {row['part']} -> {row['platform']}:{row['channel']}: "
+            f"{row['status']} after {row['attempts']} attempt(s)"
+        )
+        if row["sent_at"]:
+            line += f", sent {row['sent_at']}"
+        if row["last_error"] and row["status"] != "sent":
+            line += f"\n  last error: {row['last_error']}"
+        click.echo(line)
+    store.close()
+
+
 if __name__ == "__main__":
     cli()

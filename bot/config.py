@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
 PLATFORMS = ("console", "slack", "discord")
+ONLY = ("all", "new", "quotes")
 SECRET_ENV = (
     "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET",
@@ -80,6 +82,8 @@ class Channel:
     digest: str = DIGEST_ALIASES["hourly"]
     feeds: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    only: str = "all"  # "all", "new" (stories that began in the period) or "quotes" (with new quotes)
+    send_empty: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,12 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
 
     bot_table = _table(data, "bot", "")
     timezone = _str(bot_table, "timezone", "bot.", "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "bot.timezone", f"{timezone!r} is not a time zone name like 'Europe/Paris'"
+        ) from None
 
     raw_feeds = data.get("feeds", [])
     if not isinstance(raw_feeds, list):
@@ -222,7 +232,15 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
             if name not in feed_names:
                 raise ConfigError(f"{where}feeds", f"no feed is named {name!r}")
         keywords = _str_list(raw, "keywords", where)
-        channels.append(Channel(platform, channel_id, digest, wanted, keywords))
+        only = _str(raw, "only", where, "all")
+        if only not in ONLY:
+            raise ConfigError(f"{where}only", f"{only!r} is not one of {', '.join(ONLY)}")
+        send_empty = raw.get("send_empty", False)
+        if not isinstance(send_empty, bool):
+            raise ConfigError(f"{where}send_empty", "must be true or false")
+        if any(c.platform == platform and c.id == channel_id for c in channels):
+            raise ConfigError(f"{where}id", f"channel {platform}:{channel_id} is configured twice")
+        channels.append(Channel(platform, channel_id, digest, wanted, keywords, only, send_empty))
 
     plugins = _table(data, "plugins", "")
     for name, table in plugins.items():

@@ -35,7 +35,7 @@ def queue_digest(
     until = until or now_iso()
     since = last_until(store, channel)
     digest = compose(store, channel, since, until)
-    if not digest.stories and not send_empty:
+    if not digest.stories and not (send_empty or channel.send_empty):
         return None
     message = render(digest)
     with store.db.atomic():

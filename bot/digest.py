@@ -26,6 +26,7 @@ class StoryDigest:
     added: list[str] = field(default_factory=list)
     quotes: list[tuple[str, str, str]] = field(default_factory=list)  # speaker, text, source
     latest: str = ""
+    began_here: bool = False  # its first article arrived in this digest's period
 
     @property
     def outlets(self) -> int:
@@ -67,6 +68,8 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
         entry = stories.get(story_id)
         if entry is None:
             entry = stories[story_id] = _story_entry(store, story_id)
+        if row["relation"] == "new" and row["story_id"] == story_id:
+            entry.began_here = True
         if row["relation"] != "new" and row["source"]:
             if row["relation"] == "rewrite" and row["source"] not in entry.rewrites:
                 entry.rewrites.append(row["source"])
@@ -80,6 +83,10 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
         ):
             entry.quotes.append((q["speaker"], q["text"], row["source"] or ""))
         entry.latest = max(entry.latest, row["at"] or "")
+    if channel.only == "new":  # only stories that began in this period
+        stories = {k: v for k, v in stories.items() if v.began_here}
+    elif channel.only == "quotes":
+        stories = {k: v for k, v in stories.items() if v.quotes}
     # most important first: more outlets, more new quotes, more recent
     ordered = sorted(stories.values(), key=lambda s: (s.outlets, len(s.quotes), s.latest), reverse=True)
     return Digest(channel.id, since, until, ordered)

@@ -48,5 +48,5 @@ class Message:
             elif block.kind == "context":
                 lines.append(f"  {block.text}")
             else:
-                lines.append(block.text)
+                lines.append(f"{block.text}  <{block.url}>" if block.url else block.text)
         return "\n".join(lines).strip("\n")

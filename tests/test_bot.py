@@ -14,6 +14,8 @@ from bot.adapters import DeliveryError
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Bot
 from bot.config import parse_config
+from bot.delivery import queue_digest
+from bot.models import Article
 from bot.scheduler import build_scheduler
 
 
@@ -123,3 +125,71 @@ def test_run_once_command_on_the_example_config(tmp_path: Path) -> None:
         cwd=ROOT,
     )
     assert proc.returncode != 0 and "channels[0].digest" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_channel_filters_only_new_stories_and_only_quotes(tmp_path: Path) -> None:
+    adapter = MemoryAdapter()
+    sample_bot(tmp_path, adapter, only="quotes").run_once()
+    text = adapter.sent[0][1].as_text()
+    assert "WIREWATCH DIGEST: 2 STORIES" in text  # both sample stories carry new quotes
+    bot = sample_bot(tmp_path / "n", MemoryAdapter(), only="new")
+    bot.run_once()
+    # a later article that joins a known story is left out of an only-new digest
+    bot.pipeline.ingest(
+        Article(
+            id="late",
+            title="Varna dam update",
+            text=(EXAMPLES / "04-morning-post-dam-short.txt")
+            .read_text()
+            .replace("Morning Post", "Evening Post")
+            + " More.",
+        )
+    )
+    assert queue_digest(bot.store, bot.config.channels[0]) is None
+
+
+def test_empty_digest_only_when_asked(tmp_path: Path) -> None:
+    adapter = MemoryAdapter()
+    bot = sample_bot(tmp_path, adapter, send_empty=True)
+    bot.run_once()
+    assert bot.send_digests() == 1  # nothing new, sent anyway
+    assert "WIREWATCH DIGEST: 0 STORIES" in adapter.sent[-1][1].as_text()
+
+
+def test_outbox_and_digest_print_commands(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp_path / "o.db"}"\n[[feeds]]\nname = "s"\nurl = "{EXAMPLES}"\n'
+        '[[channels]]\nplatform = "console"\nid = "desk"\n'
+    )
+    env = {"PATH": "/usr/bin:/bin"}
+    run = [sys.executable, "-m", "bot.cli"]
+    printed = subprocess.run(
+        [*run, "digest", "--config", str(config), "--channel", "desk", "--print"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    assert "WIREWATCH DIGEST: 0 STORIES" in printed.stdout  # nothing ingested yet, and nothing queued
+    subprocess.run(
+        [*run, "run", "--config", str(config), "--once"], capture_output=True, env=env, cwd=ROOT, check=True
+    )
+    listed = subprocess.run(
+        [*run, "outbox", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        check=True,
+    )
+    assert "digest 1 part 1 -> console:desk: sent after 1 attempt(s)" in listed.stdout
+    bad = subprocess.run(
+        [*run, "digest", "--config", str(config), "--channel", "nope", "--print"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert bad.returncode != 0 and "no channel 'nope'" in bad.stderr

@@ -92,3 +92,15 @@ def test_secrets_come_from_environment() -> None:
     secrets = Secrets.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "DISCORD_BOT_TOKEN": ""})
     assert secrets.slack_bot_token == "xoxb-1"
     assert secrets.discord_bot_token is None
+
+
+def test_channel_options_and_time_zone() -> None:
+    with pytest.raises(ConfigError, match="only: 'some' is not one of"):
+        parse_config(minimal(channels=[{"platform": "console", "id": "c", "only": "some"}]))
+    with pytest.raises(ConfigError, match="configured twice"):
+        parse_config(
+            minimal(channels=[{"platform": "console", "id": "c"}, {"platform": "console", "id": "c"}])
+        )
+    with pytest.raises(ConfigError, match="bot.timezone"):
+        parse_config(minimal(bot={"timezone": "Mars/Olympus"}))
+    assert parse_config(minimal(bot={"timezone": "Europe/Paris"})).timezone == "Europe/Paris"
