@@ -101,6 +101,6 @@ def test_channel_options_and_time_zone() -> None:
         parse_config(
             minimal(channels=[{"platform": "console", "id": "c"}, {"platform": "console", "id": "c"}])
         )
-    with pytest.raises(ConfigError, match="bot.timezone"):
+    with pytest.raises(ConfigError, match=r"bot\.timezone"):
         parse_config(minimal(bot={"timezone": "Mars/Olympus"}))
     assert parse_config(minimal(bot={"timezone": "Europe/Paris"})).timezone == "Europe/Paris"
