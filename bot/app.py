@@ -107,9 +107,19 @@ class Bot:
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
         return fresh
 
+    def feeds(self) -> list[Feed]:
+        """The configured feeds and those added from chat."""
+        configured = {f.name for f in self.config.feeds}
+        added = [
+            Feed(row["name"], row["url"], int(row["every"] or 600))
+            for row in self.store.db.query("select * from feeds where added_by is not null order by name")
+            if row["name"] not in configured
+        ]
+        return [*self.config.feeds, *added]
+
     def poll_all(self) -> list[Result]:
-        """Poll every configured feed once."""
-        return [r for feed in self.config.feeds for r in self.poll(feed)]
+        """Poll every feed once."""
+        return [r for feed in self.feeds() for r in self.poll(feed)]
 
     def send_digests(self) -> int:
         """Queue each channel's digest, then deliver everything pending; the number of parts sent."""

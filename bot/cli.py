@@ -219,5 +219,33 @@ def outbox(config_path: Path, limit: int) -> None:
     store.close()
 
 
+@cli.command()
+@click.argument("line")
+@click.option(
+    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
+)
+@click.option("--user", default="", help="Ask as this user id (admins may change feeds).")
+def ask(line: str, config_path: Path, user: str) -> None:
+    """Run a chat command here, e.g. wirewatch ask "quotes Peskov --since 7d"."""
+    from bot.app import Bot
+    from bot.commands import Context, answer
+
+    config = _config_or_exit(config_path)
+    bot = Bot(config, Secrets.from_env())
+    try:
+        ctx = Context(
+            bot.store,
+            frozenset(config.admins) | {"terminal"},
+            frozenset(config.allow_hosts),
+            send_digest=lambda _channel: bot.send_digests(),
+        )
+        reply, ok = answer(line, ctx, user=user or "terminal")
+        click.echo(reply.as_text())
+        if not ok:
+            sys.exit(2)
+    finally:
+        bot.close()
+
+
 if __name__ == "__main__":
     cli()

@@ -115,6 +115,8 @@ class Config:
     timezone: str = "UTC"
     slack_api_url: str | None = None
     discord_api_url: str | None = None
+    admins: tuple[str, ...] = ()
+    allow_hosts: tuple[str, ...] = ()
     source: Path | None = None
 
 
@@ -254,6 +256,8 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         plugins={str(k): dict(v) for k, v in plugins.items()},
         window=window,
         timezone=timezone,
+        admins=_str_list(bot_table, "admins", "bot."),
+        allow_hosts=tuple(h.lower() for h in _str_list(bot_table, "allow_hosts", "bot.")),
         slack_api_url=_api_url(data, "slack"),
         discord_api_url=_api_url(data, "discord"),
     )

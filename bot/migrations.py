@@ -148,6 +148,14 @@ def m004_quote_terms_and_story_order(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["story_id", "at"])
 
 
+@migration
+def m005_search_and_chat_feeds(db: sqlite_utils.Database) -> None:
+    """Full-text search over articles; feeds added from chat remember who added them."""
+    db.table("articles").enable_fts(["title", "text"], create_triggers=True, fts_version="FTS5")
+    db.table("feeds").add_column("added_by", str)
+    db.table("feeds").add_column("added", str)
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

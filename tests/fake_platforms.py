@@ -62,6 +62,21 @@ class FakeAPI:
 
 def slack_default(method: str, path: str, body: dict[str, Any]) -> Reply:
     """Slack's answer to chat.postMessage: ok, with a timestamp."""
+    if path.endswith("/auth.test"):
+        return (
+            200,
+            {},
+            {
+                "ok": True,
+                "url": "https://example.slack.com/",
+                "team": "Desk",
+                "user": "wirewatch",
+                "team_id": "T1",
+                "user_id": "UBOT",
+                "bot_id": "B1",
+                "is_enterprise_install": False,
+            },
+        )
     if path.endswith("/chat.postMessage"):
         return 200, {}, {"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"}
     return 404, {}, {"ok": False, "error": "unknown_method"}

@@ -1,0 +1,43 @@
+"""Slack inbound: the /wirewatch slash command through slack-bolt (signature checked, acked at once)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.adapters.slack import render_block
+from bot.messages import Message
+
+Answer = Callable[[str, str, str], tuple[Message, bool]]  # (text, user id, channel id) -> (reply, ok)
+
+
+def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | None = None) -> App:
+    """A bolt App that answers /wirewatch: acked within Slack's 3 seconds, the reply sent lazily
+    through response_url; errors and help are ephemeral."""
+    client = WebClient(token=token, base_url=api_url.rstrip("/") + "/" if api_url else WebClient.BASE_URL)
+    app = App(
+        signing_secret=signing_secret,
+        client=client,
+        token_verification_enabled=False,
+        process_before_response=False,
+    )
+
+    def acknowledge(ack: Ack) -> None:
+        ack()
+
+    def reply(command: dict[str, Any], respond: Respond) -> None:
+        message, ok = answer(
+            command.get("text", ""), command.get("user_id", ""), command.get("channel_id", "")
+        )
+        first = message.blocks[0].text if message.blocks else ""
+        respond(
+            text=message.fallback[:3000],
+            blocks=[render_block(b) for b in message.blocks][:50],
+            response_type="in_channel" if ok and not first.startswith("wirewatch commands") else "ephemeral",
+        )
+
+    app.command("/wirewatch")(ack=acknowledge, lazy=[reply])
+    return app

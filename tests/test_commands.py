@@ -1,0 +1,223 @@
+"""Commands: the neutral layer, `wirewatch ask`, and /wirewatch through the real slack-bolt App."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from conftest import EXAMPLES, ROOT
+from fake_platforms import FakeAPI, slack_default
+from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.adapters.memory import MemoryAdapter
+from bot.adapters.slack_commands import build_app
+from bot.app import Bot
+from bot.commands import Context, answer, fts_query, parse
+from bot.config import parse_config
+
+SECRET = "test-signing-secret"
+
+
+@pytest.fixture
+def bot(tmp_path: Path) -> Iterator[Bot]:
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "c.db")},
+            "feeds": [{"name": "samples", "url": str(EXAMPLES)}],
+            "channels": [{"platform": "console", "id": "desk"}],
+            "bot": {"admins": ["UADMIN"]},
+        }
+    )
+    b = Bot(config, adapters={"console": MemoryAdapter()})
+    b.run_once()
+    yield b
+    b.close()
+
+
+def ctx(bot: Bot) -> Context:
+    return Context(
+        bot.store,
+        frozenset(bot.config.admins),
+        resolve=lambda host: ["93.184.215.14"],
+        send_digest=lambda channel: 1,
+    )
+
+
+@pytest.mark.parametrize(
+    "line,expect",
+    [
+        ("help", "/wirewatch stories [query]"),
+        ("stories dam", "Engineers find widening cracks in Varna dam"),
+        ("stories bike", "City council approves"),
+        ("story s-01-wirepress-dam-cracks", "rewrite: Varna dam cracks widen"),
+        ("quotes Petrov", "Ana Petrov: “If Varna is cracking"),
+        ("quotes --new --since 30d", "NEW Mirela Dascalu"),
+        ("speakers Dascalu", "Mirela Dascalu: 5 statements"),
+        ("feeds", "samples:"),
+        ("digest now", "Digest sent (1 message)."),
+    ],
+)
+def test_every_command_answers(bot: Bot, line: str, expect: str) -> None:
+    reply, ok = answer(line, ctx(bot), user="U1", channel="desk")
+    assert ok, reply.as_text()
+    assert expect in reply.as_text()
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("frobnicate", "unknown command 'frobnicate'"),
+        ("quotes --since soon", "not a duration"),
+        ('stories "unbalanced', "unbalanced quotes"),
+        ("stories ((( ***", "no words to search for"),
+        ("story s-nope", "no story 's-nope'"),
+        ("quotes " + "x" * 500, "longer than 200 characters"),
+        ("stories --sinse 7d", "unknown option --sinse"),
+    ],
+)
+def test_bad_input_gets_a_short_usage_message(bot: Bot, line: str, message: str) -> None:
+    reply, ok = answer(line, ctx(bot), user="U1")
+    assert not ok and message in reply.as_text()
+    assert "Traceback" not in reply.as_text()
+
+
+def test_fts_queries_cannot_break_sqlite(bot: Bot) -> None:
+    assert fts_query('dam" OR "x') == '"dam" "OR" "x"'
+    for line in ['stories dam"', "stories NEAR(", "stories *", "stories -dam"]:
+        answer(line, ctx(bot))  # no exception escapes
+
+
+def test_only_admins_change_feeds_and_never_to_the_local_network(bot: Bot) -> None:
+    reply, ok = answer("feeds add https://news.example/rss", ctx(bot), user="U1")
+    assert not ok and "only admins" in reply.as_text()
+    for url in [
+        "http://127.0.0.1/",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.1.2.3/feed",
+        "file:///etc/passwd",
+        "http://[::1]:8080/",
+    ]:
+        reply, ok = answer(f"feeds add {url}", ctx(bot), user="UADMIN")
+        assert not ok, url
+    local_name = Context(bot.store, frozenset({"UADMIN"}), resolve=lambda host: ["127.0.0.1"])
+    reply, ok = answer("feeds add http://intranet.example/rss", local_name, user="UADMIN")
+    assert not ok and "private or local network" in reply.as_text()
+    reply, ok = answer("feeds add https://news.example/rss --every 30m", ctx(bot), user="UADMIN")
+    assert ok and "Now watching https://news.example/rss" in reply.as_text()
+    assert [f.name for f in bot.feeds()] == ["samples", "news-example"]
+    reply, ok = answer("feeds remove news-example", ctx(bot), user="UADMIN")
+    assert ok and [f.name for f in bot.feeds()] == ["samples"]
+
+
+def test_parse_options() -> None:
+    request = parse("quotes Peskov --since 7d --new", user="U9")
+    assert (request.name, request.args, request.new_only, request.since.days) == (
+        "quotes",
+        ["Peskov"],
+        True,
+        7,
+    )
+
+
+def test_ask_command_on_the_sample_database(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp_path / "a.db"}"\n[[feeds]]\nname = "samples"\nurl = "{EXAMPLES}"\n'
+        '[[channels]]\nplatform = "console"\nid = "desk"\n'
+    )
+    env = {"PATH": "/usr/bin:/bin"}
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--once"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )
+    ok = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "quotes Dascalu", "--config", str(config)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert ok.returncode == 0 and "Mirela Dascalu" in ok.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "ask", "quotes --since soon", "--config", str(config)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 2 and "not a duration" in bad.stdout and "Traceback" not in bad.stderr
+
+
+def signed(body: str, secret: str = SECRET, timestamp: int | None = None) -> dict[str, list[str]]:
+    ts = str(timestamp if timestamp is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {
+        "content-type": ["application/x-www-form-urlencoded"],
+        "x-slack-request-timestamp": [ts],
+        "x-slack-signature": [signature],
+    }
+
+
+def slash(text: str, response_url: str, user: str = "U1") -> str:
+    return urlencode(
+        {
+            "command": "/wirewatch",
+            "text": text,
+            "user_id": user,
+            "channel_id": "C1",
+            "team_id": "T1",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+            "token": "x",
+        }
+    )
+
+
+def wait_for(api: FakeAPI, n: int) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        posts = api.posts("/respond")
+        if len(posts) >= n:
+            return posts
+        time.sleep(0.02)
+    raise AssertionError("no reply through response_url")
+
+
+def test_slack_slash_commands_through_bolt(bot: Bot) -> None:
+    api = FakeAPI(
+        lambda m, p, b: (200, {}, {"ok": True}) if p.startswith("/respond") else slack_default(m, p, b)
+    )
+    try:
+        app = build_app(
+            SECRET,
+            "xoxb-test",
+            lambda text, user, channel: answer(text, ctx(bot), user, channel),
+            api_url=api.url + "/api/",
+        )
+        body = slash("stories dam", api.url + "/respond/1")
+        response = app.dispatch(BoltRequest(body=body, headers=signed(body)))
+        assert response.status == 200  # acknowledged at once
+        (reply,) = wait_for(api, 1)
+        assert reply["response_type"] == "in_channel"
+        assert "Varna dam" in json.dumps(reply["blocks"])
+        body = slash("quotes --since soon", api.url + "/respond/2")
+        assert app.dispatch(BoltRequest(body=body, headers=signed(body))).status == 200
+        error = wait_for(api, 2)[1]
+        assert error["response_type"] == "ephemeral" and "not a duration" in error["text"]
+        for headers in (signed(body, secret="wrong"), signed(body, timestamp=int(time.time()) - 3600)):
+            assert app.dispatch(BoltRequest(body=body, headers=headers)).status == 401
+        body = slash("feeds add http://169.254.169.254/", api.url + "/respond/3", user="UADMIN")
+        app.dispatch(BoltRequest(body=body, headers=signed(body)))
+        assert "private or local network" in wait_for(api, 3)[2]["text"]
+    finally:
+        api.close()
