@@ -237,7 +237,8 @@ def _speakers(request: Request, ctx: Context) -> Message:
     rows = list(
         db.query(
             "select s.name, count(q.id) as n, sum(q.new) as new from speakers s "
-            "left join quotes q on q.speaker_id = s.id where s.name like ? group by s.id order by n desc limit 20",
+            "left join quotes q on q.speaker_id = s.id where s.name like ? "
+            "group by s.id order by n desc limit 20",
             [like],
         )
     )
