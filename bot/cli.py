@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from bot.config import ConfigError, Secrets, load_config
+from bot.config import Config, ConfigError, Secrets, load_config
 from bot.plugins import make_manager, plugin_names
 from bot.sources import read_jsonl
 
@@ -73,7 +73,7 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str) -> None:
         store.close()
 
 
-def _config_or_exit(path: Path):  # type: ignore[no-untyped-def]
+def _config_or_exit(path: Path) -> Config:
     try:
         return load_config(path)
     except ConfigError as exc:
@@ -98,6 +98,25 @@ def run(config_path: Path, once: bool) -> None:
             return
         from bot.scheduler import build_scheduler
 
+        secrets = Secrets.from_env()
+        if secrets.slack_signing_secret and secrets.slack_bot_token:
+            from bot.adapters.slack_commands import build_app, serve
+            from bot.commands import Context, answer
+
+            ctx = Context(
+                bot.store,
+                frozenset(config.admins),
+                frozenset(config.allow_hosts),
+                send_digest=lambda _channel: bot.send_digests(),
+            )
+            app = build_app(
+                secrets.slack_signing_secret,
+                secrets.slack_bot_token,
+                lambda text, user, channel: answer(text, ctx, user, channel),
+                config.slack_api_url,
+            )
+            serve(app, secrets.slack_app_token)
+            click.echo("answering /wirewatch in Slack", err=True)
         scheduler = build_scheduler(bot)
         click.echo(f"wirewatch running: {len(config.feeds)} feeds, {len(config.channels)} channels", err=True)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
