@@ -156,6 +156,19 @@ def m005_search_and_chat_feeds(db: sqlite_utils.Database) -> None:
     db.table("feeds").add_column("added", str)
 
 
+@migration
+def m006_revisions_quiet_and_feed_health(db: sqlite_utils.Database) -> None:
+    """Publisher edits kept as revisions; a new feed's old items stored quietly; feed health."""
+    db.table("article_revisions").create(
+        {"id": int, "article_id": str, "title": str, "text": str, "content_hash": str, "seen": str},
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db.table("article_revisions").create_index(["article_id"])
+    db.table("articles").add_column("quiet", int, not_null_default=0)
+    db.table("feeds").add_column("failing", int, not_null_default=0)
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

@@ -16,6 +16,14 @@ from bot.storage import Store
 log = logging.getLogger(__name__)
 
 
+def _different_story(old: str, new: str) -> bool:
+    """True when two texts under one identity share too few words to be versions of one article."""
+    a, b = set(old.lower().split()), set(new.lower().split())
+    if not a or not b:
+        return False
+    return len(a & b) / min(len(a), len(b)) < 0.3
+
+
 class Pipeline:
     """Runs each article through every enabled plugin and persists what they find."""
 
@@ -26,9 +34,17 @@ class Pipeline:
 
     def ingest(self, article: Article) -> Result:
         """Analyse and store one article; a known item is reported as a duplicate, not stored again."""
-        duplicate_of = self.store.find_duplicate(article)
-        if duplicate_of is not None:
-            return self._duplicate(article, duplicate_of)
+        same = self.store.find_same_item(article)
+        if same is not None and same[1] != "content_hash":
+            stored_text = self.store.article_text(same[0]) or ""
+            if _different_story(stored_text, article.text):
+                # a GUID or URL reused for another story: a new article, not an edit
+                article = replace(article, id=f"{article.id}~{article.content_hash[:10]}", guid=None)
+                same = self.store.find_same_item(article)
+            elif self.store.add_revision(same[0], article):
+                log.info("article %s was edited by its publisher; kept as a revision", same[0])
+        if same is not None:
+            return self._duplicate(article, same[0])
         known = self.store.view(article.published or "")
         kwargs = {"article": article, "known": known, "settings": self.settings}
         result = Result(article=article)

@@ -77,6 +77,11 @@ class Store:
 
     def find_duplicate(self, article: Article) -> str | None:
         """The id of a stored article that is the same item (id, GUID, canonical URL or content)."""
+        found = self.find_same_item(article)
+        return found[0] if found else None
+
+    def find_same_item(self, article: Article) -> tuple[str, str] | None:
+        """The stored article that is the same item, and what matched: id, guid, canonical_url or content_hash."""
         checks: list[tuple[str, str | None]] = [
             ("id", article.id),
             ("guid", article.guid),
@@ -88,8 +93,36 @@ class Store:
                 continue
             row = self.db.execute(f"select id from articles where {column} = ? limit 1", [value]).fetchone()
             if row:
-                return str(row[0])
+                return str(row[0]), column
         return None
+
+    def add_revision(self, article_id: str, article: Article) -> bool:
+        """Keep a publisher's edit of a stored article; False if this version was already kept."""
+        digest = article.content_hash
+        known = self.db.execute(
+            "select 1 from articles where id = ? and content_hash = ? union all "
+            "select 1 from article_revisions where article_id = ? and content_hash = ?",
+            [article_id, digest, article_id, digest],
+        ).fetchone()
+        if known:
+            return False
+        with self.db.atomic():
+            self._insert(
+                "article_revisions",
+                {
+                    "article_id": article_id,
+                    "title": article.title,
+                    "text": article.text,
+                    "content_hash": digest,
+                    "seen": now_iso(),
+                },
+            )
+        return True
+
+    def quieten(self, article_ids: Sequence[str]) -> None:
+        """Leave these stored articles out of digests (a new feed's backlog)."""
+        self.db.conn.executemany("update articles set quiet = 1 where id = ?", [(a,) for a in article_ids])
+        self.db.conn.commit()
 
     def view(self, at: str) -> StoreWindow:
         """A read-only view of the store for plugins, limited to the window before `at`."""

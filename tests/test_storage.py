@@ -47,13 +47,27 @@ def test_the_same_item_is_stored_once(pipeline: Pipeline, store: Store) -> None:
     first = pipeline.ingest(
         Article(id="a", text=text, title="Dam", url="https://x.example/a/?utm_source=rss")
     )
-    by_id = pipeline.ingest(Article(id="a", text="different", title="x"))
-    by_url = pipeline.ingest(Article(id="b", text="other text", title="y", url="https://X.example:443/a"))
+    edited = text.replace("Monday", "Monday night")
+    by_id = pipeline.ingest(Article(id="a", text=edited, title="Dam"))
+    by_url = pipeline.ingest(Article(id="b", text=edited, title="Dam", url="https://X.example:443/a"))
     by_content = pipeline.ingest(Article(id="c", text=text + "  ", title="Dam"))
     assert not first.duplicate
     assert by_id.duplicate and by_url.duplicate and by_content.duplicate
     assert store.count("articles") == 1
     assert by_content.story == first.story
+    # the publisher's edit is kept once, as a revision of the stored article
+    assert [r["text"] for r in store.db.query("select text from article_revisions")] == [edited]
+
+
+def test_an_identity_reused_for_another_story_is_a_new_article(pipeline: Pipeline, store: Store) -> None:
+    pipeline.ingest(
+        Article(id="g1", guid="tag:x,1", text="Engineers found cracks in the dam on Monday morning.")
+    )
+    other = pipeline.ingest(
+        Article(id="g1", guid="tag:x,1", text="The city library reopens with a new reading room.")
+    )
+    assert not other.duplicate and other.article.id != "g1"
+    assert store.count("articles") == 2
 
 
 def test_article_and_findings_are_one_transaction(store: Store) -> None:
