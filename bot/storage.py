@@ -81,7 +81,7 @@ class Store:
         return found[0] if found else None
 
     def find_same_item(self, article: Article) -> tuple[str, str] | None:
-        """The stored article that is the same item, and what matched: id, guid, canonical_url or content_hash."""
+        """The stored article that is the same item, and the column that matched."""
         checks: list[tuple[str, str | None]] = [
             ("id", article.id),
             ("guid", article.guid),
