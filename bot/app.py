@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 
 import pluggy
 
 from bot.adapters import Adapter
 from bot.adapters.console import ConsoleAdapter
 from bot.config import Config, Feed, Secrets
-from bot.delivery import deliver, queue_digest
+from bot.delivery import deliver, queue_digest, queue_notice
 from bot.models import Result
 from bot.pipeline import Pipeline
 from bot.plugins import make_manager
 from bot.sources import SourceError, fetch
-from bot.storage import Store, now_iso
+from bot.storage import Store, now_iso, parse_time
 
 log = logging.getLogger(__name__)
+FAILING_AFTER = 3  # consecutive failures after which a feed is reported failing
 
 
 def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
@@ -73,39 +76,72 @@ class Bot:
         """Fetch one feed and ingest what it brings; failures are recorded on the feed, not raised."""
         table = self.store.db.table("feeds")
         state = table.get(feed.name) if table.count_where("name = ?", [feed.name]) else {}
+        now = datetime.now(UTC)
+        row = {"name": feed.name, "url": feed.url, "every": feed.every}
         try:
             fetched = fetch(feed, state.get("etag"), state.get("modified"))
         except SourceError as exc:
-            log.error("%s", exc)
+            failures = int(state.get("failures") or 0) + 1
+            # back off: what the server asked for, else the interval doubled per failure (a day at most)
+            delay = exc.retry_after or min(feed.every * 2 ** (failures - 1), 86400) * random.uniform(0.9, 1.1)
+            failing = failures >= FAILING_AFTER
+            log.error("%s (failure %d; next try in %.0fs)", exc, failures, delay)
             table.upsert(
                 {
-                    "name": feed.name,
-                    "url": feed.url,
-                    "every": feed.every,
+                    **row,
                     "last_error": str(exc),
-                    "failures": int(state.get("failures") or 0) + 1,
+                    "failures": failures,
+                    "failing": int(failing),
+                    "next_poll": (now + timedelta(seconds=delay)).isoformat(timespec="seconds"),
                 },
                 pk="name",
             )
+            if failing and not state.get("failing"):
+                self._notify(feed, f"Feed {feed.name} is failing after {failures} attempts: {exc}")
             return []
         results = [self.pipeline.ingest(article) for article in fetched.articles]
         fresh = [r for r in results if not r.duplicate]
+        if not state.get("last_success") and len(fresh) > feed.backfill:
+            # a new feed: store its backlog, but let only the newest `backfill` items reach digests
+            newest = sorted(fresh, key=lambda r: r.article.published or "", reverse=True)[: feed.backfill]
+            keep = {r.article.id for r in newest}
+            self.store.quieten([r.article.id for r in fresh if r.article.id not in keep])
         table.upsert(
             {
-                "name": feed.name,
-                "url": feed.url,
-                "every": feed.every,
+                **row,
                 "etag": fetched.etag,
                 "modified": fetched.modified,
                 "last_success": now_iso(),
                 "last_error": None,
                 "failures": 0,
+                "failing": 0,
+                "next_poll": (now + timedelta(seconds=feed.every)).isoformat(timespec="seconds"),
                 "items_seen": int(state.get("items_seen") or 0) + len(fresh),
             },
             pk="name",
         )
+        if state.get("failing"):
+            self._notify(feed, f"Feed {feed.name} has recovered.")
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
         return fresh
+
+    def poll_if_due(self, feed: Feed) -> list[Result]:
+        """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""
+        row = (
+            self.store.db.table("feeds").get(feed.name)
+            if self.store.db.table("feeds").count_where("name = ?", [feed.name])
+            else {}
+        )
+        due = parse_time(row.get("next_poll"))
+        if due and due > datetime.now(UTC):
+            return []
+        return self.poll(feed)
+
+    def _notify(self, feed: Feed, text: str) -> None:
+        """Tell each channel that receives this feed, once per change of state."""
+        for channel in self.config.channels:
+            if not channel.feeds or feed.name in channel.feeds:
+                queue_notice(self.store, channel, text)
 
     def feeds(self) -> list[Feed]:
         """The configured feeds and those added from chat."""

@@ -66,6 +66,7 @@ class Feed:
     name: str
     url: str
     every: int = 600
+    backfill: int = 0  # items of a new feed's first poll that reach digests (the rest are stored quietly)
 
     @property
     def is_remote(self) -> bool:
@@ -213,7 +214,12 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
                 raise ConfigError(f"{where}url", f"must be an http(s) URL or a local path, got {url!r}")
             url = str((base / url).resolve())
         every = parse_duration(raw.get("every", "10m"), f"{where}every")
-        feeds.append(Feed(name=name, url=url, every=every))
+        backfill = raw.get("backfill", 0)
+        if not isinstance(backfill, int) or isinstance(backfill, bool) or backfill < 0:
+            raise ConfigError(
+                f"{where}backfill", f"must be a whole number of items, 0 or more, got {backfill!r}"
+            )
+        feeds.append(Feed(name=name, url=url, every=every, backfill=backfill))
 
     raw_channels = data.get("channels", [])
     if not isinstance(raw_channels, list):

@@ -11,7 +11,7 @@ from bot.adapters import Adapter, DeliveryError
 from bot.adapters.limits import split_message
 from bot.config import Channel
 from bot.digest import compose, render
-from bot.messages import Message
+from bot.messages import Block, Message
 from bot.storage import Store, now_iso
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,40 @@ def _send(adapter: Adapter, channel: str, message: Message, sleep: Callable[[flo
                 raise
             log.warning("rate limited on %s; waiting %.1fs", channel, exc.retry_after)
             sleep(exc.retry_after)
+
+
+def queue_notice(store: Store, channel: Channel, text: str) -> int:
+    """Put a one-line notice (a feed failing or recovered) in the channel's outbox."""
+    message = Message((Block("text", text),), text)
+    stamp = now_iso()
+    with store.db.atomic():
+        digest_id = int(
+            store.db.table("digests")
+            .insert(
+                {
+                    "channel": channel.id,
+                    "platform": channel.platform,
+                    "created": stamp,
+                    "since": None,
+                    "until": None,
+                    "stories": "[]",
+                }
+            )
+            .last_pk
+            or 0
+        )
+        store.db.table("outbox").insert(
+            {
+                "digest_id": digest_id,
+                "part": 1,
+                "channel": channel.id,
+                "platform": channel.platform,
+                "payload": json.dumps(message.to_json()),
+                "status": "pending",
+                "attempts": 0,
+            }
+        )
+    return digest_id
 
 
 def deliver(

@@ -58,7 +58,8 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
     rows = [
         r
         for r in store.db.query(
-            "select * from articles where ingested > ? and ingested <= ? order by at, rowid", [since, until]
+            "select * from articles where ingested > ? and ingested <= ? and quiet = 0 order by at, rowid",
+            [since, until],
         )
         if _matches(channel, r)
     ]

@@ -16,12 +16,18 @@ from bot.storage import Store
 log = logging.getLogger(__name__)
 
 
+def _trigrams(text: str) -> set[tuple[str, ...]]:
+    words = text.lower().split()
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
 def _different_story(old: str, new: str) -> bool:
-    """True when two texts under one identity share too few words to be versions of one article."""
-    a, b = set(old.lower().split()), set(new.lower().split())
+    """True when two texts under one identity share too few word 3-grams to be versions of one article
+    (an edit keeps most of them; another story shares next to none)."""
+    a, b = _trigrams(old), _trigrams(new)
     if not a or not b:
         return False
-    return len(a & b) / min(len(a), len(b)) < 0.3
+    return len(a & b) / min(len(a), len(b)) < 0.2
 
 
 class Pipeline:
@@ -40,7 +46,7 @@ class Pipeline:
             if _different_story(stored_text, article.text):
                 # a GUID or URL reused for another story: a new article, not an edit
                 article = replace(article, id=f"{article.id}~{article.content_hash[:10]}", guid=None)
-                same = self.store.find_same_item(article)
+                same = self.store.find_same_item(replace(article, url=None))  # only its content can match now
             elif self.store.add_revision(same[0], article):
                 log.info("article %s was edited by its publisher; kept as a revision", same[0])
         if same is not None:

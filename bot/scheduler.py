@@ -17,7 +17,7 @@ def build_scheduler(bot: Bot) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone=bot.config.timezone, executors={"default": ThreadPoolExecutor(1)})
     for feed in bot.config.feeds:
         scheduler.add_job(
-            bot.poll,
+            bot.poll_if_due,
             IntervalTrigger(seconds=feed.every, jitter=max(1, feed.every // 10)),
             args=[feed],
             id=f"feed:{feed.name}",

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import email.utils
 import hashlib
 import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,24 @@ SUMMARY_ONLY = 400  # entries with less text than this get their page fetched
 
 class SourceError(Exception):
     """A feed could not be read; the message names the feed and the reason."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds a 429/503 response asks us to wait (Retry-After as seconds or as an HTTP date)."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 @dataclass
@@ -272,7 +292,10 @@ def fetch(feed: Feed, etag: str | None = None, modified: str | None = None) -> F
                 return Fetched([], etag, modified, not_modified=True)
             articles = parse_feed(response.content, feed, client=client)
     except httpx.HTTPStatusError as exc:
-        raise SourceError(f"feed {feed.name}: HTTP {exc.response.status_code} from {feed.url}") from None
+        wait = retry_after(exc.response) if exc.response.status_code in (429, 503) else None
+        raise SourceError(
+            f"feed {feed.name}: HTTP {exc.response.status_code} from {feed.url}", wait
+        ) from None
     except httpx.HTTPError as exc:
         raise SourceError(f"feed {feed.name}: {type(exc).__name__} fetching {feed.url}: {exc}") from None
     return Fetched(articles, response.headers.get("etag"), response.headers.get("last-modified"))

@@ -23,7 +23,7 @@ def sample_bot(tmp_path: Path, adapter: MemoryAdapter, **channel: object) -> Bot
     config = parse_config(
         {
             "storage": {"path": str(tmp_path / "bot.db")},
-            "feeds": [{"name": "samples", "url": str(EXAMPLES), "every": "5m"}],
+            "feeds": [{"name": "samples", "url": str(EXAMPLES), "every": "5m", "backfill": 10}],
             "channels": [{"platform": "console", "id": "desk", "digest": "0 7 * * *", **channel}],
         }
     )
@@ -159,7 +159,7 @@ def test_empty_digest_only_when_asked(tmp_path: Path) -> None:
 def test_outbox_and_digest_print_commands(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text(
-        f'[storage]\npath = "{tmp_path / "o.db"}"\n[[feeds]]\nname = "s"\nurl = "{EXAMPLES}"\n'
+        f'[storage]\npath = "{tmp_path / "o.db"}"\n[[feeds]]\nname = "s"\nurl = "{EXAMPLES}"\nbackfill = 9\n'
         '[[channels]]\nplatform = "console"\nid = "desk"\n'
     )
     env = {"PATH": "/usr/bin:/bin"}

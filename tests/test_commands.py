@@ -30,7 +30,7 @@ def bot(tmp_path: Path) -> Iterator[Bot]:
     config = parse_config(
         {
             "storage": {"path": str(tmp_path / "c.db")},
-            "feeds": [{"name": "samples", "url": str(EXAMPLES)}],
+            "feeds": [{"name": "samples", "url": str(EXAMPLES), "backfill": 10}],
             "channels": [{"platform": "console", "id": "desk"}],
             "bot": {"admins": ["UADMIN"]},
         }
@@ -129,7 +129,7 @@ def test_parse_options() -> None:
 def test_ask_command_on_the_sample_database(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
     config.write_text(
-        f'[storage]\npath = "{tmp_path / "a.db"}"\n[[feeds]]\nname = "samples"\nurl = "{EXAMPLES}"\n'
+        f'[storage]\npath = "{tmp_path / "a.db"}"\n[[feeds]]\nname = "samples"\nurl = "{EXAMPLES}"\nbackfill = 9\n'
         '[[channels]]\nplatform = "console"\nid = "desk"\n'
     )
     env = {"PATH": "/usr/bin:/bin"}

@@ -151,7 +151,7 @@ def test_run_once_posts_the_sample_digest_to_the_configured_slack(tmp_path: Path
     config = tmp_path / "config.toml"
     config.write_text(
         f'[storage]\npath = "{tmp_path / "s.db"}"\n[slack]\napi_url = "{slack.url}/api/"\n'
-        f'[[feeds]]\nname = "samples"\nurl = "{EXAMPLES}"\n'
+        f'[[feeds]]\nname = "samples"\nurl = "{EXAMPLES}"\nbackfill = 9\n'
         '[[channels]]\nplatform = "slack"\nid = "C0NEWS"\ndigest = "daily"\n'
     )
     env = {"PATH": os.environ.get("PATH", ""), "SLACK_BOT_TOKEN": "xoxb-from-env"}

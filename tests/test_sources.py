@@ -64,7 +64,7 @@ def make_bot(tmp_path: Path, url: str, adapter: MemoryAdapter) -> Bot:
     config = parse_config(
         {
             "storage": {"path": str(tmp_path / "feeds.db")},
-            "feeds": [{"name": "example", "url": url}],
+            "feeds": [{"name": "example", "url": url, "backfill": 10}],
             "channels": [{"platform": "console", "id": "desk"}],
         }
     )
