@@ -7,6 +7,7 @@ import random
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pluggy
 
 from bot.adapters import Adapter
@@ -16,7 +17,7 @@ from bot.delivery import deliver, queue_digest, queue_notice
 from bot.models import Result
 from bot.pipeline import Pipeline
 from bot.plugins import make_manager
-from bot.sources import SourceError, fetch
+from bot.sources import SourceError, fetch, make_client
 from bot.storage import Store, now_iso, parse_time
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Bot:
         adapters: Mapping[str, Adapter] | None = None,
     ) -> None:
         self.config = config
+        self._client: httpx.Client | None = None
         self.store = Store(config.storage_path, config.window)
         self.pm = pm or make_manager()
         self.pipeline = Pipeline(self.store, self.pm, config.plugins)
@@ -69,8 +71,16 @@ class Bot:
         )
 
     def close(self) -> None:
-        """Release the database."""
+        """Release the database and the HTTP connections."""
+        if self._client is not None:
+            self._client.close()
         self.store.close()
+
+    def _http(self) -> httpx.Client:
+        """One HTTP client for all polls: connections and TLS set-up are reused."""
+        if self._client is None:
+            self._client = make_client()
+        return self._client
 
     def poll(self, feed: Feed) -> list[Result]:
         """Fetch one feed and ingest what it brings; failures are recorded on the feed, not raised."""
@@ -79,7 +89,7 @@ class Bot:
         now = datetime.now(UTC)
         row = {"name": feed.name, "url": feed.url, "every": feed.every}
         try:
-            fetched = fetch(feed, state.get("etag"), state.get("modified"))
+            fetched = fetch(feed, state.get("etag"), state.get("modified"), self._http())
         except SourceError as exc:
             failures = int(state.get("failures") or 0) + 1
             # back off: what the server asked for, else the interval doubled per failure (a day at most)

@@ -276,8 +276,10 @@ def make_client() -> httpx.Client:
     )
 
 
-def fetch(feed: Feed, etag: str | None = None, modified: str | None = None) -> Fetched:
-    """Poll one feed; remote feeds use a conditional GET."""
+def fetch(
+    feed: Feed, etag: str | None = None, modified: str | None = None, client: httpx.Client | None = None
+) -> Fetched:
+    """Poll one feed; remote feeds use a conditional GET (through `client`, or a client of its own)."""
     if not feed.is_remote:
         return Fetched(read_local(feed))
     headers = {}
@@ -285,12 +287,13 @@ def fetch(feed: Feed, etag: str | None = None, modified: str | None = None) -> F
         headers["If-None-Match"] = etag
     if modified:
         headers["If-Modified-Since"] = modified
+    own = client is None
+    http = client or make_client()
     try:
-        with make_client() as client:
-            response = _get(client, feed.url, headers)
-            if response.status_code == 304:
-                return Fetched([], etag, modified, not_modified=True)
-            articles = parse_feed(response.content, feed, client=client)
+        response = _get(http, feed.url, headers)
+        if response.status_code == 304:
+            return Fetched([], etag, modified, not_modified=True)
+        articles = parse_feed(response.content, feed, client=http)
     except httpx.HTTPStatusError as exc:
         wait = retry_after(exc.response) if exc.response.status_code in (429, 503) else None
         raise SourceError(
@@ -298,4 +301,7 @@ def fetch(feed: Feed, etag: str | None = None, modified: str | None = None) -> F
         ) from None
     except httpx.HTTPError as exc:
         raise SourceError(f"feed {feed.name}: {type(exc).__name__} fetching {feed.url}: {exc}") from None
+    finally:
+        if own:
+            http.close()
     return Fetched(articles, response.headers.get("etag"), response.headers.get("last-modified"))

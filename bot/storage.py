@@ -21,8 +21,9 @@ QUOTE_CANDIDATES = 30  # stored statements a new one is compared with, those sha
 
 
 def now_iso() -> str:
-    """The current UTC time as an ISO-8601 string."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """The current UTC time as an ISO-8601 string, to the microsecond: digests cover the articles
+    ingested after the previous digest's end, and a second is too coarse to tell them apart."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def parse_time(text: str | None) -> datetime | None:

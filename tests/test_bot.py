@@ -143,6 +143,7 @@ def test_channel_filters_only_new_stories_and_only_quotes(tmp_path: Path) -> Non
             .read_text()
             .replace("Morning Post", "Evening Post")
             + " More.",
+            published="2026-11-03T10:00:00Z",
         )
     )
     assert queue_digest(bot.store, bot.config.channels[0]) is None

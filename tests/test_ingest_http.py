@@ -171,6 +171,8 @@ def test_oversized_and_slow_responses(
         return 200, {}, rss(items("ferry"))
 
     http_server.routes["/feed"] = slow
+    b.close()
+    b = bot(tmp_path, http_server, MemoryAdapter())  # a new bot, so a new HTTP client with the short timeout
     b.poll_all()
     assert "Timeout" in b.store.db.table("feeds").get("news")["last_error"]
     assert b.store.count("articles") == 0
