@@ -117,6 +117,22 @@ def run(config_path: Path, once: bool) -> None:
             )
             serve(app, secrets.slack_app_token)
             click.echo("answering /wirewatch in Slack", err=True)
+        if secrets.discord_bot_token:
+            from bot.adapters import discord_commands
+            from bot.commands import Context, answer
+
+            dctx = Context(
+                bot.store,
+                frozenset(config.admins),
+                frozenset(config.allow_hosts),
+                send_digest=lambda _channel: bot.send_digests(),
+            )
+            discord_commands.serve(
+                secrets.discord_bot_token,
+                lambda text, user, channel: answer(text, dctx, user, channel),
+                config.discord_guild_id,
+            )
+            click.echo("answering /wirewatch in Discord", err=True)
         scheduler = build_scheduler(bot)
         click.echo(f"wirewatch running: {len(config.feeds)} feeds, {len(config.channels)} channels", err=True)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):

@@ -116,6 +116,7 @@ class Config:
     timezone: str = "UTC"
     slack_api_url: str | None = None
     discord_api_url: str | None = None
+    discord_guild_id: int | None = None
     admins: tuple[str, ...] = ()
     allow_hosts: tuple[str, ...] = ()
     source: Path | None = None
@@ -172,6 +173,15 @@ def _api_url(data: Mapping[str, Any], table: str) -> str | None:
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"{table}.api_url", f"must be an http(s) URL, got {url!r}")
     return url
+
+
+def _guild(data: Mapping[str, Any]) -> int | None:
+    value = _table(data, "discord", "").get("guild_id")
+    if value is None:
+        return None
+    if not str(value).isdigit():
+        raise ConfigError("discord.guild_id", f"must be a Discord server id (digits), got {value!r}")
+    return int(value)
 
 
 def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
@@ -262,6 +272,7 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         plugins={str(k): dict(v) for k, v in plugins.items()},
         window=window,
         timezone=timezone,
+        discord_guild_id=_guild(data),
         admins=_str_list(bot_table, "admins", "bot."),
         allow_hosts=tuple(h.lower() for h in _str_list(bot_table, "allow_hosts", "bot.")),
         slack_api_url=_api_url(data, "slack"),

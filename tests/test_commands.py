@@ -221,3 +221,84 @@ def test_slack_slash_commands_through_bolt(bot: Bot) -> None:
         assert "private or local network" in wait_for(api, 3)[2]["text"]
     finally:
         api.close()
+
+
+def interaction_payload(sub: str, options: list[dict[str, object]]) -> dict[str, object]:
+    user = {
+        "id": "1600000000000000006",
+        "username": "desk",
+        "discriminator": "0",
+        "avatar": None,
+        "global_name": "Desk",
+    }
+    return {
+        "id": "1700000000000000007",
+        "type": 2,
+        "token": "interaction-token",
+        "version": 1,
+        "application_id": "1100000000000000001",
+        "attachment_size_limit": 8_000_000,
+        "channel_id": "1800000000000000008",
+        "channel": {"id": "1800000000000000008", "type": 1},
+        "user": user,
+        "locale": "en-US",
+        "data": {
+            "id": "1900000000000000009",
+            "name": "wirewatch",
+            "type": 1,
+            "options": [{"name": sub, "type": 1, "options": options}],
+        },
+    }
+
+
+def test_discord_slash_commands_through_the_command_tree(bot: Bot) -> None:
+    import asyncio
+
+    import discord
+    from fake_platforms import discord_default
+
+    from bot.adapters.discord_commands import build_tree
+
+    def routes(
+        method: str, path: str, body: dict[str, object]
+    ) -> tuple[int, dict[str, str], dict[str, object]]:
+        if "/callback" in path:
+            return 200, {}, {"interaction": {"id": "1700000000000000007", "type": 2}}
+        return discord_default(method, path, body)
+
+    api = FakeAPI(routes)
+    base, hook_base = discord.http.Route.BASE, discord.webhook.async_.Route.BASE
+    discord.http.Route.BASE = discord.webhook.async_.Route.BASE = api.url + "/api/v10"
+    try:
+
+        async def run(sub: str, options: list[dict[str, object]]) -> None:
+            client = discord.Client(intents=discord.Intents.none())
+            await client.http.static_login("discord-test-token")
+            tree = build_tree(client, lambda text, user, channel: answer(text, ctx(bot), user, channel))
+            await tree._call(
+                discord.Interaction(data=interaction_payload(sub, options), state=client._connection)
+            )
+            await client.close()
+
+        asyncio.run(
+            run(
+                "quotes",
+                [
+                    {"name": "speaker", "type": 3, "value": "Petrov"},
+                    {"name": "since", "type": 3, "value": "30d"},
+                ],
+            )
+        )
+        asyncio.run(run("quotes", [{"name": "since", "type": 3, "value": "soon"}]))
+        callbacks = [p for m, p, _, _ in api.requests if "/callback" in p]
+        assert len(callbacks) == 2  # deferred at once, answered after
+        followups = api.posts("/webhooks/1100000000000000001/interaction-token")
+        assert "Ana Petrov" in json.dumps(
+            followups[0]["embeds"] + [followups[0]["content"]], ensure_ascii=False
+        )
+        assert followups[0]["allowed_mentions"] == {"parse": []}
+        assert "not a duration" in json.dumps(followups[1], ensure_ascii=False)
+        assert followups[1].get("flags") == 64  # the error is ephemeral
+    finally:
+        discord.http.Route.BASE, discord.webhook.async_.Route.BASE = base, hook_base
+        api.close()
