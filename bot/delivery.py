@@ -37,24 +37,25 @@ def queue_digest(
     digest = compose(store, channel, since, until)
     if not digest.stories and not (send_empty or channel.send_empty):
         return None
-    message = render(digest)
+    stories = json.dumps([s.story_id for s in digest.stories])
+    return _enqueue(store, channel, split_message(render(digest), channel.platform), since, until, stories)
+
+
+def _enqueue(
+    store: Store, channel: Channel, parts: list[Message], since: str | None, until: str | None, stories: str
+) -> int:
+    """Write a digest (or notice) and its message parts to the outbox in one transaction; its id."""
     with store.db.atomic():
-        digest_id = int(
-            store.db.table("digests")
-            .insert(
-                {
-                    "channel": channel.id,
-                    "platform": channel.platform,
-                    "created": now_iso(),
-                    "since": since,
-                    "until": until,
-                    "stories": json.dumps([s.story_id for s in digest.stories]),
-                }
-            )
-            .last_pk
-            or 0
-        )
-        for n, part in enumerate(split_message(message, channel.platform), 1):
+        row = {
+            "channel": channel.id,
+            "platform": channel.platform,
+            "created": now_iso(),
+            "since": since,
+            "until": until,
+            "stories": stories,
+        }
+        digest_id = int(store.db.table("digests").insert(row).last_pk or 0)
+        for n, part in enumerate(parts, 1):
             store.db.table("outbox").insert(
                 {
                     "digest_id": digest_id,
@@ -84,36 +85,7 @@ def _send(adapter: Adapter, channel: str, message: Message, sleep: Callable[[flo
 
 def queue_notice(store: Store, channel: Channel, text: str) -> int:
     """Put a one-line notice (a feed failing or recovered) in the channel's outbox."""
-    message = Message((Block("text", text),), text)
-    stamp = now_iso()
-    with store.db.atomic():
-        digest_id = int(
-            store.db.table("digests")
-            .insert(
-                {
-                    "channel": channel.id,
-                    "platform": channel.platform,
-                    "created": stamp,
-                    "since": None,
-                    "until": None,
-                    "stories": "[]",
-                }
-            )
-            .last_pk
-            or 0
-        )
-        store.db.table("outbox").insert(
-            {
-                "digest_id": digest_id,
-                "part": 1,
-                "channel": channel.id,
-                "platform": channel.platform,
-                "payload": json.dumps(message.to_json()),
-                "status": "pending",
-                "attempts": 0,
-            }
-        )
-    return digest_id
+    return _enqueue(store, channel, [Message((Block("text", text),), text)], None, None, "[]")
 
 
 def deliver(
