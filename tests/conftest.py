@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -79,6 +81,20 @@ def http_server() -> Iterator[LocalServer]:
     yield server
     server.httpd.shutdown()
     server.httpd.server_close()
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the wirewatch command in a subprocess from the project root, with a minimal environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **(env or {})},
+        check=check,
+    )
 
 
 def write_stream(path: Path, articles: list[dict[str, object]]) -> Path:

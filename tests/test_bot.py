@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, run_cli
 
 from bot.adapters import DeliveryError
 from bot.adapters.memory import MemoryAdapter
@@ -94,36 +92,16 @@ def test_run_once_command_on_the_example_config(tmp_path: Path) -> None:
     text = (ROOT / "config.example.toml").read_text()
     text = text.replace('path = "data/wirewatch.db"', f'path = "{tmp_path / "w.db"}"')
     config.write_text(text.replace('url = "examples/articles"', f'url = "{EXAMPLES}"'))
-    env = {"PATH": "/usr/bin:/bin"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--once"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        cwd=ROOT,
-    )
+    proc = run_cli("run", "--config", str(config), "--once")
     assert "WIREWATCH DIGEST: 2 STORIES" in proc.stdout
     assert "stored 5 new articles; sent 1 digest messages" in proc.stderr
-    check = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "check-config", str(config)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    check = run_cli("check-config", str(config))
     assert check.returncode == 0 and "console (no token in the environment)" not in check.stdout
     bad = tmp_path / "bad.toml"
     bad.write_text(
         '[storage]\npath = "x.db"\n[[channels]]\nplatform = "console"\nid = "c"\ndigest = "sometimes"\n'
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "check-config", str(bad)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    proc = run_cli("check-config", str(bad), check=False)
     assert proc.returncode != 0 and "channels[0].digest" in proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -163,34 +141,10 @@ def test_outbox_and_digest_print_commands(tmp_path: Path) -> None:
         f'[storage]\npath = "{tmp_path / "o.db"}"\n[[feeds]]\nname = "s"\nurl = "{EXAMPLES}"\nbackfill = 9\n'
         '[[channels]]\nplatform = "console"\nid = "desk"\n'
     )
-    env = {"PATH": "/usr/bin:/bin"}
-    run = [sys.executable, "-m", "bot.cli"]
-    printed = subprocess.run(
-        [*run, "digest", "--config", str(config), "--channel", "desk", "--print"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-    )
+    printed = run_cli("digest", "--config", str(config), "--channel", "desk", "--print")
     assert "WIREWATCH DIGEST: 0 STORIES" in printed.stdout  # nothing ingested yet, and nothing queued
-    subprocess.run(
-        [*run, "run", "--config", str(config), "--once"], capture_output=True, env=env, cwd=ROOT, check=True
-    )
-    listed = subprocess.run(
-        [*run, "outbox", "--config", str(config)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-    )
+    run_cli("run", "--config", str(config), "--once")
+    listed = run_cli("outbox", "--config", str(config))
     assert "digest 1 part 1 -> console:desk: sent after 1 attempt(s)" in listed.stdout
-    bad = subprocess.run(
-        [*run, "digest", "--config", str(config), "--channel", "nope", "--print"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    bad = run_cli("digest", "--config", str(config), "--channel", "nope", "--print", check=False)
     assert bad.returncode != 0 and "no channel 'nope'" in bad.stderr

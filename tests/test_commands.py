@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, run_cli
 from fake_platforms import FakeAPI, slack_default
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
@@ -132,29 +130,10 @@ def test_ask_command_on_the_sample_database(tmp_path: Path) -> None:
         f'[storage]\npath = "{tmp_path / "a.db"}"\n[[feeds]]\nname = "samples"\nurl = "{EXAMPLES}"\nbackfill = 9\n'
         '[[channels]]\nplatform = "console"\nid = "desk"\n'
     )
-    env = {"PATH": "/usr/bin:/bin"}
-    subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--once"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    )
-    ok = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "quotes Dascalu", "--config", str(config)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert ok.returncode == 0 and "Mirela Dascalu" in ok.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "ask", "quotes --since soon", "--config", str(config)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    run_cli("run", "--config", str(config), "--once")
+    ok = run_cli("ask", "quotes Dascalu", "--config", str(config))
+    assert "Mirela Dascalu" in ok.stdout
+    bad = run_cli("ask", "quotes --since soon", "--config", str(config), check=False)
     assert bad.returncode == 2 and "not a duration" in bad.stdout and "Traceback" not in bad.stderr
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import discord
 import pytest
-from fake_platforms import FakeAPI, discord_default
+from fake_platforms import DISCORD_USER, FakeAPI, discord_default
 from test_slack import UNTIL, many_stories
 
 from bot.adapters.discord import DiscordAdapter
@@ -71,19 +71,7 @@ def test_hostile_text_cannot_ping(pipeline: Pipeline, store: Store, api: FakeAPI
 def test_rate_limit_then_success_posts_once(pipeline: Pipeline, store: Store, api: FakeAPI) -> None:
     many_stories(pipeline, 1)
     queue_digest(store, CHANNEL, until=UNTIL)
-    api.script.append(
-        (
-            200,
-            {},
-            {
-                "id": "1100000000000000001",
-                "username": "wirewatch",
-                "discriminator": "0",
-                "avatar": None,
-                "bot": True,
-            },
-        )
-    )  # login
+    api.script.append((200, {}, DISCORD_USER))  # the login
     api.script.append(
         (
             429,
@@ -99,19 +87,7 @@ def test_rate_limit_then_success_posts_once(pipeline: Pipeline, store: Store, ap
 def test_unknown_channel_stops_retrying(pipeline: Pipeline, store: Store, api: FakeAPI) -> None:
     many_stories(pipeline, 1)
     queue_digest(store, CHANNEL, until=UNTIL)
-    api.script.append(
-        (
-            200,
-            {},
-            {
-                "id": "1100000000000000001",
-                "username": "wirewatch",
-                "discriminator": "0",
-                "avatar": None,
-                "bot": True,
-            },
-        )
-    )
+    api.script.append((200, {}, DISCORD_USER))  # the login
     api.script.append((404, {}, {"message": "Unknown Channel", "code": 10003}))
     assert deliver(store, bot_adapter(api)) == 0
     row = next(store.db.query("select status, last_error from outbox"))

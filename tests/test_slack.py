@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import random
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, run_cli
 from fake_platforms import FakeAPI, slack_default, slack_error
 from wordfreq import top_n_list
 
@@ -154,15 +151,7 @@ def test_run_once_posts_the_sample_digest_to_the_configured_slack(tmp_path: Path
         f'[[feeds]]\nname = "samples"\nurl = "{EXAMPLES}"\nbackfill = 9\n'
         '[[channels]]\nplatform = "slack"\nid = "C0NEWS"\ndigest = "daily"\n'
     )
-    env = {"PATH": os.environ.get("PATH", ""), "SLACK_BOT_TOKEN": "xoxb-from-env"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run", "--config", str(config), "--once"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-    )
+    proc = run_cli("run", "--config", str(config), "--once", env={"SLACK_BOT_TOKEN": "xoxb-from-env"})
     assert "sent 1 digest messages" in proc.stderr
     (post,) = slack.posts("chat.postMessage")
     assert post["channel"] == "C0NEWS"
