@@ -108,6 +108,7 @@ def run(config_path: Path, once: bool) -> None:
                 frozenset(config.admins),
                 frozenset(config.allow_hosts),
                 send_digest=lambda _channel: bot.send_digests(),
+                platform="slack",
             )
             app = build_app(
                 secrets.slack_signing_secret,
@@ -126,6 +127,7 @@ def run(config_path: Path, once: bool) -> None:
                 frozenset(config.admins),
                 frozenset(config.allow_hosts),
                 send_digest=lambda _channel: bot.send_digests(),
+                platform="discord",
             )
             discord_commands.serve(
                 secrets.discord_bot_token,

@@ -25,6 +25,8 @@ USAGE = {
     "speakers": "speakers [query]",
     "feeds": "feeds | feeds add URL [--every 10m] | feeds remove NAME",
     "digest": "digest now",
+    "subscribe": "subscribe feed NAME | subscribe keyword WORD",
+    "unsubscribe": "unsubscribe feed NAME | unsubscribe keyword WORD",
 }
 
 
@@ -54,6 +56,7 @@ class Context:
     allow_hosts: frozenset[str] = frozenset()
     send_digest: Callable[[str], int] | None = None
     resolve: Callable[[str], list[str]] = field(default=lambda host: _resolve(host))
+    platform: str = "console"  # where the command came from: subscriptions are per platform channel
 
 
 def parse(line: str, user: str = "", channel: str = "") -> Request:
@@ -317,6 +320,31 @@ def _digest(request: Request, ctx: Context) -> Message:
     )
 
 
+def _subscription(request: Request, ctx: Context) -> Message:
+    if request.user not in ctx.admins:
+        raise UsageError("only admins may change subscriptions")
+    if len(request.args) != 2 or request.args[0] not in ("feed", "keyword") or not request.channel:
+        raise UsageError("usage: " + USAGE[request.name])
+    kind, value = request.args
+    table = ctx.store.db.table("subscriptions")
+    key = {"platform": ctx.platform, "channel": request.channel, "kind": kind, "value": value}
+    if kind == "feed" and not ctx.store.db.table("feeds").count_where("name = ?", [value]):
+        raise UsageError(f"no feed named {value!r}; see /wirewatch feeds")
+    if request.name == "subscribe":
+        table.insert({**key, "added_by": request.user, "added": now_iso()}, replace=True)
+        return Message(
+            (Block("text", f"This channel now gets {kind} {value!r} in its digest."),), "subscribed"
+        )
+    deleted = ctx.store.db.execute(
+        "delete from subscriptions where platform = ? and channel = ? and kind = ? and value = ?",
+        list(key.values()),
+    ).rowcount
+    ctx.store.db.conn.commit()
+    if not deleted:
+        raise UsageError(f"this channel is not subscribed to {kind} {value!r}")
+    return Message((Block("text", f"This channel no longer gets {kind} {value!r}."),), "unsubscribed")
+
+
 def _resolve(host: str) -> list[str]:
     return [str(info[4][0]) for info in socket.getaddrinfo(host, None)]
 
@@ -362,6 +390,8 @@ _HANDLERS: dict[str, Callable[[Request, Context], Message]] = {
     "speakers": _speakers,
     "feeds": _feeds,
     "digest": _digest,
+    "subscribe": _subscription,
+    "unsubscribe": _subscription,
 }
 
 

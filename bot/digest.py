@@ -44,24 +44,36 @@ class Digest:
     stories: list[StoryDigest]
 
 
-def _matches(channel: Channel, row: dict[str, object]) -> bool:
-    if channel.feeds and row.get("feed") not in channel.feeds:
+def _matches(feeds: set[str], keywords: set[str], row: dict[str, object]) -> bool:
+    if feeds and row.get("feed") not in feeds:
         return False
-    if channel.keywords:
+    if keywords:
         haystack = f"{row.get('title') or ''}\n{row.get('text') or ''}".lower()
-        return any(k.lower() in haystack for k in channel.keywords)
+        return any(k.lower() in haystack for k in keywords)
     return True
+
+
+def filters(store: Store, channel: Channel) -> tuple[set[str], set[str]]:
+    """The feeds and keywords a channel receives: its configured ones and those subscribed from chat."""
+    feeds, keywords = set(channel.feeds), set(channel.keywords)
+    for row in store.db.query(
+        "select kind, value from subscriptions where platform = ? and channel = ?",
+        [channel.platform, channel.id],
+    ):
+        (feeds if row["kind"] == "feed" else keywords).add(row["value"])
+    return feeds, keywords
 
 
 def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
     """The stories with articles ingested in (since, until] that pass the channel's filters."""
+    feeds, keywords = filters(store, channel)
     rows = [
         r
         for r in store.db.query(
             "select * from articles where ingested > ? and ingested <= ? and quiet = 0 order by at, rowid",
             [since, until],
         )
-        if _matches(channel, r)
+        if _matches(feeds, keywords, r)
     ]
     stories: dict[str, StoryDigest] = {}
     for row in rows:

@@ -169,6 +169,15 @@ def m006_revisions_quiet_and_feed_health(db: sqlite_utils.Database) -> None:
     db.table("feeds").add_column("failing", int, not_null_default=0)
 
 
+@migration
+def m007_subscriptions(db: sqlite_utils.Database) -> None:
+    """Feeds and keywords a channel subscribed to from chat, on top of its configured filters."""
+    db.table("subscriptions").create(
+        {"platform": str, "channel": str, "kind": str, "value": str, "added_by": str, "added": str},
+        pk=("platform", "channel", "kind", "value"),
+    )
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

@@ -281,3 +281,29 @@ def test_discord_slash_commands_through_the_command_tree(bot: Bot) -> None:
     finally:
         discord.http.Route.BASE, discord.webhook.async_.Route.BASE = base, hook_base
         api.close()
+
+
+def test_subscriptions_shape_the_channel_digest(bot: Bot) -> None:
+    from bot.delivery import queue_digest
+
+    context = Context(bot.store, frozenset({"UADMIN"}), platform="console")
+    reply, ok = answer("subscribe keyword bike", context, user="U1", channel="desk")
+    assert not ok and "only admins" in reply.as_text()
+    reply, ok = answer("subscribe keyword bike", context, user="UADMIN", channel="desk")
+    assert ok
+    reply, ok = answer("subscribe feed nope", context, user="UADMIN", channel="desk")
+    assert not ok and "no feed named 'nope'" in reply.as_text()
+    bot.store.db.execute(
+        "update digests set until = null"
+    )  # forget the first digest: compose everything again
+    adapter = bot.adapters["console"]
+    queue_digest(bot.store, bot.config.channels[0])
+    from bot.delivery import deliver
+
+    deliver(bot.store, bot.adapters)
+    text = adapter.sent[-1][1].as_text()  # type: ignore[attr-defined]
+    assert "bike lanes" in text and "Varna" not in text
+    reply, ok = answer("unsubscribe keyword bike", context, user="UADMIN", channel="desk")
+    assert ok and not bot.store.db.table("subscriptions").count
+    reply, ok = answer("unsubscribe keyword bike", context, user="UADMIN", channel="desk")
+    assert not ok and "not subscribed" in reply.as_text()
