@@ -179,7 +179,7 @@ def check_config(path: Path) -> None:
     "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
 )
 def feeds(config_path: Path) -> None:
-    """List the feeds with their last success, last error and items seen."""
+    """List the feeds with their last success, last error, next poll and items seen."""
     from bot.storage import Store
 
     config = _config_or_exit(config_path)
@@ -192,7 +192,8 @@ def feeds(config_path: Path) -> None:
         )
         click.echo(
             f"{feed.name}: {feed.url}\n  last success {row.get('last_success') or 'never'}; "
-            f"failures {row.get('failures') or 0}; items seen {row.get('items_seen') or 0}"
+            f"failures {row.get('failures') or 0}{' (FAILING)' if row.get('failing') else ''}; "
+            f"items seen {row.get('items_seen') or 0}; next poll {row.get('next_poll') or 'at start'}"
             + (f"\n  last error: {row['last_error']}" if row.get("last_error") else "")
         )
     store.close()
