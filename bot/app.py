@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -60,6 +61,9 @@ class Bot:
         adapters: Mapping[str, Adapter] | None = None,
     ) -> None:
         self.config = config
+        self.sleep: Callable[[float], None] = (
+            time.sleep
+        )  # waits between delivery attempts (tests record them)
         self._client: httpx.Client | None = None
         self.store = Store(config.storage_path, config.window)
         self.pm = pm or make_manager()
@@ -171,7 +175,7 @@ class Bot:
         """Queue each channel's digest, then deliver everything pending; the number of parts sent."""
         for channel in self.config.channels:
             queue_digest(self.store, channel)
-        return deliver(self.store, self.adapters)
+        return deliver(self.store, self.adapters, self.sleep)
 
     def run_once(self) -> tuple[int, int]:
         """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""

@@ -16,7 +16,7 @@ from bot.storage import Store, now_iso
 
 log = logging.getLogger(__name__)
 EPOCH = "0000-01-01T00:00:00+00:00"
-RATE_LIMIT_TRIES = 4
+RETRIES = 4
 MAX_WAIT = 120.0  # a longer Retry-After leaves the part for the next run
 
 
@@ -71,16 +71,18 @@ def _enqueue(
 
 
 def _send(adapter: Adapter, channel: str, message: Message, sleep: Callable[[float], None]) -> None:
-    """Send once, and again after Retry-After when the platform rate-limits (a few times at most)."""
-    for attempt in range(RATE_LIMIT_TRIES):
+    """Send, trying again a few times: after Retry-After when rate-limited, after a growing pause
+    (1, 2, 4 s) on a server error or timeout; a permanent refusal is not retried."""
+    for attempt in range(RETRIES):
         try:
             adapter.send(channel, message)
             return
         except DeliveryError as exc:
-            if exc.retry_after is None or attempt == RATE_LIMIT_TRIES - 1 or exc.retry_after > MAX_WAIT:
+            wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
+            if exc.permanent or attempt == RETRIES - 1 or wait > MAX_WAIT:
                 raise
-            log.warning("rate limited on %s; waiting %.1fs", channel, exc.retry_after)
-            sleep(exc.retry_after)
+            log.warning("sending to %s failed (%s); trying again in %.1fs", channel, exc, wait)
+            sleep(wait)
 
 
 def queue_notice(store: Store, channel: Channel, text: str) -> int:

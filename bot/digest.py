@@ -24,7 +24,7 @@ class StoryDigest:
     rewrites: list[str] = field(default_factory=list)
     related: list[tuple[str, str]] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
-    quotes: list[tuple[str, str, str]] = field(default_factory=list)  # speaker, text, source
+    quotes: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # speaker, text, source, url
     latest: str = ""
     began_here: bool = False  # its first article arrived in this digest's period
 
@@ -94,7 +94,7 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
         for q in store.db.query(
             "select speaker, text from quotes where article_id = ? and new = 1 order by start", [row["id"]]
         ):
-            entry.quotes.append((q["speaker"], q["text"], row["source"] or ""))
+            entry.quotes.append((q["speaker"], q["text"], row["source"] or "", row["url"]))
         entry.latest = max(entry.latest, row["at"] or "")
     if channel.only == "new":  # only stories that began in this period
         stories = {k: v for k, v in stories.items() if v.began_here}
@@ -142,7 +142,9 @@ def render(digest: Digest) -> Message:
         blocks.append(Block("context", " · ".join(f for f in facts if f)))
         for sentence in story.added:
             blocks.append(Block("text", f"+ {_clip(sentence, 400)}"))
-        for speaker, text, source in story.quotes:
-            blocks.append(Block("text", f"NEW {speaker}: “{_clip(text, MAX_QUOTE_CHARS)}” ({source})"))
+        for speaker, text, source, url in story.quotes:
+            blocks.append(
+                Block("text", f"NEW {speaker}: “{_clip(text, MAX_QUOTE_CHARS)}” ({source})", url=url)
+            )
     fallback = f"wirewatch digest: {n} stories: " + "; ".join(s.headline for s in digest.stories[:5])
     return Message(tuple(blocks), _clip(fallback, 3000))

@@ -64,15 +64,27 @@ def test_keyword_filter(tmp_path: Path) -> None:
     assert "bike lanes" in text and "Varna" not in text
 
 
-def test_failed_send_stays_in_outbox_and_is_sent_once_later(tmp_path: Path) -> None:
+def test_server_errors_are_retried_with_back_off_then_left_for_the_next_run(tmp_path: Path) -> None:
     adapter = MemoryAdapter()
-    adapter.failures.append(DeliveryError("HTTP 503", permanent=False))
+    adapter.failures += [DeliveryError("HTTP 503", permanent=False) for _ in range(4)]
     bot = sample_bot(tmp_path, adapter)
+    waits: list[float] = []
+    bot.sleep = waits.append
     assert bot.run_once() == (5, 0)
+    assert waits == [1.0, 2.0, 4.0]  # backing off between the four attempts
     row = next(bot.store.db.query("select status, attempts, last_error from outbox"))
     assert row == {"status": "pending", "attempts": 1, "last_error": "HTTP 503"}
     assert bot.send_digests() == 1  # the queued digest goes out; no second digest is composed
     assert bot.send_digests() == 0
+    assert len(adapter.sent) == 1
+
+
+def test_a_server_error_then_success_posts_once(tmp_path: Path) -> None:
+    adapter = MemoryAdapter()
+    adapter.failures.append(DeliveryError("HTTP 502", permanent=False))
+    bot = sample_bot(tmp_path, adapter)
+    bot.sleep = [].append
+    assert bot.run_once() == (5, 1)
     assert len(adapter.sent) == 1
 
 
