@@ -48,6 +48,17 @@ def ctx(bot: Bot) -> Context:
     )
 
 
+EVERY_COMMAND = [
+    ("help", "/wirewatch stories [query]"),
+    ("stories dam", "Engineers find widening cracks in Varna dam"),
+    ("story s-01-wirepress-dam-cracks", "rewrite: Varna dam cracks widen"),
+    ("quotes Petrov", "Ana Petrov: “If Varna is cracking"),
+    ("speakers Dascalu", "Mirela Dascalu: 5 statements"),
+    ("feeds", "samples:"),
+    ("digest now", "Digest sent"),
+]
+
+
 @pytest.mark.parametrize(
     "line,expect",
     [
@@ -131,8 +142,9 @@ def test_ask_command_on_the_sample_database(tmp_path: Path) -> None:
         '[[channels]]\nplatform = "console"\nid = "desk"\n'
     )
     run_cli("run", "--config", str(config), "--once")
-    ok = run_cli("ask", "quotes Dascalu", "--config", str(config))
-    assert "Mirela Dascalu" in ok.stdout
+    for line, expect in EVERY_COMMAND:
+        ok = run_cli("ask", line, "--config", str(config))
+        assert expect in ok.stdout, line
     bad = run_cli("ask", "quotes --since soon", "--config", str(config), check=False)
     assert bad.returncode == 2 and "not a duration" in bad.stdout and "Traceback" not in bad.stderr
 
@@ -198,6 +210,13 @@ def test_slack_slash_commands_through_bolt(bot: Bot) -> None:
         body = slash("feeds add http://169.254.169.254/", api.url + "/respond/3", user="UADMIN")
         app.dispatch(BoltRequest(body=body, headers=signed(body)))
         assert "private or local network" in wait_for(api, 3)[2]["text"]
+        body = slash("feeds add https://news.example/rss", api.url + "/respond/4", user="U1")
+        app.dispatch(BoltRequest(body=body, headers=signed(body)))
+        assert "only admins" in wait_for(api, 4)[3]["text"]
+        for n, (line, expect) in enumerate(EVERY_COMMAND, 5):
+            body = slash(line, api.url + f"/respond/{n}")
+            assert app.dispatch(BoltRequest(body=body, headers=signed(body))).status == 200
+            assert expect.replace("&", "&amp;") in json.dumps(wait_for(api, n)[n - 1], ensure_ascii=False), line
     finally:
         api.close()
 
