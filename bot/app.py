@@ -129,7 +129,9 @@ class Bot:
                 "last_error": None,
                 "failures": 0,
                 "failing": 0,
-                "next_poll": (now + timedelta(seconds=feed.every)).isoformat(timespec="seconds"),
+                "next_poll": (now + timedelta(seconds=max(feed.every, fetched.min_interval))).isoformat(
+                    timespec="seconds"
+                ),
                 "items_seen": int(state.get("items_seen") or 0) + len(fresh),
             },
             pk="name",

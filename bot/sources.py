@@ -6,6 +6,7 @@ import email.utils
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,6 +60,7 @@ class Fetched:
     etag: str | None = None
     modified: str | None = None
     not_modified: bool = False
+    min_interval: float = 0.0  # seconds the publisher asks us to wait (Cache-Control max-age, feed ttl)
 
 
 def stable_id(feed: str, identity: str) -> str:
@@ -304,4 +306,21 @@ def fetch(
     finally:
         if own:
             http.close()
-    return Fetched(articles, response.headers.get("etag"), response.headers.get("last-modified"))
+    return Fetched(
+        articles,
+        response.headers.get("etag"),
+        response.headers.get("last-modified"),
+        min_interval=_min_interval(response),
+    )
+
+
+def _min_interval(response: httpx.Response) -> float:
+    """The longer of Cache-Control max-age and the feed's own <ttl> (minutes), in seconds."""
+    seconds = 0.0
+    match = re.search(r"max-age=(\d+)", response.headers.get("cache-control", ""))
+    if match:
+        seconds = float(match.group(1))
+    ttl = re.search(rb"<ttl>\s*(\d+)\s*</ttl>", response.content[:20_000])
+    if ttl:
+        seconds = max(seconds, float(ttl.group(1)) * 60)
+    return min(seconds, 86400.0)

@@ -216,7 +216,9 @@ def test_slack_slash_commands_through_bolt(bot: Bot) -> None:
         for n, (line, expect) in enumerate(EVERY_COMMAND, 5):
             body = slash(line, api.url + f"/respond/{n}")
             assert app.dispatch(BoltRequest(body=body, headers=signed(body))).status == 200
-            assert expect.replace("&", "&amp;") in json.dumps(wait_for(api, n)[n - 1], ensure_ascii=False), line
+            assert expect.replace("&", "&amp;") in json.dumps(wait_for(api, n)[n - 1], ensure_ascii=False), (
+                line
+            )
     finally:
         api.close()
 

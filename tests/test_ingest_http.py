@@ -209,3 +209,30 @@ def test_edits_reused_guids_and_an_empty_feed_once(tmp_path: Path, http_server: 
     text = adapter.sent[-1][1].as_text()
     assert "Corvo bridge tolls end" in text and "updated" not in text
     assert len(adapter.sent) == posted + 1
+
+
+def test_last_modified_then_not_modified(tmp_path: Path, http_server: LocalServer) -> None:
+    stamp = "Mon, 02 Nov 2026 08:00:00 GMT"
+    body = rss(items("ferry"))
+
+    def feed(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        if handler.headers.get("If-Modified-Since") == stamp:
+            return 304, {}, b""
+        return 200, {"Content-Type": "application/rss+xml", "Last-Modified": stamp}, body
+
+    http_server.routes["/feed"] = feed
+    b = bot(tmp_path, http_server, MemoryAdapter(), backfill=5)
+    assert b.run_once() == (1, 1)
+    assert b.run_once() == (0, 0)
+    assert http_server.requests[-1][1].get("If-Modified-Since") == stamp
+
+
+def test_publishers_interval_is_honoured(tmp_path: Path, http_server: LocalServer) -> None:
+    body = rss(items("ferry")).replace(b"<title>T</title>", b"<title>T</title><ttl>60</ttl>")
+    serve(http_server, body, headers={"Cache-Control": "max-age=900"})
+    b = bot(tmp_path, http_server, MemoryAdapter())
+    b.poll_all()
+    wait = (
+        parse_time(b.store.db.table("feeds").get("news")["next_poll"]) - datetime.now(UTC)
+    ).total_seconds()
+    assert 3500 < wait <= 3600  # the feed's ttl (an hour) is longer than our 10 minutes and max-age
