@@ -53,7 +53,13 @@ _NOT_VERBS = frozenset("was has is does goes gets comes needs means seems looks 
 _PARTICIPLE = re.compile(
     r",\s+(?:while\s+|also\s+|and\s+)*(saying|telling|adding|noting|arguing|claiming|insisting|warning|"
     r"explaining|announcing|writing|tweeting|stating|suggesting|declaring|asserting|contending|"
-    r"acknowledging|predicting)\b"
+    r"acknowledging|predicting|calling|describing|dubbing|labeling|labelling|praising|accusing|urging|"
+    r"vowing|promising|blasting|slamming|mocking|lamenting|conceding|boasting)\b"
+)
+# participles that attribute words only when some are quoted (", calling him “a failed candidate”")
+_QUOTING_PARTICIPLES = frozenset(
+    """calling describing dubbing labeling labelling praising accusing urging vowing promising blasting
+    slamming mocking lamenting conceding boasting""".split()
 )
 # verbs that attribute words only when the words are quoted: 'called the law "a disaster"'
 QUOTING_CUES = frozenset(
@@ -604,6 +610,8 @@ class Extractor:
             start = _lstrip(text, start + (skip.end() if skip else 0), sb)
             end = _rstrip(text, start, sb)
             if _word_count(text[start:end]) >= _MIN_REPORTED_WORDS:
+                if m.group(1) in _QUOTING_PARTICIPLES and not re.search(r"[“”\"]", text[start:end]):
+                    continue
                 return Statement(self.resolve(phrase, at), start, end, m.group(1), False)
         return None
 
