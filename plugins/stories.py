@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -100,11 +101,20 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     best = best_rewrite or best_related
     fingerprint = Fingerprint.of(profile).to_json()
     if best is None:
-        return StoryMatch("new", None, best_score, keys, fingerprint=fingerprint)
-    score, tied = best
+        return StoryMatch(
+            "new", None, _scaled(best_score, opts["related_min"]), keys, fingerprint=fingerprint
+        )
+    similarity, tied = best
+    score = _scaled(similarity, opts["rewrite_min"] if relation == "rewrite" else opts["related_min"])
     # an article that ties two stories together shows they are one
     also = tuple(dict.fromkeys(a.id for a in tied_to if a.story_id != tied.story_id))
     return StoryMatch(relation, tied.id, score, keys, _added(profile, known, tied), also, fingerprint)
+
+
+def _scaled(similarity: float, boundary: float) -> float:
+    """The deciding similarity on one scale for every relation: 0.5 at the decision boundary, towards 1
+    the surer the match, towards 0 the surer a new story (a logistic curve, not fitted to data)."""
+    return 1.0 / (1.0 + math.exp(-12.0 * (similarity - boundary)))
 
 
 def _added(profile: Profile, known: StoreView, tied: KnownArticle) -> tuple[str, ...]:

@@ -65,6 +65,7 @@ def test_independent_coverage_is_related_not_a_rewrite(pipeline: Pipeline) -> No
     result = ingest(pipeline, "related", RELATED)
     assert (result.relation, result.of, result.story) == ("related", "wire", first.story)
     assert any("Rosa Quiroga" in s for s in result.added)  # all of it is new to the story
+    assert 0.5 < result.score < 1.0
 
 
 def test_stories_that_share_names_stay_apart(pipeline: Pipeline) -> None:
@@ -72,6 +73,7 @@ def test_stories_that_share_names_stay_apart(pipeline: Pipeline) -> None:
     result = ingest(pipeline, "hospital", SAME_NAMES, published="2026-03-09T10:00:00Z")
     assert result.relation == "new"
     assert result.story != first.story
+    assert 0.0 < result.score < 0.5  # one scale for all relations: below 0.5 is a new story
 
 
 def test_the_same_story_a_week_later_and_outside_the_window(tmp_path: Path) -> None:
