@@ -77,18 +77,20 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
         if overlap >= SHINGLES_MIN:
             copies.append((overlap, other))
         cos = same_event(profile, theirs)
-        best_score = max(best_score, cos)
         if cos < opts["related_names_min"] / 2:
             continue
         topic = same_topic(profile, theirs)  # None: too short to tell
         on_topic = topic is None or topic >= opts["related_topic_min"]
+        if on_topic:  # the nearest miss, for the score of a new story
+            best_score = max(best_score, cos)
         related = (cos >= opts["related_min"] and on_topic) or (
             cos >= opts["related_names_min"] and cosine(profile, theirs) >= opts["related_words_min"]
         )
         if related:
             tied_to.append(other)
             if best_related is None or cos > best_related[0]:
-                best_related = (cos, other)
+                # related through the second rule (weaker names, more words): just at the boundary
+                best_related = (max(cos, opts["related_min"]), other)
     # sentence alignment is the costly step: only for the few texts that share the most 3-grams
     for _overlap, other in sorted(copies, key=lambda c: (-c[0], c[1].id))[:MAX_ALIGNED]:
         aligned = align(profile, _profile(other.id, other.title, other.text))
