@@ -102,11 +102,6 @@ class Profile:
         """Number of distinct shingles."""
         return len(self.shingles)
 
-    @cached_property
-    def length(self) -> int:
-        """Number of words."""
-        return sum(len(ws) for ws in self.sentence_words)
-
     def salient(self, n: int) -> list[str]:
         """The n heaviest names (or terms, for a text without names), ties broken alphabetically."""
         vec = self.entities if len(self.entities) >= MIN_ENTITIES else self.terms

@@ -134,7 +134,6 @@ class _Quote:
     close: int  # index after the closing mark (== end when the quote runs on)
     para_start: int
     para_end: int
-    runs_on: bool  # no closing mark in its paragraph: continued in the next one
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:
@@ -159,12 +158,13 @@ def find_quotes(text: str) -> list[_Quote]:
                     opener, open_at = ch, i + 1
             elif ch in _PAIRS[opener]:
                 if i > open_at:
-                    out.append(_Quote(open_at, i, i + 1, pa, pb, False))
+                    out.append(_Quote(open_at, i, i + 1, pa, pb))
                 opener = None
             elif ch == "“" and opener == "“":
                 open_at = i + 1  # an unclosed quote, reopened: keep the later one
         if opener is not None and pb - open_at > 1:
-            out.append(_Quote(open_at, _rstrip(text, open_at, pb), pb, pa, pb, True))
+            # no closing mark in its paragraph: a quote that runs on into the next one
+            out.append(_Quote(open_at, _rstrip(text, open_at, pb), pb, pa, pb))
     return out
 
 
@@ -309,14 +309,13 @@ def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
 class Extractor:
     """Finds the attributed statements of one article."""
 
-    def __init__(self, text: str, skip_until: int = 0) -> None:
+    def __init__(self, text: str) -> None:
         # '' and `` used as quotation marks become " plus a space: offsets stay those of the original
         text = text.replace("''", '" ').replace("``", '" ')
         self.text = text
-        self.skip_until = skip_until
         self.resolver = Resolver(text, _SPEAKING)
-        self.quotes = [q for q in find_quotes(text) if q.start >= skip_until]
-        self.sentences = [s for s in sentences(text) if s[0] >= skip_until]
+        self.quotes = find_quotes(text)
+        self.sentences = sentences(text)
 
     def resolve(self, phrase: str, at: int) -> str:
         """A speaker phrase as a name: pronouns and descriptions to the last compatible name."""

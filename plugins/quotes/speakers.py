@@ -99,12 +99,6 @@ def speaker_keys(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
-def is_name(text: str) -> bool:
-    """True when text looks like a proper name (capitalised, not a pronoun)."""
-    stripped = text.strip()
-    return bool(stripped) and stripped[0].isupper() and stripped.lower() not in PRONOUNS
-
-
 @dataclass
 class Mention:
     """A proper name seen in the text, with where it ends."""
@@ -172,12 +166,5 @@ class Resolver:
         """The last organisation named before a position."""
         for m in reversed(self.names):
             if m.end <= before and m.org:
-                return self.full(m.name)
-        return None
-
-    def last_named(self, before: int) -> str | None:
-        """The last name of any kind before a position."""
-        for m in reversed(self.names):
-            if m.end <= before:
                 return self.full(m.name)
         return None
