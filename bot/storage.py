@@ -79,13 +79,9 @@ class Store:
 
     # ------------------------------------------------------------------ reading
 
-    def find_duplicate(self, article: Article) -> str | None:
-        """The id of a stored article that is the same item (id, GUID, canonical URL or content)."""
-        found = self.find_same_item(article)
-        return found[0] if found else None
-
     def find_same_item(self, article: Article) -> tuple[str, str] | None:
-        """The stored article that is the same item, and the column that matched."""
+        """The stored article that is the same item (by id, GUID, canonical URL or content hash), and
+        the column that matched."""
         checks: list[tuple[str, str | None]] = [
             ("id", article.id),
             ("guid", article.guid),
