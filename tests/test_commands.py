@@ -290,14 +290,31 @@ def test_discord_slash_commands_through_the_command_tree(bot: Bot) -> None:
             )
         )
         asyncio.run(run("quotes", [{"name": "since", "type": 3, "value": "soon"}]))
+        every = [
+            ("help", [], "/wirewatch stories [query]"),
+            ("stories", [{"name": "query", "type": 3, "value": "dam"}], "Engineers find widening cracks"),
+            (
+                "story",
+                [{"name": "story_id", "type": 3, "value": "s-01-wirepress-dam-cracks"}],
+                "rewrite: Varna dam",
+            ),
+            ("speakers", [{"name": "query", "type": 3, "value": "Dascalu"}], "Mirela Dascalu: 5 statements"),
+            ("feeds", [], "samples:"),
+            ("digest", [], "Digest sent"),
+        ]
+        for sub, options, _ in every:
+            asyncio.run(run(sub, options))
         callbacks = [p for m, p, _, _ in api.requests if "/callback" in p]
-        assert len(callbacks) == 2  # deferred at once, answered after
+        assert len(callbacks) == 2 + len(every)  # each deferred at once, answered after
         followups = api.posts("/webhooks/1100000000000000001/interaction-token")
         assert "Ana Petrov" in json.dumps(
             followups[0]["embeds"] + [followups[0]["content"]], ensure_ascii=False
         )
         assert followups[0]["allowed_mentions"] == {"parse": []}
         assert "not a duration" in json.dumps(followups[1], ensure_ascii=False)
+        for (sub, _, expect), reply in zip(every, followups[2:], strict=True):
+            assert expect in json.dumps(reply, ensure_ascii=False), sub
+        assert followups[2].get("flags") == 64  # help is ephemeral
         assert followups[1].get("flags") == 64  # the error is ephemeral
     finally:
         discord.http.Route.BASE, discord.webhook.async_.Route.BASE = base, hook_base
