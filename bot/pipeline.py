@@ -83,6 +83,8 @@ class Pipeline:
         log.info("article %s is already stored as %s; not stored again", article.id, stored_id)
         stored = self.store.result_of(stored_id) or {}
         quotes = [Quote(**q) for q in stored.get("quotes", [])]
+        if article.text != self.store.article_text(stored_id):
+            quotes = []  # an edited version: the stored offsets would not fit this text
         story = self.store.story_of(stored_id) or str(stored.get("story", ""))
         if stored_id == article.id:
             return Result(
@@ -94,8 +96,6 @@ class Pipeline:
                 quotes,
                 duplicate=True,
             )
-        if article.text != self.store.article_text(stored_id):
-            quotes = []  # same item (GUID or URL), other text: its offsets would not fit this text
         return Result(
             article, "rewrite", story, stored_id, 1.0, [replace(q, new=False) for q in quotes], duplicate=True
         )
