@@ -1,8 +1,10 @@
-"""Poll many feeds served by a local HTTP server: a first cycle (new items), then an unchanged one (304s).
+"""Poll many feeds on many local hosts: a first cycle (new items), then an unchanged one (304s).
 
-    python bench/feeds_bench.py --feeds 1000 --items 3
+    python bench/feeds_bench.py --feeds 1000 --items 3 --hosts 100
 
-Prints the time of each cycle and the peak memory. Everything stays on 127.0.0.1.
+The feeds are spread over `--hosts` HTTP servers, each on its own loopback address (127.0.0.2, ...), so
+the bot's per-host limits (2 requests at once, starts 1 s apart by default) apply as they would on the
+web. Prints the time of each cycle and the peak memory. Everything stays on the loopback interface.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--feeds", type=int, default=1000)
     ap.add_argument("--items", type=int, default=3)
+    ap.add_argument("--hosts", type=int, default=100, help="loopback addresses serving the feeds")
+    ap.add_argument("--per-host", type=int, default=2)
+    ap.add_argument("--host-interval", type=float, default=1.0)
     args = ap.parse_args()
 
     class Handler(BaseHTTPRequestHandler):
@@ -61,7 +66,8 @@ def main() -> None:
                 self.send_header("ETag", etag)
                 self.end_headers()
                 return
-            body = feed_body(f"http://127.0.0.1:{server.server_address[1]}", n, args.items)
+            host, port = self.server.server_address[:2]
+            body = feed_body(f"http://{host}:{port}", n, args.items)
             self.send_response(200)
             self.send_header("Content-Type", "application/rss+xml")
             self.send_header("ETag", etag)
@@ -72,15 +78,21 @@ def main() -> None:
         def log_message(self, *a: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
+    servers = [
+        ThreadingHTTPServer((f"127.0.{(2 + h) // 256}.{(2 + h) % 256}", 0), Handler)
+        for h in range(args.hosts)
+    ]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    urls = [f"http://{s.server_address[0]}:{s.server_address[1]}" for s in servers]
     with tempfile.TemporaryDirectory() as tmp:
         config = parse_config(
             {
                 "storage": {"path": str(Path(tmp) / "feeds.db")},
+                "http": {"per_host": args.per_host, "host_interval": args.host_interval},
                 "feeds": [
-                    {"name": f"f{n}", "url": f"{url}/feed/{n}", "backfill": 0} for n in range(args.feeds)
+                    {"name": f"f{n}", "url": f"{urls[n % len(urls)]}/feed/{n}", "backfill": 0}
+                    for n in range(args.feeds)
                 ],
                 "channels": [{"platform": "console", "id": "desk"}],
             }
@@ -90,10 +102,13 @@ def main() -> None:
             t = time.perf_counter()
             stored = len(bot.poll_all())
             took = time.perf_counter() - t
-            print(f"{label}: {args.feeds} feeds in {took:.1f}s, {stored} articles stored")
+            print(
+                f"{label}: {args.feeds} feeds on {args.hosts} hosts in {took:.1f}s, {stored} articles stored"
+            )
         print(f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
         bot.close()
-    server.shutdown()
+    for server in servers:
+        server.shutdown()
 
 
 if __name__ == "__main__":

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-import httpx
 import pluggy
 
 from bot.adapters import Adapter
 from bot.adapters.console import ConsoleAdapter
-from bot.config import Config, Feed, Secrets
+from bot.config import Channel, Config, Feed, Secrets
 from bot.delivery import deliver, queue_digest, queue_notice
-from bot.models import Result
+from bot.http import Http, SourceError
+from bot.models import Article, Result
 from bot.pipeline import Pipeline
 from bot.plugins import make_manager
-from bot.sources import SourceError, fetch, make_client
+from bot.sources import Fetched, fetch
 from bot.storage import Store, now_iso, parse_time
 
 log = logging.getLogger(__name__)
@@ -64,7 +67,9 @@ class Bot:
         self.sleep: Callable[[float], None] = (
             time.sleep
         )  # waits between delivery attempts (tests record them)
-        self._client: httpx.Client | None = None
+        self.http = Http(config.http)
+        # one SQLite connection is shared by the scheduler's workers: its writes take turns
+        self.lock = threading.RLock()
         self.store = Store(config.storage_path, config.window)
         self.pm = pm or make_manager()
         self.pipeline = Pipeline(self.store, self.pm, config.plugins)
@@ -76,25 +81,52 @@ class Bot:
 
     def close(self) -> None:
         """Release the database and the HTTP connections."""
-        if self._client is not None:
-            self._client.close()
+        self.http.close()
         self.store.close()
 
-    def _http(self) -> httpx.Client:
-        """One HTTP client for all polls: connections and TLS set-up are reused."""
-        if self._client is None:
-            self._client = make_client()
-        return self._client
+    def _state(self, feed: Feed) -> dict[str, Any]:
+        table = self.store.db.table("feeds")
+        return dict(table.get(feed.name)) if table.count_where("name = ?", [feed.name]) else {}
+
+    def _known(self, article: Article) -> bool:
+        with self.lock:
+            return self.store.find_same_item(article) is not None
 
     def poll(self, feed: Feed) -> list[Result]:
         """Fetch one feed and ingest what it brings; failures are recorded on the feed, not raised."""
+        return self.poll_many([feed])
+
+    def poll_many(self, feeds: Sequence[Feed]) -> list[Result]:
+        """Fetch feeds concurrently (each host within its limits), then ingest what they bring in order."""
+        with self.lock:
+            states = [self._state(f) for f in feeds]
+        outcomes = self.http.run(self._fetch_all(feeds, states))
+        with self.lock:
+            return [r for f, s, o in zip(feeds, states, outcomes, strict=True) for r in self._record(f, s, o)]
+
+    async def _fetch_all(
+        self, feeds: Sequence[Feed], states: Sequence[dict[str, Any]]
+    ) -> list[Fetched | SourceError]:
+        async def one(feed: Feed, state: dict[str, Any]) -> Fetched | SourceError:
+            try:
+                return await fetch(feed, self.http, state.get("etag"), state.get("modified"), self._known)
+            except SourceError as exc:
+                return exc
+
+        return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))
+
+    def _record(self, feed: Feed, state: dict[str, Any], fetched: Fetched | SourceError) -> list[Result]:
+        """Ingest a feed's articles and keep its state: validators, failures, next poll."""
         table = self.store.db.table("feeds")
-        state = table.get(feed.name) if table.count_where("name = ?", [feed.name]) else {}
         now = datetime.now(UTC)
         row = {"name": feed.name, "url": feed.url, "every": feed.every}
-        try:
-            fetched = fetch(feed, state.get("etag"), state.get("modified"), self._http())
-        except SourceError as exc:
+        if isinstance(fetched, SourceError):
+            exc = fetched
+            if exc.deferred:  # not tried: the host is resting after a Retry-After
+                log.info("%s", exc)
+                wait = now + timedelta(seconds=exc.retry_after or feed.every)
+                table.upsert({**row, "next_poll": wait.isoformat(timespec="seconds")}, pk="name")
+                return []
             failures = int(state.get("failures") or 0) + 1
             # back off: what the server asked for, else the interval doubled per failure (a day at most)
             delay = exc.retry_after or min(feed.every * 2 ** (failures - 1), 86400) * random.uniform(0.9, 1.1)
@@ -143,12 +175,8 @@ class Bot:
 
     def poll_if_due(self, feed: Feed) -> list[Result]:
         """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""
-        row = (
-            self.store.db.table("feeds").get(feed.name)
-            if self.store.db.table("feeds").count_where("name = ?", [feed.name])
-            else {}
-        )
-        due = parse_time(row.get("next_poll"))
+        with self.lock:
+            due = parse_time(self._state(feed).get("next_poll"))
         if due and due > datetime.now(UTC):
             return []
         return self.poll(feed)
@@ -170,14 +198,15 @@ class Bot:
         return [*self.config.feeds, *added]
 
     def poll_all(self) -> list[Result]:
-        """Poll every feed once."""
-        return [r for feed in self.feeds() for r in self.poll(feed)]
+        """Poll every feed once, concurrently."""
+        return self.poll_many(self.feeds())
 
-    def send_digests(self) -> int:
+    def send_digests(self, channels: Sequence[Channel] | None = None) -> int:
         """Queue each channel's digest, then deliver everything pending; the number of parts sent."""
-        for channel in self.config.channels:
-            queue_digest(self.store, channel)
-        return deliver(self.store, self.adapters, self.sleep)
+        with self.lock:
+            for channel in self.config.channels if channels is None else channels:
+                queue_digest(self.store, channel)
+            return deliver(self.store, self.adapters, self.sleep)
 
     def run_once(self) -> tuple[int, int]:
         """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""

@@ -67,6 +67,7 @@ class Feed:
     url: str
     every: int = 600
     backfill: int = 0  # items of a new feed's first poll that reach digests (the rest are stored quietly)
+    kind: str = "feed"  # "feed": RSS/Atom; "page": a web page whose article links are followed
 
     @property
     def is_remote(self) -> bool:
@@ -105,6 +106,15 @@ class Secrets:
 
 
 @dataclass(frozen=True)
+class HttpSettings:
+    """How politely feeds and pages are fetched."""
+
+    per_host: int = 2  # requests in flight to one host at most
+    host_interval: float = 1.0  # seconds between the starts of two requests to one host
+    timeout: float = 20.0  # seconds for a whole response, connection to last byte
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration of one bot instance."""
 
@@ -119,6 +129,7 @@ class Config:
     discord_guild_id: int | None = None
     admins: tuple[str, ...] = ()
     allow_hosts: tuple[str, ...] = ()
+    http: HttpSettings = field(default_factory=HttpSettings)
     source: Path | None = None
 
 
@@ -175,6 +186,31 @@ def _api_url(data: Mapping[str, Any], table: str) -> str | None:
     return url
 
 
+def _seconds(value: Any, key: str) -> float:
+    """A number of seconds (0 allowed), or a duration string such as "2s"."""
+    if isinstance(value, bool):
+        raise ConfigError(key, f"must be a number of seconds or a duration like '2s', got {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ConfigError(key, f"must not be negative, got {value!r}")
+        return float(value)
+    return float(parse_duration(value, key))
+
+
+def _http(data: Mapping[str, Any]) -> HttpSettings:
+    section = _table(data, "http", "")
+    for key in section:
+        if key not in ("per_host", "host_interval", "timeout"):
+            raise ConfigError(f"http.{key}", "unknown setting; expected per_host, host_interval or timeout")
+    per_host = section.get("per_host", 2)
+    if not isinstance(per_host, int) or isinstance(per_host, bool) or not 1 <= per_host <= 16:
+        raise ConfigError("http.per_host", f"must be a whole number from 1 to 16, got {per_host!r}")
+    timeout = _seconds(section.get("timeout", 20), "http.timeout")
+    if timeout <= 0:
+        raise ConfigError("http.timeout", "must be longer than zero")
+    return HttpSettings(per_host, _seconds(section.get("host_interval", 1), "http.host_interval"), timeout)
+
+
 def _guild(data: Mapping[str, Any]) -> int | None:
     value = _table(data, "discord", "").get("guild_id")
     if value is None:
@@ -187,7 +223,7 @@ def _guild(data: Mapping[str, Any]) -> int | None:
 def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
     """Validate a parsed TOML document into a Config; relative paths resolve against base."""
     _refuse_secrets(data)
-    known = {"storage", "feeds", "channels", "plugins", "slack", "discord", "bot"}
+    known = {"storage", "feeds", "channels", "plugins", "slack", "discord", "bot", "http"}
     for key in data:
         if key not in known:
             raise ConfigError(str(key), f"unknown section; expected one of {', '.join(sorted(known))}")
@@ -229,7 +265,14 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
             raise ConfigError(
                 f"{where}backfill", f"must be a whole number of items, 0 or more, got {backfill!r}"
             )
-        feeds.append(Feed(name=name, url=url, every=every, backfill=backfill))
+        kind = _str(raw, "kind", where, "feed")
+        if kind not in ("feed", "page"):
+            raise ConfigError(
+                f"{where}kind", f"{kind!r} is not 'feed' (RSS/Atom) or 'page' (a page of links)"
+            )
+        if kind == "page" and not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}kind", "'page' needs an http(s) URL")
+        feeds.append(Feed(name=name, url=url, every=every, backfill=backfill, kind=kind))
 
     raw_channels = data.get("channels", [])
     if not isinstance(raw_channels, list):
@@ -277,6 +320,7 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         allow_hosts=tuple(h.lower() for h in _str_list(bot_table, "allow_hosts", "bot.")),
         slack_api_url=_api_url(data, "slack"),
         discord_api_url=_api_url(data, "discord"),
+        http=_http(data),
     )
 
 

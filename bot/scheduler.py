@@ -8,13 +8,16 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import Bot
-from bot.delivery import deliver, queue_digest
+
+WORKERS = 4  # feeds fetched at once by scheduled jobs (each host stays within its own limits)
 
 
 def build_scheduler(bot: Bot) -> BlockingScheduler:
     """A scheduler with one polling job per feed and one digest job per channel."""
-    # one worker: jobs share the bot's SQLite connection and never overlap
-    scheduler = BlockingScheduler(timezone=bot.config.timezone, executors={"default": ThreadPoolExecutor(1)})
+    # jobs fetch in parallel; their SQLite writes take turns under bot.lock
+    scheduler = BlockingScheduler(
+        timezone=bot.config.timezone, executors={"default": ThreadPoolExecutor(WORKERS)}
+    )
     for feed in bot.config.feeds:
         scheduler.add_job(
             bot.poll_if_due,
@@ -26,14 +29,10 @@ def build_scheduler(bot: Bot) -> BlockingScheduler:
             misfire_grace_time=None,
         )
     for channel in bot.config.channels:
-
-        def digest_job(channel: object = channel) -> None:
-            queue_digest(bot.store, channel)  # type: ignore[arg-type]
-            deliver(bot.store, bot.adapters)
-
         scheduler.add_job(
-            digest_job,
+            bot.send_digests,
             CronTrigger.from_crontab(channel.digest, timezone=bot.config.timezone),
+            args=[[channel]],
             id=f"digest:{channel.platform}:{channel.id}",
             max_instances=1,
             coalesce=True,

@@ -2,54 +2,31 @@
 
 from __future__ import annotations
 
-import email.utils
+import asyncio
 import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import feedparser
 import httpx
+import lxml.html
 import trafilatura
 
-from bot import __version__
 from bot.config import Feed
+from bot.http import Http, SourceError, retry_after
 from bot.models import Article
 from bot.urls import canonical_url
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = f"wirewatch/{__version__} (+https://github.com/wirewatch/wirewatch)"
-MAX_BYTES = 5_000_000
-TIMEOUT = httpx.Timeout(20.0, connect=10.0)
 SUMMARY_ONLY = 400  # entries with less text than this get their page fetched
-
-
-class SourceError(Exception):
-    """A feed could not be read; the message names the feed and the reason."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Seconds a 429/503 response asks us to wait (Retry-After as seconds or as an HTTP date)."""
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+MAX_LINKS = 30  # article links taken from one listing page
 
 
 @dataclass
@@ -146,7 +123,7 @@ def read_local(feed: Feed) -> list[Article]:
             if suffix in (".jsonl", ".ndjson"):
                 out.extend(read_jsonl(file, feed.name))
             elif suffix in (".xml", ".rss", ".atom"):
-                out.extend(parse_feed(file.read_bytes(), feed, fetch_pages=False))
+                out.extend(parse_feed(file.read_bytes(), feed))
             elif suffix in (".txt", ".md", ".html", ".htm"):
                 article = _read_text_file(file, feed.name)
                 if article:
@@ -156,10 +133,8 @@ def read_local(feed: Feed) -> list[Article]:
     return out
 
 
-def parse_feed(
-    body: bytes, feed: Feed, fetch_pages: bool = True, client: httpx.Client | None = None
-) -> list[Article]:
-    """Articles from RSS/Atom bytes; entries with only a summary get their page's main text."""
+def parse_feed(body: bytes, feed: Feed) -> list[Article]:
+    """Articles from RSS/Atom bytes, with the text the feed itself carries."""
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries:
         raise SourceError(f"feed {feed.name}: not a readable feed ({parsed.get('bozo_exception')})")
@@ -182,12 +157,6 @@ def parse_feed(
         if not text:
             text = _html_to_text(entry.get("summary", ""))
         title = entry.get("title", "")
-        if fetch_pages and link and len(text) < SUMMARY_ONLY and client is not None:
-            page = fetch_page(client, link)
-            if page is not None:
-                text = page.text or text
-                link = page.url or link
-                title = title or page.title
         if not text.strip() and not link:
             log.warning("feed %s: entry %r has neither text nor link; skipped", feed.name, title or guid)
             continue
@@ -211,6 +180,36 @@ def parse_feed(
     return out
 
 
+def article_links(html: str, page_url: str) -> list[str]:
+    """Links of a listing page that look like articles: same host, in page order, headline-like anchor
+    text or a slug path; navigation (the page itself, its parents, one-word links) left out."""
+    try:
+        root = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return []
+    page = urlsplit(page_url)
+    page_path = page.path.rstrip("/")
+    out: list[str] = []
+    for anchor in root.iter("a"):
+        href = anchor.get("href")
+        if not href:
+            continue
+        url = urldefrag(urljoin(page_url, href.strip()))[0]
+        parts = urlsplit(url)
+        path = parts.path.rstrip("/")
+        if parts.scheme not in ("http", "https") or parts.netloc.lower() != page.netloc.lower():
+            continue
+        if not path or page_path.startswith(path) or url in out:
+            continue
+        words = len(anchor.text_content().split())
+        slug = path.rsplit("/", 1)[-1]
+        if words >= 3 or slug.count("-") >= 2:
+            out.append(url)
+        if len(out) >= MAX_LINKS:
+            break
+    return out
+
+
 def _iso(entry: Any) -> str | None:
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     if not stamp:
@@ -228,10 +227,10 @@ def _html_to_text(html: str) -> str:
     return (text or "").strip()
 
 
-def fetch_page(client: httpx.Client, url: str) -> Article | None:
+async def fetch_page(http: Http, url: str) -> Article | None:
     """The main text, title and canonical URL of an article page, or None if it cannot be had."""
     try:
-        body = _get(client, url).text
+        body = (await http.get(url)).text
     except (httpx.HTTPError, SourceError) as exc:
         log.warning("page %s not fetched: %s", url, exc)
         return None
@@ -256,46 +255,42 @@ def extract_page(html: str, url: str | None) -> Article | None:
     )
 
 
-def _get(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    with client.stream("GET", url, headers=headers or {}) as response:
-        chunks, size = [], 0
-        for chunk in response.iter_bytes():
-            size += len(chunk)
-            if size > MAX_BYTES:
-                raise SourceError(f"{url}: response larger than {MAX_BYTES} bytes")
-            chunks.append(chunk)
-        if response.status_code == 304:
-            return response
-        response.raise_for_status()
-        response._content = b"".join(chunks)
-        return response
+Known = Callable[[Article], bool]
 
 
-def make_client() -> httpx.Client:
-    """An HTTP client with the bot's timeouts, redirect limit and User-Agent."""
-    return httpx.Client(
-        timeout=TIMEOUT, follow_redirects=True, max_redirects=5, headers={"User-Agent": USER_AGENT}
+async def _with_page(http: Http, article: Article) -> Article:
+    """A summary-only entry with the text, canonical URL and title of its page, where it can be had."""
+    assert article.url
+    page = await fetch_page(http, article.url)
+    if page is None:
+        return article
+    return replace(
+        article,
+        text=page.text or article.text,
+        url=page.url or article.url,
+        title=article.title or page.title,
+        published=article.published or page.published,
     )
 
 
-def fetch(
-    feed: Feed, etag: str | None = None, modified: str | None = None, client: httpx.Client | None = None
+async def fetch(
+    feed: Feed,
+    http: Http,
+    etag: str | None = None,
+    modified: str | None = None,
+    known: Known | None = None,
 ) -> Fetched:
-    """Poll one feed; remote feeds use a conditional GET (through `client`, or a client of its own)."""
+    """Poll one feed: a conditional GET of a remote feed (or listing page) and the pages of its new
+    summary-only entries, all through `http`'s per-host gate; a local path is read from disk."""
     if not feed.is_remote:
-        return Fetched(read_local(feed))
+        return Fetched(await asyncio.to_thread(read_local, feed))
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
     if modified:
         headers["If-Modified-Since"] = modified
-    own = client is None
-    http = client or make_client()
     try:
-        response = _get(http, feed.url, headers)
-        if response.status_code == 304:
-            return Fetched([], etag, modified, not_modified=True)
-        articles = parse_feed(response.content, feed, client=http)
+        response = await http.get(feed.url, headers)
     except httpx.HTTPStatusError as exc:
         wait = retry_after(exc.response) if exc.response.status_code in (429, 503) else None
         raise SourceError(
@@ -303,9 +298,28 @@ def fetch(
         ) from None
     except httpx.HTTPError as exc:
         raise SourceError(f"feed {feed.name}: {type(exc).__name__} fetching {feed.url}: {exc}") from None
-    finally:
-        if own:
-            http.close()
+    except SourceError as exc:
+        raise SourceError(f"feed {feed.name}: {exc}", exc.retry_after, exc.deferred) from None
+    if response.status_code == 304:
+        return Fetched([], etag, modified, not_modified=True)
+    if feed.kind == "page":
+        links = article_links(response.text, str(response.url))
+        if not links:
+            raise SourceError(f"feed {feed.name}: no article links found on the page {feed.url}")
+        entries = [
+            Article(
+                id=stable_id(feed.name, canonical_url(u)), text="", source=feed.name, url=u, feed=feed.name
+            )
+            for u in links
+        ]
+    else:
+        entries = await asyncio.to_thread(parse_feed, response.content, feed)
+    is_known = known or (lambda _a: False)
+    # a stored summary-only item is neither fetched nor ingested again: the host is spared
+    entries = [a for a in entries if not (len(a.text) < SUMMARY_ONLY and a.url and is_known(a))]
+    short = [a for a in entries if len(a.text) < SUMMARY_ONLY and a.url]
+    pages = {a.id: a for a in await asyncio.gather(*(_with_page(http, a) for a in short))}
+    articles = [a for a in (pages.get(a.id, a) for a in entries) if a.text.strip()]
     return Fetched(
         articles,
         response.headers.get("etag"),

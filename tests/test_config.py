@@ -104,3 +104,31 @@ def test_channel_options_and_time_zone() -> None:
     with pytest.raises(ConfigError, match=r"bot\.timezone"):
         parse_config(minimal(bot={"timezone": "Mars/Olympus"}))
     assert parse_config(minimal(bot={"timezone": "Europe/Paris"})).timezone == "Europe/Paris"
+
+
+@pytest.mark.parametrize(
+    "http,key",
+    [
+        ({"per_host": 0}, "http.per_host"),
+        ({"per_host": "2"}, "http.per_host"),
+        ({"host_interval": -1}, "http.host_interval"),
+        ({"host_interval": "soon"}, "http.host_interval"),
+        ({"timeout": 0}, "http.timeout"),
+        ({"retries": 3}, "http.retries"),
+    ],
+)
+def test_bad_http_settings_are_refused(http: dict[str, object], key: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config(minimal(http=http))
+    assert err.value.key == key
+
+
+def test_http_settings_and_page_feeds() -> None:
+    config = parse_config(minimal(http={"per_host": 3, "host_interval": "2s", "timeout": 7.5}))
+    assert (config.http.per_host, config.http.host_interval, config.http.timeout) == (3, 2.0, 7.5)
+    page = parse_config(minimal(feeds=[{"name": "w", "url": "https://news.example/world/", "kind": "page"}]))
+    assert page.feeds[0].kind == "page"
+    with pytest.raises(ConfigError, match="http"):
+        parse_config(minimal(feeds=[{"name": "w", "url": "archive", "kind": "page"}]))
+    with pytest.raises(ConfigError, match=r"feeds\[0\]\.kind"):
+        parse_config(minimal(feeds=[{"name": "w", "url": "archive", "kind": "sitemap"}]))

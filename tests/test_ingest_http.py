@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from conftest import LocalServer
 
-from bot import sources
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Bot
 from bot.config import parse_config
@@ -55,10 +54,13 @@ def items(*names: str) -> list[tuple[str, str, str]]:
     return [(n, *ITEMS[n]) for n in names]
 
 
-def bot(tmp_path: Path, server: LocalServer, adapter: MemoryAdapter, backfill: int = 0) -> Bot:
+def bot(
+    tmp_path: Path, server: LocalServer, adapter: MemoryAdapter, backfill: int = 0, **http: object
+) -> Bot:
     config = parse_config(
         {
             "storage": {"path": str(tmp_path / "h.db")},
+            "http": {"host_interval": 0, **http},
             "feeds": [{"name": "news", "url": f"{server.url}/feed", "every": "10m", "backfill": backfill}],
             "channels": [{"platform": "console", "id": "desk"}],
         }
@@ -155,16 +157,12 @@ def test_broken_responses_are_errors_that_lose_nothing(
     assert titles(b) == ["Covered market reopens in Santa Lucia", "Ferry runs aground off Isla Brava"]
 
 
-def test_oversized_and_slow_responses(
-    tmp_path: Path, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sources, "MAX_BYTES", 2_000)
+def test_oversized_and_slow_responses(tmp_path: Path, http_server: LocalServer) -> None:
     serve(http_server, rss(items("ferry", "market", "bridge")) + b" " * 5_000)
     b = bot(tmp_path, http_server, MemoryAdapter())
+    b.http.max_bytes = 2_000
     b.poll_all()
     assert "larger than 2000 bytes" in b.store.db.table("feeds").get("news")["last_error"]
-    monkeypatch.setattr(sources, "MAX_BYTES", 5_000_000)
-    monkeypatch.setattr(sources, "TIMEOUT", sources.httpx.Timeout(0.3))
 
     def slow(_h: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
         time.sleep(1.0)  # the server is slow; the bot must not wait for it
@@ -172,7 +170,7 @@ def test_oversized_and_slow_responses(
 
     http_server.routes["/feed"] = slow
     b.close()
-    b = bot(tmp_path, http_server, MemoryAdapter())  # a new bot, so a new HTTP client with the short timeout
+    b = bot(tmp_path, http_server, MemoryAdapter(), timeout=0.3)
     b.poll_all()
     assert "Timeout" in b.store.db.table("feeds").get("news")["last_error"]
     assert b.store.count("articles") == 0
