@@ -200,3 +200,68 @@ def test_offsets_index_the_text_exactly(pipeline: Pipeline) -> None:
     text = "Intro line.\n\n“Everything  is fine — really,” said Ana Ruiz.\n\nKCNA said the train left at dawn today."
     for q in quotes_of(pipeline, "x", text):
         assert text[q.start : q.end] == q.text
+
+
+@pytest.mark.parametrize(
+    "text,speaker,content",
+    [
+        (  # a party label after the name, and a speaker joined to the sentence by "and"
+            "The vote was close, and Councillor Ana Ruiz (Greens) said the budget “leaves the river "
+            "towns behind.”",
+            "Ana Ruiz",
+            "the budget “leaves the river towns behind.”",
+        ),
+        (  # a relative clause: the one named is the speaker
+            "The plan was drawn up by Tomas Berg, now the harbour master, who in 2019 said the quay "
+            "would never flood again.",
+            "Tomas Berg",
+            "the quay would never flood again",
+        ),
+        (  # a role held for a named organisation or person
+            "Mayor Lind's campaign manager says she is “confident” about the count in the north.",
+            "Mayor Lind's campaign manager",
+            "she is “confident” about the count in the north",
+        ),
+        (  # a verb that names a thing: its object and the quoted word are the statement
+            "Opposition leader Petra Holm called the deal “reckless” and left the chamber.",
+            "Petra Holm",
+            "the deal “reckless”",
+        ),
+    ],
+)
+def test_reported_speech_with_harder_speakers(text: str, speaker: str, content: str) -> None:
+    assert (speaker, content, "“" in content) in statements(text)
+
+
+def test_a_clause_after_the_statement_is_a_statement_of_its_own() -> None:
+    text = (
+        "“We need a new bridge,” the engineer Jonas Vik said, arguing that the old one will not last "
+        "another winter.\n\n"
+        "Vik said the repairs had cost too much, noting that the city paid twice for the same steel."
+    )
+    found = statements(text)
+    assert ("Jonas Vik", "the old one will not last another winter", False) in found
+    assert ("Jonas Vik", "the repairs had cost too much", False) in found
+    assert ("Jonas Vik", "the city paid twice for the same steel", False) in found
+
+
+def test_signed_quotes_nested_marks_and_a_mistyped_closing_mark() -> None:
+    text = (
+        "Readers wrote to us after the debate.\n\n"
+        "“I would rather live in what he calls “chaos” than in his idea of order.” ― Mira Koss\n\n"
+        "”The debate showed who is ready to govern and who is not.” ― Aaron Pike\n\n"
+        "At the meeting, council leader Ines Dahl made the following statement:\n\n"
+        "“The depot will move to the north side of the river by the end of next year.“"
+    )
+    found = statements(text)
+    assert (
+        "Mira Koss",
+        "I would rather live in what he calls “chaos” than in his idea of order.",
+        True,
+    ) in found
+    assert ("Aaron Pike", "The debate showed who is ready to govern and who is not.", True) in found
+    assert (
+        "Ines Dahl",
+        "The depot will move to the north side of the river by the end of next year.",
+        True,
+    ) in found

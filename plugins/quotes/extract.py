@@ -69,7 +69,7 @@ QUOTING_CUES = frozenset(
     maintained maintains contended contends conceded concedes countered counters vowed vows promised
     promises cautioned cautions observed observes revealed reveals alleged alleges boasted boasts
     lamented laments quipped joked agreed agrees reiterated reiterates posted disclosed hinted
-    continued continues charged charges read reads""".split()
+    continued continues charged charges read reads criticized criticizes criticised""".split()
 )
 # words that are as often nouns ("the final say", "Western states"): cues only before that/:/,/a quote
 _AMBIGUOUS = frozenset("states notes comments remarks reports claims points says read reads".split())
@@ -102,11 +102,30 @@ _DETERMINERS = frozenset(
 _DESCRIPTION = re.compile(
     r"\b(?:the|a|an|his|her|their|its|one|another|two|three|several|many|some|most|other|these|those)"
     r"\s+(?:(?!(?:on|in|at|after|before|for|with|to|by|from|into|over|during|than|when|while|that|which|who)\s)"
-    r"[\w'’-]+\s+){0,4}[\w'’-]+$",
+    r"[\w'’.-]+\s+){0,5}[\w'’-]+$",
     re.I,
 )
 _CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
 _NAME_TAIL = re.compile(rf"(?:(?:{_CAP}|\b(?:of|the|de|da|del|van|von|bin|al|for|and)\b)\s+)*{_CAP}$")
+_POSSESSIVE_ROLE = re.compile(rf"((?:{_CAP}\s+)*{_CAP}['’]s?\s+(?:[\w-]+\s+){{0,2}}([a-z]+))$")
+# what may follow the speaker of an inverted cue: the sentence's end, an appositive, a time or place
+_SUBJECT_ENDS = re.compile(
+    r"\s*(?:$|[,;:—–(]|\b(?:on|in|at|last|this|late|early|earlier|during|after|when|who)\b)"
+)
+# a participle or conjunction that starts a further clause of the speaker's: the statement ends there
+_NEXT_CLAUSE = re.compile(
+    r"(?:,|\s[—–-])\s+(arguing|noting|adding|saying|stating|describing|calling|citing|explaining|"
+    r"insisting|warning|claiming|referring|according|(?:but|while|though)(?=\s+(?:he|she|they|I|we)\s))\b"
+)
+# verbs whose object and a quoted word or two make a statement: 'called Trump “unhinged”'
+_SHORT_OBJECT_CUES = frozenset(
+    "called calls calling dubbed dubbing labeled labelled labeling branded described describing".split()
+)
+_SAYING_PARTICIPLES = frozenset(
+    "arguing noting adding saying stating explaining insisting warning claiming".split()
+)
+# a quotation signed with a dash and a name, ending its line: “...” ― Sonya Herridge
+_DASH_SOURCE = re.compile(r"[ \t]*[―—–][ \t]*((?:[A-Z][\w'’.-]*[ \t]*){1,4})[ \t]*[.,]?[ \t]*(?:\n|$)")
 _ADVERBIAL = re.compile(
     r"\s*(?:in|on|at|during|without|after|before|while|when|as|from|via|with|through|adding|citing|"
     r"referring|speaking|according)\b",
@@ -150,22 +169,39 @@ def find_quotes(text: str) -> list[_Quote]:
     for pa, pb in paragraphs(text):
         opener: str | None = None
         open_at = pa
+        depth = 0  # quotations inside the open one: “... what he calls “hell” than ...”
         for i in range(pa, pb):
             ch = text[i]
             if opener is None:
+                if ch == "”" and (i == pa or text[i - 1].isspace()) and text[i + 1 : i + 2].isalnum():
+                    ch = "“"  # a closing mark typed where the quotation opens
                 # a straight quote right after a letter or digit closes something or marks inches
                 if ch in _PAIRS and not (ch == '"' and i > pa and text[i - 1].isalnum()):
                     opener, open_at = ch, i + 1
+            elif ch in _PAIRS[opener] and depth:
+                depth -= 1
             elif ch in _PAIRS[opener]:
                 if i > open_at:
                     out.append(_Quote(open_at, i, i + 1, pa, pb))
                 opener = None
+            elif ch == "“" and opener == "“" and not depth and _closes(text, i, pb):
+                out.append(_Quote(open_at, i, i + 1, pa, pb))  # an opening mark typed as the closing one
+                opener = None
             elif ch == "“" and opener == "“":
-                open_at = i + 1  # an unclosed quote, reopened: keep the later one
+                if text.count("”", i, pb) >= 2:
+                    depth += 1
+                else:
+                    open_at = i + 1  # an unclosed quote, reopened: keep the later one
         if opener is not None and pb - open_at > 1:
             # no closing mark in its paragraph: a quote that runs on into the next one
             out.append(_Quote(open_at, _rstrip(text, open_at, pb), pb, pa, pb))
     return out
+
+
+def _closes(text: str, i: int, end: int) -> bool:
+    """Whether the mark at i sits where a quotation ends: after a word or stop, before a space or the end."""
+    after = text[i + 1 : i + 2]
+    return i > 0 and not text[i - 1].isspace() and (i + 1 >= end or after.isspace() or after in ",.;")
 
 
 def _rstrip(text: str, start: int, end: int) -> int:
@@ -223,6 +259,7 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         floor = breaks[-1].end()
     s = text[floor:pos]
     s = _AUX.sub("", s).rstrip()
+    s = re.sub(r"\s*\([^()]{1,40}\)$", "", s)  # "Harry Reid (D-Nev.) said": the party is not the name
     if s.endswith(("—", "–", " -")):  # "Joyce — who is listed as an attorney — told"
         inner = s.rstrip("—–- ")
         dash = max(inner.rfind("—"), inner.rfind("–"), inner.rfind(" - "))
@@ -238,12 +275,19 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
             return None
     if not s:
         return None
+    rel = re.search(r",\s+who(?:\s+(?:in|on|last|earlier|this)\s+[\w-]+)?$", s)
+    if rel:  # "McConnell, now the majority leader, who in 2010 said": the speaker is the one named
+        return subject_before(text, floor, floor + rel.start() + 1)
     m = re.search(r"\b(he|she|they|I|we|it)$", s, re.I)
     if m:
         return m.group(1), floor + m.start()
+    m = _POSSESSIVE_ROLE.search(s)
+    if m and (m.group(2).lower() in _PERSON_NOUNS or m.group(2).lower() in ORG_WORDS):
+        return m.group(1), floor + m.start(1)  # "Donald Trump's campaign manager"
     m = _NAME_TAIL.search(s)
-    if m and m.group(0)[0].isupper():
-        phrase, at = m.group(0), floor + m.start()
+    lead = re.match(r"(?:[a-z]+\s+)*", m.group(0)) if m else None  # "and Dayton": the name is Dayton
+    if m and lead is not None and m.group(0)[lead.end() :][:1].isupper():
+        phrase, at = m.group(0)[lead.end() :], floor + m.start() + lead.end()
         while phrase.split(None, 1)[0].lower() in _NOT_SUBJECTS and " " in phrase:  # "Then Brafman"
             head = phrase.split(None, 1)[0]
             phrase, at = phrase[len(head) :].lstrip(), at + len(phrase) - len(phrase[len(head) :].lstrip())
@@ -316,6 +360,8 @@ class Extractor:
         self.resolver = Resolver(text, _SPEAKING)
         self.quotes = find_quotes(text)
         self.sentences = sentences(text)
+        self.extra: list[Statement] = []  # statements found while reading another one
+        self.quoted_by: dict[int, str] = {}  # sentence start -> speaker of a quotation in it
 
     def resolve(self, phrase: str, at: int) -> str:
         """A speaker phrase as a name: pronouns and descriptions to the last compatible name."""
@@ -365,6 +411,7 @@ class Extractor:
             if words < 1 or (words < _MIN_QUOTE_WORDS and (not cue or embedded or _is_title_case(content))):
                 continue
             direct.append(Statement(speaker, q.start, q.end, cue, True))
+            self.quoted_by[self._sentence_of(q.close)] = speaker
             last_speaker = (speaker, q.para_end)
             if cue_at >= 0 and not embedded:
                 used_cues.add(cue_at)
@@ -405,6 +452,10 @@ class Extractor:
             self.resolve(m.group("subj"), sa + m.start("subj") - sa), start, end, m.group("verb"), True
         )
 
+    def _sentence_of(self, pos: int) -> int:
+        """The start of the sentence holding pos."""
+        return next((a for a, b in self.sentences if a <= pos < b), -1)
+
     def _words_before(self, q: _Quote) -> int:
         """Words between the start of the quote's sentence and its opening mark."""
         start = max((a for a, _ in self.sentences if a < q.start), default=q.para_start)
@@ -429,6 +480,10 @@ class Extractor:
             None,
         )
         window = after[: sentence_end.start() + 1] if sentence_end else after
+        byline = _DASH_SOURCE.match(after)
+        if byline and not self._words_before(q):  # “...” ― Sonya Herridge
+            name = byline.group(1).strip()
+            return self.resolve(name, q.close + byline.start(1)), "", q.close + byline.start(1), False
         for m in _CUE_RE.finditer(window):
             cue_at = q.close + m.start()
             lead = window[: m.start()]
@@ -478,6 +533,16 @@ class Extractor:
                         _word_count(re.sub(r"^\s*(?:that|:)", "", between)) > 0 or self._words_after(q) >= 3
                     )
                     return self.resolve(subject[0], subject[1]), m.group(1), cue_at, embedded
+        if q.start - 1 == q.para_start and text[: q.para_start].rstrip().endswith(":"):
+            # "Sanders made the following comment:" and the quotation is the next paragraph
+            lead = text[: q.para_start].rstrip()
+            sa = max((a for a, _ in self.sentences if a < len(lead) - 1), default=0)
+            opening = re.match(r"(?:[^,]{1,40},\s*){0,2}", text[sa : len(lead)])  # "On July 6, 2015, "
+            sv = _SUBJECT_VERB.match(text, sa, len(lead)) or _SUBJECT_VERB.match(
+                text, sa + (opening.end() if opening else 0), len(lead)
+            )
+            if sv and sv.group("verb").lower() not in _COPULAS:
+                return self.resolve(sv.group("subj"), sa + sv.start("subj")), sv.group("verb"), -1, False
         acc = list(_ACCORDING.finditer(before))
         if acc:
             m = acc[-1]
@@ -499,7 +564,10 @@ class Extractor:
                 statement = self._reported_at(sa, body_end, m.start(), m.end(), m.group(1))
                 if statement:
                     out.append(statement)
+                    out.extend(self.extra)
+                    self.extra.clear()
                     break
+                self.extra.clear()
             else:
                 statement = self._participle(sa, body_end, used_cues)
                 if statement:
@@ -524,6 +592,8 @@ class Extractor:
             content_end = -1
             if (not lead.strip(" ,") or lead.rstrip().endswith(",")) and _word_count(trail) <= 14:
                 subject = subject_after(text, ce, sb)
+                if subject and not _SUBJECT_ENDS.match(text, subject[1], sb):
+                    subject = None  # "..., said it was impossible": a clause follows, not a speaker
                 content_end = sa + len(lead.rstrip(" ,"))
             if subject is None and (_word_count(trail) <= 3 or _ADVERBIAL.match(trail)):
                 subject = subject_before(text, sa, cs)
@@ -567,12 +637,26 @@ class Extractor:
             start += skip.end()
         start = _lstrip(text, start, sb)
         end = _rstrip(text, start, sb)
+        turn = _NEXT_CLAUSE.search(text, start, end)
+        if turn and _word_count(text[start : turn.start()]) >= _MIN_REPORTED_WORDS:
+            # "said X, arguing that Y": X is what was said, and Y too when the participle is one of saying
+            more = re.match(r"\s*(?:that\b|:)?", text[turn.end() : end])
+            more_start = _lstrip(text, turn.end() + (more.end() if more else 0), end)
+            if (
+                turn.group(1) in _SAYING_PARTICIPLES
+                and _word_count(text[more_start:end]) >= _MIN_REPORTED_WORDS
+            ):
+                self.extra.append(
+                    Statement(self.resolve(subject[0], subject[1]), more_start, end, turn.group(1), False)
+                )
+            end = _rstrip(text, start, turn.start())
         if not text[start:end].strip() and text[ce : sb + 1].strip().endswith(":"):
             # "In a speech last July, he said:" and the words follow as their own paragraph
             following = next((p for p in paragraphs(text) if p[0] > sb), None)
             if following:
                 start, end = following
-        if _word_count(text[start:end]) < _MIN_REPORTED_WORDS or not self._quoted_if_needed(cue, start, end):
+        end = self._object_end(cue, start, end)
+        if not self._enough(cue, start, end) or not self._quoted_if_needed(cue, start, end):
             return None
         if (
             text[start] in '“"'
@@ -581,6 +665,20 @@ class Extractor:
         ):
             start, end = start + 1, end - 1  # the whole statement is one quotation: its words, not the marks
         return Statement(self.resolve(subject[0], subject[1]), start, end, cue, False)
+
+    def _object_end(self, cue: str, start: int, end: int) -> int:
+        """'called it “shameful” and called on ...': what such a verb attributes ends with its quotation."""
+        if cue not in _SHORT_OBJECT_CUES:
+            return end
+        first = next((q for q in self.quotes if start <= q.start < end), None)
+        return min(end, first.close) if first else end
+
+    def _enough(self, cue: str, start: int, end: int) -> bool:
+        """Enough words for a statement: three, or two where a quoting verb's object is quoted
+        ('called Trump “unhinged”')."""
+        words = _word_count(self.text[start:end])
+        quoted = any(c in self.text[start:end] for c in '“”"«»')
+        return words >= _MIN_REPORTED_WORDS or (words == 2 and quoted and cue in _SHORT_OBJECT_CUES)
 
     def _quoted_if_needed(self, cue: str, start: int, end: int) -> bool:
         """Verbs such as 'called' attribute words only when some are quoted."""
@@ -593,14 +691,15 @@ class Extractor:
             if self._inside_quote(m.start()) or m.start(1) in used_cues:
                 continue
             head = text[sa : m.start()]
-            subject = re.match(r"\s*(?:[A-Z][\w'’]*\s+(?:\d+\s*)?,\s+)?(he|she|they|it|I|we)\b", head)
+            subject = re.match(r"\s*(?:[A-Z][\w'’]*(?:\s+\d+)?,\s+)?(he|she|they|it|I|we)\b", head)
             name = None if subject else re.match(rf"\s*((?:{_CAP}\s+)*{_CAP})", head)
             phrase, at = (
                 (subject.group(1), sa + subject.start(1))
                 if subject
                 else ((name.group(1), sa + name.start(1)) if name else (None, 0))
             )
-            if phrase is None or phrase.lower() in _NOT_SUBJECTS:
+            speaker = self.quoted_by.get(sa)  # "“We need change,” Trump said, arguing that ..."
+            if speaker is None and (phrase is None or phrase.lower() in _NOT_SUBJECTS):
                 continue
             start = m.end()
             rest = text[start:sb]
@@ -608,10 +707,12 @@ class Extractor:
             skip = skip or re.match(r"\s*(?:that\b|:)?", rest)
             start = _lstrip(text, start + (skip.end() if skip else 0), sb)
             end = _rstrip(text, start, sb)
-            if _word_count(text[start:end]) >= _MIN_REPORTED_WORDS:
+            end = self._object_end(m.group(1), start, end)
+            if self._enough(m.group(1), start, end):
                 if m.group(1) in _QUOTING_PARTICIPLES and not re.search(r"[“”\"]", text[start:end]):
                     continue
-                return Statement(self.resolve(phrase, at), start, end, m.group(1), False)
+                who = self.resolve(phrase, at) if phrase and speaker is None else speaker or ""
+                return Statement(who, start, end, m.group(1), False)
         return None
 
     def _according(self, sa: int, sb: int, cs: int, ce: int) -> Statement | None:
@@ -638,6 +739,7 @@ _PERSON_NOUNS = set(
     spokesman spokeswoman spokesperson official president minister leader senator governor mayor
     secretary director chairman analyst expert adviser advisor candidate nominee diplomat ambassador
     lawyer attorney man woman source aide general admiral commander chief ceo founder executive
+    manager strategist pollster rival ally wife husband son daughter
     """.split()
 )
 
