@@ -178,6 +178,28 @@ def m007_subscriptions(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m008_clustered_postings(db: sqlite_utils.Database) -> None:
+    """Index keys and quote terms as WITHOUT ROWID tables in the order they are read: one B-tree each
+    instead of a table and two indexes, so a look-up or an insert touches a third of the pages."""
+    db.execute(
+        "create table article_keys_new (key text, at text, article_id text, "
+        "primary key (key, at, article_id)) without rowid"
+    )
+    db.execute("insert or ignore into article_keys_new select key, at, article_id from article_keys")
+    db.execute("drop table article_keys")
+    db.execute("alter table article_keys_new rename to article_keys")
+    db.execute(
+        "create table quote_terms_new (term text, speaker_id integer, at text, quote_id integer, "
+        "primary key (term, speaker_id, at, quote_id)) without rowid"
+    )
+    db.execute(
+        "insert or ignore into quote_terms_new select term, speaker_id, at, quote_id from quote_terms"
+    )
+    db.execute("drop table quote_terms")
+    db.execute("alter table quote_terms_new rename to quote_terms")
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")
