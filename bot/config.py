@@ -86,6 +86,7 @@ class Channel:
     keywords: tuple[str, ...] = ()
     only: str = "all"  # "all", "new" (stories that began in the period) or "quotes" (with new quotes)
     send_empty: bool = False
+    thread: bool = False  # Slack: headlines in the channel, each digest's details in their thread
 
 
 @dataclass(frozen=True)
@@ -299,9 +300,14 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         send_empty = raw.get("send_empty", False)
         if not isinstance(send_empty, bool):
             raise ConfigError(f"{where}send_empty", "must be true or false")
+        thread = raw.get("thread", False)
+        if not isinstance(thread, bool):
+            raise ConfigError(f"{where}thread", "must be true or false")
+        if thread and platform != "slack":
+            raise ConfigError(f"{where}thread", f"threads are for slack channels, not {platform}")
         if any(c.platform == platform and c.id == channel_id for c in channels):
             raise ConfigError(f"{where}id", f"channel {platform}:{channel_id} is configured twice")
-        channels.append(Channel(platform, channel_id, digest, wanted, keywords, only, send_empty))
+        channels.append(Channel(platform, channel_id, digest, wanted, keywords, only, send_empty, thread))
 
     plugins = _table(data, "plugins", "")
     for name, table in plugins.items():

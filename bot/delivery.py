@@ -6,11 +6,12 @@ import json
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from bot.adapters import Adapter, DeliveryError
 from bot.adapters.limits import split_message
 from bot.config import Channel
-from bot.digest import compose, render
+from bot.digest import compose, render, render_headlines
 from bot.messages import Block, Message
 from bot.storage import Store, now_iso
 
@@ -38,7 +39,11 @@ def queue_digest(
     if not digest.stories and not (send_empty or channel.send_empty):
         return None
     stories = json.dumps([s.story_id for s in digest.stories])
-    return _enqueue(store, channel, split_message(render(digest), channel.platform), since, until, stories)
+    parts = split_message(render(digest), channel.platform)
+    if channel.thread:  # headlines in the channel, the details as replies in their thread
+        details = [replace(p, in_thread=True) for p in parts]
+        parts = [*split_message(render_headlines(digest), channel.platform), *details]
+    return _enqueue(store, channel, parts, since, until, stories)
 
 
 def _enqueue(
@@ -70,19 +75,19 @@ def _enqueue(
     return digest_id
 
 
-def _send(adapter: Adapter, channel: str, message: Message, sleep: Callable[[float], None]) -> None:
+def _send(adapter: Adapter, channel: str, message: Message, sleep: Callable[[float], None]) -> str | None:
     """Send, trying again a few times: after Retry-After when rate-limited, after a growing pause
     (1, 2, 4 s) on a server error or timeout; a permanent refusal is not retried."""
     for attempt in range(RETRIES):
         try:
-            adapter.send(channel, message)
-            return
+            return adapter.send(channel, message)
         except DeliveryError as exc:
             wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
             if exc.permanent or attempt == RETRIES - 1 or wait > MAX_WAIT:
                 raise
             log.warning("sending to %s failed (%s); trying again in %.1fs", channel, exc, wait)
             sleep(wait)
+    return None
 
 
 def queue_notice(store: Store, channel: Channel, text: str) -> int:
@@ -106,8 +111,14 @@ def deliver(
             log.error("no adapter for %s; outbox part %s waits", row["platform"], row["id"])
             blocked.add(target)
             continue
+        message = Message.from_json(json.loads(row["payload"]))
+        if message.in_thread:  # under the digest's first part, as the platform knows it
+            parent = store.db.execute(
+                "select remote_id from outbox where digest_id = ? and part = 1", [row["digest_id"]]
+            ).fetchone()
+            message = replace(message, reply_to=parent[0] if parent else None)
         try:
-            _send(adapter, row["channel"], Message.from_json(json.loads(row["payload"])), sleep)
+            remote_id = _send(adapter, row["channel"], message, sleep)
         except DeliveryError as exc:
             status = "failed" if exc.permanent else "pending"
             store.db.table("outbox").update(
@@ -117,7 +128,8 @@ def deliver(
             blocked.add(target)
             continue
         store.db.table("outbox").update(
-            row["id"], {"status": "sent", "attempts": row["attempts"] + 1, "sent_at": now_iso()}
+            row["id"],
+            {"status": "sent", "attempts": row["attempts"] + 1, "sent_at": now_iso(), "remote_id": remote_id},
         )
         sent += 1
     return sent

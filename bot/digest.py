@@ -148,3 +148,17 @@ def render(digest: Digest) -> Message:
             )
     fallback = f"wirewatch digest: {n} stories: " + "; ".join(s.headline for s in digest.stories[:5])
     return Message(tuple(blocks), _clip(fallback, 3000))
+
+
+def render_headlines(digest: Digest) -> Message:
+    """The digest's headlines, one line a story, to post above a thread that holds the details."""
+    n = len(digest.stories)
+    blocks: list[Block] = [Block("header", f"wirewatch digest: {n} {'story' if n == 1 else 'stories'}")]
+    for story in digest.stories:
+        facts = [f"{story.outlets} outlet{'s' if story.outlets != 1 else ''}"]
+        if story.quotes:
+            facts.append(f"{len(story.quotes)} new quote{'s' if len(story.quotes) != 1 else ''}")
+        blocks.append(Block("text", f"• {story.headline} ({', '.join(facts)})", url=story.first_url))
+    blocks.append(Block("context", "details in the thread"))
+    fallback = f"wirewatch digest: {n} stories: " + "; ".join(s.headline for s in digest.stories[:5])
+    return Message(tuple(blocks), _clip(fallback, 3000))

@@ -23,15 +23,25 @@ class Message:
 
     blocks: tuple[Block, ...] = field(default_factory=tuple)
     fallback: str = ""
+    in_thread: bool = False  # a reply under the first part of its digest, where the platform has threads
+    reply_to: str | None = None  # the platform's id of that first part, filled in when sending
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form, for the outbox."""
-        return {"blocks": [asdict(b) for b in self.blocks], "fallback": self.fallback}
+        return {
+            "blocks": [asdict(b) for b in self.blocks],
+            "fallback": self.fallback,
+            "in_thread": self.in_thread,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Message:
         """The message back from its outbox form."""
-        return cls(tuple(Block(**b) for b in data.get("blocks", [])), data.get("fallback", ""))
+        return cls(
+            tuple(Block(**b) for b in data.get("blocks", [])),
+            data.get("fallback", ""),
+            bool(data.get("in_thread", False)),
+        )
 
     def as_text(self) -> str:
         """The message as readable plain text."""

@@ -193,11 +193,15 @@ def m008_clustered_postings(db: sqlite_utils.Database) -> None:
         "create table quote_terms_new (term text, speaker_id integer, at text, quote_id integer, "
         "primary key (term, speaker_id, at, quote_id)) without rowid"
     )
-    db.execute(
-        "insert or ignore into quote_terms_new select term, speaker_id, at, quote_id from quote_terms"
-    )
+    db.execute("insert or ignore into quote_terms_new select term, speaker_id, at, quote_id from quote_terms")
     db.execute("drop table quote_terms")
     db.execute("alter table quote_terms_new rename to quote_terms")
+
+
+@migration
+def m009_outbox_remote_ids(db: sqlite_utils.Database) -> None:
+    """The platform's id of each sent part: a threaded digest's details reply under its first part."""
+    db.table("outbox").add_column("remote_id", str)
 
 
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:

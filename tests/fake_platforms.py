@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from collections.abc import Callable
@@ -60,6 +61,9 @@ class FakeAPI:
         return [body for method, path, body, _ in self.requests if method == "POST" and path_part in path]
 
 
+_SLACK_TS = itertools.count(100)
+
+
 def slack_default(method: str, path: str, body: dict[str, Any]) -> Reply:
     """Slack's answer to chat.postMessage: ok, with a timestamp."""
     if path.endswith("/auth.test"):
@@ -78,7 +82,8 @@ def slack_default(method: str, path: str, body: dict[str, Any]) -> Reply:
             },
         )
     if path.endswith("/chat.postMessage"):
-        return 200, {}, {"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"}
+        ts = f"1700000000.{next(_SLACK_TS):06d}"  # each message its own timestamp, as on Slack
+        return 200, {}, {"ok": True, "channel": body.get("channel"), "ts": ts}
     return 404, {}, {"ok": False, "error": "unknown_method"}
 
 

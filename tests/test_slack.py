@@ -158,3 +158,46 @@ def test_run_once_posts_the_sample_digest_to_the_configured_slack(tmp_path: Path
     assert any("Varna dam" in json.dumps(b) for b in post["blocks"])
     auth = [h.get("Authorization") for _, _, _, h in slack.requests]
     assert auth == ["Bearer xoxb-from-env"]
+
+
+def test_threaded_digest_posts_details_under_its_headlines_even_after_a_crash(
+    pipeline: Pipeline, store: Store, slack: FakeAPI
+) -> None:
+    many_stories(pipeline, 40)
+    queue_digest(store, Channel("slack", "C0DIGEST", thread=True), until=UNTIL)
+    parts = store.count("outbox")
+    crash = SlackAdapter("xoxb-test-token", slack.url + "/api/")
+    real_send = crash.send
+
+    def send_then_crash(channel: str, message: object) -> str | None:
+        if len(slack.posts("chat.postMessage")) == 2:
+            raise KeyboardInterrupt("the process dies here")
+        return real_send(channel, message)  # type: ignore[arg-type]
+
+    crash.send = send_then_crash  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        deliver(store, {"slack": crash})
+    assert deliver(store, adapters(slack)) == parts - 2  # after the restart, the rest, none twice
+    posts = slack.posts("chat.postMessage")
+    assert len(posts) == parts
+    first = store.db.execute("select remote_id from outbox where part = 1").fetchone()[0]
+    assert first and "thread_ts" not in posts[0]
+    headline_posts = [p for p in posts if "thread_ts" not in p]
+    replies = [p for p in posts if "thread_ts" in p]
+    assert replies and all(p["thread_ts"] == first for p in replies)  # all under the first part
+    lines = [b["text"]["text"] for p in headline_posts for b in p["blocks"] if b["type"] == "section"]
+    assert len(lines) == 40 and all("outlet" in line for line in lines)  # one line a story in the channel
+    detail = [b for p in replies for b in p["blocks"] if b["type"] == "section"]
+    assert sum(b["text"]["text"].startswith("Story ") for b in detail) == 40  # every story in the thread
+
+
+def test_threads_are_refused_for_other_platforms() -> None:
+    from bot.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=r"channels\[0\]\.thread"):
+        parse_config(
+            {
+                "storage": {"path": ":memory:"},
+                "channels": [{"platform": "discord", "id": "1", "thread": True}],
+            }
+        )

@@ -21,6 +21,7 @@ class Adapter(Protocol):
 
     platform: str
 
-    def send(self, channel_id: str, message: Message) -> None:
-        """Post the message; raise DeliveryError when the platform refuses it."""
+    def send(self, channel_id: str, message: Message) -> str | None:
+        """Post the message (under message.reply_to where the platform has threads); the platform's id
+        of the posted message, if it has one; raise DeliveryError when the platform refuses it."""
         ...

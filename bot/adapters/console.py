@@ -16,8 +16,9 @@ class ConsoleAdapter:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
 
-    def send(self, channel_id: str, message: Message) -> None:
+    def send(self, channel_id: str, message: Message) -> str | None:
         """Print the message under a line naming the channel."""
-        print(f"\n#{channel_id}", file=self.stream)
+        print(f"\n#{channel_id}" + (" (thread)" if message.in_thread else ""), file=self.stream)
         print(message.as_text(), file=self.stream)
         self.stream.flush()
+        return None

@@ -62,11 +62,13 @@ class DiscordAdapter:
             discord.http.Route.BASE = base
             webhook_module.Route.BASE = base  # type: ignore[attr-defined]
 
-    def send(self, channel_id: str, message: Message) -> None:
-        """Post one message part; raise DeliveryError (permanent where retrying cannot help)."""
+    def send(self, channel_id: str, message: Message) -> str | None:
+        """Post one message part (digests are not threaded on Discord); raise DeliveryError (permanent
+        where retrying cannot help)."""
         content, embeds = render(message)
         try:
             asyncio.run(self._send(channel_id, content, embeds))
+            return None
         except (discord.Forbidden, discord.NotFound, discord.LoginFailure) as exc:
             raise DeliveryError(f"discord refused: {exc}", permanent=True) from None
         except discord.HTTPException as exc:

@@ -14,8 +14,9 @@ class MemoryAdapter:
         self.sent: list[tuple[str, Message]] = []
         self.failures: list[DeliveryError] = []
 
-    def send(self, channel_id: str, message: Message) -> None:
-        """Record the message, or raise the next queued failure."""
+    def send(self, channel_id: str, message: Message) -> str | None:
+        """Record the message, or raise the next queued failure; its id is its number in the record."""
         if self.failures:
             raise self.failures.pop(0)
         self.sent.append((channel_id, message))
+        return str(len(self.sent))

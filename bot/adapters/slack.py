@@ -64,13 +64,20 @@ class SlackAdapter:
             kwargs["base_url"] = api_url.rstrip("/") + "/"
         self.client = WebClient(**kwargs)
 
-    def send(self, channel_id: str, message: Message) -> None:
-        """Post one message part; raise DeliveryError (permanent or with Retry-After) on failure."""
+    def send(self, channel_id: str, message: Message) -> str | None:
+        """Post one message part (in a thread under message.reply_to, if set); its ts; raise
+        DeliveryError (permanent or with Retry-After) on failure."""
         blocks = [render_block(b) for b in message.blocks]
+        extra: dict[str, Any] = {"thread_ts": message.reply_to} if message.reply_to else {}
         try:
-            self.client.chat_postMessage(
-                channel=channel_id, text=escape(message.fallback)[:3000], blocks=blocks, unfurl_links=False
+            response = self.client.chat_postMessage(
+                channel=channel_id,
+                text=escape(message.fallback)[:3000],
+                blocks=blocks,
+                unfurl_links=False,
+                **extra,
             )
+            return str(response.get("ts") or "") or None
         except SlackApiError as exc:
             status = exc.response.status_code
             error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
