@@ -129,11 +129,16 @@ def run(config_path: Path, once: bool) -> None:
                 send_digest=lambda _channel: bot.send_digests(),
                 platform="discord",
             )
-            discord_commands.serve(
-                secrets.discord_bot_token,
-                lambda text, user, channel: answer(text, dctx, user, channel),
-                config.discord_guild_id,
-            )
+            try:
+                discord_commands.serve(
+                    secrets.discord_bot_token,
+                    lambda text, user, channel, admin: answer(text, dctx, user, channel, admin),
+                    config.discord_guild_id,
+                    config.discord_admin_roles,
+                    config.discord_admin_permission,
+                )
+            except ValueError as exc:  # a permission name discord.py does not know
+                raise click.ClickException(str(exc)) from None
             click.echo("answering /wirewatch in Discord", err=True)
         scheduler = build_scheduler(bot)
         click.echo(f"wirewatch running: {len(config.feeds)} feeds, {len(config.channels)} channels", err=True)

@@ -45,6 +45,7 @@ class Request:
     every: str = "10m"
     user: str = ""
     channel: str = ""
+    admin: bool = False  # the platform vouches for the user (a Discord admin role or permission)
 
 
 @dataclass
@@ -255,7 +256,7 @@ def _speakers(request: Request, ctx: Context) -> Message:
 
 def _feeds(request: Request, ctx: Context) -> Message:
     if request.args and request.args[0] in ("add", "remove"):
-        if request.user not in ctx.admins:
+        if not is_admin(request, ctx):
             raise UsageError("only admins may change feeds")
         if request.args[0] == "add":
             return _feeds_add(request, ctx)
@@ -321,7 +322,7 @@ def _digest(request: Request, ctx: Context) -> Message:
 
 
 def _subscription(request: Request, ctx: Context) -> Message:
-    if request.user not in ctx.admins:
+    if not is_admin(request, ctx):
         raise UsageError("only admins may change subscriptions")
     if len(request.args) != 2 or request.args[0] not in ("feed", "keyword") or not request.channel:
         raise UsageError("usage: " + USAGE[request.name])
@@ -395,9 +396,19 @@ _HANDLERS: dict[str, Callable[[Request, Context], Message]] = {
 }
 
 
-def answer(line: str, ctx: Context, user: str = "", channel: str = "") -> tuple[Message, bool]:
+def is_admin(request: Request, ctx: Context) -> bool:
+    """Whether the asker may change feeds and subscriptions: a configured admin, or vouched for by the
+    platform (a Discord admin role or permission)."""
+    return request.admin or (bool(request.user) and request.user in ctx.admins)
+
+
+def answer(
+    line: str, ctx: Context, user: str = "", channel: str = "", admin: bool = False
+) -> tuple[Message, bool]:
     """Parse and run a command line: (reply, ok). Bad input gets a short usage reply, never a traceback."""
     try:
-        return run(parse(line, user, channel), ctx), True
+        request = parse(line, user, channel)
+        request.admin = admin
+        return run(request, ctx), True
     except UsageError as exc:
         return Message((Block("text", str(exc)),), str(exc)), False

@@ -128,6 +128,8 @@ class Config:
     slack_api_url: str | None = None
     discord_api_url: str | None = None
     discord_guild_id: int | None = None
+    discord_admin_roles: tuple[int, ...] = ()  # members with one of these roles are admins
+    discord_admin_permission: str = "manage_guild"  # members with this permission are admins ("": none)
     admins: tuple[str, ...] = ()
     allow_hosts: tuple[str, ...] = ()
     http: HttpSettings = field(default_factory=HttpSettings)
@@ -210,6 +212,22 @@ def _http(data: Mapping[str, Any]) -> HttpSettings:
     if timeout <= 0:
         raise ConfigError("http.timeout", "must be longer than zero")
     return HttpSettings(per_host, _seconds(section.get("host_interval", 1), "http.host_interval"), timeout)
+
+
+def _discord_admins(data: Mapping[str, Any]) -> tuple[tuple[int, ...], str]:
+    section = _table(data, "discord", "")
+    roles = section.get("admin_roles", [])
+    if not isinstance(roles, list) or not all(str(r).isdigit() for r in roles):
+        raise ConfigError(
+            "discord.admin_roles", f"must be a list of Discord role ids (digits), got {roles!r}"
+        )
+    permission = section.get("admin_permission", "manage_guild")
+    if not isinstance(permission, str) or not re.fullmatch(r"[a-z_]*", permission):
+        raise ConfigError(
+            "discord.admin_permission",
+            f"must be a permission name such as 'manage_guild' or 'administrator', or '', got {permission!r}",
+        )
+    return tuple(int(r) for r in roles), permission
 
 
 def _guild(data: Mapping[str, Any]) -> int | None:
@@ -322,6 +340,8 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         window=window,
         timezone=timezone,
         discord_guild_id=_guild(data),
+        discord_admin_roles=_discord_admins(data)[0],
+        discord_admin_permission=_discord_admins(data)[1],
         admins=_str_list(bot_table, "admins", "bot."),
         allow_hosts=tuple(h.lower() for h in _str_list(bot_table, "allow_hosts", "bot.")),
         slack_api_url=_api_url(data, "slack"),

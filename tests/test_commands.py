@@ -223,7 +223,23 @@ def test_slack_slash_commands_through_bolt(bot: Bot) -> None:
         api.close()
 
 
-def interaction_payload(sub: str, options: list[dict[str, object]]) -> dict[str, object]:
+GUILD, ADMIN_ROLE = 1500000000000000005, 1400000000000000004
+ROLE = {
+    "id": str(ADMIN_ROLE),
+    "name": "desk-admins",
+    "position": 1,
+    "permissions": "0",
+    "color": 0,
+    "hoist": False,
+    "managed": False,
+    "mentionable": False,
+}
+
+
+def interaction_payload(
+    sub: str, options: list[dict[str, object]], member: dict[str, object] | None = None
+) -> dict[str, object]:
+    """A slash-command interaction as Discord sends it: from a DM, or from a guild member."""
     user = {
         "id": "1600000000000000006",
         "username": "desk",
@@ -231,6 +247,30 @@ def interaction_payload(sub: str, options: list[dict[str, object]]) -> dict[str,
         "avatar": None,
         "global_name": "Desk",
     }
+    if member is not None:
+        return {
+            **interaction_payload(sub, options),
+            "guild_id": str(GUILD),
+            "guild": {"id": str(GUILD), "locale": "en-US", "features": []},
+            "channel": {
+                "id": "1800000000000000008",
+                "type": 0,
+                "guild_id": str(GUILD),
+                "name": "desk",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+            },
+            "member": {
+                "user": user,
+                "joined_at": "2026-01-01T00:00:00+00:00",
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+                **member,
+            },
+            "user": None,
+        }
     return {
         "id": "1700000000000000007",
         "type": 2,
@@ -274,7 +314,9 @@ def test_discord_slash_commands_through_the_command_tree(bot: Bot) -> None:
         async def run(sub: str, options: list[dict[str, object]]) -> None:
             client = discord.Client(intents=discord.Intents.none())
             await client.http.static_login("discord-test-token")
-            tree = build_tree(client, lambda text, user, channel: answer(text, ctx(bot), user, channel))
+            tree = build_tree(
+                client, lambda text, user, channel, admin: answer(text, ctx(bot), user, channel, admin)
+            )
             await tree._call(
                 discord.Interaction(data=interaction_payload(sub, options), state=client._connection)
             )
@@ -345,3 +387,62 @@ def test_subscriptions_shape_the_channel_digest(bot: Bot) -> None:
     assert ok and not bot.store.db.table("subscriptions").count
     reply, ok = answer("unsubscribe keyword bike", context, user="UADMIN", channel="desk")
     assert not ok and "not subscribed" in reply.as_text()
+
+
+def test_discord_admins_by_role_or_permission(bot: Bot) -> None:
+    import asyncio
+
+    import discord
+    from fake_platforms import DISCORD_USER, discord_default
+
+    from bot.adapters.discord_commands import build_tree
+
+    def routes(
+        method: str, path: str, body: dict[str, object]
+    ) -> tuple[int, dict[str, str], dict[str, object]]:
+        if "/callback" in path:
+            return 200, {}, {"interaction": {"id": "1700000000000000007", "type": 2}}
+        return discord_default(method, path, body)
+
+    api = FakeAPI(routes)
+    base, hook_base = discord.http.Route.BASE, discord.webhook.async_.Route.BASE
+    discord.http.Route.BASE = discord.webhook.async_.Route.BASE = api.url + "/api/v10"
+    manage_guild = str(discord.Permissions(manage_guild=True).value)
+    read_only = str(discord.Permissions(read_messages=True, send_messages=True).value)
+
+    async def run(sub: str, options: list[dict[str, object]], member: dict[str, object]) -> None:
+        client = discord.Client(intents=discord.Intents(guilds=True))
+        await client.http.static_login("discord-test-token")
+        state = client._connection
+        state.user = discord.ClientUser(state=state, data=DISCORD_USER)  # what READY would have said
+        guild = state._get_or_create_unavailable_guild(GUILD)  # what the guilds intent would have cached
+        state._add_guild(guild)
+        guild._add_role(discord.Role(guild=guild, state=state, data=ROLE))
+        tree = build_tree(
+            client,
+            lambda text, user, channel, admin: answer(text, ctx(bot), user, channel, admin),
+            admin_roles=[ADMIN_ROLE],
+        )
+        payload = interaction_payload(sub, options, member)
+        await tree._call(discord.Interaction(data=payload, state=state))  # type: ignore[arg-type]
+        await client.close()
+
+    try:
+        add = [{"name": "url", "type": 3, "value": "https://news.example/feed.xml"}]
+        asyncio.run(run("feed-add", add, {"roles": [], "permissions": read_only}))
+        asyncio.run(run("feed-add", add, {"roles": [], "permissions": manage_guild}))
+        keyword = [
+            {"name": "kind", "type": 3, "value": "keyword"},
+            {"name": "value", "type": 3, "value": "dam"},
+        ]
+        asyncio.run(run("subscribe", keyword, {"roles": [str(ADMIN_ROLE)], "permissions": read_only}))
+        asyncio.run(run("unsubscribe", keyword, {"roles": ["1300000000000000003"], "permissions": read_only}))
+        replies = [json.dumps(r, ensure_ascii=False) for r in api.posts("/webhooks/1100000000000000001/")]
+        assert "only admins may change feeds" in replies[0]  # a member without role or permission
+        assert "Now watching https://news.example/feed.xml" in replies[1]  # Manage Server
+        assert "now gets keyword 'dam'" in replies[2]  # the admin role
+        assert "only admins may change subscriptions" in replies[3]  # another role
+        assert bot.store.db.table("feeds").count_where("url = ?", ["https://news.example/feed.xml"]) == 1
+    finally:
+        discord.http.Route.BASE, discord.webhook.async_.Route.BASE = base, hook_base
+        api.close()

@@ -132,3 +132,14 @@ def test_http_settings_and_page_feeds() -> None:
         parse_config(minimal(feeds=[{"name": "w", "url": "archive", "kind": "page"}]))
     with pytest.raises(ConfigError, match=r"feeds\[0\]\.kind"):
         parse_config(minimal(feeds=[{"name": "w", "url": "archive", "kind": "sitemap"}]))
+
+
+def test_discord_admin_roles_and_permission() -> None:
+    config = parse_config(minimal(discord={"admin_roles": ["1400000000000000004"], "admin_permission": ""}))
+    assert config.discord_admin_roles == (1400000000000000004,)
+    assert config.discord_admin_permission == ""
+    assert parse_config(minimal()).discord_admin_permission == "manage_guild"
+    with pytest.raises(ConfigError, match=r"discord\.admin_roles"):
+        parse_config(minimal(discord={"admin_roles": ["desk-admins"]}))
+    with pytest.raises(ConfigError, match=r"discord\.admin_permission"):
+        parse_config(minimal(discord={"admin_permission": "Manage Server"}))
