@@ -204,6 +204,16 @@ def m009_outbox_remote_ids(db: sqlite_utils.Database) -> None:
     db.table("outbox").add_column("remote_id", str)
 
 
+@migration
+def m010_article_indexes_that_are_used(db: sqlite_utils.Database) -> None:
+    """Digests and /stories select by ingestion time: index that (it only grows, so inserts append), and
+    drop the index on publication time that nothing reads and the one on story_id that (story_id, at)
+    already covers; each index an article need not update is pages its transaction need not write."""
+    db.execute("drop index if exists idx_articles_at")
+    db.execute("drop index if exists idx_articles_story_id")
+    db.table("articles").create_index(["ingested"], if_not_exists=True)
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")
