@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +17,9 @@ from bot import migrations
 from bot.models import Article, KnownArticle, KnownQuote, Result
 from bot.urls import canonical_url
 
+log = logging.getLogger(__name__)
 _ARTICLE_COLUMNS = "id, title, text, source, story_id, published, fingerprint"
+CHECKPOINT_EVERY = 0.5  # seconds between background WAL checkpoints
 POSTINGS = 100  # newest articles read per index key when looking for candidates
 QUOTE_CANDIDATES = 30  # stored statements a new one is compared with, those sharing most terms first
 
@@ -49,6 +53,29 @@ def _known(row: Any) -> KnownArticle:
     )
 
 
+class Checkpointer(threading.Thread):
+    """Copies committed pages from the WAL into the database file on a connection of its own, so that
+    no article's commit pays for it (SQLite would otherwise do it inside every ~10th commit)."""
+
+    def __init__(self, path: str, every: float = CHECKPOINT_EVERY) -> None:
+        super().__init__(name="wal-checkpoint", daemon=True)
+        self.path = path
+        self.every = every
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        """Checkpoint what it can without waiting for the writer, until stopped."""
+        conn = sqlite3.connect(self.path, check_same_thread=False)
+        try:
+            while not self.stopping.wait(self.every):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as exc:  # busy or gone: the next round tries again
+                    log.debug("background checkpoint of %s skipped: %s", self.path, exc)
+        finally:
+            conn.close()
+
+
 class Store:
     """Read and write access to one wirewatch database."""
 
@@ -72,9 +99,23 @@ class Store:
         self.db.execute("PRAGMA busy_timeout = 5000")
         self.window = window
         self.migrated = migrations.apply(self.db)
+        self.checkpointer: Checkpointer | None = None
+        if self.path != ":memory:":
+            self.db.execute("PRAGMA wal_autocheckpoint = 0")  # the checkpointer thread does it
+            self.db.execute("PRAGMA journal_size_limit = 67108864")  # the WAL file shrinks back to 64 MB
+            self.checkpointer = Checkpointer(self.path)
+            self.checkpointer.start()
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Stop the checkpointer, fold the WAL into the database file and close the connection."""
+        if self.checkpointer is not None:
+            self.checkpointer.stopping.set()
+            self.checkpointer.join()
+            self.checkpointer = None
+            try:
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                log.warning("final checkpoint of %s failed: %s", self.path, exc)
         self.db.close()
 
     # ------------------------------------------------------------------ reading
