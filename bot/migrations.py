@@ -214,6 +214,31 @@ def m010_article_indexes_that_are_used(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["ingested"], if_not_exists=True)
 
 
+@migration
+def m011_story_merges_one_step(db: sqlite_utils.Database) -> None:
+    """Merged stories point straight at the story they belong to. Earlier versions chained merges
+    (a story merged into one that was merged later) and could close a loop; each chain is followed to
+    its end, a loop is cut at its smallest story id, and every story is repointed there."""
+    parent = {
+        str(r[0]): str(r[1])
+        for r in db.execute("select id, merged_into from stories where merged_into is not null")
+    }
+
+    def root(story: str) -> str:
+        seen: list[str] = []
+        while story in parent and story not in seen:
+            seen.append(story)
+            story = parent[story]
+        return min(seen[seen.index(story) :]) if story in seen else story
+
+    roots = {story: root(story) for story in parent}
+    db.conn.executemany(
+        "update stories set merged_into = ? where id = ?",
+        [(None if r == s else r, s) for s, r in roots.items()],
+    )
+    db.table("stories").create_index(["merged_into"], if_not_exists=True)
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

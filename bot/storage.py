@@ -204,14 +204,13 @@ class Store:
 
     def story_of(self, article_id: str) -> str | None:
         """The story an article belongs to, following merges."""
-        row = self.db.execute("select story_id from articles where id = ?", [article_id]).fetchone()
-        story = row[0] if row else None
-        for _ in range(20):
-            merged = self.db.execute("select merged_into from stories where id = ?", [story]).fetchone()
-            if not merged or not merged[0]:
-                break
-            story = merged[0]
-        return story
+        # a merged story points straight at the story it is now part of (save keeps it one step)
+        row = self.db.execute(
+            "select coalesce(s.merged_into, a.story_id) from articles a "
+            "left join stories s on s.id = a.story_id where a.id = ?",
+            [article_id],
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
 
     def count(self, table: str) -> int:
         """Number of rows in a table."""
@@ -241,7 +240,14 @@ class Store:
             else:
                 self.db.table("stories").update(result.story, {"updated": stamp})
             for other in result.merged:  # two stories that turn out to be one
-                self.db.table("stories").update(other, {"merged_into": result.story, "updated": stamp})
+                if other == result.story:
+                    continue
+                # the merged story and those merged into it earlier all point at the surviving one,
+                # so every story is at most one step from where it now belongs (and no merge loops)
+                self.db.execute(
+                    "update stories set merged_into = ?, updated = ? where id = ? or merged_into = ?",
+                    [result.story, stamp, other, other],
+                )
             self._insert(
                 "articles",
                 {

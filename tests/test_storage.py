@@ -81,3 +81,37 @@ def test_article_and_findings_are_one_transaction(store: Store) -> None:
     assert store.count("articles") == 0
     assert store.count("stories") == 0
     assert store.count("article_keys") == 0
+
+
+def _saved(store: Store, article_id: str, story: str, merged: tuple[str, ...] = ()) -> None:
+    relation = "new" if story == f"s-{article_id}" else "related"
+    article = Article(id=article_id, text=f"Text of {article_id}.", title=article_id)
+    store.save(Result(article, relation, story, None, 0.5, merged=merged), [])
+
+
+def test_merges_keep_every_story_one_step_from_where_it_belongs(store: Store) -> None:
+    for name in ("a", "b", "c"):
+        _saved(store, name, f"s-{name}")
+    _saved(store, "ab", "s-a", merged=("s-b",))  # b is part of a
+    _saved(store, "ca", "s-c", merged=("s-a",))  # a (and with it b) is part of c
+    assert {store.story_of(x) for x in ("a", "b", "c", "ab", "ca")} == {"s-c"}
+    rows = dict(store.db.execute("select id, merged_into from stories").fetchall())
+    assert rows == {"s-a": "s-c", "s-b": "s-c", "s-c": None}  # b was repointed, not chained via a
+    _saved(store, "bc", "s-c", merged=("s-c",))  # a story is never merged into itself
+    assert store.story_of("bc") == "s-c"
+
+
+def test_migration_repairs_chained_and_looping_merges(tmp_path: Path) -> None:
+    store = Store(tmp_path / "loops.db")
+    for name in ("a", "b", "c", "d"):
+        _saved(store, name, f"s-{name}")
+    # what earlier versions could leave behind: a chain d -> c and a loop c -> b -> a -> c
+    for story, into in [("s-d", "s-c"), ("s-c", "s-b"), ("s-b", "s-a"), ("s-a", "s-c")]:
+        store.db.execute("update stories set merged_into = ? where id = ?", [into, story])
+    store.db.execute("delete from _migrations where name = 'm011_story_merges_one_step'")
+    store.db.conn.commit()
+    store.close()
+    store = Store(tmp_path / "loops.db")
+    assert store.migrated == ["m011_story_merges_one_step"]
+    assert {store.story_of(x) for x in "abcd"} == {"s-a"}  # the loop is cut at its smallest id
+    store.close()
