@@ -3,7 +3,9 @@
     python bench/stories_bench.py FOLDER --sizes 1000 10000 100000 --sample 300
 
 Fills one store with generated articles (bench/streamgen.py) up to each size, then times the next
---sample articles one by one and prints articles/second, p50 and p99 latency and peak memory.
+--sample articles one by one and prints articles/second, p50 and p99 latency and peak memory, and how
+often the timed articles got the relation the generator made them with (a rewrite or related article
+joining its source's story, an unrelated one starting a story of its own).
 """
 
 from __future__ import annotations
@@ -59,23 +61,29 @@ def main() -> None:
                 stored += 1
             fill = time.perf_counter() - t0
             latencies = []
+            right = 0
             for _ in range(args.sample):
-                article = as_article(next(stream))
+                record = next(stream)
+                article = as_article(record)
                 t = time.perf_counter()
-                pipeline.ingest(article)
+                result = pipeline.ingest(article)
                 latencies.append((time.perf_counter() - t) * 1000)
                 stored += 1
+                if record["kind"] == "new":
+                    right += result.relation == "new"
+                else:
+                    right += result.relation != "new" and result.story == store.story_of(str(record["of"]))
             latencies.sort()
             p50 = statistics.median(latencies)
             p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
             rate = len(latencies) / (sum(latencies) / 1000)
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            rows.append((size, rate, p50, p99, peak))
+            rows.append((size, rate, p50, p99, peak, right / args.sample))
             print(f"filled to {size} in {fill:.0f}s", file=sys.stderr, flush=True)
-        print("| stored articles | articles/s | p50 ms | p99 ms | peak memory MB |")
-        print("| ---: | ---: | ---: | ---: | ---: |")
-        for size, rate, p50, p99, peak in rows:
-            print(f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} |")
+        print("| stored articles | articles/s | p50 ms | p99 ms | peak memory MB | relation right |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for size, rate, p50, p99, peak, share in rows:
+            print(f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} | {share:.1%} |")
         base = rows[0][2]
         print(f"\np50 at {rows[-1][0]:,} stored is {rows[-1][2] / base:.2f}x the p50 at {rows[0][0]:,}")
         store.close()

@@ -104,6 +104,7 @@ def generate(texts: list[list[str]], count: int, seed: int = 1) -> Iterator[dict
             "source": f"outlet-{rng.randrange(50)}",
             "published": when,
             "kind": kind,
+            "of": base["id"] if kind != "new" else None,  # the known article it was made from
         }
         made.append(article)
         yield article
