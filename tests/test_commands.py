@@ -291,13 +291,11 @@ def interaction_payload(
     }
 
 
-def test_discord_slash_commands_through_the_command_tree(bot: Bot) -> None:
-    import asyncio
-
+@pytest.fixture
+def discord_api() -> Iterator[FakeAPI]:
+    """A fake Discord API that acknowledges interactions, with discord.py pointed at it."""
     import discord
     from fake_platforms import discord_default
-
-    from bot.adapters.discord_commands import build_tree
 
     def routes(
         method: str, path: str, body: dict[str, object]
@@ -309,58 +307,65 @@ def test_discord_slash_commands_through_the_command_tree(bot: Bot) -> None:
     api = FakeAPI(routes)
     base, hook_base = discord.http.Route.BASE, discord.webhook.async_.Route.BASE
     discord.http.Route.BASE = discord.webhook.async_.Route.BASE = api.url + "/api/v10"
-    try:
+    yield api
+    discord.http.Route.BASE, discord.webhook.async_.Route.BASE = base, hook_base
+    api.close()
 
-        async def run(sub: str, options: list[dict[str, object]]) -> None:
-            client = discord.Client(intents=discord.Intents.none())
-            await client.http.static_login("discord-test-token")
-            tree = build_tree(
-                client, lambda text, user, channel, admin: answer(text, ctx(bot), user, channel, admin)
-            )
-            await tree._call(
-                discord.Interaction(data=interaction_payload(sub, options), state=client._connection)
-            )
-            await client.close()
 
-        asyncio.run(
-            run(
-                "quotes",
-                [
-                    {"name": "speaker", "type": 3, "value": "Petrov"},
-                    {"name": "since", "type": 3, "value": "30d"},
-                ],
-            )
+def test_discord_slash_commands_through_the_command_tree(bot: Bot, discord_api: FakeAPI) -> None:
+    import asyncio
+
+    import discord
+
+    from bot.adapters.discord_commands import build_tree
+
+    api = discord_api
+
+    async def run(sub: str, options: list[dict[str, object]]) -> None:
+        client = discord.Client(intents=discord.Intents.none())
+        await client.http.static_login("discord-test-token")
+        tree = build_tree(
+            client, lambda text, user, channel, admin: answer(text, ctx(bot), user, channel, admin)
         )
-        asyncio.run(run("quotes", [{"name": "since", "type": 3, "value": "soon"}]))
-        every = [
-            ("help", [], "/wirewatch stories [query]"),
-            ("stories", [{"name": "query", "type": 3, "value": "dam"}], "Engineers find widening cracks"),
-            (
-                "story",
-                [{"name": "story_id", "type": 3, "value": "s-01-wirepress-dam-cracks"}],
-                "rewrite: Varna dam",
-            ),
-            ("speakers", [{"name": "query", "type": 3, "value": "Dascalu"}], "Mirela Dascalu: 5 statements"),
-            ("feeds", [], "samples:"),
-            ("digest", [], "Digest sent"),
-        ]
-        for sub, options, _ in every:
-            asyncio.run(run(sub, options))
-        callbacks = [p for m, p, _, _ in api.requests if "/callback" in p]
-        assert len(callbacks) == 2 + len(every)  # each deferred at once, answered after
-        followups = api.posts("/webhooks/1100000000000000001/interaction-token")
-        assert "Ana Petrov" in json.dumps(
-            followups[0]["embeds"] + [followups[0]["content"]], ensure_ascii=False
+        await tree._call(
+            discord.Interaction(data=interaction_payload(sub, options), state=client._connection)
         )
-        assert followups[0]["allowed_mentions"] == {"parse": []}
-        assert "not a duration" in json.dumps(followups[1], ensure_ascii=False)
-        for (sub, _, expect), reply in zip(every, followups[2:], strict=True):
-            assert expect in json.dumps(reply, ensure_ascii=False), sub
-        assert followups[2].get("flags") == 64  # help is ephemeral
-        assert followups[1].get("flags") == 64  # the error is ephemeral
-    finally:
-        discord.http.Route.BASE, discord.webhook.async_.Route.BASE = base, hook_base
-        api.close()
+        await client.close()
+
+    asyncio.run(
+        run(
+            "quotes",
+            [
+                {"name": "speaker", "type": 3, "value": "Petrov"},
+                {"name": "since", "type": 3, "value": "30d"},
+            ],
+        )
+    )
+    asyncio.run(run("quotes", [{"name": "since", "type": 3, "value": "soon"}]))
+    every = [
+        ("help", [], "/wirewatch stories [query]"),
+        ("stories", [{"name": "query", "type": 3, "value": "dam"}], "Engineers find widening cracks"),
+        (
+            "story",
+            [{"name": "story_id", "type": 3, "value": "s-01-wirepress-dam-cracks"}],
+            "rewrite: Varna dam",
+        ),
+        ("speakers", [{"name": "query", "type": 3, "value": "Dascalu"}], "Mirela Dascalu: 5 statements"),
+        ("feeds", [], "samples:"),
+        ("digest", [], "Digest sent"),
+    ]
+    for sub, options, _ in every:
+        asyncio.run(run(sub, options))
+    callbacks = [p for m, p, _, _ in api.requests if "/callback" in p]
+    assert len(callbacks) == 2 + len(every)  # each deferred at once, answered after
+    followups = api.posts("/webhooks/1100000000000000001/interaction-token")
+    assert "Ana Petrov" in json.dumps(followups[0]["embeds"] + [followups[0]["content"]], ensure_ascii=False)
+    assert followups[0]["allowed_mentions"] == {"parse": []}
+    assert "not a duration" in json.dumps(followups[1], ensure_ascii=False)
+    for (sub, _, expect), reply in zip(every, followups[2:], strict=True):
+        assert expect in json.dumps(reply, ensure_ascii=False), sub
+    assert followups[2].get("flags") == 64  # help is ephemeral
+    assert followups[1].get("flags") == 64  # the error is ephemeral
 
 
 def test_subscriptions_shape_the_channel_digest(bot: Bot) -> None:
@@ -389,24 +394,14 @@ def test_subscriptions_shape_the_channel_digest(bot: Bot) -> None:
     assert not ok and "not subscribed" in reply.as_text()
 
 
-def test_discord_admins_by_role_or_permission(bot: Bot) -> None:
+def test_discord_admins_by_role_or_permission(bot: Bot, discord_api: FakeAPI) -> None:
     import asyncio
 
     import discord
-    from fake_platforms import DISCORD_USER, discord_default
+    from fake_platforms import DISCORD_USER
 
     from bot.adapters.discord_commands import build_tree
 
-    def routes(
-        method: str, path: str, body: dict[str, object]
-    ) -> tuple[int, dict[str, str], dict[str, object]]:
-        if "/callback" in path:
-            return 200, {}, {"interaction": {"id": "1700000000000000007", "type": 2}}
-        return discord_default(method, path, body)
-
-    api = FakeAPI(routes)
-    base, hook_base = discord.http.Route.BASE, discord.webhook.async_.Route.BASE
-    discord.http.Route.BASE = discord.webhook.async_.Route.BASE = api.url + "/api/v10"
     manage_guild = str(discord.Permissions(manage_guild=True).value)
     read_only = str(discord.Permissions(read_messages=True, send_messages=True).value)
 
@@ -427,22 +422,18 @@ def test_discord_admins_by_role_or_permission(bot: Bot) -> None:
         await tree._call(discord.Interaction(data=payload, state=state))  # type: ignore[arg-type]
         await client.close()
 
-    try:
-        add = [{"name": "url", "type": 3, "value": "https://news.example/feed.xml"}]
-        asyncio.run(run("feed-add", add, {"roles": [], "permissions": read_only}))
-        asyncio.run(run("feed-add", add, {"roles": [], "permissions": manage_guild}))
-        keyword = [
-            {"name": "kind", "type": 3, "value": "keyword"},
-            {"name": "value", "type": 3, "value": "dam"},
-        ]
-        asyncio.run(run("subscribe", keyword, {"roles": [str(ADMIN_ROLE)], "permissions": read_only}))
-        asyncio.run(run("unsubscribe", keyword, {"roles": ["1300000000000000003"], "permissions": read_only}))
-        replies = [json.dumps(r, ensure_ascii=False) for r in api.posts("/webhooks/1100000000000000001/")]
-        assert "only admins may change feeds" in replies[0]  # a member without role or permission
-        assert "Now watching https://news.example/feed.xml" in replies[1]  # Manage Server
-        assert "now gets keyword 'dam'" in replies[2]  # the admin role
-        assert "only admins may change subscriptions" in replies[3]  # another role
-        assert bot.store.db.table("feeds").count_where("url = ?", ["https://news.example/feed.xml"]) == 1
-    finally:
-        discord.http.Route.BASE, discord.webhook.async_.Route.BASE = base, hook_base
-        api.close()
+    add = [{"name": "url", "type": 3, "value": "https://news.example/feed.xml"}]
+    asyncio.run(run("feed-add", add, {"roles": [], "permissions": read_only}))
+    asyncio.run(run("feed-add", add, {"roles": [], "permissions": manage_guild}))
+    keyword = [
+        {"name": "kind", "type": 3, "value": "keyword"},
+        {"name": "value", "type": 3, "value": "dam"},
+    ]
+    asyncio.run(run("subscribe", keyword, {"roles": [str(ADMIN_ROLE)], "permissions": read_only}))
+    asyncio.run(run("unsubscribe", keyword, {"roles": ["1300000000000000003"], "permissions": read_only}))
+    replies = [json.dumps(r, ensure_ascii=False) for r in discord_api.posts("/webhooks/1100000000000000001/")]
+    assert "only admins may change feeds" in replies[0]  # a member without role or permission
+    assert "Now watching https://news.example/feed.xml" in replies[1]  # Manage Server
+    assert "now gets keyword 'dam'" in replies[2]  # the admin role
+    assert "only admins may change subscriptions" in replies[3]  # another role
+    assert bot.store.db.table("feeds").count_where("url = ?", ["https://news.example/feed.xml"]) == 1

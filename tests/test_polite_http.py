@@ -51,15 +51,18 @@ class Recorder:
         return max(sum(1 for s, e in self.spans if s <= start < e) for start, _ in self.spans)
 
 
+def feeds_on(server: LocalServer, recorder: Recorder, n: int) -> list[dict[str, object]]:
+    """n feeds on the one local host, all answered by the recorder."""
+    for i in range(n):
+        server.routes[f"/f{i}"] = recorder
+    return [{"name": f"f{i}", "url": f"{server.url}/f{i}"} for i in range(n)]
+
+
 def test_feeds_of_one_host_are_fetched_concurrently_within_its_limit(
     tmp_path: Path, http_server: LocalServer
 ) -> None:
     recorder = Recorder(delay=0.4)
-    feeds = []
-    for n in range(6):
-        http_server.routes[f"/f{n}"] = recorder
-        feeds.append({"name": f"f{n}", "url": f"{http_server.url}/f{n}"})
-    bot = make_bot(tmp_path, feeds, per_host=2, host_interval=0)
+    bot = make_bot(tmp_path, feeds_on(http_server, recorder, 6), per_host=2, host_interval=0)
     bot.poll_all()
     assert len(recorder.spans) == 6
     assert recorder.most_at_once() == 2  # concurrent, but never more than the host's limit
@@ -67,11 +70,7 @@ def test_feeds_of_one_host_are_fetched_concurrently_within_its_limit(
 
 def test_request_starts_to_one_host_are_spaced(tmp_path: Path, http_server: LocalServer) -> None:
     recorder = Recorder(delay=0)
-    feeds = []
-    for n in range(4):
-        http_server.routes[f"/f{n}"] = recorder
-        feeds.append({"name": f"f{n}", "url": f"{http_server.url}/f{n}"})
-    bot = make_bot(tmp_path, feeds, per_host=4, host_interval=0.3)
+    bot = make_bot(tmp_path, feeds_on(http_server, recorder, 4), per_host=4, host_interval=0.3)
     bot.poll_all()
     starts = sorted(s for s, _ in recorder.spans)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
