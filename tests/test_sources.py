@@ -119,3 +119,22 @@ def test_local_folder_reads_front_matter() -> None:
     assert first.source == "Wirepress" and first.published == "2026-11-02T06:00:00Z"
     assert first.title.startswith("Engineers find widening cracks")
     assert not first.text.startswith("---")
+
+
+def test_run_once_command_against_a_local_feed_server(tmp_path: Path, http_server: LocalServer) -> None:
+    from conftest import run_cli
+
+    serve_feed(http_server)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp_path / "w.db"}"\n[http]\nhost_interval = 0\n'
+        f'[[feeds]]\nname = "example"\nurl = "{http_server.url}/feed.xml"\nbackfill = 5\n'
+        '[[channels]]\nplatform = "console"\nid = "desk"\n'
+    )
+    first = run_cli("run", "--config", str(config), "--once")
+    assert "stored 2 new articles; sent 1 digest messages" in first.stderr
+    assert "NEW Ines Moreau: “Everyone is safe" in first.stdout  # quoted on the page, not in the teaser
+    second = run_cli("run", "--config", str(config), "--once")
+    assert "stored 0 new articles; sent 0 digest messages" in second.stderr
+    fetched = [path for path, _ in http_server.requests]
+    assert fetched.count("/a/ferry") == 1 and fetched.count("/feed.xml") == 2
