@@ -14,6 +14,7 @@ import json
 import random
 import re
 import sys
+from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -71,19 +72,19 @@ def generate(texts: list[list[str]], count: int, seed: int = 1) -> Iterator[dict
     rng = random.Random(seed)
     vocabulary = sorted({w for sents in texts for s in sents for w in s.split() if w.isalpha()})
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    made: list[dict[str, object]] = []
+    made: deque[dict[str, object]] = deque(maxlen=2000)  # what later articles are made from
     for n in range(count):
         moment = start + timedelta(seconds=n * 600 // max(1, count // 1000))
         when = moment.isoformat().replace("+00:00", "Z")
         roll = rng.random()
         if made and roll < 0.25:
-            base = rng.choice(made[-2000:])
+            base = rng.choice(made)
             sents = [reword(s, rng) for s in str(base["text"]).split("\n\n") if rng.random() > 0.15]
             if rng.random() < 0.4:
                 sents += rng.choice(texts)[:2]  # a paragraph of its own
             kind, text = "rewrite", "\n\n".join(sents)
         elif made and roll < 0.4:
-            base = rng.choice(made[-2000:])
+            base = rng.choice(made)
             names = sorted(set(re.findall(r"\b[A-Z][a-z]{3,}\b", str(base["text"]))))[:6]
             other = rng.choice(texts)
             sents = [f"{s} {' '.join(rng.sample(names, min(2, len(names))))} was named." for s in other[:6]]

@@ -239,6 +239,19 @@ def m011_story_merges_one_step(db: sqlite_utils.Database) -> None:
     db.table("stories").create_index(["merged_into"], if_not_exists=True)
 
 
+@migration
+def m012_quote_terms_by_speaker(db: sqlite_utils.Database) -> None:
+    """Quote terms clustered by speaker first: the terms of one statement land on the few pages of its
+    speaker instead of one page per term (30 of the ~110 pages an article's commit wrote)."""
+    db.execute(
+        "create table quote_terms_new (speaker_id integer, term text, at text, quote_id integer, "
+        "primary key (speaker_id, term, at, quote_id)) without rowid"
+    )
+    db.execute("insert or ignore into quote_terms_new select speaker_id, term, at, quote_id from quote_terms")
+    db.execute("drop table quote_terms")
+    db.execute("alter table quote_terms_new rename to quote_terms")
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

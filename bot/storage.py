@@ -20,7 +20,7 @@ from bot.urls import canonical_url
 log = logging.getLogger(__name__)
 _ARTICLE_COLUMNS = "id, title, text, source, story_id, published, fingerprint"
 CHECKPOINT_EVERY = 0.5  # seconds between background WAL checkpoints
-POSTINGS = 100  # newest articles read per index key when looking for candidates
+POSTINGS = 50  # newest articles read per index key when looking for candidates
 QUOTE_CANDIDATES = 30  # stored statements a new one is compared with, those sharing most terms first
 
 

@@ -118,15 +118,41 @@ def _weighted(counts: Counter[str]) -> dict[str, float]:
     return {w: v / norm for w, v in vec.items()}
 
 
-@dataclass(frozen=True)
 class Fingerprint:
-    """What is kept of an article for comparing later ones with it, without reading its text again."""
+    """What is kept of an article for comparing later ones with it, without reading its text again.
+    The sketch and the names are read at once; the word vectors, which only the few candidates that
+    name the same things need, are decoded when first used."""
 
-    terms: dict[str, float]
-    entities: dict[str, float]
-    topic: dict[str, float]
-    sketch: frozenset[int]
-    size: int
+    def __init__(
+        self,
+        terms: dict[str, float] | str,
+        entities: dict[str, float],
+        topic: dict[str, float] | str,
+        sketch: frozenset[int],
+        size: int,
+    ) -> None:
+        self._terms, self._topic = terms, topic
+        self.entities = entities
+        self.sketch = sketch
+        self.size = size
+
+    @cached_property
+    def terms(self) -> dict[str, float]:
+        """The weighted word vector."""
+        return self._terms if isinstance(self._terms, dict) else json.loads(self._terms)
+
+    @cached_property
+    def topic(self) -> dict[str, float]:
+        """The weighted vector of words that are not names."""
+        return self._topic if isinstance(self._topic, dict) else json.loads(self._topic)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Fingerprint):
+            return NotImplemented
+        mine = (self.terms, self.entities, self.topic, self.sketch, self.size)
+        return mine == (other.terms, other.entities, other.topic, other.sketch, other.size)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @classmethod
     def of(cls, profile: Profile) -> Fingerprint:
@@ -136,23 +162,26 @@ class Fingerprint:
         )
 
     def to_json(self) -> str:
-        """A compact JSON form for the store."""
+        """A compact JSON form for the store (the word vectors as JSON text of their own)."""
+        compact = {"separators": (",", ":")}
         return json.dumps(
             {
-                "w": self.terms,
+                "w": json.dumps(self.terms, **compact),  # type: ignore[arg-type]
                 "e": self.entities,
-                "t": self.topic,
+                "t": json.dumps(self.topic, **compact),  # type: ignore[arg-type]
                 "n": self.size,
-                "m": [f"{h:x}" for h in sorted(self.sketch)],
+                "m": sorted(self.sketch),
             },
             separators=(",", ":"),
         )
 
     @classmethod
     def from_json(cls, text: str) -> Fingerprint:
-        """The fingerprint back from its JSON form."""
+        """The fingerprint back from its JSON form (also the older form with hex hashes and the
+        word vectors inline)."""
         data = json.loads(text)
-        return cls(data["w"], data["e"], data["t"], frozenset(int(h, 16) for h in data["m"]), int(data["n"]))
+        sketch = [int(h, 16) if isinstance(h, str) else h for h in data["m"]]
+        return cls(data["w"], data["e"], data["t"], frozenset(sketch), int(data["n"]))
 
 
 def _top(vec: dict[str, float]) -> dict[str, float]:
