@@ -147,6 +147,10 @@ class Bot:
             return []
         results = [self.pipeline.ingest(article) for article in fetched.articles]
         fresh = [r for r in results if not r.duplicate]
+        for r in results:
+            if r.edited and feed.repost_edits is not None and r.change >= feed.repost_edits:
+                log.info("feed %s: %s changed %.0f%%; posted again", feed.name, r.edited, 100 * r.change)
+                self.store.repost(r.edited, r.article.title)
         if not state.get("last_success") and len(fresh) > feed.backfill:
             # a new feed: store its backlog, but let only the newest `backfill` items reach digests
             newest = sorted(fresh, key=lambda r: r.article.published or "", reverse=True)[: feed.backfill]

@@ -68,6 +68,7 @@ class Feed:
     every: int = 600
     backfill: int = 0  # items of a new feed's first poll that reach digests (the rest are stored quietly)
     kind: str = "feed"  # "feed": RSS/Atom; "page": a web page whose article links are followed
+    repost_edits: float | None = None  # post an edited item again when this share of its text changed
 
     @property
     def is_remote(self) -> bool:
@@ -291,7 +292,24 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
             )
         if kind == "page" and not url.startswith(("http://", "https://")):
             raise ConfigError(f"{where}kind", "'page' needs an http(s) URL")
-        feeds.append(Feed(name=name, url=url, every=every, backfill=backfill, kind=kind))
+        repost = raw.get("repost_edits")
+        if repost is not None and (
+            isinstance(repost, bool) or not isinstance(repost, int | float) or not 0 < repost <= 1
+        ):
+            raise ConfigError(
+                f"{where}repost_edits",
+                f"must be a share of the text (0 to 1) that an edit changes, not {repost!r}",
+            )
+        feeds.append(
+            Feed(
+                name=name,
+                url=url,
+                every=every,
+                backfill=backfill,
+                kind=kind,
+                repost_edits=None if repost is None else float(repost),
+            )
+        )
 
     raw_channels = data.get("channels", [])
     if not isinstance(raw_channels, list):

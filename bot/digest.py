@@ -27,6 +27,7 @@ class StoryDigest:
     quotes: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # speaker, text, source, url
     latest: str = ""
     began_here: bool = False  # its first article arrived in this digest's period
+    updated: list[tuple[str, str, str | None]] = field(default_factory=list)  # source, new title, url
 
     @property
     def outlets(self) -> int:
@@ -70,8 +71,9 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
     rows = [
         r
         for r in store.db.query(
-            "select * from articles where ingested > ? and ingested <= ? and quiet = 0 order by at, rowid",
-            [since, until],
+            "select * from articles where (ingested > ? and ingested <= ? and quiet = 0) "
+            "or (edited > ? and edited <= ?) order by at, rowid",
+            [since, until, since, until],
         )
         if _matches(feeds, keywords, r)
     ]
@@ -81,6 +83,10 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
         entry = stories.get(story_id)
         if entry is None:
             entry = stories[story_id] = _story_entry(store, story_id)
+        if not (since < row["ingested"] <= until) or row["quiet"]:  # only here for a substantive edit
+            entry.updated.append((row["source"] or "", row["edited_title"] or row["title"] or "", row["url"]))
+            entry.latest = max(entry.latest, row["edited"] or "")
+            continue
         if row["relation"] == "new" and row["story_id"] == story_id:
             entry.began_here = True
         if row["relation"] != "new" and row["source"]:
@@ -140,6 +146,8 @@ def render(digest: Digest) -> Message:
         if story.related:
             facts.append("related: " + "; ".join(f"{s} ({_clip(t, 80)})" for s, t in story.related))
         blocks.append(Block("context", " · ".join(f for f in facts if f)))
+        for source, title, url in story.updated:
+            blocks.append(Block("text", f"UPDATED by {source}: {_clip(title, 200)}", url=url))
         for sentence in story.added:
             blocks.append(Block("text", f"+ {_clip(sentence, 400)}"))
         for speaker, text, source, url in story.quotes:

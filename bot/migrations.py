@@ -252,6 +252,14 @@ def m012_quote_terms_by_speaker(db: sqlite_utils.Database) -> None:
     db.execute("alter table quote_terms_new rename to quote_terms")
 
 
+@migration
+def m013_reposted_edits(db: sqlite_utils.Database) -> None:
+    """When a publisher's edit was substantive enough to post again, and its new title."""
+    db.table("articles").add_column("edited", str)
+    db.table("articles").add_column("edited_title", str)
+    db.table("articles").create_index(["edited"])
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

@@ -107,6 +107,8 @@ class Result:
     added: tuple[str, ...] = ()
     duplicate: bool = False
     merged: tuple[str, ...] = ()  # stories folded into this article's story
+    edited: str | None = None  # the stored article this is a publisher's new version of
+    change: float = 0.0  # how much of the stored text that edit changed, 0..1
 
     def as_json(self) -> dict[str, object]:
         """The replay contract's shape of one output line."""

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import pluggy
+from rapidfuzz import fuzz
 
 from bot.models import Article, Quote, Result, StoryMatch
 from bot.plugins import call_each
@@ -49,6 +50,10 @@ class Pipeline:
                 same = self.store.find_same_item(replace(article, url=None))  # only its content can match now
             elif self.store.add_revision(same[0], article):
                 log.info("article %s was edited by its publisher; kept as a revision", same[0])
+                result = self._duplicate(article, same[0])
+                result.edited = same[0]
+                result.change = 1.0 - fuzz.ratio(stored_text, article.text) / 100.0
+                return result
         if same is not None:
             return self._duplicate(article, same[0])
         known = self.store.view(article.published or "")

@@ -160,6 +160,14 @@ class Store:
             )
         return True
 
+    def repost(self, article_id: str, title: str) -> None:
+        """Put a substantively edited article back in the next digests, under its new title."""
+        with self.db.atomic():
+            self.db.execute(
+                "update articles set edited = ?, edited_title = ? where id = ?",
+                [now_iso(), title, article_id],
+            )
+
     def quieten(self, article_ids: Sequence[str]) -> None:
         """Leave these stored articles out of digests (a new feed's backlog)."""
         self.db.conn.executemany("update articles set quiet = 1 where id = ?", [(a,) for a in article_ids])

@@ -143,3 +143,13 @@ def test_discord_admin_roles_and_permission() -> None:
         parse_config(minimal(discord={"admin_roles": ["desk-admins"]}))
     with pytest.raises(ConfigError, match=r"discord\.admin_permission"):
         parse_config(minimal(discord={"admin_permission": "Manage Server"}))
+
+
+@pytest.mark.parametrize("value", [0, 1.5, "half", True])
+def test_repost_edits_is_a_share(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"feeds\[0\]\.repost_edits"):
+        parse_config(minimal(feeds=[{"name": "a", "url": "x", "repost_edits": value}]))
+    assert (
+        parse_config(minimal(feeds=[{"name": "a", "url": "x", "repost_edits": 0.3}])).feeds[0].repost_edits
+        == 0.3
+    )

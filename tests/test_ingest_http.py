@@ -55,13 +55,26 @@ def items(*names: str) -> list[tuple[str, str, str]]:
 
 
 def bot(
-    tmp_path: Path, server: LocalServer, adapter: MemoryAdapter, backfill: int = 0, **http: object
+    tmp_path: Path,
+    server: LocalServer,
+    adapter: MemoryAdapter,
+    backfill: int = 0,
+    feed: dict[str, object] | None = None,
+    **http: object,
 ) -> Bot:
     config = parse_config(
         {
             "storage": {"path": str(tmp_path / "h.db")},
             "http": {"host_interval": 0, **http},
-            "feeds": [{"name": "news", "url": f"{server.url}/feed", "every": "10m", "backfill": backfill}],
+            "feeds": [
+                {
+                    "name": "news",
+                    "url": f"{server.url}/feed",
+                    "every": "10m",
+                    "backfill": backfill,
+                    **(feed or {}),
+                }
+            ],
             "channels": [{"platform": "console", "id": "desk"}],
         }
     )
@@ -234,3 +247,26 @@ def test_publishers_interval_is_honoured(tmp_path: Path, http_server: LocalServe
         parse_time(b.store.db.table("feeds").get("news")["next_poll"]) - datetime.now(UTC)
     ).total_seconds()
     assert 3500 < wait <= 3600  # the feed's ttl (an hour) is longer than our 10 minutes and max-age
+
+
+def test_substantive_edits_are_posted_again_when_the_feed_asks(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    adapter = MemoryAdapter()
+    serve(http_server, rss(items("ferry", "market")))
+    b = bot(tmp_path, http_server, adapter, backfill=5, feed={"repost_edits": 0.25})
+    b.run_once()
+    posted = len(adapter.sent)
+    more = " Divers found a second breach in the hull on Monday, and the owners said the ferry would be towed to the mainland."
+    edited = [
+        ("ferry", "Ferry that ran aground to be towed", ITEMS["ferry"][1] + more * 5),  # half is new
+        ("market", ITEMS["market"][0], ITEMS["market"][1].replace("Saturday", "Saturday morning")),  # a word
+    ]
+    serve(http_server, rss(edited))
+    assert b.run_once() == (0, 1)  # nothing new stored, one digest
+    text = adapter.sent[-1][1].as_text()
+    assert "UPDATED by news: Ferry that ran aground to be towed" in text
+    assert "market" not in text.lower()  # the small edit is kept, not posted
+    assert b.store.count("article_revisions") == 2 and b.store.count("articles") == 2
+    assert b.run_once() == (0, 0)  # the same versions again: nothing to post
+    assert len(adapter.sent) == posted + 1
