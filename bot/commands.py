@@ -188,7 +188,10 @@ def _story(request: Request, ctx: Context) -> Message:
     for row in db.query(f"select * from articles where story_id in ({marks}) order by at, rowid", ids):
         blocks.append(
             Block(
-                "text", f"{row['relation']}: {row['title'] or row['id']} ({row['source'] or '-'})", row["url"]
+                "text",
+                f"{row['relation']}: {row['title'] or row['id']} ({row['source'] or '-'}"
+                + (f", by {row['author']})" if row["author"] else ")"),
+                row["url"],
             )
         )
         for sentence in json.loads(row["added"] or "[]")[:2]:

@@ -260,6 +260,12 @@ def m013_reposted_edits(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["edited"])
 
 
+@migration
+def m014_article_authors(db: sqlite_utils.Database) -> None:
+    """Who wrote an article, where the feed or the page says."""
+    db.table("articles").add_column("author", str)
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

@@ -22,6 +22,7 @@ class Article:
     published: str | None = None
     feed: str | None = None
     guid: str | None = None
+    author: str | None = None
 
     @property
     def content_hash(self) -> str:

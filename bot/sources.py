@@ -57,6 +57,7 @@ def article_from_record(record: dict[str, Any], feed: str, fallback_id: str) -> 
         published=record.get("published") or None,
         feed=feed,
         guid=record.get("guid") or None,
+        author=record.get("author") or None,
     )
 
 
@@ -91,6 +92,7 @@ def _read_text_file(path: Path, feed: str) -> Article | None:
             url=page.url,
             published=page.published,
             feed=feed,
+            author=page.author,
         )
     meta, _, body = raw.partition("\n\n") if raw.startswith("---\n") else ("", "", raw)
     fields = dict(
@@ -107,6 +109,7 @@ def _read_text_file(path: Path, feed: str) -> Article | None:
         url=fields.get("url"),
         published=fields.get("published"),
         feed=feed,
+        author=fields.get("author"),
     )
 
 
@@ -171,6 +174,7 @@ def parse_feed(body: bytes, feed: Feed) -> list[Article]:
                 published=_iso(entry),
                 feed=feed.name,
                 guid=guid,
+                author=entry.get("author") or None,
             )
         )
     if parsed.bozo and not out:
@@ -252,6 +256,7 @@ def extract_page(html: str, url: str | None) -> Article | None:
         title=str(data.get("title") or ""),
         url=data.get("url") or url,
         published=data.get("date"),
+        author=data.get("author") or None,
     )
 
 
@@ -270,6 +275,7 @@ async def _with_page(http: Http, article: Article) -> Article:
         url=page.url or article.url,
         title=article.title or page.title,
         published=article.published or page.published,
+        author=article.author or page.author,
     )
 
 

@@ -267,6 +267,7 @@ class Store:
                     "title": art.title,
                     "text": art.text,
                     "source": art.source,
+                    "author": art.author,
                     "feed": art.feed,
                     "published": art.published,
                     "ingested": stamp,

@@ -12,7 +12,8 @@ from bot.app import Bot
 from bot.config import Feed, parse_config
 from bot.sources import read_local
 
-PAGE = """<html><head><title>{title}</title><link rel="canonical" href="{url}"></head><body>
+PAGE = """<html><head><title>{title}</title><link rel="canonical" href="{url}">
+<meta name="author" content="Lena Brandt"></head><body>
 <nav>Home | World | Sport</nav><article><h1>{title}</h1>{paragraphs}</article>
 <footer>Copyright Example News</footer></body></html>"""
 
@@ -79,6 +80,7 @@ def test_rss_entries_get_their_pages_full_text_once(tmp_path: Path, http_server:
     texts = {r["title"]: r["text"] for r in bot.store.db.query("select title, text from articles")}
     assert "coast guard captain Ines Moreau" in texts["Ferry runs aground off Isla Brava"]
     assert "Copyright" not in texts["Ferry runs aground off Isla Brava"]  # boilerplate is not article text
+    assert {r["author"] for r in bot.store.db.query("select author from articles")} == {"Lena Brandt"}
     quotes = {q["speaker"] for q in bot.store.db.query("select speaker from quotes")}
     assert {"Ines Moreau", "Bruno Ferri"} <= quotes
     user_agents = {h.get("User-Agent", "") for _, h in http_server.requests}
