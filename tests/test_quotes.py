@@ -265,3 +265,34 @@ def test_signed_quotes_nested_marks_and_a_mistyped_closing_mark() -> None:
         "The depot will move to the north side of the river by the end of next year.",
         True,
     ) in found
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (  # the comma inside the closing mark, and a title before the name
+            'The budget is a "lost year," said opposition strategist Marta Kunz, a former minister.',
+            ("Marta Kunz", 'The budget is a "lost year,', True),
+        ),
+        (  # an age and a description between the name and the verb
+            "Pavel Novak, 54, a ferry captain from Split, said the new timetable ignores the winter storms.",
+            ("Pavel Novak", "the new timetable ignores the winter storms", False),
+        ),
+        (  # a day after an inverted verb is not what was said
+            "The port will reopen in May, harbour master Ida Berg said Tuesday.",
+            ("Ida Berg", "The port will reopen in May", False),
+        ),
+    ],
+)
+def test_speakers_behind_titles_ages_and_days(text: str, expected: tuple[str, str, bool]) -> None:
+    assert expected in statements(text)
+
+
+def test_two_statements_joined_by_and_share_their_speaker() -> None:
+    text = (
+        "Mayor Ola Dahl, speaking on local radio, called the plan “reckless,” and said the harbour fund "
+        "would be spent on the old quay instead."
+    )
+    found = statements(text)
+    assert ("Ola Dahl", "the plan “reckless,”", True) in found
+    assert ("Ola Dahl", "the harbour fund would be spent on the old quay instead", False) in found

@@ -128,7 +128,8 @@ _SAYING_PARTICIPLES = frozenset(
 _DASH_SOURCE = re.compile(r"[ \t]*[―—–][ \t]*((?:[A-Z][\w'’.-]*[ \t]*){1,4})[ \t]*[.,]?[ \t]*(?:\n|$)")
 _ADVERBIAL = re.compile(
     r"\s*(?:in|on|at|during|without|after|before|while|when|as|from|via|with|through|adding|citing|"
-    r"referring|speaking|according)\b",
+    r"referring|speaking|according|yesterday|today|tonight|earlier|later|late|early|"
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:last|this|next)\s+(?:week|month|year|\w+day))\b",
     re.I,
 )
 _MIN_QUOTE_WORDS = 3
@@ -273,7 +274,15 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
             s = inner[:comma].rstrip()
         else:
             return None
+        s = re.sub(
+            r"(?:\s*\([^()]{1,40}\)|,\s*\d{1,3})$", "", s
+        )  # "McCaskill (D-Mo.), who ...", "Carr, 31, a ..."
     if not s:
+        return None
+    if re.search(r"[,”\"]?\s+and$", s):  # "De Blasio called Trump a “blowhard,” and said ..."
+        sv = _SUBJECT_VERB.match(text, floor, pos)
+        if sv and sv.group("verb").lower() not in _COPULAS:
+            return sv.group("subj"), floor + sv.start("subj")
         return None
     rel = re.search(r",\s+who(?:\s+(?:in|on|last|earlier|this)\s+[\w-]+)?$", s)
     if rel:  # "McConnell, now the majority leader, who in 2010 said": the speaker is the one named
@@ -332,16 +341,22 @@ def _cue_fits(cue: str, text: str, floor: int, cue_at: int) -> bool:
     return True
 
 
+_NAME_RUN = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|bin|al))*"
+_SUBJECT_AFTER = re.compile(rf"\s+((?:(?:the|a|an)\s+)?(?:[\w'’.-]+\s+){{0,5}}?{_NAME_RUN})")
+_SUBJECT_AFTER_LONG = re.compile(rf"\s+((?:(?:the|a|an)\s+)?(?:[\w'’.-]+\s+){{0,5}}{_NAME_RUN})")
+
+
 def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
     """The speaker phrase starting just after an inverted cue ("..., said Michael Madden")."""
     s = text[pos:ceiling]
     m = re.match(r"\s+(he|she|they|I|we|it)\b", s, re.I)
     if m:
         return m.group(1), pos + m.end()
-    m = re.match(
-        r"\s+((?:(?:the|a|an)\s+)?(?:[\w'’.-]+\s+){0,5}?[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|bin|al))*)",
-        s,
-    )
+    m = _SUBJECT_AFTER.match(s)
+    if m and not _SUBJECT_ENDS.match(s, m.end()):
+        # "said Democratic strategist David Axelrod, ...": the name comes after a lower-case title
+        longer = _SUBJECT_AFTER_LONG.match(s)
+        m = longer if longer and _SUBJECT_ENDS.match(s, longer.end()) else m
     if m and not any(w.lower() in _NOT_IN_NAMES for w in m.group(1).split()):
         return m.group(1), pos + m.end()
     m = re.match(r"\s+((?:the|a|an|one|another)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+)", s, re.I)
@@ -557,18 +572,18 @@ class Extractor:
         out = []
         for sa, sb in self.sentences:
             body_end = sb - 1 if text[sb - 1] in ".!?" else sb
+            found = -1  # where the last statement found in this sentence ends
             for m in _CUE_RE.finditer(text, sa, sb):
                 cue_at = m.start()
-                if cue_at in used_cues or self._inside_quote(cue_at):
+                if cue_at in used_cues or self._inside_quote(cue_at) or cue_at < found:
                     continue
                 statement = self._reported_at(sa, body_end, m.start(), m.end(), m.group(1))
-                if statement:
+                self.extra, extra = [], self.extra
+                if statement and statement.start > found:
                     out.append(statement)
-                    out.extend(self.extra)
-                    self.extra.clear()
-                    break
-                self.extra.clear()
-            else:
+                    out.extend(extra)
+                    found = statement.end  # "X called it “shameful” and said ...": a second statement
+            if found < 0:
                 statement = self._participle(sa, body_end, used_cues)
                 if statement:
                     out.append(statement)
@@ -590,12 +605,14 @@ class Extractor:
         if not re.match(r"\s*(that\b|:)", trail) and cue not in _PROGRESSIVE:
             subject = None
             content_end = -1
-            if (not lead.strip(" ,") or lead.rstrip().endswith(",")) and _word_count(trail) <= 14:
+            ends_with_comma = re.search(r",[”\"’]?\s*$", lead) is not None  # '... "raw time," said X'
+            if (not lead.strip(" ,") or ends_with_comma) and _word_count(trail) <= 14:
                 subject = subject_after(text, ce, sb)
                 if subject and not _SUBJECT_ENDS.match(text, subject[1], sb):
                     subject = None  # "..., said it was impossible": a clause follows, not a speaker
                 content_end = sa + len(lead.rstrip(" ,"))
-            if subject is None and (_word_count(trail) <= 3 or _ADVERBIAL.match(trail)):
+            after = _NEXT_CLAUSE.match(trail)  # "..., Fiorina said, adding that ..."
+            if subject is None and (not trail.strip(" .") or _ADVERBIAL.match(trail) or after):
                 subject = subject_before(text, sa, cs)
                 content_end = text.rfind(",", sa, subject[1]) if subject else -1
             if subject and content_end > sa and _cue_fits(cue, text, sa, cs):
@@ -608,7 +625,15 @@ class Extractor:
                 if _word_count(text[start:end]) >= _MIN_REPORTED_WORDS and self._quoted_if_needed(
                     cue, start, end
                 ):
-                    return Statement(self.resolve(subject[0], subject[1]), start, end, cue, False)
+                    speaker = self.resolve(subject[0], subject[1])
+                    if after is not None and after.group(1) in _SAYING_PARTICIPLES:
+                        more = re.match(r"\s*(?:that\b|:)?", text[ce + after.end() : sb])
+                        said = _lstrip(text, ce + after.end() + (more.end() if more else 0), sb)
+                        if _word_count(text[said:sb]) >= _MIN_REPORTED_WORDS:
+                            self.extra.append(
+                                Statement(speaker, said, _rstrip(text, said, sb), after.group(1), False)
+                            )
+                    return Statement(speaker, start, end, cue, False)
         # "SUBJECT said (that) CONTENT."
         subject = subject_before(text, sa, cs)
         if not subject or not _cue_fits(cue, text, sa, cs):
