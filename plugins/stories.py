@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -43,9 +44,26 @@ def _profile(article_id: str, title: str, text: str) -> Profile:
     return Profile(title, text)
 
 
-@lru_cache(maxsize=2048)
+# fingerprints of recently stored articles, the likeliest candidates: kept as they were written, so a
+# later article that retrieves them does not decode them again (keyed by the stored text: never stale)
+_FINGERPRINTS: OrderedDict[tuple[str, str], Fingerprint] = OrderedDict()
+FINGERPRINT_CACHE = 2048
+
+
+def _remember(article_id: str, stored: str, fingerprint: Fingerprint) -> Fingerprint:
+    _FINGERPRINTS[(article_id, stored)] = fingerprint
+    _FINGERPRINTS.move_to_end((article_id, stored))
+    while len(_FINGERPRINTS) > FINGERPRINT_CACHE:
+        _FINGERPRINTS.popitem(last=False)
+    return fingerprint
+
+
 def _stored_fingerprint(article_id: str, stored: str) -> Fingerprint:
-    return Fingerprint.from_json(stored)
+    cached = _FINGERPRINTS.get((article_id, stored))
+    if cached is not None:
+        _FINGERPRINTS.move_to_end((article_id, stored))
+        return cached
+    return _remember(article_id, stored, Fingerprint.from_json(stored))
 
 
 def _vectors(other: KnownArticle) -> Vectors:
@@ -101,7 +119,9 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
                 best_rewrite = (derived, other)
     relation: Relation = "rewrite" if best_rewrite else "related"
     best = best_rewrite or best_related
-    fingerprint = Fingerprint.of(profile).to_json()
+    mine = Fingerprint.of(profile)
+    fingerprint = mine.to_json()
+    _remember(article.id, fingerprint, mine)  # later articles will likely compare themselves with it
     if best is None:
         return StoryMatch(
             "new", None, _scaled(best_score, opts["related_min"]), keys, fingerprint=fingerprint
