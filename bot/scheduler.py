@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from datetime import UTC, datetime, timedelta
+
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -9,6 +12,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import Bot
 
+STARTUP_SPREAD = 30  # seconds over which the feeds' first polls after start are spread
 WORKERS = 4  # feeds fetched at once by scheduled jobs (each host stays within its own limits)
 
 
@@ -18,11 +22,15 @@ def build_scheduler(bot: Bot) -> BlockingScheduler:
     scheduler = BlockingScheduler(
         timezone=bot.config.timezone, executors={"default": ThreadPoolExecutor(WORKERS)}
     )
+    now = datetime.now(UTC)
     for feed in bot.config.feeds:
         scheduler.add_job(
             bot.poll_if_due,
             IntervalTrigger(seconds=feed.every, jitter=max(1, feed.every // 10)),
             args=[feed],
+            # a first poll soon after start (staggered), not one interval later; poll_if_due still skips
+            # a feed whose stored next_poll (back-off, Retry-After, its last poll) lies in the future
+            next_run_time=now + timedelta(seconds=random.uniform(0, min(feed.every, STARTUP_SPREAD))),
             id=f"feed:{feed.name}",
             max_instances=1,
             coalesce=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
@@ -95,6 +96,8 @@ def test_scheduler_registers_feed_and_digest_jobs(tmp_path: Path) -> None:
     assert isinstance(jobs["feed:samples"].trigger, IntervalTrigger)
     assert jobs["feed:samples"].trigger.interval.total_seconds() == 300
     assert jobs["feed:samples"].max_instances == 1 and jobs["feed:samples"].coalesce
+    first = (jobs["feed:samples"].next_run_time - datetime.now(UTC)).total_seconds()
+    assert -1 < first <= 30  # the first poll comes soon after start, not one interval later
     assert isinstance(jobs["digest:console:desk"].trigger, CronTrigger)
     assert "hour='7'" in str(jobs["digest:console:desk"].trigger)
 
