@@ -108,6 +108,7 @@ def run(config_path: Path, once: bool) -> None:
                 frozenset(config.admins),
                 frozenset(config.allow_hosts),
                 send_digest=lambda _channel: bot.send_digests(),
+                lock=bot.lock,
                 platform="slack",
             )
             app = build_app(
@@ -127,6 +128,7 @@ def run(config_path: Path, once: bool) -> None:
                 frozenset(config.admins),
                 frozenset(config.allow_hosts),
                 send_digest=lambda _channel: bot.send_digests(),
+                lock=bot.lock,
                 platform="discord",
             )
             try:

@@ -7,9 +7,12 @@ import json
 import re
 import shlex
 import socket
+import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import ConfigError, parse_duration
@@ -58,6 +61,8 @@ class Context:
     send_digest: Callable[[str], int] | None = None
     resolve: Callable[[str], list[str]] = field(default=lambda host: _resolve(host))
     platform: str = "console"  # where the command came from: subscriptions are per platform channel
+    # held while a command runs: the bot's lock, so chat commands and ingest take turns on the store
+    lock: AbstractContextManager[Any] = field(default_factory=threading.RLock)
 
 
 def parse(line: str, user: str = "", channel: str = "") -> Request:
@@ -412,6 +417,7 @@ def answer(
     try:
         request = parse(line, user, channel)
         request.admin = admin
-        return run(request, ctx), True
+        with ctx.lock:
+            return run(request, ctx), True
     except UsageError as exc:
         return Message((Block("text", str(exc)),), str(exc)), False

@@ -437,3 +437,17 @@ def test_discord_admins_by_role_or_permission(bot: Bot, discord_api: FakeAPI) ->
     assert "now gets keyword 'dam'" in replies[2]  # the admin role
     assert "only admins may change subscriptions" in replies[3]  # another role
     assert bot.store.db.table("feeds").count_where("url = ?", ["https://news.example/feed.xml"]) == 1
+
+
+def test_chat_commands_wait_for_the_bots_lock(bot: Bot) -> None:
+    import threading
+
+    context = Context(bot.store, frozenset(bot.config.admins), lock=bot.lock)
+    replies: list[bool] = []
+    with bot.lock:  # an ingest or a digest is writing
+        asker = threading.Thread(target=lambda: replies.append(answer("feeds", context)[1]))
+        asker.start()
+        asker.join(0.3)
+        assert asker.is_alive() and not replies  # the command waits its turn
+    asker.join(5)
+    assert replies == [True]
