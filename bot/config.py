@@ -350,6 +350,7 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         if not isinstance(table, Mapping):
             raise ConfigError(f"plugins.{name}", "must be a table")
 
+    admin_roles, admin_permission = _discord_admins(data)
     return Config(
         storage_path=storage_path,
         feeds=tuple(feeds),
@@ -358,8 +359,8 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         window=window,
         timezone=timezone,
         discord_guild_id=_guild(data),
-        discord_admin_roles=_discord_admins(data)[0],
-        discord_admin_permission=_discord_admins(data)[1],
+        discord_admin_roles=admin_roles,
+        discord_admin_permission=admin_permission,
         admins=_str_list(bot_table, "admins", "bot."),
         allow_hosts=tuple(h.lower() for h in _str_list(bot_table, "allow_hosts", "bot.")),
         slack_api_url=_api_url(data, "slack"),

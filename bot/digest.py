@@ -133,10 +133,20 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _header(digest: Digest) -> Block:
+    n = len(digest.stories)
+    return Block("header", f"wirewatch digest: {n} {'story' if n == 1 else 'stories'}")
+
+
+def _fallback(digest: Digest) -> str:
+    """The plain-text form notifications show: how many stories, the first headlines."""
+    headlines = "; ".join(s.headline for s in digest.stories[:5])
+    return _clip(f"wirewatch digest: {len(digest.stories)} stories: {headlines}", 3000)
+
+
 def render(digest: Digest) -> Message:
     """The digest as a neutral message."""
-    n = len(digest.stories)
-    blocks: list[Block] = [Block("header", f"wirewatch digest: {n} {'story' if n == 1 else 'stories'}")]
+    blocks = [_header(digest)]
     for story in digest.stories:
         blocks.append(Block("divider"))
         blocks.append(Block("text", story.headline, url=story.first_url))
@@ -154,19 +164,16 @@ def render(digest: Digest) -> Message:
             blocks.append(
                 Block("text", f"NEW {speaker}: “{_clip(text, MAX_QUOTE_CHARS)}” ({source})", url=url)
             )
-    fallback = f"wirewatch digest: {n} stories: " + "; ".join(s.headline for s in digest.stories[:5])
-    return Message(tuple(blocks), _clip(fallback, 3000))
+    return Message(tuple(blocks), _fallback(digest))
 
 
 def render_headlines(digest: Digest) -> Message:
     """The digest's headlines, one line a story, to post above a thread that holds the details."""
-    n = len(digest.stories)
-    blocks: list[Block] = [Block("header", f"wirewatch digest: {n} {'story' if n == 1 else 'stories'}")]
+    blocks = [_header(digest)]
     for story in digest.stories:
         facts = [f"{story.outlets} outlet{'s' if story.outlets != 1 else ''}"]
         if story.quotes:
             facts.append(f"{len(story.quotes)} new quote{'s' if len(story.quotes) != 1 else ''}")
         blocks.append(Block("text", f"• {story.headline} ({', '.join(facts)})", url=story.first_url))
     blocks.append(Block("context", "details in the thread"))
-    fallback = f"wirewatch digest: {n} stories: " + "; ".join(s.headline for s in digest.stories[:5])
-    return Message(tuple(blocks), _clip(fallback, 3000))
+    return Message(tuple(blocks), _fallback(digest))

@@ -178,24 +178,27 @@ def m007_subscriptions(db: sqlite_utils.Database) -> None:
     )
 
 
+def _recluster(db: sqlite_utils.Database, table: str, columns: str, key: str) -> None:
+    """Rebuild a table as WITHOUT ROWID with `key` as its primary key, rows kept."""
+    db.execute(f"create table {table}_new ({columns}, primary key ({key})) without rowid")
+    names = ", ".join(c.split()[0] for c in columns.split(","))
+    db.execute(f"insert or ignore into {table}_new select {names} from {table}")
+    db.execute(f"drop table {table}")
+    db.execute(f"alter table {table}_new rename to {table}")
+
+
 @migration
 def m008_clustered_postings(db: sqlite_utils.Database) -> None:
-    """Index keys and quote terms as WITHOUT ROWID tables in the order they are read: one B-tree each
-    instead of a table and two indexes, so a look-up or an insert touches a third of the pages."""
-    db.execute(
-        "create table article_keys_new (key text, at text, article_id text, "
-        "primary key (key, at, article_id)) without rowid"
+    """Index keys and quote terms as WITHOUT ROWID tables in the order they are read and written: one
+    B-tree each instead of a table and two indexes; quote terms by speaker first, so the terms of one
+    statement land on the few pages of its speaker instead of one page per term."""
+    _recluster(db, "article_keys", "key text, at text, article_id text", "key, at, article_id")
+    _recluster(
+        db,
+        "quote_terms",
+        "speaker_id integer, term text, at text, quote_id integer",
+        "speaker_id, term, at, quote_id",
     )
-    db.execute("insert or ignore into article_keys_new select key, at, article_id from article_keys")
-    db.execute("drop table article_keys")
-    db.execute("alter table article_keys_new rename to article_keys")
-    db.execute(
-        "create table quote_terms_new (term text, speaker_id integer, at text, quote_id integer, "
-        "primary key (term, speaker_id, at, quote_id)) without rowid"
-    )
-    db.execute("insert or ignore into quote_terms_new select term, speaker_id, at, quote_id from quote_terms")
-    db.execute("drop table quote_terms")
-    db.execute("alter table quote_terms_new rename to quote_terms")
 
 
 @migration
@@ -237,19 +240,6 @@ def m011_story_merges_one_step(db: sqlite_utils.Database) -> None:
         [(None if r == s else r, s) for s, r in roots.items()],
     )
     db.table("stories").create_index(["merged_into"], if_not_exists=True)
-
-
-@migration
-def m012_quote_terms_by_speaker(db: sqlite_utils.Database) -> None:
-    """Quote terms clustered by speaker first: the terms of one statement land on the few pages of its
-    speaker instead of one page per term (30 of the ~110 pages an article's commit wrote)."""
-    db.execute(
-        "create table quote_terms_new (speaker_id integer, term text, at text, quote_id integer, "
-        "primary key (speaker_id, term, at, quote_id)) without rowid"
-    )
-    db.execute("insert or ignore into quote_terms_new select speaker_id, term, at, quote_id from quote_terms")
-    db.execute("drop table quote_terms")
-    db.execute("alter table quote_terms_new rename to quote_terms")
 
 
 @migration
