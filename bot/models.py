@@ -41,7 +41,7 @@ class StoryMatch:
     keys: tuple[str, ...] = ()
     added: tuple[str, ...] = ()
     also: tuple[str, ...] = ()  # other known articles this one ties to: their stories are this story
-    fingerprint: str = ""  # what the plugin wants to read back later instead of re-analysing the text
+    fingerprint: str | bytes = ""  # what the plugin wants to read back later instead of re-analysing the text
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class KnownArticle:
     source: str
     story_id: str
     published: str | None = None
-    fingerprint: str | None = None
+    fingerprint: str | bytes | None = None
 
 
 @dataclass

@@ -63,7 +63,7 @@ class Pipeline:
             call_each(self.pm, "wirewatch_match_story", article.id, **kwargs), None
         )
         keys: tuple[str, ...] = ()
-        fingerprint = ""
+        fingerprint: str | bytes = ""
         if match is not None:
             keys, fingerprint = match.keys, match.fingerprint
             story = self.store.story_of(match.of) if match.of else None

@@ -226,7 +226,7 @@ class Store:
 
     # ------------------------------------------------------------------ writing
 
-    def save(self, result: Result, keys: Sequence[str], fingerprint: str = "") -> None:
+    def save(self, result: Result, keys: Sequence[str], fingerprint: str | bytes = "") -> None:
         """Store an article with its story and quotes in one transaction."""
         art = result.article
         stamp = now_iso()

@@ -6,7 +6,9 @@ import hashlib
 import json
 import math
 import re
+import struct
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
@@ -38,6 +40,14 @@ class Vectors(Protocol):
     def size(self) -> int: ...
 
 
+@dataclass(frozen=True)
+class Alignable:
+    """A text as sentence alignment sees it: each sentence as its sorted words, and its length."""
+
+    sentences: tuple[str, ...]
+    lengths: tuple[int, ...]  # words in each sentence, at least 1
+
+
 @dataclass
 class Profile:
     """What the story plugin needs of one article's text, computed once."""
@@ -60,6 +70,12 @@ class Profile:
         """Each sentence as its sorted words joined by spaces: plain edit-distance ratio on these is
         rapidfuzz's token_sort_ratio, with the sorting done once per sentence, not once per pair."""
         return [" ".join(sorted(ws)) for ws in self.sentence_words]
+
+    @cached_property
+    def alignable(self) -> Alignable:
+        """What aligning its sentences with another text's needs."""
+        lengths = tuple(max(1, len(ws)) for ws in self.sentence_words)
+        return Alignable(tuple(self.sentence_text), lengths)
 
     @cached_property
     def terms(self) -> dict[str, float]:
@@ -118,16 +134,35 @@ def _weighted(counts: Counter[str]) -> dict[str, float]:
     return {w: v / norm for w, v in vec.items()}
 
 
+# a vector as it was stored, until it is needed: a dictionary, JSON text, or what makes it
+Packed = dict[str, float] | str | Callable[[], dict[str, float]]
+# shingle count, sketch length, entity/term/topic vector lengths, bytes of the entity words
+_HEADER = struct.Struct("<IHHHHI")
+
+
+def _unpacked(value: Packed) -> dict[str, float]:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        return dict(json.loads(value))
+    return value()
+
+
+def _vector(data: bytes, weights: tuple[float, ...]) -> dict[str, float]:
+    """Words (one per line) and their weights as a vector."""
+    return dict(zip(data.decode("utf-8").split("\n"), weights, strict=True)) if data else {}
+
+
 class Fingerprint:
     """What is kept of an article for comparing later ones with it, without reading its text again.
     The sketch and the names are read at once; the word vectors, which only the few candidates that
-    name the same things need, are decoded when first used."""
+    name the same things need, are made into dictionaries when first used."""
 
     def __init__(
         self,
-        terms: dict[str, float] | str,
+        terms: Packed,
         entities: dict[str, float],
-        topic: dict[str, float] | str,
+        topic: Packed,
         sketch: frozenset[int],
         size: int,
     ) -> None:
@@ -139,12 +174,12 @@ class Fingerprint:
     @cached_property
     def terms(self) -> dict[str, float]:
         """The weighted word vector."""
-        return self._terms if isinstance(self._terms, dict) else json.loads(self._terms)
+        return _unpacked(self._terms)
 
     @cached_property
     def topic(self) -> dict[str, float]:
         """The weighted vector of words that are not names."""
-        return self._topic if isinstance(self._topic, dict) else json.loads(self._topic)
+        return _unpacked(self._topic)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Fingerprint):
@@ -161,27 +196,49 @@ class Fingerprint:
             _top(profile.terms), _top(profile.entities), _top(profile.topic), profile.sketch, profile.size
         )
 
-    def to_json(self) -> str:
-        """A compact JSON form for the store (the word vectors as JSON text of their own)."""
-        compact = {"separators": (",", ":")}
-        return json.dumps(
-            {
-                "w": json.dumps(self.terms, **compact),  # type: ignore[arg-type]
-                "e": self.entities,
-                "t": json.dumps(self.topic, **compact),  # type: ignore[arg-type]
-                "n": self.size,
-                "m": sorted(self.sketch),
-            },
-            separators=(",", ":"),
+    def to_bytes(self) -> bytes:
+        """The compact form kept in the store: a header of counts, the sketch as 64-bit integers, the
+        weights as 32-bit floats, then the words one per line, the names apart from the rest so that
+        reading them does not decode the rest."""
+        vectors = (self.entities, self.terms, self.topic)
+        weights = [v for vec in vectors for v in vec.values()]
+        names = "\n".join(self.entities).encode("utf-8")
+        return b"".join(
+            (
+                _HEADER.pack(self.size, len(self.sketch), *(len(vec) for vec in vectors), len(names)),
+                struct.pack(f"<{len(self.sketch)}Q", *sorted(self.sketch)),
+                struct.pack(f"<{len(weights)}f", *weights),
+                names,
+                "\n".join([*self.terms, *self.topic]).encode("utf-8"),
+            )
         )
 
     @classmethod
-    def from_json(cls, text: str) -> Fingerprint:
-        """The fingerprint back from its JSON form (also the older form with hex hashes and the
-        word vectors inline)."""
-        data = json.loads(text)
-        sketch = [int(h, 16) if isinstance(h, str) else h for h in data["m"]]
-        return cls(data["w"], data["e"], data["t"], frozenset(sketch), int(data["n"]))
+    def from_stored(cls, stored: str | bytes) -> Fingerprint:
+        """The fingerprint back from what the store kept: the compact form, or the JSON of older
+        versions (with the word vectors inline or as JSON text of their own, hashes in hex or not)."""
+        if isinstance(stored, str):
+            data = json.loads(stored)
+            hexed = frozenset(int(h, 16) if isinstance(h, str) else h for h in data["m"])
+            return cls(data["w"], data["e"], data["t"], hexed, int(data["n"]))
+        size, hashes, n_names, n_terms, n_topic, names_bytes = _HEADER.unpack_from(stored)
+        sketch = frozenset(struct.unpack_from(f"<{hashes}Q", stored, _HEADER.size))
+        weights_at = _HEADER.size + 8 * hashes
+        names_at = weights_at + 4 * (n_names + n_terms + n_topic)
+        rest_at = names_at + names_bytes
+        names = _vector(stored[names_at:rest_at], struct.unpack_from(f"<{n_names}f", stored, weights_at))
+        rest = struct.unpack_from(f"<{n_terms + n_topic}f", stored, weights_at + 4 * n_names)
+        words: list[str] = []  # the other words, decoded when the first of their vectors is needed
+
+        def vector(start: int, stop: int) -> Callable[[], dict[str, float]]:
+            def make() -> dict[str, float]:
+                if not words and rest:
+                    words.extend(stored[rest_at:].decode("utf-8").split("\n"))
+                return dict(zip(words[start:stop], rest[start:stop], strict=True))
+
+            return make
+
+        return cls(vector(0, n_terms), names, vector(n_terms, n_terms + n_topic), sketch, size)
 
 
 def _top(vec: dict[str, float]) -> dict[str, float]:
@@ -193,7 +250,7 @@ def _hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
 
 
-def index_keys(profile: Profile, sketch: int = 16, salient: int = 10, paired: int = 5) -> tuple[str, ...]:
+def index_keys(profile: Profile, sketch: int = 8, salient: int = 10, paired: int = 5) -> tuple[str, ...]:
     """Retrieval keys: a bottom-k sketch of the shingles (copies), the most salient terms (same
     subject) and pairs of the very most salient ones (same event, and rarer than either term)."""
     keys = [f"m:{h:x}" for h in sorted(profile.shingles)[:sketch]]
@@ -251,16 +308,14 @@ def shared_shingles(a: Vectors, b: Vectors) -> float:
     return min(1.0, jaccard * (a.size + b.size) / ((1 + jaccard) * smaller)) if smaller else 0.0
 
 
-def align(new: Profile, known: Profile, cutoff: float = 62.0) -> Alignment:
+def align(new: Alignable, known: Alignable, cutoff: float = 62.0) -> Alignment:
     """Match sentences across two texts by fuzzy token overlap."""
-    if not new.sentence_text or not known.sentence_text:
-        return Alignment(0.0, 0.0, tuple(range(len(new.sentence_text))))
-    scores = cdist(new.sentence_text, known.sentence_text, scorer=fuzz.ratio, workers=1)
+    if not new.sentences or not known.sentences:
+        return Alignment(0.0, 0.0, tuple(range(len(new.sentences))))
+    scores = cdist(new.sentences, known.sentences, scorer=fuzz.ratio, workers=1)
     best_new = scores.max(axis=1)
     best_known = scores.max(axis=0)
-    new_len = [max(1, len(ws)) for ws in new.sentence_words]
-    known_len = [max(1, len(ws)) for ws in known.sentence_words]
-    hit_new = sum(n for n, s in zip(new_len, best_new, strict=True) if s >= cutoff)
-    hit_known = sum(n for n, s in zip(known_len, best_known, strict=True) if s >= cutoff)
+    hit_new = sum(n for n, s in zip(new.lengths, best_new, strict=True) if s >= cutoff)
+    hit_known = sum(n for n, s in zip(known.lengths, best_known, strict=True) if s >= cutoff)
     unmatched = tuple(i for i, s in enumerate(best_new) if s < cutoff)
-    return Alignment(hit_new / sum(new_len), hit_known / sum(known_len), unmatched)
+    return Alignment(hit_new / sum(new.lengths), hit_known / sum(known.lengths), unmatched)

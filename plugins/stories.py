@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from bot.hookspecs import hookimpl
 from bot.models import Article, KnownArticle, Relation, StoryMatch
 from bot.store_view import StoreView
 from plugins.similarity import (
+    Alignable,
     Fingerprint,
     Profile,
     Vectors,
@@ -23,6 +24,7 @@ from plugins.similarity import (
     shared_shingles,
 )
 
+T = TypeVar("T")
 MAX_STORY_COMPARE = 10  # the newest articles of a story that "what is new" is checked against
 # Rewrites, even re-worded and translated ones, share far more word 3-grams than independent texts
 # (the seed rewrites share 19-22 % with their original, independent coverage 2-3 %).
@@ -39,38 +41,55 @@ DEFAULTS = {
 }
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def _profile(article_id: str, title: str, text: str) -> Profile:
     return Profile(title, text)
 
 
-# fingerprints of recently stored articles, the likeliest candidates: kept as they were written, so a
-# later article that retrieves them does not decode them again (keyed by the stored text: never stale)
-_FINGERPRINTS: OrderedDict[tuple[str, str], Fingerprint] = OrderedDict()
-FINGERPRINT_CACHE = 2048
+class Recent(Generic[T]):
+    """The last `size` values put in, by key: what recently stored articles are compared by. Later
+    articles most often compare themselves with recent ones, so keeping what was computed when they
+    were stored saves reading and analysing them again."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[Hashable, T] = OrderedDict()
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        """The value kept under key, or made now (and kept)."""
+        value = self.items.get(key)
+        if value is None:
+            return self.put(key, make())
+        self.items.move_to_end(key)
+        return value
+
+    def put(self, key: Hashable, value: T) -> T:
+        """Keep a value, forgetting the least recently used beyond size."""
+        self.items[key] = value
+        self.items.move_to_end(key)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return value
 
 
-def _remember(article_id: str, stored: str, fingerprint: Fingerprint) -> Fingerprint:
-    _FINGERPRINTS[(article_id, stored)] = fingerprint
-    _FINGERPRINTS.move_to_end((article_id, stored))
-    while len(_FINGERPRINTS) > FINGERPRINT_CACHE:
-        _FINGERPRINTS.popitem(last=False)
-    return fingerprint
-
-
-def _stored_fingerprint(article_id: str, stored: str) -> Fingerprint:
-    cached = _FINGERPRINTS.get((article_id, stored))
-    if cached is not None:
-        _FINGERPRINTS.move_to_end((article_id, stored))
-        return cached
-    return _remember(article_id, stored, Fingerprint.from_json(stored))
+# keyed by what the store keeps (the fingerprint, the text), so an edited article is never stale
+_FINGERPRINTS: Recent[Fingerprint] = Recent(2048)
+_ALIGNABLE: Recent[Alignable] = Recent(2048)
 
 
 def _vectors(other: KnownArticle) -> Vectors:
     """A known article's fingerprint as stored, or its full analysis if it has none."""
-    if other.fingerprint:
-        return _stored_fingerprint(other.id, other.fingerprint)
+    stored = other.fingerprint
+    if stored:
+        return _FINGERPRINTS.get((other.id, stored), lambda: Fingerprint.from_stored(stored))
     return _profile(other.id, other.title, other.text)
+
+
+def _alignable(other: KnownArticle) -> Alignable:
+    """A known article's sentences, ready to align."""
+    return _ALIGNABLE.get(
+        (other.id, hash(other.text)), lambda: _profile(other.id, other.title, other.text).alignable
+    )
 
 
 def _settings(settings: Mapping[str, Any]) -> dict[str, float]:
@@ -111,7 +130,7 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
                 best_related = (max(cos, opts["related_min"]), other)
     # sentence alignment is the costly step: only for the few texts that share the most 3-grams
     for _overlap, other in sorted(copies, key=lambda c: (-c[0], c[1].id))[:MAX_ALIGNED]:
-        aligned = align(profile, _profile(other.id, other.title, other.text))
+        aligned = align(profile.alignable, _alignable(other))
         derived = max(aligned.covered_new, aligned.covered_known)
         if derived >= opts["rewrite_min"]:
             tied_to.append(other)
@@ -119,9 +138,11 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
                 best_rewrite = (derived, other)
     relation: Relation = "rewrite" if best_rewrite else "related"
     best = best_rewrite or best_related
-    mine = Fingerprint.of(profile)
-    fingerprint = mine.to_json()
-    _remember(article.id, fingerprint, mine)  # later articles will likely compare themselves with it
+    fingerprint = Fingerprint.of(profile).to_bytes()
+    # later articles will likely compare themselves with it: keep exactly what the store keeps (weights
+    # as 32-bit floats), so that comparing with a fingerprint read back after a restart changes nothing
+    _FINGERPRINTS.put((article.id, fingerprint), Fingerprint.from_stored(fingerprint))
+    _ALIGNABLE.put((article.id, hash(article.text)), profile.alignable)
     if best is None:
         return StoryMatch(
             "new", None, _scaled(best_score, opts["related_min"]), keys, fingerprint=fingerprint
@@ -145,5 +166,5 @@ def _added(profile: Profile, known: StoreView, tied: KnownArticle) -> tuple[str,
     for other in known.story_articles(tied.story_id, MAX_STORY_COMPARE):
         if not unmatched:
             break
-        unmatched &= set(align(profile, _profile(other.id, other.title, other.text)).unmatched)
+        unmatched &= set(align(profile.alignable, _alignable(other)).unmatched)
     return tuple(profile.text[a:b] for i, (a, b) in enumerate(profile.spans) if i in unmatched)

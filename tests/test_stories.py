@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pytest
 from fixtures.stories import (
     BRIDGE,
     EXTENDED,
@@ -23,6 +25,8 @@ from bot.delivery import deliver, queue_digest
 from bot.models import Article, Result
 from bot.pipeline import Pipeline
 from bot.storage import Store
+from plugins import stories
+from plugins.similarity import Fingerprint, Profile, same_event, same_topic
 
 DAY0 = "2026-03-07T20:00:00Z"
 
@@ -107,11 +111,31 @@ def test_two_stories_that_turn_out_to_be_one_are_merged(pipeline: Pipeline, stor
     assert "WIREWATCH DIGEST: 1 STORY" in text  # the digest shows one story
 
 
+def test_a_fingerprint_read_back_compares_as_it_was_written() -> None:
+    written = Fingerprint.of(Profile("Kesra volcano erupts", WIRE))
+    back = Fingerprint.from_stored(written.to_bytes())
+    assert (back.sketch, back.size) == (written.sketch, written.size) and back.sketch
+    for mine, theirs in ((back.entities, written.entities), (back.terms, written.terms)):
+        assert mine.keys() == theirs.keys() and mine
+        assert all(abs(mine[w] - theirs[w]) < 1e-6 for w in mine)
+    other = Profile("", RELATED)
+    assert same_event(other, back) == pytest.approx(same_event(other, written), abs=1e-6)
+    assert same_topic(other, back) == pytest.approx(same_topic(other, written), abs=1e-6)
+    # the JSON form of earlier versions is still read
+    older = {"w": json.dumps(written.terms), "e": written.entities, "t": written.topic}
+    older |= {"n": written.size, "m": [f"{h:x}" for h in written.sketch]}
+    assert Fingerprint.from_stored(json.dumps(older)) == written
+
+
 def test_the_same_stream_gives_the_same_result(tmp_path: Path) -> None:
     from bot.plugins import make_manager
 
     runs = []
     for n in range(2):
+        # the second run starts as after a restart: nothing remembered in memory
+        stories._FINGERPRINTS.items.clear()
+        stories._ALIGNABLE.items.clear()
+        stories._profile.cache_clear()
         store = Store(tmp_path / f"d{n}.db")
         pipeline = Pipeline(store, make_manager(), {})
         runs.append(
