@@ -80,14 +80,17 @@ def generate(texts: list[list[str]], count: int, seed: int = 1) -> Iterator[dict
         if made and roll < 0.25:
             base = rng.choice(made)
             sents = [reword(s, rng) for s in str(base["text"]).split("\n\n") if rng.random() > 0.15]
-            if rng.random() < 0.4:
-                sents += rng.choice(texts)[:2]  # a paragraph of its own
+            if rng.random() < 0.4:  # a paragraph of its own (not copied from any other article)
+                sents += [scramble(s, vocabulary, rng) for s in rng.choice(texts)[:2]]
             kind, text = "rewrite", "\n\n".join(sents)
         elif made and roll < 0.4:
             base = rng.choice(made)
             names = sorted(set(re.findall(r"\b[A-Z][a-z]{3,}\b", str(base["text"]))))[:6]
             other = rng.choice(texts)
-            sents = [f"{s} {' '.join(rng.sample(names, min(2, len(names))))} was named." for s in other[:6]]
+            sents = [
+                f"{scramble(s, vocabulary, rng)} {' '.join(rng.sample(names, min(2, len(names))))} was named."
+                for s in other[:6]
+            ]
             kind, text = "related", "\n\n".join(sents)
         else:
             # a new story: sentences of two random texts with half their words replaced, so that

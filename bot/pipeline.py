@@ -70,8 +70,11 @@ class Pipeline:
             if match.relation != "new" and story:
                 result.relation, result.of, result.story = match.relation, match.of, story
                 result.added = match.added
-                others = {self.store.story_of(a) for a in match.also}
-                result.merged = tuple(sorted(s for s in others if s and s != story))
+                others = {self.store.story_of(a) for a in match.also} - {story, None}
+                # an article tied to one other story shows the two are one; tied to several, it is
+                # more likely a roundup of different stories than proof that they are all one
+                if len(others) == 1:
+                    result.merged = tuple(s for s in others if s)
             result.score = match.score
         for found in call_each(self.pm, "wirewatch_extract_quotes", article.id, **kwargs):
             result.quotes.extend(q for q in found if isinstance(q, Quote))

@@ -111,6 +111,16 @@ def test_two_stories_that_turn_out_to_be_one_are_merged(pipeline: Pipeline, stor
     assert "WIREWATCH DIGEST: 1 STORY" in text  # the digest shows one story
 
 
+def test_a_roundup_of_several_stories_does_not_merge_them(pipeline: Pipeline, store: Store) -> None:
+    stories = [wire(pipeline), ingest(pipeline, "strike", STRIKE), ingest(pipeline, "stranded", STRANDED)]
+    assert len({s.story for s in stories}) == 3
+    # a news briefing that copies the three stories: tied to each, it is no proof that they are one
+    roundup = ingest(pipeline, "briefing", "\n\n".join([WIRE, STRIKE, STRANDED]))
+    assert roundup.relation == "rewrite" and roundup.story in {s.story for s in stories}
+    assert roundup.merged == ()
+    assert len({store.story_of(a) for a in ("wire", "strike", "stranded")}) == 3
+
+
 def test_a_fingerprint_read_back_compares_as_it_was_written() -> None:
     written = Fingerprint.of(Profile("Kesra volcano erupts", WIRE))
     back = Fingerprint.from_stored(written.to_bytes())
