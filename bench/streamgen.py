@@ -4,7 +4,7 @@
 
 Unrelated articles are new mixes of sentences from random texts; a rewrite re-words a known article
 (drops, reorders and substitutes words, sometimes adds a paragraph); a related article keeps the
-known article's names in new sentences from elsewhere. Deterministic for a given --seed.
+known article's names and many of its words in sentences of its own. Deterministic for a given --seed.
 """
 
 from __future__ import annotations
@@ -67,6 +67,14 @@ def scramble(sentence: str, vocabulary: list[str], rng: random.Random) -> str:
     return " ".join(rng.choice(vocabulary) if rng.random() < 0.5 else w for w in sentence.split())
 
 
+def retell(sentence: str, vocabulary: list[str], rng: random.Random) -> str:
+    """Independent coverage of what a sentence says: its names and half its other words, with the
+    rest from elsewhere, in an order of its own (so no word sequence of it survives)."""
+    words = [w if w[:1].isupper() or rng.random() < 0.5 else rng.choice(vocabulary) for w in sentence.split()]
+    rng.shuffle(words)
+    return " ".join(words).rstrip(".") + "."
+
+
 def generate(texts: list[list[str]], count: int, seed: int = 1) -> Iterator[dict[str, object]]:
     """Yield count articles: about 60 % unrelated, 25 % rewrites, 15 % related."""
     rng = random.Random(seed)
@@ -85,12 +93,7 @@ def generate(texts: list[list[str]], count: int, seed: int = 1) -> Iterator[dict
             kind, text = "rewrite", "\n\n".join(sents)
         elif made and roll < 0.4:
             base = rng.choice(made)
-            names = sorted(set(re.findall(r"\b[A-Z][a-z]{3,}\b", str(base["text"]))))[:6]
-            other = rng.choice(texts)
-            sents = [
-                f"{scramble(s, vocabulary, rng)} {' '.join(rng.sample(names, min(2, len(names))))} was named."
-                for s in other[:6]
-            ]
+            sents = [retell(s, vocabulary, rng) for s in str(base["text"]).split("\n\n")[:6]]
             kind, text = "related", "\n\n".join(sents)
         else:
             # a new story: sentences of two random texts with half their words replaced, so that
