@@ -42,20 +42,22 @@ class Pipeline:
     def ingest(self, article: Article) -> Result:
         """Analyse and store one article; a known item is reported as a duplicate, not stored again."""
         same = self.store.find_same_item(article)
+        stored_text: str | None = None
         if same is not None and same[1] != "content_hash":
             stored_text = self.store.article_text(same[0]) or ""
             if _different_story(stored_text, article.text):
                 # a GUID or URL reused for another story: a new article, not an edit
                 article = replace(article, id=f"{article.id}~{article.content_hash[:10]}", guid=None)
                 same = self.store.find_same_item(replace(article, url=None))  # only its content can match now
+                stored_text = None  # that item, if any, is another article
             elif self.store.add_revision(same[0], article):
                 log.info("article %s was edited by its publisher; kept as a revision", same[0])
-                result = self._duplicate(article, same[0])
+                result = self._duplicate(article, same[0], stored_text)
                 result.edited = same[0]
                 result.change = 1.0 - fuzz.ratio(stored_text, article.text) / 100.0
                 return result
         if same is not None:
-            return self._duplicate(article, same[0])
+            return self._duplicate(article, same[0], stored_text)
         known = self.store.view(article.published or "")
         kwargs = {"article": article, "known": known, "settings": self.settings}
         result = Result(article=article)
@@ -70,11 +72,11 @@ class Pipeline:
             if match.relation != "new" and story:
                 result.relation, result.of, result.story = match.relation, match.of, story
                 result.added = match.added
-                others = {self.store.story_of(a) for a in match.also} - {story, None}
+                others = {s for a in match.also if (s := self.store.story_of(a)) and s != story}
                 # an article tied to one other story shows the two are one; tied to several, it is
                 # more likely a roundup of different stories than proof that they are all one
                 if len(others) == 1:
-                    result.merged = tuple(s for s in others if s)
+                    result.merged = tuple(others)
             result.score = match.score
         for found in call_each(self.pm, "wirewatch_extract_quotes", article.id, **kwargs):
             result.quotes.extend(q for q in found if isinstance(q, Quote))
@@ -86,12 +88,15 @@ class Pipeline:
             pass
         return result
 
-    def _duplicate(self, article: Article, stored_id: str) -> Result:
-        """The stored result of the same item; a copy under another id is a rewrite of the stored one."""
+    def _duplicate(self, article: Article, stored_id: str, stored_text: str | None = None) -> Result:
+        """The stored result of the same item; a copy under another id is a rewrite of the stored one.
+        stored_text: the stored item's text, where the caller has already read it."""
         log.info("article %s is already stored as %s; not stored again", article.id, stored_id)
         stored = self.store.result_of(stored_id) or {}
         quotes = [Quote(**q) for q in stored.get("quotes", [])]
-        if article.text != self.store.article_text(stored_id):
+        if stored_text is None:
+            stored_text = self.store.article_text(stored_id)
+        if article.text != stored_text:
             quotes = []  # an edited version: the stored offsets would not fit this text
         story = self.store.story_of(stored_id) or str(stored.get("story", ""))
         if stored_id == article.id:

@@ -320,12 +320,16 @@ async def fetch(
         ]
     else:
         entries = await asyncio.to_thread(parse_feed, response.content, feed)
-    is_known = known or (lambda _a: False)
-    # a stored summary-only item is neither fetched nor ingested again: the host is spared
-    entries = [a for a in entries if not (len(a.text) < SUMMARY_ONLY and a.url and is_known(a))]
-    short = [a for a in entries if len(a.text) < SUMMARY_ONLY and a.url]
+    kept: list[Article] = []
+    short: list[Article] = []  # summary-only entries, whose pages are fetched
+    for entry in entries:
+        if len(entry.text) < SUMMARY_ONLY and entry.url:
+            if known is not None and known(entry):
+                continue  # stored already: neither fetched nor ingested again, the host is spared
+            short.append(entry)
+        kept.append(entry)
     pages = {a.id: a for a in await asyncio.gather(*(_with_page(http, a) for a in short))}
-    articles = [a for a in (pages.get(a.id, a) for a in entries) if a.text.strip()]
+    articles = [a for a in (pages.get(a.id, a) for a in kept) if a.text.strip()]
     return Fetched(
         articles,
         response.headers.get("etag"),

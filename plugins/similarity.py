@@ -227,14 +227,14 @@ class Fingerprint:
         names_at = weights_at + 4 * (n_names + n_terms + n_topic)
         rest_at = names_at + names_bytes
         names = _vector(stored[names_at:rest_at], struct.unpack_from(f"<{n_names}f", stored, weights_at))
-        rest = struct.unpack_from(f"<{n_terms + n_topic}f", stored, weights_at + 4 * n_names)
         words: list[str] = []  # the other words, decoded when the first of their vectors is needed
 
         def vector(start: int, stop: int) -> Callable[[], dict[str, float]]:
             def make() -> dict[str, float]:
-                if not words and rest:
+                if not words and n_terms + n_topic:
                     words.extend(stored[rest_at:].decode("utf-8").split("\n"))
-                return dict(zip(words[start:stop], rest[start:stop], strict=True))
+                weights = struct.unpack_from(f"<{stop - start}f", stored, weights_at + 4 * (n_names + start))
+                return dict(zip(words[start:stop], weights, strict=True))
 
             return make
 
