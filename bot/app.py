@@ -19,6 +19,7 @@ from bot.config import Channel, Config, Feed, Secrets
 from bot.delivery import deliver, queue_digest, queue_notice
 from bot.http import Http, SourceError
 from bot.models import Article, Result
+from bot.netgate import trusted_hosts
 from bot.pipeline import Pipeline
 from bot.plugins import make_manager
 from bot.sources import Fetched, fetch
@@ -67,7 +68,11 @@ class Bot:
         self.sleep: Callable[[float], None] = (
             time.sleep
         )  # waits between delivery attempts (tests record them)
-        self.http = Http(config.http)
+        # the operator's allow_hosts and configured feeds may be private; everything else must be public
+        self.http = Http(
+            config.http,
+            trusted=trusted_hosts(config.allow_hosts, (f.url for f in config.feeds if f.is_remote)),
+        )
         # one SQLite connection is shared by the scheduler's workers: its writes take turns
         self.lock = threading.RLock()
         self.store = Store(config.storage_path, config.window)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import httpx
+
 _TRACKING = ("utm_", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "igshid", "ref_src")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -22,3 +24,36 @@ def canonical_url(url: str) -> str:
     ]
     path = parts.path.rstrip("/") or ""
     return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
+
+
+def url_problem(url: str) -> str | None:
+    """Why a URL cannot be fetched (not http(s), no host, a bad port, a broken IPv6 literal, a host name
+    that is not valid IDNA or too long), or None if it can."""
+    if not isinstance(url, str) or not url.strip():
+        return "the URL is empty"
+    if len(url) > 8000:
+        return "the URL is longer than 8,000 characters"
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # raises on a port that is not a number from 0 to 65535
+        host = parts.hostname
+    except ValueError as exc:
+        return f"{url[:200]!r} cannot be parsed: {exc}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"{url[:200]!r} is not an http(s) URL"
+    if not host:
+        return f"{url[:200]!r} has no host"
+    if port == 0:
+        return f"{url[:200]!r} has port 0"
+    if not host.startswith("[") and ":" not in host:
+        try:
+            ascii_host = host.encode("idna")
+        except UnicodeError as exc:
+            return f"the host of {url[:100]!r} is not a valid name ({exc})"
+        if len(ascii_host) > 253:
+            return f"the host of {url[:100]!r}… is longer than 253 characters"
+    try:
+        httpx.URL(url.strip())
+    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+        return f"{url[:200]!r} cannot be parsed: {exc}"
+    return None
