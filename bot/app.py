@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -117,6 +118,9 @@ class Bot:
                 return await fetch(feed, self.http, state.get("etag"), state.get("modified"), self._known)
             except SourceError as exc:
                 return exc
+            except Exception as exc:  # one feed that breaks in an unforeseen way never stops the cycle
+                log.exception("feed %s: unexpected error", feed.name)
+                return SourceError(f"feed {feed.name}: unexpected {type(exc).__name__}: {exc}")
 
         return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))
 
@@ -150,7 +154,7 @@ class Bot:
             if failing and not state.get("failing"):
                 self._notify(feed, f"Feed {feed.name} is failing after {failures} attempts: {exc}")
             return []
-        results = [self.pipeline.ingest(article) for article in fetched.articles]
+        results = [r for article in fetched.articles if (r := self._ingest(feed, article)) is not None]
         fresh = [r for r in results if not r.duplicate]
         for r in results:
             if r.edited and feed.repost_edits is not None and r.change >= feed.repost_edits:
@@ -181,6 +185,24 @@ class Bot:
             self._notify(feed, f"Feed {feed.name} has recovered.")
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
         return fresh
+
+    def _ingest(self, feed: Feed, article: Article) -> Result | None:
+        """Ingest one article; one that cannot be analysed is logged with its feed and skipped (a
+        database error is not the article's fault and is raised)."""
+        try:
+            return self.pipeline.ingest(article)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            log.error(
+                "feed %s: item %s (%r) skipped: %s: %s",
+                feed.name,
+                article.id,
+                article.title[:80],
+                type(exc).__name__,
+                exc,
+            )
+            return None
 
     def poll_if_due(self, feed: Feed) -> list[Result]:
         """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""

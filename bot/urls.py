@@ -11,12 +11,17 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def canonical_url(url: str) -> str:
-    """The URL with tracking parameters, fragments, default ports and trailing slashes removed."""
-    parts = urlsplit(url.strip())
+    """The URL with tracking parameters, fragments, default ports and trailing slashes removed (a URL
+    that cannot be parsed is its own canonical form)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{parts.port}"
+    if port and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
