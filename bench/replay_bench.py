@@ -18,6 +18,7 @@ replays a probe stream into a copy of that store as a fresh process and reads it
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -166,7 +167,7 @@ def main() -> None:
             ref_out = timed_replay(reference, copies[1], probe)[0]
             for copy in copies:
                 copy.unlink()
-            gaps = sorted((b - a) * 1000 for a, b in zip(arrivals, arrivals[1:], strict=False))
+            gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(arrivals))
             rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
             p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
             rows.append((size, rate, statistics.median(gaps), p99, peak, out == ref_out))
