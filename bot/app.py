@@ -17,8 +17,9 @@ import pluggy
 from bot.adapters import Adapter
 from bot.adapters.console import ConsoleAdapter
 from bot.config import Channel, Config, Feed, Secrets
-from bot.delivery import deliver, queue_digest, queue_notice
+from bot.delivery import queue_notice, send_queued
 from bot.http import Http, SourceError
+from bot.locks import store_lock
 from bot.models import Article, Result
 from bot.netgate import trusted_hosts
 from bot.pipeline import Pipeline
@@ -46,11 +47,11 @@ def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
     for channel in config.channels:
         if channel.platform == "slack" and not secrets.slack_bot_token:
             log.warning(
-                "SLACK_BOT_TOKEN is not set: digests for slack channel %s go to the console", channel.id
+                "SLACK_BOT_TOKEN is not set: digests for slack channel %s wait in the outbox", channel.id
             )
         if channel.platform == "discord" and not (secrets.discord_bot_token or secrets.discord_webhook_url):
             log.warning(
-                "DISCORD_BOT_TOKEN is not set: digests for discord channel %s go to the console", channel.id
+                "DISCORD_BOT_TOKEN is not set: digests for discord channel %s wait in the outbox", channel.id
             )
     return adapters
 
@@ -107,7 +108,8 @@ class Bot:
         with self.lock:
             states = [self._state(f) for f in feeds]
         outcomes = self.http.run(self._fetch_all(feeds, states))
-        with self.lock:
+        # one process at a time writes what it fetched: another on the same store waits its turn
+        with self.lock, store_lock(self.store.path, "ingest"):
             return [r for f, s, o in zip(feeds, states, outcomes, strict=True) for r in self._record(f, s, o)]
 
     async def _fetch_all(
@@ -233,11 +235,11 @@ class Bot:
         return self.poll_many(self.feeds())
 
     def send_digests(self, channels: Sequence[Channel] | None = None) -> int:
-        """Queue each channel's digest, then deliver everything pending; the number of parts sent."""
+        """Queue each channel's digest, then deliver everything pending; the number of parts sent.
+        One process at a time does this for a store (the others leave it to that one)."""
         with self.lock:
-            for channel in self.config.channels if channels is None else channels:
-                queue_digest(self.store, channel)
-            return deliver(self.store, self.adapters, self.sleep)
+            chosen = self.config.channels if channels is None else channels
+            return send_queued(self.store, chosen, self.adapters, self.sleep)
 
     def run_once(self) -> tuple[int, int]:
         """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""

@@ -8,6 +8,7 @@ import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -217,7 +218,7 @@ def feeds(config_path: Path) -> None:
 def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
     """Render a channel's digest now (with --print), or queue and deliver it."""
     from bot.app import Bot
-    from bot.delivery import deliver, last_until, queue_digest
+    from bot.delivery import last_until, send_queued
     from bot.digest import compose, render
     from bot.storage import now_iso
 
@@ -231,37 +232,80 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
             composed = compose(bot.store, channel, last_until(bot.store, channel), now_iso())
             click.echo(render(composed).as_text())
             return
-        queue_digest(bot.store, channel, send_empty=True)
-        click.echo(f"sent {deliver(bot.store, bot.adapters)} digest messages", err=True)
+        sent = send_queued(bot.store, [channel], bot.adapters, send_empty=True)
+        click.echo(f"sent {sent} digest messages", err=True)
     finally:
         bot.close()
 
 
-@cli.command()
-@click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
-)
+@cli.group(invoke_without_command=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="TOML config file.")
 @click.option("--limit", default=20, show_default=True, help="How many of the latest parts to list.")
-def outbox(config_path: Path, limit: int) -> None:
-    """List the latest digest parts with their delivery status and last error."""
-    from bot.storage import Store
-
+@click.pass_context
+def outbox(ctx: click.Context, config_path: Path | None, limit: int) -> None:
+    """List the latest digest parts with their delivery status and why they wait or failed."""
+    ctx.obj = config_path
+    if ctx.invoked_subcommand is not None:
+        return
+    if config_path is None:
+        raise click.UsageError("--config is required")
     config = _config_or_exit(config_path)
-    store = Store(config.storage_path, config.window)
+    store = _store_or_exit(config)
     rows = list(store.db.query("select * from outbox order by id desc limit ?", [limit]))
     if not rows:
         click.echo("the outbox is empty")
     for row in reversed(rows):
         line = (
-            f"digest {row['digest_id']} part {row['part']} -> {row['platform']}:{row['channel']}: "
+            f"#{row['id']} digest {row['digest_id']} part {row['part']} -> "
+            f"{row['platform']}:{row['channel']}: "
             f"{row['status']} after {row['attempts']} attempt(s)"
         )
         if row["sent_at"]:
             line += f", sent {row['sent_at']}"
+        if row["status"] == "pending" and row["not_before"]:
+            line += f", not before {row['not_before']} (Retry-After)"
         if row["last_error"] and row["status"] != "sent":
-            line += f"\n  last error: {row['last_error']}"
+            line += (
+                f"\n  {'why it waits' if row['status'] == 'pending' else 'last error'}: {row['last_error']}"
+            )
+        if row["status"] == "failed":
+            line += f"\n  to send it again: wirewatch outbox retry {row['id']} --config {config_path}"
         click.echo(line)
     store.close()
+
+
+@outbox.command("retry")
+@click.argument("part_id", required=False, type=int)
+@click.option("--failed", "all_failed", is_flag=True, help="Every failed part.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="TOML config file.")
+@click.pass_context
+def outbox_retry(ctx: click.Context, part_id: int | None, all_failed: bool, config_path: Path | None) -> None:
+    """Queue a failed part (by its #id) or every failed part again, once the cause is mended."""
+    from bot.delivery import retry
+
+    config_path = config_path or ctx.obj
+    if config_path is None:
+        raise click.UsageError("--config is required")
+    if (part_id is None) == (not all_failed):
+        raise click.UsageError("give one part id, or --failed for every failed part")
+    store = _store_or_exit(_config_or_exit(config_path))
+    try:
+        count = retry(store, part_id)
+    finally:
+        store.close()
+    if part_id is not None and not count:
+        raise click.ClickException(f"no unsent outbox part #{part_id}")
+    click.echo(f"{count} part(s) queued again; they go out with the next delivery")
+
+
+def _store_or_exit(config: Config) -> Any:
+    """The config's store, or one clear line on why it cannot be opened."""
+    from bot.storage import Store, StoreError
+
+    try:
+        return Store(config.storage_path, config.window)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
