@@ -114,6 +114,7 @@ class HttpSettings:
     per_host: int = 2  # requests in flight to one host at most
     host_interval: float = 1.0  # seconds between the starts of two requests to one host
     timeout: float = 20.0  # seconds for a whole response, connection to last byte
+    max_pages: int = 50  # article pages fetched per feed per poll (newest first; the rest on later polls)
 
 
 @dataclass(frozen=True)
@@ -204,15 +205,22 @@ def _seconds(value: Any, key: str) -> float:
 def _http(data: Mapping[str, Any]) -> HttpSettings:
     section = _table(data, "http", "")
     for key in section:
-        if key not in ("per_host", "host_interval", "timeout"):
-            raise ConfigError(f"http.{key}", "unknown setting; expected per_host, host_interval or timeout")
+        if key not in ("per_host", "host_interval", "timeout", "max_pages"):
+            raise ConfigError(
+                f"http.{key}", "unknown setting; expected per_host, host_interval, timeout or max_pages"
+            )
     per_host = section.get("per_host", 2)
     if not isinstance(per_host, int) or isinstance(per_host, bool) or not 1 <= per_host <= 16:
         raise ConfigError("http.per_host", f"must be a whole number from 1 to 16, got {per_host!r}")
     timeout = _seconds(section.get("timeout", 20), "http.timeout")
     if timeout <= 0:
         raise ConfigError("http.timeout", "must be longer than zero")
-    return HttpSettings(per_host, _seconds(section.get("host_interval", 1), "http.host_interval"), timeout)
+    max_pages = section.get("max_pages", 50)
+    if not isinstance(max_pages, int) or isinstance(max_pages, bool) or not 0 <= max_pages <= 10_000:
+        raise ConfigError("http.max_pages", f"must be a whole number from 0 to 10000, got {max_pages!r}")
+    return HttpSettings(
+        per_host, _seconds(section.get("host_interval", 1), "http.host_interval"), timeout, max_pages
+    )
 
 
 def _discord_admins(data: Mapping[str, Any]) -> tuple[tuple[int, ...], str]:
