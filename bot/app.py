@@ -110,7 +110,14 @@ class Bot:
         outcomes = self.http.run(self._fetch_all(feeds, states))
         # one process at a time writes what it fetched: another on the same store waits its turn
         with self.lock, store_lock(self.store.path, "ingest"):
-            return [r for f, s, o in zip(feeds, states, outcomes, strict=True) for r in self._record(f, s, o)]
+            notices: list[tuple[Feed, str]] = []  # this cycle's changes of feed health, sent together
+            results = [
+                r
+                for f, s, o in zip(feeds, states, outcomes, strict=True)
+                for r in self._record(f, s, o, notices)
+            ]
+            self._notify(notices)
+            return results
 
     async def _fetch_all(
         self, feeds: Sequence[Feed], states: Sequence[dict[str, Any]]
@@ -126,8 +133,15 @@ class Bot:
 
         return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))
 
-    def _record(self, feed: Feed, state: dict[str, Any], fetched: Fetched | SourceError) -> list[Result]:
-        """Ingest a feed's articles and keep its state: validators, failures, next poll."""
+    def _record(
+        self,
+        feed: Feed,
+        state: dict[str, Any],
+        fetched: Fetched | SourceError,
+        notices: list[tuple[Feed, str]],
+    ) -> list[Result]:
+        """Ingest a feed's articles and keep its state: validators, failures, next poll; a change of its
+        health is added to notices."""
         table = self.store.db.table("feeds")
         now = datetime.now(UTC)
         row = {"name": feed.name, "url": feed.url, "every": feed.every}
@@ -154,7 +168,7 @@ class Bot:
                 pk="name",
             )
             if failing and not state.get("failing"):
-                self._notify(feed, f"Feed {feed.name} is failing after {failures} attempts: {exc}")
+                notices.append((feed, f"{feed.name} is failing after {failures} attempts: {exc}"))
             return []
         results = [r for article in fetched.articles if (r := self._ingest(feed, article)) is not None]
         fresh = [r for r in results if not r.duplicate]
@@ -184,7 +198,7 @@ class Bot:
             pk="name",
         )
         if state.get("failing"):
-            self._notify(feed, f"Feed {feed.name} has recovered.")
+            notices.append((feed, f"{feed.name} has recovered"))
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
         return fresh
 
@@ -214,11 +228,13 @@ class Bot:
             return []
         return self.poll(feed)
 
-    def _notify(self, feed: Feed, text: str) -> None:
-        """Tell each channel that receives this feed, once per change of state."""
+    def _notify(self, notices: Sequence[tuple[Feed, str]]) -> None:
+        """Tell each channel about the feeds it receives that started failing or recovered: one notice
+        per channel per cycle, however many feeds changed."""
         for channel in self.config.channels:
-            if not channel.feeds or feed.name in channel.feeds:
-                queue_notice(self.store, channel, text)
+            lines = [text for feed, text in notices if not channel.feeds or feed.name in channel.feeds]
+            if lines:
+                queue_notice(self.store, channel, lines)
 
     def feeds(self) -> list[Feed]:
         """The configured feeds and those added from chat."""

@@ -83,9 +83,24 @@ def _enqueue(
     return digest_id
 
 
-def queue_notice(store: Store, channel: Channel, text: str) -> int:
-    """Put a one-line notice (a feed failing or recovered) in the channel's outbox."""
-    return _enqueue(store, channel, [Message((Block("text", text),), text)], None, None, "[]")
+MAX_NOTICE_LINES = 40  # feeds named in one notice; the rest are counted
+
+
+def queue_notice(store: Store, channel: Channel, lines: str | Sequence[str]) -> int:
+    """Put one notice listing feeds that started failing or recovered in the channel's outbox."""
+    lines = [lines] if isinstance(lines, str) else list(lines)
+    if len(lines) == 1:
+        title = f"Feed {lines[0]}."
+        return _enqueue(store, channel, [Message((Block("text", title),), title)], None, None, "[]")
+    shown = lines[:MAX_NOTICE_LINES]
+    rest = len(lines) - len(shown)
+    blocks = [Block("header", f"Feed health: {len(lines)} feeds changed")]
+    blocks += [Block("text", f"• {line}") for line in shown]
+    if rest:
+        blocks.append(Block("context", f"and {rest} more; see `wirewatch feeds`"))
+    fallback = f"Feed health: {len(lines)} feeds changed"
+    parts = split_message(Message(tuple(blocks), fallback), channel.platform)
+    return _enqueue(store, channel, parts, None, None, "[]")
 
 
 TOKENS = {"slack": "SLACK_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN or DISCORD_WEBHOOK_URL"}
