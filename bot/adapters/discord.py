@@ -16,7 +16,11 @@ _WEBHOOK = re.compile(r"/webhooks/(\d+)/([\w.-]+)")
 
 
 def neutral(text: str) -> str:
-    """Text that cannot ping: @everyone, @here and role/user mentions broken with a zero-width space."""
+    """Text that cannot ping or disguise a link: @everyone, @here and role/user mentions broken with a
+    zero-width space, and in a text that could hold a masked link ([shown](target), javascript: or not)
+    every [ escaped."""
+    if re.search(r"\]\s*\(", text):
+        text = text.replace("\\", "\\\\").replace("[", "\\[")
     text = re.sub(r"@(everyone|here)", "@\u200b\\1", text, flags=re.I)
     return re.sub(r"<@([!&]?\d+)>", "<@\u200b\\1>", text)
 

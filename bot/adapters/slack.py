@@ -51,7 +51,8 @@ def render_block(block: Block) -> dict[str, Any]:
         return {"type": "divider"}
     text = escape(block.text)
     if block.url and block.url.startswith(("http://", "https://")):
-        text = f"<{block.url.replace('|', '%7C').replace('>', '%3E')}|{text}>"
+        url = block.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+        text = f"<{url.replace(' ', '%20')}|{text}>"
     if block.kind == "context":
         return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}

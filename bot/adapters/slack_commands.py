@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.adapters.slack import render_block
+from bot.adapters.slack import escape, render_block
 from bot.messages import Message
 
 Answer = Callable[[str, str, str], tuple[Message, bool]]  # (text, user id, channel id) -> (reply, ok)
@@ -34,7 +34,7 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
         )
         first = message.blocks[0].text if message.blocks else ""
         respond(
-            text=message.fallback[:3000],
+            text=escape(message.fallback)[:3000],  # article text: no <!channel>, <@U…> or masked link
             blocks=[render_block(b) for b in message.blocks][:50],
             response_type="in_channel" if ok and not first.startswith("wirewatch commands") else "ephemeral",
         )
