@@ -50,10 +50,13 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str) -> None:
     """Ingest a JSON-lines article stream in order and print one result per article."""
     from bot.config import parse_duration
     from bot.pipeline import Pipeline
-    from bot.storage import Store
+    from bot.storage import Store, StoreError
 
     with tempfile.TemporaryDirectory(prefix="wirewatch-") as tmp:
-        store = Store(db or Path(tmp) / "replay.db", window=parse_duration(window, "--window"))
+        try:
+            store = Store(db or Path(tmp) / "replay.db", window=parse_duration(window, "--window"))
+        except (ConfigError, StoreError) as exc:
+            raise click.ClickException(str(exc)) from None
         pipeline = Pipeline(store, make_manager(), {})
         count = 0
         for article in read_jsonl(stream, feed="replay"):
@@ -88,10 +91,9 @@ def _config_or_exit(path: Path) -> Config:
 @click.option("--once", is_flag=True, help="One ingest cycle and one digest delivery, then exit.")
 def run(config_path: Path, once: bool) -> None:
     """Run the bot: poll feeds and deliver digests on schedule (or once)."""
-    from bot.app import Bot
 
     config = _config_or_exit(config_path)
-    bot = Bot(config, Secrets.from_env())
+    bot = _bot_or_exit(config)
     try:
         if once:
             stored, sent = bot.run_once()
@@ -188,10 +190,9 @@ def check_config(path: Path) -> None:
 )
 def feeds(config_path: Path) -> None:
     """List the feeds with their last success, last error, next poll and items seen."""
-    from bot.storage import Store
 
     config = _config_or_exit(config_path)
-    store = Store(config.storage_path, config.window)
+    store = _store_or_exit(config)
     for feed in config.feeds:
         row = (
             store.db.table("feeds").get(feed.name)
@@ -217,7 +218,6 @@ def feeds(config_path: Path) -> None:
 )
 def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
     """Render a channel's digest now (with --print), or queue and deliver it."""
-    from bot.app import Bot
     from bot.delivery import last_until, send_queued
     from bot.digest import compose, render
     from bot.storage import now_iso
@@ -226,7 +226,7 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
     channel = next((c for c in config.channels if c.id == channel_id), None)
     if channel is None:
         raise click.ClickException(f"no channel {channel_id!r} in {config_path}")
-    bot = Bot(config, Secrets.from_env())
+    bot = _bot_or_exit(config)
     try:
         if print_only:
             composed = compose(bot.store, channel, last_until(bot.store, channel), now_iso())
@@ -298,6 +298,17 @@ def outbox_retry(ctx: click.Context, part_id: int | None, all_failed: bool, conf
     click.echo(f"{count} part(s) queued again; they go out with the next delivery")
 
 
+def _bot_or_exit(config: Config) -> Any:
+    """The bot for a config, or one clear line on why its store cannot be opened."""
+    from bot.app import Bot
+    from bot.storage import StoreError
+
+    try:
+        return Bot(config, Secrets.from_env())
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _store_or_exit(config: Config) -> Any:
     """The config's store, or one clear line on why it cannot be opened."""
     from bot.storage import Store, StoreError
@@ -316,11 +327,10 @@ def _store_or_exit(config: Config) -> Any:
 @click.option("--user", default="", help="Ask as this user id (admins may change feeds).")
 def ask(line: str, config_path: Path, user: str) -> None:
     """Run a chat command here, e.g. wirewatch ask "quotes Peskov --since 7d"."""
-    from bot.app import Bot
     from bot.commands import Context, answer
 
     config = _config_or_exit(config_path)
-    bot = Bot(config, Secrets.from_env())
+    bot = _bot_or_exit(config)
     try:
         ctx = Context(
             bot.store,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -13,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.urls import url_problem
+
 PLATFORMS = ("console", "slack", "discord")
 ONLY = ("all", "new", "quotes")
 SECRET_ENV = (
@@ -23,6 +26,8 @@ SECRET_ENV = (
     "DISCORD_WEBHOOK_URL",
 )
 DIGEST_ALIASES = {"hourly": "0 * * * *", "daily": "0 8 * * *"}
+MAX_DURATION = 36500 * 86400  # a hundred years: longer durations are typing errors and overflow dates
+MAX_WAIT = 3600.0  # seconds: the longest timeout or interval between two requests to one host
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SECRET_KEY = re.compile(r"(token|secret|password|webhook)", re.I)
@@ -43,10 +48,28 @@ def parse_duration(text: str, key: str = "duration") -> int:
     match = _DURATION.match(str(text))
     if not match:
         raise ConfigError(key, f"{text!r} is not a duration like '10m', '2h' or '7d'")
+    if len(match.group(1)) > 12:
+        raise ConfigError(key, f"{text!r} is longer than {MAX_DURATION // 86400} days")
     seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds <= 0:
         raise ConfigError(key, "must be longer than zero")
+    if seconds > MAX_DURATION:
+        raise ConfigError(key, f"{text!r} is longer than {MAX_DURATION // 86400} days")
     return seconds
+
+
+def check_number(value: Any, key: str, low: float, high: float, integer: bool = False) -> float:
+    """A finite number from low to high (a whole one if integer), or a ConfigError naming the key."""
+    kind = "a whole number" if integer else "a number"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (integer and not isinstance(value, int))
+    ):
+        raise ConfigError(key, f"must be {kind} from {low:g} to {high:g}, got {value!r}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ConfigError(key, f"must be {kind} from {low:g} to {high:g}, got {value!r}")
+    return float(value)
 
 
 def parse_cron(text: str, key: str = "digest") -> str:
@@ -192,14 +215,11 @@ def _api_url(data: Mapping[str, Any], table: str) -> str | None:
 
 
 def _seconds(value: Any, key: str) -> float:
-    """A number of seconds (0 allowed), or a duration string such as "2s"."""
-    if isinstance(value, bool):
+    """A finite number of seconds from 0 to an hour, or a duration string such as "2s"."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConfigError(key, f"must be a number of seconds or a duration like '2s', got {value!r}")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise ConfigError(key, f"must not be negative, got {value!r}")
-        return float(value)
-    return float(parse_duration(value, key))
+    seconds = value if isinstance(value, int | float) else parse_duration(value, key)
+    return check_number(seconds, key, 0, MAX_WAIT)
 
 
 def _http(data: Mapping[str, Any]) -> HttpSettings:
@@ -283,6 +303,8 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         if any(f.name == name for f in feeds):
             raise ConfigError(f"{where}name", f"duplicate feed name {name!r}")
         url = _str(raw, "url", where)
+        if url.startswith(("http://", "https://")) and (problem := url_problem(url)):
+            raise ConfigError(f"{where}url", problem)
         if not url.startswith(("http://", "https://")):
             if "://" in url:
                 raise ConfigError(f"{where}url", f"must be an http(s) URL or a local path, got {url!r}")
@@ -293,6 +315,7 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
             raise ConfigError(
                 f"{where}backfill", f"must be a whole number of items, 0 or more, got {backfill!r}"
             )
+        check_number(backfill, f"{where}backfill", 0, 1_000_000, integer=True)
         kind = _str(raw, "kind", where, "feed")
         if kind not in ("feed", "page"):
             raise ConfigError(
@@ -357,6 +380,9 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
     for name, table in plugins.items():
         if not isinstance(table, Mapping):
             raise ConfigError(f"plugins.{name}", "must be a table")
+        for setting, value in table.items():  # thresholds, weights, counts: finite and not negative
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                check_number(value, f"plugins.{name}.{setting}", 0, 1e9)
 
     admin_roles, admin_permission = _discord_admins(data)
     return Config(
@@ -384,6 +410,12 @@ def load_config(path: str | Path) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(str(path), "file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(str(path), "is a directory, not a config file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot be read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
     config = parse_config(data, base=path.resolve().parent)
