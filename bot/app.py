@@ -4,28 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 
 import pluggy
 
 from bot.adapters import Adapter
 from bot.adapters.console import ConsoleAdapter
+from bot.commands import Context
 from bot.config import Channel, Config, Feed, Secrets
 from bot.delivery import deliver, queue_digest, queue_notice
+from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
 from bot.models import Article, Result
 from bot.pipeline import Pipeline
 from bot.plugins import make_manager
 from bot.sources import Fetched, fetch
-from bot.storage import Store, now_iso, parse_time
+from bot.storage import Store
 
 log = logging.getLogger(__name__)
-FAILING_AFTER = 3  # consecutive failures after which a feed is reported failing
 
 
 def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
@@ -72,6 +71,7 @@ class Bot:
         self.lock = threading.RLock()
         self.store = Store(config.storage_path, config.window)
         self.pm = pm or make_manager()
+        self.watched = Feeds(self.store, config.feeds)  # the one owner of the list of feeds
         self.pipeline = Pipeline(self.store, self.pm, config.plugins)
         self.adapters = (
             dict(adapters)
@@ -84,10 +84,6 @@ class Bot:
         self.http.close()
         self.store.close()
 
-    def _state(self, feed: Feed) -> dict[str, Any]:
-        table = self.store.db.table("feeds")
-        return dict(table.get(feed.name)) if table.count_where("name = ?", [feed.name]) else {}
-
     def _known(self, article: Article) -> bool:
         with self.lock:
             return self.store.find_same_item(article) is not None
@@ -99,51 +95,34 @@ class Bot:
     def poll_many(self, feeds: Sequence[Feed]) -> list[Result]:
         """Fetch feeds concurrently (each host within its limits), then ingest what they bring in order."""
         with self.lock:
-            states = [self._state(f) for f in feeds]
+            states = [self.watched.state(f) for f in feeds]
         outcomes = self.http.run(self._fetch_all(feeds, states))
         with self.lock:
             return [r for f, s, o in zip(feeds, states, outcomes, strict=True) for r in self._record(f, s, o)]
 
     async def _fetch_all(
-        self, feeds: Sequence[Feed], states: Sequence[dict[str, Any]]
+        self, feeds: Sequence[Feed], states: Sequence[FeedState]
     ) -> list[Fetched | SourceError]:
-        async def one(feed: Feed, state: dict[str, Any]) -> Fetched | SourceError:
+        async def one(feed: Feed, state: FeedState) -> Fetched | SourceError:
             try:
-                return await fetch(feed, self.http, state.get("etag"), state.get("modified"), self._known)
+                return await fetch(feed, self.http, state.etag, state.modified, self._known)
             except SourceError as exc:
                 return exc
 
         return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))
 
-    def _record(self, feed: Feed, state: dict[str, Any], fetched: Fetched | SourceError) -> list[Result]:
+    def _record(self, feed: Feed, state: FeedState, fetched: Fetched | SourceError) -> list[Result]:
         """Ingest a feed's articles and keep its state: validators, failures, next poll."""
-        table = self.store.db.table("feeds")
-        now = datetime.now(UTC)
-        row = {"name": feed.name, "url": feed.url, "every": feed.every}
         if isinstance(fetched, SourceError):
             exc = fetched
             if exc.deferred:  # not tried: the host is resting after a Retry-After
                 log.info("%s", exc)
-                wait = now + timedelta(seconds=exc.retry_after or feed.every)
-                table.upsert({**row, "next_poll": wait.isoformat(timespec="seconds")}, pk="name")
+                self.watched.record_deferred(feed, exc.retry_after or feed.every)
                 return []
-            failures = int(state.get("failures") or 0) + 1
-            # back off: what the server asked for, else the interval doubled per failure (a day at most)
-            delay = exc.retry_after or min(feed.every * 2 ** (failures - 1), 86400) * random.uniform(0.9, 1.1)
-            failing = failures >= FAILING_AFTER
-            log.error("%s (failure %d; next try in %.0fs)", exc, failures, delay)
-            table.upsert(
-                {
-                    **row,
-                    "last_error": str(exc),
-                    "failures": failures,
-                    "failing": int(failing),
-                    "next_poll": (now + timedelta(seconds=delay)).isoformat(timespec="seconds"),
-                },
-                pk="name",
-            )
-            if failing and not state.get("failing"):
-                self._notify(feed, f"Feed {feed.name} is failing after {failures} attempts: {exc}")
+            after, delay = self.watched.record_failure(feed, str(exc), exc.retry_after)
+            log.error("%s (failure %d; next try in %.0fs)", exc, after.failures, delay)
+            if after.failing and not state.failing:
+                self._notify(feed, f"Feed {feed.name} is failing after {after.failures} attempts: {exc}")
             return []
         results = [self.pipeline.ingest(article) for article in fetched.articles]
         fresh = [r for r in results if not r.duplicate]
@@ -151,28 +130,13 @@ class Bot:
             if r.edited and feed.repost_edits is not None and r.change >= feed.repost_edits:
                 log.info("feed %s: %s changed %.0f%%; posted again", feed.name, r.edited, 100 * r.change)
                 self.store.repost(r.edited, r.article.title)
-        if not state.get("last_success") and len(fresh) > feed.backfill:
+        if not state.last_success and len(fresh) > feed.backfill:
             # a new feed: store its backlog, but let only the newest `backfill` items reach digests
             newest = sorted(fresh, key=lambda r: r.article.published or "", reverse=True)[: feed.backfill]
             keep = {r.article.id for r in newest}
             self.store.quieten([r.article.id for r in fresh if r.article.id not in keep])
-        table.upsert(
-            {
-                **row,
-                "etag": fetched.etag,
-                "modified": fetched.modified,
-                "last_success": now_iso(),
-                "last_error": None,
-                "failures": 0,
-                "failing": 0,
-                "next_poll": (now + timedelta(seconds=max(feed.every, fetched.min_interval))).isoformat(
-                    timespec="seconds"
-                ),
-                "items_seen": int(state.get("items_seen") or 0) + len(fresh),
-            },
-            pk="name",
-        )
-        if state.get("failing"):
+        self.watched.record_success(feed, fetched.etag, fetched.modified, len(fresh), fetched.min_interval)
+        if state.failing:
             self._notify(feed, f"Feed {feed.name} has recovered.")
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
         return fresh
@@ -180,8 +144,8 @@ class Bot:
     def poll_if_due(self, feed: Feed) -> list[Result]:
         """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""
         with self.lock:
-            due = parse_time(self._state(feed).get("next_poll"))
-        if due and due > datetime.now(UTC):
+            due = self.watched.state(feed).due(datetime.now(UTC))
+        if not due:
             return []
         return self.poll(feed)
 
@@ -193,13 +157,7 @@ class Bot:
 
     def feeds(self) -> list[Feed]:
         """The configured feeds and those added from chat."""
-        configured = {f.name for f in self.config.feeds}
-        added = [
-            Feed(row["name"], row["url"], int(row["every"] or 600))
-            for row in self.store.db.query("select * from feeds where added_by is not null order by name")
-            if row["name"] not in configured
-        ]
-        return [*self.config.feeds, *added]
+        return self.watched.all()
 
     def poll_all(self) -> list[Result]:
         """Poll every feed once, concurrently."""
@@ -211,6 +169,31 @@ class Bot:
             for channel in self.config.channels if channels is None else channels:
                 queue_digest(self.store, channel)
             return deliver(self.store, self.adapters, self.sleep)
+
+    def send_channel_digest(self, platform: str, channel_id: str) -> int:
+        """Queue and deliver one channel's digest now (nothing else); the number of parts sent."""
+        channel = self.channel(platform, channel_id)
+        if channel is None:
+            raise LookupError(f"{platform} channel {channel_id or '?'} has no digest in the config")
+        with self.lock:
+            queue_digest(self.store, channel)
+            return deliver(self.store, self.adapters, self.sleep, only=channel)
+
+    def channel(self, platform: str, channel_id: str) -> Channel | None:
+        """The configured channel of that platform and id."""
+        return next((c for c in self.config.channels if (c.platform, c.id) == (platform, channel_id)), None)
+
+    def context(self, platform: str, admins: Iterable[str] = ()) -> Context:
+        """What a chat command from this platform may touch: the store, the feeds, its channel's digest."""
+        return Context(
+            self.store,
+            frozenset(self.config.admins) | frozenset(admins),
+            frozenset(self.config.allow_hosts),
+            send_digest=lambda channel_id: self.send_channel_digest(platform, channel_id),
+            feeds=self.watched,
+            platform=platform,
+            lock=self.lock,
+        )
 
     def run_once(self) -> tuple[int, int]:
         """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""

@@ -101,16 +101,9 @@ def run(config_path: Path, once: bool) -> None:
         secrets = Secrets.from_env()
         if secrets.slack_signing_secret and secrets.slack_bot_token:
             from bot.adapters.slack_commands import build_app, serve
-            from bot.commands import Context, answer
+            from bot.commands import answer
 
-            ctx = Context(
-                bot.store,
-                frozenset(config.admins),
-                frozenset(config.allow_hosts),
-                send_digest=lambda _channel: bot.send_digests(),
-                lock=bot.lock,
-                platform="slack",
-            )
+            ctx = bot.context("slack")
             app = build_app(
                 secrets.slack_signing_secret,
                 secrets.slack_bot_token,
@@ -121,16 +114,9 @@ def run(config_path: Path, once: bool) -> None:
             click.echo("answering /wirewatch in Slack", err=True)
         if secrets.discord_bot_token:
             from bot.adapters import discord_commands
-            from bot.commands import Context, answer
+            from bot.commands import answer
 
-            dctx = Context(
-                bot.store,
-                frozenset(config.admins),
-                frozenset(config.allow_hosts),
-                send_digest=lambda _channel: bot.send_digests(),
-                lock=bot.lock,
-                platform="discord",
-            )
+            dctx = bot.context("discord")
             try:
                 discord_commands.serve(
                     secrets.discord_bot_token,
@@ -187,21 +173,20 @@ def check_config(path: Path) -> None:
 )
 def feeds(config_path: Path) -> None:
     """List the feeds with their last success, last error, next poll and items seen."""
+    from bot.feeds import Feeds
     from bot.storage import Store
 
     config = _config_or_exit(config_path)
     store = Store(config.storage_path, config.window)
-    for feed in config.feeds:
-        row = (
-            store.db.table("feeds").get(feed.name)
-            if store.db.table("feeds").count_where("name = ?", [feed.name])
-            else {}
-        )
+    watched = Feeds(store, config.feeds)
+    for feed in watched.all():
+        st = watched.state(feed)
+        origin = "" if feed in config.feeds else f" (added from chat by {st.added_by})"
         click.echo(
-            f"{feed.name}: {feed.url}\n  last success {row.get('last_success') or 'never'}; "
-            f"failures {row.get('failures') or 0}{' (FAILING)' if row.get('failing') else ''}; "
-            f"items seen {row.get('items_seen') or 0}; next poll {row.get('next_poll') or 'at start'}"
-            + (f"\n  last error: {row['last_error']}" if row.get("last_error") else "")
+            f"{feed.name}: {feed.url}{origin}\n  last success {st.last_success or 'never'}; "
+            f"failures {st.failures}{' (FAILING)' if st.failing else ''}; "
+            f"items seen {st.items_seen}; next poll {st.next_poll or 'at start'}"
+            + (f"\n  last error: {st.last_error}" if st.last_error else "")
         )
     store.close()
 
@@ -270,21 +255,22 @@ def outbox(config_path: Path, limit: int) -> None:
     "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
 )
 @click.option("--user", default="", help="Ask as this user id (admins may change feeds).")
-def ask(line: str, config_path: Path, user: str) -> None:
-    """Run a chat command here, e.g. wirewatch ask "quotes Peskov --since 7d"."""
+@click.option("--channel", "channel_id", default="", help="Ask in this channel (as in the config).")
+def ask(line: str, config_path: Path, user: str, channel_id: str) -> None:
+    """Run a chat command here, e.g. wirewatch ask "quotes Peskov --since 7d"; a refused command
+    exits with status 2."""
     from bot.app import Bot
-    from bot.commands import Context, answer
+    from bot.commands import answer
 
     config = _config_or_exit(config_path)
+    # the channel's platform, where the config names the channel; subscriptions are kept per platform
+    platforms = {c.platform for c in config.channels if c.id == channel_id}
+    if len(platforms) > 1:
+        raise click.ClickException(f"channel {channel_id!r} is configured on {', '.join(sorted(platforms))}")
     bot = Bot(config, Secrets.from_env())
     try:
-        ctx = Context(
-            bot.store,
-            frozenset(config.admins) | {"terminal"},
-            frozenset(config.allow_hosts),
-            send_digest=lambda _channel: bot.send_digests(),
-        )
-        reply, ok = answer(line, ctx, user=user or "terminal")
+        ctx = bot.context(platforms.pop() if platforms else "console", admins={"terminal"})
+        reply, ok = answer(line, ctx, user=user or "terminal", channel=channel_id)
         click.echo(reply.as_text())
         if not ok:
             sys.exit(2)

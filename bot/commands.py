@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import ConfigError, parse_duration
+from bot.feeds import FeedError, Feeds
 from bot.messages import Block, Message
 from bot.storage import Store, now_iso
 
@@ -60,6 +61,7 @@ class Context:
     allow_hosts: frozenset[str] = frozenset()
     send_digest: Callable[[str], int] | None = None
     resolve: Callable[[str], list[str]] = field(default=lambda host: _resolve(host))
+    feeds: Feeds | None = None  # the bot's feeds (None: only those added from chat are known)
     platform: str = "console"  # where the command came from: subscriptions are per platform channel
     # held while a command runs: the bot's lock, so chat commands and ingest take turns on the store
     lock: AbstractContextManager[Any] = field(default_factory=threading.RLock)
@@ -271,16 +273,20 @@ def _feeds(request: Request, ctx: Context) -> Message:
         return _feeds_remove(request, ctx)
     if request.args:
         raise UsageError("usage: " + USAGE["feeds"])
-    rows = list(ctx.store.db.query("select * from feeds order by name"))
-    blocks = [Block("header", f"{len(rows)} feeds")]
-    for r in rows:
-        state = (
-            f"failing: {r['last_error']}"
-            if r["last_error"]
-            else f"ok, last success {r['last_success'] or 'never'}"
-        )
-        blocks.append(Block("text", f"{r['name']}: {r['url']} — {state}; {r['items_seen'] or 0} items"))
+    watched = _watched(ctx)
+    feeds = watched.all()
+    blocks = [Block("header", f"{len(feeds)} feeds")]
+    for feed in feeds:
+        st = watched.state(feed)
+        last = st.last_success or "never"
+        state = f"failing: {st.last_error}" if st.last_error else f"ok, last success {last}"
+        origin = f", added by {st.added_by}" if st.added_by and feed not in watched.configured else ""
+        blocks.append(Block("text", f"{feed.name}: {feed.url} — {state}; {st.items_seen} items{origin}"))
     return Message(tuple(blocks), blocks[0].text)
+
+
+def _watched(ctx: Context) -> Feeds:
+    return ctx.feeds if ctx.feeds is not None else Feeds(ctx.store)
 
 
 def _feeds_add(request: Request, ctx: Context) -> Message:
@@ -288,42 +294,36 @@ def _feeds_add(request: Request, ctx: Context) -> Message:
         raise UsageError("usage: " + USAGE["feeds"])
     url = request.args[1]
     check_public_url(url, ctx)
-    name = re.sub(r"[^a-z0-9]+", "-", (urlsplit(url).hostname or "feed").lower()).strip("-")
-    table = ctx.store.db.table("feeds")
-    if table.count_where("url = ?", [url]):
-        raise UsageError(f"{url} is already watched")
-    while table.count_where("name = ?", [name]):
-        name += "-2"
-    table.insert(
-        {
-            "name": name,
-            "url": url,
-            "every": parse_duration(request.every),
-            "items_seen": 0,
-            "failures": 0,
-            "added_by": request.user or "?",
-            "added": now_iso(),
-        }
+    try:
+        feed = _watched(ctx).add(url, parse_duration(request.every), request.user)
+    except FeedError as exc:
+        raise UsageError(str(exc)) from None
+    return Message(
+        (Block("text", f"Now watching {url} as {feed.name}, every {request.every}."),), f"added {feed.name}"
     )
-    return Message((Block("text", f"Now watching {url} as {name}, every {request.every}."),), f"added {name}")
 
 
 def _feeds_remove(request: Request, ctx: Context) -> Message:
     if len(request.args) != 2:
         raise UsageError("usage: " + USAGE["feeds"])
-    table = ctx.store.db.table("feeds")
-    if not table.count_where("name = ?", [request.args[1]]):
-        raise UsageError(f"no feed named {request.args[1]!r}")
-    table.delete(request.args[1])
-    return Message((Block("text", f"Stopped watching {request.args[1]}."),), "removed")
+    try:
+        feed = _watched(ctx).remove(request.args[1])
+    except FeedError as exc:
+        raise UsageError(str(exc)) from None
+    return Message((Block("text", f"Stopped watching {feed.name}."),), "removed")
 
 
 def _digest(request: Request, ctx: Context) -> Message:
     if request.args != ["now"]:
         raise UsageError("usage: " + USAGE["digest"])
+    if not is_admin(request, ctx):
+        raise UsageError("only admins may send a digest now")
     if ctx.send_digest is None:
         raise UsageError("digests cannot be sent from here")
-    sent = ctx.send_digest(request.channel)
+    try:
+        sent = ctx.send_digest(request.channel)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
     return Message(
         (Block("text", f"Digest sent ({sent} message{'s' if sent != 1 else ''})."),), "digest sent"
     )
@@ -337,7 +337,7 @@ def _subscription(request: Request, ctx: Context) -> Message:
     kind, value = request.args
     table = ctx.store.db.table("subscriptions")
     key = {"platform": ctx.platform, "channel": request.channel, "kind": kind, "value": value}
-    if kind == "feed" and not ctx.store.db.table("feeds").count_where("name = ?", [value]):
+    if kind == "feed" and _watched(ctx).get(value) is None:
         raise UsageError(f"no feed named {value!r}; see /wirewatch feeds")
     if request.name == "subscribe":
         table.insert({**key, "added_by": request.user, "added": now_iso()}, replace=True)

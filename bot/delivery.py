@@ -96,15 +96,18 @@ def queue_notice(store: Store, channel: Channel, text: str) -> int:
 
 
 def deliver(
-    store: Store, adapters: Mapping[str, Adapter], sleep: Callable[[float], None] = time.sleep
+    store: Store,
+    adapters: Mapping[str, Adapter],
+    sleep: Callable[[float], None] = time.sleep,
+    only: Channel | None = None,
 ) -> int:
-    """Send every pending outbox part in order, marking each sent once the platform confirmed it;
-    a transient failure leaves it pending for the next run, a permanent one marks it failed."""
+    """Send every pending outbox part (of one channel, if `only`) in order, marking each sent once the
+    platform confirmed it; a transient failure leaves it pending, a permanent one marks it failed."""
     sent = 0
     blocked: set[tuple[str, str]] = set()  # a channel that failed now keeps its order: no later part jumps it
     for row in list(store.db.query("select * from outbox where status = 'pending' order by id")):
         target = (row["platform"], row["channel"])
-        if target in blocked:
+        if target in blocked or (only is not None and target != (only.platform, only.id)):
             continue
         adapter = adapters.get(row["platform"]) or adapters.get("console")
         if adapter is None:
