@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -11,44 +12,35 @@ from datetime import UTC, datetime
 
 import pluggy
 
+from bot import migrations
 from bot.adapters import Adapter
-from bot.adapters.console import ConsoleAdapter
-from bot.commands import Context
-from bot.config import Channel, Config, Feed, Secrets
+from bot.commands import Context, answer
+from bot.config import Channel, Config, Feed
 from bot.delivery import deliver, queue_digest, queue_notice
 from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
+from bot.messages import Message
 from bot.models import Article, Result
 from bot.pipeline import Pipeline
-from bot.plugins import make_manager
-from bot.sources import Fetched, fetch
+from bot.plugins import collect, make_manager
+from bot.registry import Registry
+from bot.sources import Fetched
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
 
-def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
-    """The console adapter, and a platform's adapter where its token is in the environment."""
-    adapters: dict[str, Adapter] = {"console": ConsoleAdapter()}
-    if secrets.slack_bot_token:
-        from bot.adapters.slack import SlackAdapter
-
-        adapters["slack"] = SlackAdapter(secrets.slack_bot_token, config.slack_api_url)
-    if secrets.discord_bot_token or secrets.discord_webhook_url:
-        from bot.adapters.discord import DiscordAdapter
-
-        adapters["discord"] = DiscordAdapter(
-            secrets.discord_bot_token, secrets.discord_webhook_url, config.discord_api_url
-        )
+def default_adapters(config: Config, registry: Registry, env: Mapping[str, str]) -> dict[str, Adapter]:
+    """Each registered platform's adapter, where the environment holds what it needs (its token)."""
+    adapters: dict[str, Adapter] = {}
+    for name, platform in registry.platforms.items():
+        adapter = platform.adapter(config.platforms.get(name, platform.settings), env)
+        if adapter is not None:
+            adapters[name] = adapter
     for channel in config.channels:
-        if channel.platform == "slack" and not secrets.slack_bot_token:
-            log.warning(
-                "SLACK_BOT_TOKEN is not set: digests for slack channel %s go to the console", channel.id
-            )
-        if channel.platform == "discord" and not (secrets.discord_bot_token or secrets.discord_webhook_url):
-            log.warning(
-                "DISCORD_BOT_TOKEN is not set: digests for discord channel %s go to the console", channel.id
-            )
+        if channel.platform not in adapters:
+            needs = ", ".join(registry.platforms[channel.platform].env) or "its settings"
+            log.warning("%s not set: no adapter for %s channel %s", needs, channel.platform, channel.id)
     return adapters
 
 
@@ -58,7 +50,7 @@ class Bot:
     def __init__(
         self,
         config: Config,
-        secrets: Secrets | None = None,
+        env: Mapping[str, str] | None = None,
         pm: pluggy.PluginManager | None = None,
         adapters: Mapping[str, Adapter] | None = None,
     ) -> None:
@@ -70,13 +62,14 @@ class Bot:
         # one SQLite connection is shared by the scheduler's workers: its writes take turns
         self.lock = threading.RLock()
         self.store = Store(config.storage_path, config.window)
-        self.pm = pm or make_manager()
+        self.env = os.environ if env is None else env  # where each platform finds its secrets
+        self.pm = pm or make_manager(disabled=config.disabled)
+        self.registry = collect(self.pm)  # the commands, sources, platforms and sections plugins registered
+        migrations.apply(self.store.db, self.registry.migrations)  # the plugins' own tables
         self.watched = Feeds(self.store, config.feeds)  # the one owner of the list of feeds
         self.pipeline = Pipeline(self.store, self.pm, config.plugins)
         self.adapters = (
-            dict(adapters)
-            if adapters is not None
-            else default_adapters(config, secrets or Secrets.from_env())
+            dict(adapters) if adapters is not None else default_adapters(config, self.registry, self.env)
         )
 
     def close(self) -> None:
@@ -105,7 +98,10 @@ class Bot:
     ) -> list[Fetched | SourceError]:
         async def one(feed: Feed, state: FeedState) -> Fetched | SourceError:
             try:
-                return await fetch(feed, self.http, state.etag, state.modified, self._known)
+                source = self.registry.sources.get(feed.kind)
+                if source is None:
+                    raise SourceError(f"feed {feed.name}: no plugin provides kind {feed.kind!r}")
+                return await source.fetch(feed, self.http, state.etag, state.modified, self._known)
             except SourceError as exc:
                 return exc
 
@@ -167,8 +163,14 @@ class Bot:
         """Queue each channel's digest, then deliver everything pending; the number of parts sent."""
         with self.lock:
             for channel in self.config.channels if channels is None else channels:
-                queue_digest(self.store, channel)
+                self.queue_digest(channel)
             return deliver(self.store, self.adapters, self.sleep)
+
+    def queue_digest(self, channel: Channel, send_empty: bool = False) -> int | None:
+        """Compose a channel's digest with the registered sections and put it in the outbox."""
+        platform = self.registry.platforms.get(channel.platform)
+        limits = platform.limits if platform else None
+        return queue_digest(self.store, channel, None, send_empty, self.registry.sections, limits)
 
     def send_channel_digest(self, platform: str, channel_id: str) -> int:
         """Queue and deliver one channel's digest now (nothing else); the number of parts sent."""
@@ -176,7 +178,7 @@ class Bot:
         if channel is None:
             raise LookupError(f"{platform} channel {channel_id or '?'} has no digest in the config")
         with self.lock:
-            queue_digest(self.store, channel)
+            self.queue_digest(channel)
             return deliver(self.store, self.adapters, self.sleep, only=channel)
 
     def channel(self, platform: str, channel_id: str) -> Channel | None:
@@ -193,7 +195,28 @@ class Bot:
             feeds=self.watched,
             platform=platform,
             lock=self.lock,
+            commands=self.registry.commands,
+            kinds=tuple(self.registry.sources),
         )
+
+    def serve_chat(self) -> list[str]:
+        """Start answering chat commands on each platform that has an inbound server and its secrets
+        in the environment; the names of those platforms."""
+        serving = []
+        commands = list(self.registry.commands.values())
+        for name, platform in self.registry.platforms.items():
+            if platform.serve is None:
+                continue
+            ctx = self.context(name)
+
+            def here(
+                text: str, user: str, channel: str, admin: bool, ctx: Context = ctx
+            ) -> tuple[Message, bool]:
+                return answer(text, ctx, user, channel, admin)
+
+            if platform.serve(self.config.platforms.get(name, platform.settings), self.env, here, commands):
+                serving.append(name)
+        return serving
 
     def run_once(self) -> tuple[int, int]:
         """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""
