@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
 from bot.messages import Message
 from bot.models import Article, Result
+from bot.netgate import trusted_hosts
 from bot.pipeline import Pipeline
 from bot.plugins import collect, make_manager
 from bot.registry import Registry
@@ -58,7 +60,11 @@ class Bot:
         self.sleep: Callable[[float], None] = (
             time.sleep
         )  # waits between delivery attempts (tests record them)
-        self.http = Http(config.http)
+        # the operator's allow_hosts and configured feeds may be private; everything else must be public
+        self.http = Http(
+            config.http,
+            trusted=trusted_hosts(config.allow_hosts, (f.url for f in config.feeds if f.is_remote)),
+        )
         # one SQLite connection is shared by the scheduler's workers: its writes take turns
         self.lock = threading.RLock()
         self.store = Store(config.storage_path, config.window)
@@ -104,6 +110,9 @@ class Bot:
                 return await source.fetch(feed, self.http, state.etag, state.modified, self._known)
             except SourceError as exc:
                 return exc
+            except Exception as exc:  # one feed that breaks in an unforeseen way never stops the cycle
+                log.exception("feed %s: unexpected error", feed.name)
+                return SourceError(f"feed {feed.name}: unexpected {type(exc).__name__}: {exc}")
 
         return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))
 
@@ -120,7 +129,7 @@ class Bot:
             if after.failing and not state.failing:
                 self._notify(feed, f"Feed {feed.name} is failing after {after.failures} attempts: {exc}")
             return []
-        results = [self.pipeline.ingest(article) for article in fetched.articles]
+        results = [r for article in fetched.articles if (r := self._ingest(feed, article)) is not None]
         fresh = [r for r in results if not r.duplicate]
         for r in results:
             if r.edited and feed.repost_edits is not None and r.change >= feed.repost_edits:
@@ -136,6 +145,24 @@ class Bot:
             self._notify(feed, f"Feed {feed.name} has recovered.")
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
         return fresh
+
+    def _ingest(self, feed: Feed, article: Article) -> Result | None:
+        """Ingest one article; one that cannot be analysed is logged with its feed and skipped (a
+        database error is not the article's fault and is raised)."""
+        try:
+            return self.pipeline.ingest(article)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            log.error(
+                "feed %s: item %s (%r) skipped: %s: %s",
+                feed.name,
+                article.id,
+                article.title[:80],
+                type(exc).__name__,
+                exc,
+            )
+            return None
 
     def poll_if_due(self, feed: Feed) -> list[Result]:
         """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""
