@@ -71,6 +71,8 @@ PLACE_HEADS = frozenset(
     station arena stadium centre center mall building tower hall
     """.split()
 )
+# first words that make a name a place: "Lake Louise", "Mount Pearl", "Fort McMurray"
+_PLACE_FIRST = frozenset("lake mount mt port fort cape point glen lac".split())
 # role words that never name anyone on their own (the heads of descriptions of people)
 PERSON_ROLES = frozenset(
     set(TITLES)
@@ -135,7 +137,8 @@ def is_place(name: str) -> bool:
     folded = fold(name)
     if folded in _gazetteer() or folded.removeprefix("the ") in _gazetteer():
         return True
-    return bool(folded.split()) and folded.split()[-1] in PLACE_HEADS
+    words = folded.split()
+    return bool(words) and (words[-1] in PLACE_HEADS or (len(words) >= 2 and words[0] in _PLACE_FIRST))
 
 
 def is_org_name(name: str) -> bool:

@@ -24,19 +24,25 @@ from plugins.quotes.lexicon import CUE_RE
 from plugins.quotes.speakers import PRONOUNS, TITLES, strip_titles
 
 _CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
-_CONNECTOR = r"\b(?:de|da|del|van|von|bin|al|el|der|la|le|di|du|ibn|of|and)(?=\s+[A-Z])"
+_CONNECTOR = r"(?:\b(?:de|da|del|van|von|bin|al|el|der|la|le|di|du|ibn|of|and)|&)(?=\s+[A-Z])"
 _NAME_RUN = re.compile(rf"{_CAP}(?:[ \t]+(?:{_CAP}|{_CONNECTOR}))*")
 # a verb after a name: the name is the subject of its clause
 _VERB_AFTER = re.compile(
-    r"(?:\s*,[^,.;]{1,80},)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
-    r"does|first|once|recently|previously|further)\s+)*(?:[a-z]{2,}(?:ed|s)|told|said|wrote|spoke|took|"
-    r"made|gave|put|ran|won|lost|met|left|came|went|saw|knew|thought|began|sent)\b"
+    r"(?:\s*,[^,.;]{1,80},|,)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
+    r"does|first|once|recently|previously|further|didn['’]t|doesn['’]t|wasn['’]t|isn['’]t|won['’]t|can['’]t)\s+)*"
+    r"(?:[a-z]{2,}(?:ed|s)|told|said|wrote|spoke|took|made|gave|put|ran|won|lost|met|left|came|went|saw|knew|"
+    r"thought|began|sent|has|had|is|was)\b"
 )
 # an appositive giving a role: "Jeff Fraser, the director of operations,", "Ana Li, a nurse at ..."
 _APPOSITIVE = re.compile(
     r",\s+(?:the|a|an|its|his|her|their)?\s*((?:[\w’'-]+\s+){0,5}?[\w’'-]+)\s*(?=,|\.|\bof\b|\bfor\b|\bat\b|\bwith\b|\bin\b|\bwho\b)"
 )
 _ROLE_BEFORE = re.compile(r"((?:\b[a-z][\w-]*\s+){1,3})$")
+# a photo caption or credit line: "( Ana Li / Daily Star File Photo )", "PHOTO: ...", "Ana Li / Reuters"
+_CAPTION = re.compile(
+    r"(?m)^[^\n]*(?:\b[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)*\s+/\s+[A-Z][^\n]*|\b(?:PHOTO|Photo|File Photo|"
+    r"THE CANADIAN PRESS|Getty Images|Reuters/)\b[^\n]*)$"
+)
 _HE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -49,6 +55,10 @@ _ORG_NOUNS = frozenset(
     town county district province federation institute centre center foundation charity coalition
     campaign administration court church newspaper paper broadcaster outlet publisher""".split()
 )
+# pronoun salience: characters per point of distance, bonus of a subject, cost of an unknown gender,
+# bonus of the last speaker, cost of a mention inside a quotation
+_TUNE = (400.0, 1.0, 1.5, 1.2, 0.5)
+_PLACE_NOUNS = frozenset("city province town county state country municipality village region".split())
 _GENDER_OF = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "i": "", "me": ""}
 _INDEFINITE = frozenset("a an one another some several two three many".split())
 _DETERMINERS = frozenset("the his her its their this that these those our".split())
@@ -80,6 +90,7 @@ class Seen:
     start: int
     end: int
     subject: bool
+    surface: str  # the name as written here ("Harris" where the entity is "Kamala Harris")
 
 
 @dataclass
@@ -107,7 +118,10 @@ class Entities:
     def _read(self) -> None:
         text = self.text
         raw: list[tuple[str, int, int, list[str], bool]] = []
+        captions = [(m.start(), m.end()) for m in _CAPTION.finditer(text)]
         for match in _NAME_RUN.finditer(text):
+            if any(a <= match.start() < b for a, b in captions):
+                continue
             start, run = match.start(), match.group(0)
             run = re.sub(r"\s+(?:of|and)$", "", run)
             tokens = run.split()
@@ -135,14 +149,15 @@ class Entities:
             single = len(name.split()) == 1
             if single and sentence_initial and not SPEAKING_AFTER.match(text, end) and not titles:
                 continue  # a lone capitalised word opening a sentence is usually not a name
-            raw.append((name, start, end, titles, self._subject(start, end)))
+            possessive = _POSSESSIVE.search(run) is not None
+            raw.append((name, start, end, titles, not possessive and self._subject(start, end)))
         # full names first, so that a surname finds the person it is short for
         for name, *_ in sorted(raw, key=lambda r: -len(r[0].split())):
             if name not in self.by_name:
                 self.by_name[name] = self._longer(name) or Entity(name)
         for name, start, end, titles, subject in raw:
             entity = self.by_name[name]
-            self.seen.append(Seen(entity, start, end, subject and not self._in_quote(start)))
+            self.seen.append(Seen(entity, start, end, subject and not self._in_quote(start), name))
             lowered = [t.lower().strip(".") for t in titles]
             if any(t in TITLES or t in PERSON_ROLES for t in lowered):
                 entity.titled = True
@@ -245,31 +260,48 @@ class Entities:
             person = self.person_for(at, _GENDER_OF[low])
             return Naming(person.name, PERSON, True) if person else Naming(phrase, PERSON, False)
         if low in ("it",):
-            org = self.last_of(at, ORG, 1500)
+            org = self.last_of(at, ORG, 1500) or self.last_of(at, OTHER, 600)
             return Naming(org.name, ORG, True) if org else Naming(phrase, OTHER, False)
         if low in PRONOUNS:
             return Naming(phrase, OTHER, False)
         if words[0] in _DETERMINERS or words[0] in _INDEFINITE or not re.search(r"\b[A-Z]", phrase):
             return self.description(phrase, at)
+        if " of " in phrase:
+            left = strip_titles(phrase.split(" of ")[0])
+            if left in self.by_name and self.by_name[left].kind == PERSON:
+                phrase = left
         name = strip_openers(strip_titles(phrase))
         if not name or not name[:1].isupper():
             return self.description(phrase, at)
-        entity = self.by_name.get(name) or self._longer_at(name, at)
-        if entity is None:
-            kind = ORG if is_org_name(name) else PLACE if is_place(name) else OTHER
-            return Naming(name, kind, kind != PLACE)
-        if entity.kind in (PLACE, ORG, OTHER):
-            owner = self._owner_before(at)  # "Tim Guest with the Nova Scotia Health Authority said"
+        entity = (len(name.split()) == 1 and self._longer_at(name, at)) or self.by_name.get(name)
+        kind = entity.kind if entity else ORG if is_org_name(name) else PLACE if is_place(name) else OTHER
+        if kind in (PLACE, ORG, OTHER):
+            # "Tim Guest with the Health Authority said", "Ana Li, a nurse in Elm County, said"
+            owner = self._owner_before(at) or (self._sentence_subject(at) if kind != ORG else None)
             if owner:
                 return Naming(owner.name, PERSON, True)
+        if entity is None:
+            return Naming(name, kind, kind != PLACE)
         return Naming(entity.name, entity.kind, entity.kind != PLACE)
+
+    def _sentence_subject(self, at: int) -> Entity | None:
+        """The person opening the sentence at a position with an appositive: 'Ana Li, who ..., said'."""
+        i = bisect_right(self.sentence_starts, at) - 1
+        start = self.sentence_starts[i] if i >= 0 else 0
+        for s in self.seen:
+            if s.start >= at:
+                break
+            if s.start >= start:
+                opening = self._sentence_initial(s.start) and self.text[s.end : s.end + 1] == ","
+                return s.entity if opening and s.entity.kind == PERSON else None
+        return None
 
     def _longer_at(self, name: str, at: int) -> Entity | None:
         words = name.split()
         for s in reversed(self.seen):
             if s.start > at + len(name) + 200:
                 continue
-            if s.entity.name.split()[-len(words) :] == words:
+            if len(s.surface.split()) > len(words) and s.surface.split()[-len(words) :] == words:
                 return s.entity
         return None
 
@@ -292,15 +324,20 @@ class Entities:
         """'the minister' -> the person introduced as minister; 'the company' -> the company named."""
         words = [w.strip(".,") for w in phrase.lower().split()]
         head = words[-1] if words else ""
+        named = re.search(r"\s[A-Z]", phrase) is not None  # "the Trump campaign", "the Ohio governor"
         if words and words[0] in _INDEFINITE:
             return Naming(phrase, PERSON if head in PERSON_ROLES else OTHER, False)
-        if head in _ORG_NOUNS:
-            org = self.last_of(at, ORG, 3000, prefer=head)
-            return Naming(org.name, ORG, True) if org else Naming(phrase, ORG, False)
-        if head in PERSON_ROLES or head.rstrip("s") in PERSON_ROLES:
+        if re.search(r"\d+-year-old", low := phrase.lower()) or (
+            head in PERSON_ROLES and head not in _ORG_NOUNS
+        ):
+            head = "" if "year-old" in low else head
             for s in self._before(at, 6000):
                 e = s.entity
-                if e.kind == PERSON and any(r.startswith(head) or head.startswith(r) for r in e.roles):
+                if (
+                    head
+                    and e.kind == PERSON
+                    and any(r.startswith(head) or head.startswith(r) for r in e.roles)
+                ):
                     return Naming(e.name, PERSON, True)
             # nobody introduced in that role: the person just spoken of, if no role says otherwise
             gender = "f" if head.endswith("woman") else "m" if head.endswith("man") else ""
@@ -308,51 +345,73 @@ class Entities:
             if near is not None and not near.roles:
                 return Naming(near.name, PERSON, True)
             return Naming(phrase, PERSON, False)
+        subject = self._sentence_subject(at) if not named and head not in _ORG_NOUNS else None
+        if subject is not None and words[0] not in _DETERMINERS:
+            return Naming(subject.name, PERSON, True)  # "Ana Li, who grew up across the street, said"
+        if named:
+            return Naming(re.sub(r"^(?:the|a|an)\s+", "", phrase, flags=re.I), ORG, True)
+        if head in _PLACE_NOUNS:
+            place = self.last_of(at, ORG, 3000, prefer=head, only_preferred=True) or self.last_of(
+                at, PLACE, 3000
+            )
+            return Naming(place.name, place.kind, True) if place else Naming(phrase, ORG, False)
+        if head in _ORG_NOUNS:
+            org = self.last_of(at, ORG, 3000, prefer=head) or self.last_of(at, OTHER, 1500)
+            return Naming(org.name, ORG, True) if org else Naming(phrase, ORG, False)
         return Naming(phrase, OTHER, False)
 
     def _before(self, at: int, reach: int) -> list[Seen]:
         i = bisect_right(self._ends, at)
         return [s for s in reversed(self.seen[:i]) if s.end > at - reach]
 
-    def last_of(self, at: int, kind: str, reach: int, prefer: str = "") -> Entity | None:
+    def last_of(
+        self, at: int, kind: str, reach: int, prefer: str = "", only_preferred: bool = False
+    ) -> Entity | None:
         """The last entity of a kind named before a position (one whose name holds 'prefer' first)."""
-        found = [s.entity for s in self._before(at, reach) if s.entity.kind == kind]
+        found = [
+            s.entity for s in self._before(at, reach) if s.entity.kind == kind and s.surface == s.entity.name
+        ]
         if prefer:
             for e in found:
                 if prefer in e.name.lower().split():
                     return e
-        return found[0] if found else None
+        return found[0] if found and not only_preferred else None
 
     def person_for(self, at: int, gender: str, reach: int = 4000) -> Entity | None:
         """The person a pronoun refers to: the most salient earlier person whose gender agrees."""
-        best: tuple[float, Entity] | None = None
-        scored: dict[int, float] = {}
+        scores: dict[int, tuple[float, Entity]] = {}
         for s in self._before(at, reach):
             e = s.entity
-            if e.kind != PERSON or id(e) in scored:
+            if e.kind != PERSON or (gender and e.gender and e.gender != gender):
                 continue
-            if gender and e.gender and e.gender != gender:
-                scored[id(e)] = -1e9
-                continue
-            distance = (at - s.end) / 400
-            score = -distance + (1.0 if s.subject else 0.0) - (0.8 if gender and not e.gender else 0.0)
-            scored[id(e)] = score
-            if best is None or score > best[0]:
-                best = (score, e)
+            score = -(at - s.end) / _TUNE[0] + (_TUNE[1] if s.subject else 0.0)
+            score -= _TUNE[2] if gender and not e.gender else 0.0
+            score -= _TUNE[4] if self._in_quote(s.start) else 0.0
+            if id(e) not in scores or score > scores[id(e)][0]:
+                scores[id(e)] = (score, e)
         for pos, e in reversed(self.spoke):
-            if pos > at or at - pos > reach:
-                continue
-            if e.kind == PERSON and not (gender and e.gender and e.gender != gender):
-                score = scored.get(id(e), -(at - pos) / 400) + 1.2
-                if best is None or score > best[0]:
-                    best = (score, e)
-            break
-        return best[1] if best else None
+            if pos <= at and at - pos <= reach and e.kind == PERSON:
+                since = any(
+                    s.subject and s.start > pos and s.entity is not e and id(s.entity) in scores
+                    for s in self._before(at, at - pos)
+                )
+                if not since and not (gender and e.gender and e.gender != gender):
+                    base = scores.get(id(e), (-(at - pos) / _TUNE[0], e))[0]
+                    scores[id(e)] = (base + _TUNE[3], e)
+                break
+        return max(scores.values(), key=lambda x: x[0])[1] if scores else None
 
     def floating(self, at: int) -> Naming:
         """An unattributed quote: the last speaker, else the last person named."""
-        for _pos, e in reversed(self.spoke):
-            return Naming(e.name, e.kind, True)
+        last = self.spoke[-1] if self.spoke else None
+        # someone introduced as a subject since the last statement: "Li expressed concern.\n\n“...”"
+        for s in self._before(at, 800):
+            if last and s.start <= last[0]:
+                break
+            if s.subject and s.entity.kind in (PERSON, ORG) and not self._in_quote(s.start):
+                return Naming(s.entity.name, s.entity.kind, True)
+        if last:
+            return Naming(last[1].name, last[1].kind, True)
         person = self.person_for(at, "")
         return Naming(person.name, PERSON, True) if person else Naming("", OTHER, False)
 
