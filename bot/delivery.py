@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapters import Adapter, DeliveryError
-from bot.adapters.limits import split_message
+from bot.adapters.limits import Limits, split_message
 from bot.config import Channel
 from bot.digest import compose, render, render_headlines
 from bot.locks import store_lock
 from bot.messages import Block, Message
+from bot.registry import DigestSection
 from bot.storage import Store, now_iso, parse_time
 
 log = logging.getLogger(__name__)
@@ -37,19 +38,25 @@ def last_until(store: Store, channel: Channel) -> str:
 
 
 def queue_digest(
-    store: Store, channel: Channel, until: str | None = None, send_empty: bool = False
+    store: Store,
+    channel: Channel,
+    until: str | None = None,
+    send_empty: bool = False,
+    sections: Sequence[DigestSection] | None = None,
+    limits: Limits | None = None,
 ) -> int | None:
-    """Compose the channel's digest since its last one and put it in the outbox; its id, or None."""
+    """Compose the channel's digest since its last one (with these sections, in parts within these
+    limits: the platform's built-in ones by default) and put it in the outbox; its id, or None."""
     until = until or now_iso()
     since = last_until(store, channel)
     digest = compose(store, channel, since, until)
     if not digest.stories and not (send_empty or channel.send_empty):
         return None
     stories = json.dumps([s.story_id for s in digest.stories])
-    parts = split_message(render(digest), channel.platform)
+    parts = split_message(render(digest, sections), channel.platform, limits)
     if channel.thread:  # headlines in the channel, the details as replies in their thread
         details = [replace(p, in_thread=True) for p in parts]
-        parts = [*split_message(render_headlines(digest), channel.platform), *details]
+        parts = [*split_message(render_headlines(digest), channel.platform, limits), *details]
     return _enqueue(store, channel, parts, since, until, stories)
 
 
@@ -113,38 +120,17 @@ def delivery_lock(store: Store, wait: float = DELIVERY_WAIT) -> AbstractContextM
     return store_lock(store.path, "delivery", wait)
 
 
-def send_queued(
-    store: Store,
-    channels: Sequence[Channel],
-    adapters: Mapping[str, Adapter],
-    sleep: Callable[[float], None] = time.sleep,
-    send_empty: bool = False,
-    wait: float = DELIVERY_WAIT,
-) -> int:
-    """Under the delivery lock, queue each channel's digest and deliver everything pending; the number
-    of parts sent. A process that cannot have the lock queues nothing (the holder composes the same
-    digests) and says so."""
-    with delivery_lock(store, wait) as held:
-        if not held:
-            log.warning(
-                "another wirewatch process is delivering from %s; this one leaves the digests to it",
-                store.path,
-            )
-            return 0
-        for channel in channels:
-            queue_digest(store, channel, send_empty=send_empty)
-        return _deliver(store, adapters, sleep)
-
-
 def deliver(
     store: Store,
     adapters: Mapping[str, Adapter],
     sleep: Callable[[float], None] = time.sleep,
+    only: Channel | None = None,
     wait: float = DELIVERY_WAIT,
 ) -> int:
-    """Send every pending outbox part in order, under the store's delivery lock, marking each sent once
-    the platform confirmed it; a transient failure leaves it pending for the next run (not before its
-    Retry-After), a permanent one marks it failed (`wirewatch outbox retry` sends it again)."""
+    """Send every pending outbox part (of one channel, if `only`) in order, under the store's delivery
+    lock, marking each sent once the platform confirmed it; a transient failure leaves it pending for
+    the next run (not before its Retry-After), a permanent one marks it failed (`wirewatch outbox
+    retry` sends it again). A process that cannot have the lock leaves the parts to the one that has."""
     with delivery_lock(store, wait) as held:
         if not held:
             log.warning(
@@ -152,7 +138,7 @@ def deliver(
                 store.path,
             )
             return 0
-        return _deliver(store, adapters, sleep)
+        return deliver_held(store, adapters, sleep, only)
 
 
 def _epoch(text: str | None) -> float:
@@ -209,7 +195,13 @@ def _attempt(
     return None
 
 
-def _deliver(store: Store, adapters: Mapping[str, Adapter], sleep: Callable[[float], None]) -> int:
+def deliver_held(
+    store: Store,
+    adapters: Mapping[str, Adapter],
+    sleep: Callable[[float], None] = time.sleep,
+    only: Channel | None = None,
+) -> int:
+    """deliver, by a caller that holds the delivery lock already (it queued digests under it)."""
     sent, last = 0, 0
     blocked: set[tuple[str, str]] = set()  # a channel that failed now keeps its order: no later part jumps it
     table = store.db.table("outbox")
@@ -222,7 +214,7 @@ def _deliver(store: Store, adapters: Mapping[str, Adapter], sleep: Callable[[flo
         for row in rows:
             last = row["id"]
             target = (row["platform"], row["channel"])
-            if target in blocked:
+            if target in blocked or (only is not None and target != (only.platform, only.id)):
                 continue
             not_before = parse_time(row["not_before"])
             if not_before and not_before > datetime.now(UTC):

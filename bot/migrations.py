@@ -257,7 +257,15 @@ def m014_article_authors(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m015_outbox_delivery_state(db: sqlite_utils.Database) -> None:
+def m015_chat_feed_settings(db: sqlite_utils.Database) -> None:
+    """A feed added from chat keeps its kind, backfill and repost_edits like a configured one."""
+    db.table("feeds").add_column("kind", str)
+    db.table("feeds").add_column("backfill", int)
+    db.table("feeds").add_column("repost_edits", float)
+
+
+@migration
+def m016_outbox_delivery_state(db: sqlite_utils.Database) -> None:
     """Per outbox part: the key the platform knows it by, whether an attempt may have reached the
     platform, when it was last tried, and the time before which it may not be tried (Retry-After)."""
     outbox = db.table("outbox")

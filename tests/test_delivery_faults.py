@@ -24,7 +24,7 @@ from wordfreq import top_n_list
 
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.slack import SlackAdapter
-from bot.config import Channel, Secrets, load_config
+from bot.config import Channel, load_config
 from bot.delivery import PAUSE_AFTER_SEND, deliver, queue_digest
 from bot.models import Article
 from bot.pipeline import Pipeline
@@ -205,4 +205,4 @@ def test_killed_between_confirmation_and_commit_then_restarted_posts_nothing_twi
     rows = outbox(config)
     assert {r["status"] for r in rows} == {"sent"}, again.stderr
     assert len(slack.posted(CHANNEL)) == len(rows) and set(keys(slack).values()) == {1}
-    assert len(rows) >= 3 and Secrets.from_env({}).slack_bot_token is None
+    assert len(rows) >= 3
