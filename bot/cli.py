@@ -147,7 +147,7 @@ def run(config_path: Path, once: bool) -> None:
         except ValueError as exc:  # a setting the platform's library refuses (a Discord permission name)
             raise click.ClickException(str(exc)) from None
         scheduler = build_scheduler(bot)
-        click.echo(f"wirewatch running: {len(config.feeds)} feeds, {len(config.channels)} channels", err=True)
+        click.echo(f"wirewatch running: {len(bot.feeds())} feeds, {len(config.channels)} channels", err=True)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
             scheduler.start()
     finally:

@@ -75,6 +75,15 @@ def test_a_misspelled_hook_in_an_installed_plugin_fails_check_config_in_one_line
     assert "register_commands" in line  # the hooks there are, to spot the typo
 
 
+def test_a_plugin_that_cannot_be_imported_fails_in_one_line(tmp_path: Path) -> None:
+    proc = run_cli("plugins", env=installed(tmp_path, broken="wirewatch_not_there"), check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert (
+        "plugin broken (wirewatch_not_there) cannot be loaded: No module named 'wirewatch_not_there'" in line
+    )
+
+
 def test_each_bot_has_its_own_manager() -> None:
     class Extra:
         @hookimpl
