@@ -190,10 +190,17 @@ def check_config(path: Path) -> None:
 
 
 @cli.command("plugins")
-def list_plugins() -> None:
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), help="Leave out what this config disables."
+)
+def list_plugins(config_path: Path | None) -> None:
     """List the loaded plugins: their names, where each comes from, and the hooks it implements."""
-    for name, origin, hooks in describe(_manager_or_exit()):
+    pm = _load(config_path)[1] if config_path is not None else _manager_or_exit()
+    for name, origin, hooks in describe(pm):
         click.echo(f"{name}: {origin}\n  hooks: {', '.join(hooks) or 'none'}")
+    disabled = [name for name, plugin in pm.list_name_plugin() if plugin is None]
+    if disabled:
+        click.echo(f"disabled in the config: {', '.join(disabled)}")
 
 
 @cli.command()

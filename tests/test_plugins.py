@@ -206,6 +206,11 @@ def test_plugin_settings_have_their_defaults_and_a_plugin_can_be_disabled(tmp_pa
     )
     assert config.plugins["stories"]["related_min"] == 0.4 and config.plugins["stories"]["candidates"] == 20
     assert config.disabled == ("quotes",)
+    toml = tmp_path / "p.toml"
+    toml.write_text(f'[storage]\npath = "{tmp_path / "p.db"}"\n[plugins.quotes]\nenabled = false\n')
+    listed = run_cli("plugins", "--config", str(toml)).stdout
+    assert "stories: plugins.stories" in listed and "quotes:" not in listed
+    assert "disabled in the config: quotes" in listed
     bot = Bot(config, adapters={})
     try:
         assert "quotes" not in plugin_names(bot.pm) and "stories" in plugin_names(bot.pm)
