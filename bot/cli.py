@@ -175,8 +175,13 @@ def check_config(path: Path) -> None:
         click.echo(f"feed {feed.name}: {feed.url} every {feed.every}s")
     for ch in config.channels:
         platform = registry.platforms[ch.platform]
-        ready = not platform.env or any(os.environ.get(name) for name in platform.env)
-        where = ch.platform if ready else f"nowhere yet ({' or '.join(platform.env)} not set)"
+        # the platform itself says whether the environment has what it needs to post
+        ready = platform.adapter(config.platforms.get(ch.platform, platform.settings), os.environ)
+        where = (
+            ch.platform
+            if ready
+            else f"nowhere yet: parts wait until its token is set ({', '.join(platform.env)})"
+        )
         wanted = [
             f"feeds {', '.join(ch.feeds)}" if ch.feeds else "",
             f"keywords {', '.join(ch.keywords)}" if ch.keywords else "",
