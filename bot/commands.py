@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from bot.config import ConfigError, parse_duration
 from bot.messages import Block, Message
+from bot.quote_text import quote_line
 from bot.storage import Store, now_iso
 
 MAX_ARG = 200
@@ -202,9 +203,13 @@ def _story(request: Request, ctx: Context) -> Message:
         for sentence in json.loads(row["added"] or "[]")[:2]:
             blocks.append(Block("context", f"+ {_clip(sentence, 300)}"))
     for q in db.query(
-        f"select speaker, text, new from quotes where story_id in ({marks}) and new = 1 order by id", ids
+        "select speaker, text, direct, unresolved from quotes "
+        f"where story_id in ({marks}) and new = 1 order by id",
+        ids,
     ):
-        blocks.append(Block("text", f"{q['speaker']}: “{_clip(q['text'], 300)}”"))
+        blocks.append(
+            Block("text", quote_line(q["speaker"], q["text"], bool(q["direct"]), not q["unresolved"]))
+        )
     return Message(tuple(blocks), story["headline"])
 
 
@@ -220,7 +225,8 @@ def _quotes(request: Request, ctx: Context) -> Message:
         params += [f"%{words}%"] * 3
     rows = list(
         db.query(
-            "select q.speaker, q.text, q.new, q.first_seen, a.source, a.url from quotes q "
+            "select q.speaker, q.text, q.direct, q.unresolved, q.new, q.first_seen, a.source, a.url "
+            "from quotes q "
             f"join speakers s on s.id = q.speaker_id join articles a on a.id = q.article_id where {where} "
             "order by q.id desc limit 15",
             params,
@@ -234,7 +240,8 @@ def _quotes(request: Request, ctx: Context) -> Message:
         blocks.append(
             Block(
                 "text",
-                f"{mark}{row['speaker']}: “{_clip(row['text'], 300)}” ({row['source'] or '-'})",
+                f"{mark}{quote_line(row['speaker'], row['text'], bool(row['direct']), not row['unresolved'])}"
+                f" ({row['source'] or '-'})",
                 row["url"],
             )
         )

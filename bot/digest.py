@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.config import Channel
 from bot.messages import Block, Message
+from bot.quote_text import quote_line
 from bot.storage import Store
 
 MAX_ADDED = 3  # sentences of "what is new" shown per story
@@ -24,7 +25,7 @@ class StoryDigest:
     rewrites: list[str] = field(default_factory=list)
     related: list[tuple[str, str]] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
-    quotes: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # speaker, text, source, url
+    quotes: list[tuple[str, str, str | None]] = field(default_factory=list)  # quote line, source, url
     latest: str = ""
     began_here: bool = False  # its first article arrived in this digest's period
     updated: list[tuple[str, str, str | None]] = field(default_factory=list)  # source, new title, url
@@ -98,9 +99,14 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
                 if len(entry.added) < MAX_ADDED and len(sentence.split()) >= 6:
                     entry.added.append(f"{sentence} ({row['source']})")
         for q in store.db.query(
-            "select speaker, text from quotes where article_id = ? and new = 1 order by start", [row["id"]]
+            "select speaker, text, direct, unresolved from quotes "
+            "where article_id = ? and new = 1 order by start",
+            [row["id"]],
         ):
-            entry.quotes.append((q["speaker"], q["text"], row["source"] or "", row["url"]))
+            line = quote_line(
+                q["speaker"], q["text"], bool(q["direct"]), not q["unresolved"], MAX_QUOTE_CHARS
+            )
+            entry.quotes.append((line, row["source"] or "", row["url"]))
         entry.latest = max(entry.latest, row["at"] or "")
     if channel.only == "new":  # only stories that began in this period
         stories = {k: v for k, v in stories.items() if v.began_here}
@@ -160,10 +166,8 @@ def render(digest: Digest) -> Message:
             blocks.append(Block("text", f"UPDATED by {source}: {_clip(title, 200)}", url=url))
         for sentence in story.added:
             blocks.append(Block("text", f"+ {_clip(sentence, 400)}"))
-        for speaker, text, source, url in story.quotes:
-            blocks.append(
-                Block("text", f"NEW {speaker}: “{_clip(text, MAX_QUOTE_CHARS)}” ({source})", url=url)
-            )
+        for line, source, url in story.quotes:
+            blocks.append(Block("text", f"NEW {line} ({source})", url=url))
     return Message(tuple(blocks), _fallback(digest))
 
 

@@ -256,6 +256,13 @@ def m014_article_authors(db: sqlite_utils.Database) -> None:
     db.table("articles").add_column("author", str)
 
 
+@migration
+def m015_quote_mentions(db: sqlite_utils.Database) -> None:
+    """How an article referred to a quote's speaker, and whether that names anybody."""
+    db.table("quotes").add_column("mention", str)
+    db.table("quotes").add_column("unresolved", int, not_null_default=0)
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

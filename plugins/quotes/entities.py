@@ -161,6 +161,20 @@ def strip_openers(name: str) -> str:
     return " ".join(tokens)
 
 
+def front_role(name: str) -> str:
+    """The name without a capitalised role word in front of a first name: 'Grower Daniel Moreau' ->
+    'Daniel Moreau'."""
+    tokens = name.split()
+    if (
+        len(tokens) >= 3
+        and first_name_gender(tokens[0]) is None
+        and first_name_gender(tokens[1]) is not None
+        and not is_org_name(name)
+    ):
+        return " ".join(tokens[1:])
+    return name
+
+
 def title_gender(words: list[str]) -> str:
     """'m' or 'f' where a title before a name says so ('Mr.', 'Mrs.'), else ''."""
     for w in words:

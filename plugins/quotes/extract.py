@@ -35,13 +35,11 @@ class Extractor(DirectRules, ReportedRules):
             else:
                 if not self.on("floating-quote") or words < 6 or is_title_case(content):
                     continue  # scare quotes, titles, slogans with nobody saying them
-                recent = last_speaker and last_speaker[1] >= q.para_start - 600
-                speaker = (
-                    last_speaker[0] if last_speaker and recent else self.resolver.last_person(q.start) or ""
-                )
+                recent = last_speaker and last_speaker[1] >= q.para_start - 600 and last_speaker[0]
+                candidate = last_speaker[0] if last_speaker and recent else self.resolver.last_person(q.start)
                 cue = ""
-                if not speaker:
-                    continue
+                if not candidate:
+                    continue  # nobody it could continue
                 speaker = Mention("", q.start)  # named after the statement before it
             if words < 1 or (words < MIN_QUOTE_WORDS and (not cue or embedded or is_title_case(content))):
                 continue

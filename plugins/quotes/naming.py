@@ -15,6 +15,7 @@ from plugins.quotes.entities import (
     PERSON_ROLES,
     PLACE,
     first_name_gender,
+    front_role,
     is_org_name,
     is_place,
     strip_openers,
@@ -42,6 +43,11 @@ _ROLE_BEFORE = re.compile(r"((?:\b[a-z][\w-]*\s+){1,3})$")
 _CAPTION = re.compile(
     r"(?m)^[^\n]*(?:\b[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)*\s+/\s+[A-Z][^\n]*|\b(?:PHOTO|Photo|File Photo|"
     r"THE CANADIAN PRESS|Getty Images|Reuters/)\b[^\n]*)$"
+)
+# a byline or dateline: a short first line ("By Ana Li, Daily Star"), "VARNA (Wirepress) – "
+_BYLINE = re.compile(
+    r"\A\s*(?:[^\s.!?]+[ \t]+){0,7}[^\s.!?]+[ \t]*(?=\n)|^[A-Z][A-Z .,'-]{2,}(?:\([^)]{1,40}\))?\s*[–—-]+",
+    re.M,
 )
 _HE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
@@ -112,6 +118,7 @@ class Entities:
         self.by_name: dict[str, Entity] = {}
         self.seen: list[Seen] = []
         self.spoke: list[tuple[int, Entity]] = []  # (position, entity) of resolved speakers so far
+        self.descriptions: list[str] = []  # speakers described and never named, in order
         self._read()
 
     # -- reading the article ------------------------------------------------------------------
@@ -119,10 +126,10 @@ class Entities:
         text = self.text
         raw: list[tuple[str, int, int, list[str], bool]] = []
         captions = [(m.start(), m.end()) for m in _CAPTION.finditer(text)]
-        for match in _NAME_RUN.finditer(text):
-            if any(a <= match.start() < b for a, b in captions):
+        captions += [(m.start(), m.end()) for m in _BYLINE.finditer(text)]
+        for start, run in self._runs():
+            if any(a <= start < b for a, b in captions):
                 continue
-            start, run = match.start(), match.group(0)
             run = re.sub(r"\s+(?:of|and)$", "", run)
             tokens = run.split()
             # drop sentence openers and dates in front: "But Phillips", "On Dec. 13"
@@ -141,10 +148,10 @@ class Entities:
                     run = run[: run.index(" of ")]
             end = start + len(run)
             bare = _POSSESSIVE.sub("", run)
-            name = bare if " of " in bare else strip_openers(strip_titles(bare))
+            name = bare if " of " in bare else front_role(strip_openers(strip_titles(bare)))
             if not name or name.lower() in PRONOUNS or not name[:1].isupper():
                 continue
-            titles = run[: max(0, len(run) - len(name))].split()
+            titles = run[: max(0, run.rfind(name))].split()
             sentence_initial = self._sentence_initial(start)
             single = len(name.split()) == 1
             if single and sentence_initial and not SPEAKING_AFTER.match(text, end) and not titles:
@@ -177,6 +184,21 @@ class Entities:
             first = first_name_gender(entity.name.split()[0]) if len(entity.name.split()) >= 2 else None
             if first:
                 entity.votes[first] += 1.5
+
+    def _runs(self) -> list[tuple[int, str]]:
+        """Capitalised runs with their starts; 'Ana Li and Bo Chen' is two, 'Fish and Game Council' one."""
+        out = []
+        for match in _NAME_RUN.finditer(self.text):
+            run = match.group(0)
+            if " and " not in run or is_org_name(run):
+                out.append((match.start(), run))
+                continue
+            at = match.start()
+            for part in re.split(r"(\s+and\s+)", run):
+                if part.strip() and part.strip() != "and":
+                    out.append((at, part))
+                at += len(part)
+        return out
 
     def _longer(self, name: str) -> Entity | None:
         """The entity of a longer person-like name this one is short for ('Harris' -> 'Kamala Harris')."""
@@ -260,7 +282,7 @@ class Entities:
             person = self.person_for(at, _GENDER_OF[low])
             return Naming(person.name, PERSON, True) if person else Naming(phrase, PERSON, False)
         if low in ("it",):
-            org = self.last_of(at, ORG, 1500) or self.last_of(at, OTHER, 600)
+            org = self.last_of(at, ORG, 1500) or self.last_of(at, OTHER, 600, subject=True)
             return Naming(org.name, ORG, True) if org else Naming(phrase, OTHER, False)
         if low in PRONOUNS:
             return Naming(phrase, OTHER, False)
@@ -270,7 +292,7 @@ class Entities:
             left = strip_titles(phrase.split(" of ")[0])
             if left in self.by_name and self.by_name[left].kind == PERSON:
                 phrase = left
-        name = strip_openers(strip_titles(phrase))
+        name = front_role(strip_openers(strip_titles(phrase)))
         if not name or not name[:1].isupper():
             return self.description(phrase, at)
         entity = (len(name.split()) == 1 and self._longer_at(name, at)) or self.by_name.get(name)
@@ -325,7 +347,8 @@ class Entities:
         words = [w.strip(".,") for w in phrase.lower().split()]
         head = words[-1] if words else ""
         named = re.search(r"\s[A-Z]", phrase) is not None  # "the Trump campaign", "the Ohio governor"
-        if words and words[0] in _INDEFINITE:
+        if words and words[0] in _INDEFINITE:  # someone new: "a union spokesperson"
+            self.descriptions.append(phrase)
             return Naming(phrase, PERSON if head in PERSON_ROLES else OTHER, False)
         if re.search(r"\d+-year-old", low := phrase.lower()) or (
             head in PERSON_ROLES and head not in _ORG_NOUNS
@@ -344,7 +367,7 @@ class Entities:
             near = self.person_for(at, gender, reach=700)
             if near is not None and not near.roles:
                 return Naming(near.name, PERSON, True)
-            return Naming(phrase, PERSON, False)
+            return self._described(phrase, head, PERSON)
         subject = self._sentence_subject(at) if not named and head not in _ORG_NOUNS else None
         if subject is not None and words[0] not in _DETERMINERS:
             return Naming(subject.name, PERSON, True)  # "Ana Li, who grew up across the street, said"
@@ -356,20 +379,39 @@ class Entities:
             )
             return Naming(place.name, place.kind, True) if place else Naming(phrase, ORG, False)
         if head in _ORG_NOUNS:
-            org = self.last_of(at, ORG, 3000, prefer=head) or self.last_of(at, OTHER, 1500)
-            return Naming(org.name, ORG, True) if org else Naming(phrase, ORG, False)
-        return Naming(phrase, OTHER, False)
+            org = self.last_of(at, ORG, 3000, prefer=head) or self.last_of(at, OTHER, 1500, subject=True)
+            return Naming(org.name, ORG, True) if org else self._described(phrase, head, ORG)
+        return self._described(phrase, head, OTHER)
+
+    def _described(self, phrase: str, head: str, kind: str) -> Naming:
+        """An unnamed speaker: 'the authority' is the 'regional water authority' described before."""
+        for earlier in reversed(self.descriptions):
+            if earlier.lower().split()[-1] == head:
+                return Naming(earlier, kind, False)
+        self.descriptions.append(phrase)
+        return Naming(phrase, kind, False)
 
     def _before(self, at: int, reach: int) -> list[Seen]:
         i = bisect_right(self._ends, at)
         return [s for s in reversed(self.seen[:i]) if s.end > at - reach]
 
     def last_of(
-        self, at: int, kind: str, reach: int, prefer: str = "", only_preferred: bool = False
+        self,
+        at: int,
+        kind: str,
+        reach: int,
+        prefer: str = "",
+        only_preferred: bool = False,
+        subject: bool = False,
     ) -> Entity | None:
-        """The last entity of a kind named before a position (one whose name holds 'prefer' first)."""
+        """The last entity of a kind named before a position (one whose name holds 'prefer' first;
+        with subject, only one named as the subject of a clause, in two words or more)."""
         found = [
-            s.entity for s in self._before(at, reach) if s.entity.kind == kind and s.surface == s.entity.name
+            s.entity
+            for s in self._before(at, reach)
+            if s.entity.kind == kind
+            and s.surface == s.entity.name
+            and (not subject or (s.subject and len(s.surface.split()) >= 2))
         ]
         if prefer:
             for e in found:
