@@ -257,7 +257,15 @@ def m014_article_authors(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m015_quote_mentions(db: sqlite_utils.Database) -> None:
+def m015_chat_feed_settings(db: sqlite_utils.Database) -> None:
+    """A feed added from chat keeps its kind, backfill and repost_edits like a configured one."""
+    db.table("feeds").add_column("kind", str)
+    db.table("feeds").add_column("backfill", int)
+    db.table("feeds").add_column("repost_edits", float)
+
+
+@migration
+def m016_quote_mentions(db: sqlite_utils.Database) -> None:
     """How an article referred to a quote's speaker, and whether that names anybody."""
     db.table("quotes").add_column("mention", str)
     db.table("quotes").add_column("unresolved", int, not_null_default=0)
