@@ -7,6 +7,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from wordfreq import zipf_frequency
+
 from plugins.quotes.entities import (
     NOT_NAMES,
     ORG,
@@ -223,12 +225,15 @@ class Entities:
         words = name.split()
         if is_org_name(name):
             return ORG
+        pronouns = entity.votes["m"] + entity.votes["f"]
         if is_place(name):
-            pronouns = entity.votes["m"] + entity.votes["f"]
-            return PERSON if (entity.titled and len(words) >= 2) or pronouns >= 1 else PLACE
+            spoken_of = pronouns >= 2 or (pronouns >= 1 and entity.speaks)  # "Kim said she ..."
+            return PERSON if (entity.titled and len(words) >= 2) or spoken_of else PLACE
         first = first_name_gender(words[0]) if len(words) >= 2 else None
-        if entity.titled or first is not None or entity.votes["m"] or entity.votes["f"]:
+        if entity.titled or first is not None:
             return PERSON
+        if pronouns and (len(words) >= 2 or entity.speaks or zipf_frequency(name.lower(), "en") < 4.0):
+            return PERSON  # a word that is also common ("French") needs more than a pronoun nearby
         if entity.speaks:
             return PERSON
         return OTHER
