@@ -148,6 +148,7 @@ def is_org_name(name: str) -> bool:
         return False
     last = tokens[-1].strip(".,").lower()
     acronym = len(tokens) == 1 and re.fullmatch(r"[A-Z][A-Z&.]{1,7}", tokens[0]) is not None
+    acronym = acronym and tokens[0].lower().strip(".") not in TITLES  # "CEO" is a role
     return last in ORG_HEADS or acronym
 
 

@@ -232,7 +232,7 @@ class Entities:
         first = first_name_gender(words[0]) if len(words) >= 2 else None
         if entity.titled or first is not None:
             return PERSON
-        if pronouns and (len(words) >= 2 or entity.speaks or zipf_frequency(name.lower(), "en") < 4.0):
+        if pronouns and (entity.speaks or (len(words) == 1 and zipf_frequency(name.lower(), "en") < 4.0)):
             return PERSON  # a word that is also common ("French") needs more than a pronoun nearby
         if entity.speaks:
             return PERSON
@@ -291,6 +291,12 @@ class Entities:
             return Naming(org.name, ORG, True) if org else Naming(phrase, OTHER, False)
         if low in PRONOUNS:
             return Naming(phrase, OTHER, False)
+        owner = re.match(
+            r"(his|her)\s+(?:\w+\s+)?(?:statement|letter|post|tweet|email|e-mail|office|memo)$", low
+        )
+        if owner:  # "her statement said": the one who wrote it
+            person = self.person_for(at, _GENDER_OF[owner.group(1)])
+            return Naming(person.name, PERSON, True) if person else Naming(phrase, PERSON, False)
         if words[0] in _DETERMINERS or words[0] in _INDEFINITE or not re.search(r"\b[A-Z]", phrase):
             return self.description(phrase, at)
         if " of " in phrase:
@@ -308,8 +314,17 @@ class Entities:
             if owner:
                 return Naming(owner.name, PERSON, True)
         if entity is None:
-            return Naming(name, kind, kind != PLACE)
-        return Naming(entity.name, entity.kind, entity.kind != PLACE)
+            return Naming(self._expand(name), kind, kind != PLACE)
+        return Naming(self._expand(entity.name), entity.kind, entity.kind != PLACE)
+
+    def _expand(self, name: str) -> str:
+        """An acronym as the article spells it out: 'PBO' -> 'Parliamentary Budget Officer (PBO)'."""
+        letters = name.replace(".", "")
+        if not re.fullmatch(r"[A-Z]{2,6}", letters) or letters.lower() in TITLES:
+            return name
+        words = [rf"{c}[a-z][\w'’-]*" for c in letters]
+        spelled = re.search(r"\b" + r",?\s+(?:(?:of|and|the|for|on|&)\s+)*".join(words) + r"\b", self.text)
+        return f"{spelled.group(0)} ({name})" if spelled else name
 
     def _sentence_subject(self, at: int) -> Entity | None:
         """The person opening the sentence at a position with an appositive: 'Ana Li, who ..., said'."""
