@@ -134,6 +134,19 @@ def first_name_gender(token: str) -> str | None:
 
 
 @lru_cache(maxsize=100_000)
+def first_name_vote(token: str) -> tuple[str, float]:
+    """The gender a first name suggests and how strongly: ('m', 1.5) for a name given to men,
+    ('m', 0.6) for one mostly given to men, ('', 0.0) for either or none."""
+    guess = _detector().get_gender(token.strip(".")) if len(token) >= 2 and not token.isupper() else ""
+    return {
+        "male": ("m", 1.5),
+        "female": ("f", 1.5),
+        "mostly_male": ("m", 0.6),
+        "mostly_female": ("f", 0.6),
+    }.get(guess, ("", 0.0))
+
+
+@lru_cache(maxsize=100_000)
 def is_place(name: str) -> bool:
     """Whether a name is a known place or ends in a word for one ('Lower Mainland', 'Elm Street')."""
     folded = fold(name)

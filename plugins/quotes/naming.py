@@ -17,6 +17,7 @@ from plugins.quotes.entities import (
     PERSON_ROLES,
     PLACE,
     first_name_gender,
+    first_name_vote,
     front_role,
     is_org_name,
     is_place,
@@ -30,6 +31,10 @@ _CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
 _CONNECTOR = r"(?:\b(?:de|da|del|van|von|bin|al|el|der|la|le|di|du|ibn|of|and)|&)(?=\s+[A-Z])"
 _NAME_RUN = re.compile(rf"{_CAP}(?:[ \t]+(?:{_CAP}|{_CONNECTOR}))*")
 # a verb after a name: the name is the subject of its clause
+_AUX_AFTER = re.compile(
+    r"(?:\s*,[^,.;]{1,80},|,)?\s+(?:has|had|have|was|is|will|would|could|can|did|does|didn['’]t|doesn['’]t|"
+    r"wasn['’]t|isn['’]t|won['’]t|can['’]t|couldn['’]t|wouldn['’]t|hasn['’]t|hadn['’]t)\s+[a-z]"
+)
 _VERB_AFTER = re.compile(
     r"(?:\s*,[^,.;]{1,80},|,)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
     r"does|first|once|recently|previously|further|didn['’]t|doesn['’]t|wasn['’]t|isn['’]t|won['’]t|can['’]t)\s+)*"
@@ -128,7 +133,7 @@ class Entities:
     # -- reading the article ------------------------------------------------------------------
     def _read(self) -> None:
         text = self.text
-        raw: list[tuple[str, int, int, list[str], bool]] = []
+        raw: list[tuple[str, int, int, list[str], bool, bool]] = []
         captions = [(m.start(), m.end()) for m in _CAPTION.finditer(text)]
         captions += [(m.start(), m.end()) for m in _BYLINE.finditer(text)]
         for start, run in self._runs():
@@ -158,19 +163,27 @@ class Entities:
             titles = run[: max(0, run.rfind(name))].split()
             sentence_initial = self._sentence_initial(start)
             single = len(name.split()) == 1
-            if single and sentence_initial and not SPEAKING_AFTER.match(text, end) and not titles:
-                continue  # a lone capitalised word opening a sentence is usually not a name
+            # a lone capitalised word opening a sentence is usually not a name, unless it is short
+            # for a longer one ("McNeely was afraid ...") or speaks ("Lonechild said ...")
+            doubtful = single and sentence_initial and not SPEAKING_AFTER.match(text, end) and not titles
             possessive = _POSSESSIVE.search(run) is not None
-            raw.append((name, start, end, titles, not possessive and self._subject(start, end)))
+            raw.append((name, start, end, titles, not possessive and self._subject(start, end), doubtful))
         # full names first, so that a surname finds the person it is short for
-        for name, *_ in sorted(raw, key=lambda r: -len(r[0].split())):
+        for name, *_, doubtful in sorted(raw, key=lambda r: -len(r[0].split())):
+            if doubtful:
+                continue
             if name not in self.by_name:
                 self.by_name[name] = self._longer(name) or Entity(name)
                 tokens = name.split()
                 if len(tokens) >= 2:  # a longer name, found by its first and last words
                     for token in {tokens[0], tokens[-1]}:
                         self._by_token.setdefault(token, []).append(name)
-        for name, start, end, titles, subject in raw:
+        for name, start, end, titles, subject, doubtful in raw:
+            if doubtful and name not in self.by_name:
+                longer = self._longer(name) if name in self._by_token else None
+                if longer is None:
+                    continue
+                self.by_name[name] = longer
             entity = self.by_name[name]
             self.seen.append(Seen(entity, start, end, subject and not self._in_quote(start), name))
             lowered = [t.lower().strip(".") for t in titles]
@@ -189,9 +202,10 @@ class Entities:
         self._ends = [s.end for s in self.seen]
         for entity in {id(e): e for e in self.by_name.values()}.values():
             entity.kind = self._kind(entity)
-            first = first_name_gender(entity.name.split()[0]) if len(entity.name.split()) >= 2 else None
-            if first:
-                entity.votes[first] += 1.5
+            if len(entity.name.split()) >= 2:
+                gender, weight = first_name_vote(entity.name.split()[0])
+                if gender:
+                    entity.votes[gender] += weight
 
     def _runs(self) -> list[tuple[int, str]]:
         """Capitalised runs with their starts; 'Ana Li and Bo Chen' is two, 'Fish and Game Council' one."""
@@ -250,7 +264,8 @@ class Entities:
         return not re.sub(r"[\s“”\"'‘’(\[—–-]", "", self.text[start:pos])
 
     def _subject(self, start: int, end: int) -> bool:
-        return self._sentence_initial(start) or _VERB_AFTER.match(self.text, end) is not None
+        after = _VERB_AFTER.match(self.text, end) or _AUX_AFTER.match(self.text, end)
+        return self._sentence_initial(start) or after is not None
 
     def _in_quote(self, pos: int) -> bool:
         i = bisect_right(self._quote_starts, pos) - 1
@@ -277,10 +292,13 @@ class Entities:
         nxt = _NAME_RUN.search(self.text, end, stop)
         window = self.text[end : nxt.start() if nxt else stop]
         he, she = _HE.search(window), _SHE.search(window)
+        said = SPEAKING_AFTER.match(self.text, end)
+        # "Li said she ...": the pronoun right after the verb of saying is hers
+        weight = 2.0 if said and re.match(r"\s+(?:that\s+)?(?:he|she)\b", self.text[said.end() :]) else 1.0
         if he and (not she or he.start() < she.start()):
-            entity.votes["m"] += 1
+            entity.votes["m"] += weight
         elif she:
-            entity.votes["f"] += 1
+            entity.votes["f"] += weight
 
     # -- resolving -----------------------------------------------------------------------------
     def name(self, phrase: str, at: int) -> Naming:
