@@ -56,6 +56,7 @@ _BYLINE = re.compile(
     r"\A\s*(?:[^\s.!?]+[ \t]+){0,7}[^\s.!?]+[ \t]*(?=\n)|^[A-Z][A-Z .,'-]{2,}(?:\([^)]{1,40}\))?\s*[–—-]+",
     re.M,
 )
+_ROLE_THEN_NAME = re.compile(r"(?:['’]s)?((?:\s+[a-z][\w-]*){1,3})\s+((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)")
 _HE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -334,6 +335,9 @@ class Entities:
         entity = (len(name.split()) == 1 and self._longer_at(name, at)) or self.by_name.get(name)
         kind = entity.kind if entity else ORG if is_org_name(name) else PLACE if is_place(name) else OTHER
         if kind in (PLACE, ORG, OTHER):
+            person = self._person_after(at + len(phrase))
+            if person:
+                return Naming(person.name, PERSON, True)
             # "Tim Guest with the Health Authority said", "Ana Li, a nurse in Elm County, said"
             owner = self._owner_before(at) or (self._sentence_subject(at) if kind != ORG else None)
             if owner:
@@ -350,6 +354,14 @@ class Entities:
         words = [rf"{c}[a-z][\w'’-]*" for c in letters]
         spelled = re.search(r"\b" + r",?\s+(?:(?:of|and|the|for|on|&)\s+)*".join(words) + r"\b", self.text)
         return f"{spelled.group(0)} ({name})" if spelled else name
+
+    def _person_after(self, pos: int) -> Entity | None:
+        """The person an organisation's role leads to: 'Rockets [general manager] Bruce Hamilton'."""
+        m = _ROLE_THEN_NAME.match(self.text, pos)
+        if not m or not any(w.lower() in PERSON_ROLES for w in m.group(1).split()):
+            return None
+        entity = self.by_name.get(front_role(strip_titles(m.group(2))))
+        return entity if entity is not None and entity.kind == PERSON else None
 
     def _sentence_subject(self, at: int) -> Entity | None:
         """The person opening the sentence at a position with an appositive: 'Ana Li, who ..., said'."""
@@ -392,6 +404,10 @@ class Entities:
         words = [w.strip(".,") for w in phrase.lower().split()]
         head = words[-1] if words else ""
         named = re.search(r"\s[A-Z]", phrase) is not None  # "the Trump campaign", "the Ohio governor"
+        roleless = head not in PERSON_ROLES and head not in _ORG_NOUNS and head not in _PLACE_NOUNS
+        opener = self._sentence_subject(at) if roleless and "year-old" not in phrase else None
+        if opener is not None:
+            return Naming(opener.name, PERSON, True)  # "Ana Li, who went to a school nearby, said"
         if words and words[0] in _INDEFINITE:  # someone new: "a union spokesperson"
             self.descriptions.append(phrase)
             return Naming(phrase, PERSON if head in PERSON_ROLES else OTHER, False)
