@@ -163,6 +163,8 @@ def is_org_name(name: str) -> bool:
     if not tokens:
         return False
     last = tokens[-1].strip(".,").lower()
+    if " of " in name and (tokens[0].lower() in ORG_HEADS or tokens[0].lower() in ("city", "university")):
+        return True  # "University of Toronto", "Bank of Canada", "City of Surrey"
     acronym = len(tokens) == 1 and re.fullmatch(r"[A-Z][A-Z&.]{1,7}", tokens[0]) is not None
     acronym = acronym and tokens[0].lower().strip(".") not in TITLES  # "CEO" is a role
     return last in ORG_HEADS or acronym
