@@ -36,7 +36,7 @@ _AUX_AFTER = re.compile(
     r"wasn['’]t|isn['’]t|won['’]t|can['’]t|couldn['’]t|wouldn['’]t|hasn['’]t|hadn['’]t)\s+[a-z]"
 )
 _VERB_AFTER = re.compile(
-    r"(?:\s*,[^,.;]{1,80},|,)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
+    r"(?:\s*,[^,.;]{1,80},|\s*[—–][^—–.]{1,120}[—–]|,)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
     r"does|first|once|recently|previously|further|didn['’]t|doesn['’]t|wasn['’]t|isn['’]t|won['’]t|can['’]t)\s+)*"
     r"(?:[a-z]{2,}(?:ed|s)|told|said|wrote|spoke|took|made|gave|put|ran|won|lost|met|left|came|went|saw|knew|"
     r"thought|began|sent|has|had|is|was)\b"
@@ -56,7 +56,9 @@ _BYLINE = re.compile(
     r"\A\s*(?:[^\s.!?]+[ \t]+){0,7}[^\s.!?]+[ \t]*(?=\n)|^[A-Z][A-Z .,'-]{2,}(?:\([^)]{1,40}\))?\s*[–—-]+",
     re.M,
 )
-_ROLE_THEN_NAME = re.compile(r"(?:['’]s)?((?:\s+[a-z][\w-]*){1,3})\s+((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)")
+_ROLE_THEN_NAME = re.compile(
+    r"(?:['’]s)?((?:\s+[a-z][\w-]*){1,3})\s+((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)"
+)
 _HE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -255,7 +257,8 @@ class Entities:
             return PERSON
         if pronouns and (entity.speaks or (len(words) == 1 and zipf_frequency(name.lower(), "en") < 4.0)):
             return PERSON  # a word that is also common ("French") needs more than a pronoun nearby
-        if entity.speaks:
+        group = len(words) == 1 and name.endswith("s") and zipf_frequency(name.lower(), "en") >= 3.0
+        if entity.speaks and not group:  # "Prosecutors said" is a group, not a person
             return PERSON
         return OTHER
 
@@ -329,6 +332,15 @@ class Entities:
             left = strip_titles(phrase.split(" of ")[0])
             if left in self.by_name and self.by_name[left].kind == PERSON:
                 phrase = left
+        role = [w.lower().strip(".,") for w in phrase.split(" of ")[0].split()]
+        honorific = any(w in ("mr", "mrs", "ms", "dr", "miss", "sir", "dame") for w in role)
+        named_after = any(
+            e.kind == PERSON and phrase.endswith(n) for n, e in self.by_name.items() if " " in n
+        )
+        if role and all(w in TITLES for w in role) and not honorific and not named_after:
+            # "Minister of Finance", "Chief Justice": a role, not a name
+            opener = self._sentence_subject(at)
+            return Naming(opener.name, PERSON, True) if opener else self.description("the " + role[-1], at)
         name = front_role(strip_openers(strip_titles(phrase)))
         if not name or not name[:1].isupper():
             return self.description(phrase, at)
@@ -363,15 +375,17 @@ class Entities:
         entity = self.by_name.get(front_role(strip_titles(m.group(2))))
         return entity if entity is not None and entity.kind == PERSON else None
 
-    def _sentence_subject(self, at: int) -> Entity | None:
-        """The person opening the sentence at a position with an appositive: 'Ana Li, who ..., said'."""
+    def _sentence_subject(self, at: int, appositive: bool = True) -> Entity | None:
+        """The person opening the sentence at a position with an appositive: 'Ana Li, who ..., said'
+        (without appositive: any person opening it as its subject)."""
         i = bisect_right(self.sentence_starts, at) - 1
         start = self.sentence_starts[i] if i >= 0 else 0
         for s in self.seen:
             if s.start >= at:
                 break
             if s.start >= start:
-                opening = self._sentence_initial(s.start) and self.text[s.end : s.end + 1] == ","
+                comma = self.text[s.end : s.end + 1] == ","
+                opening = self._sentence_initial(s.start) and (comma or (not appositive and s.subject))
                 return s.entity if opening and s.entity.kind == PERSON else None
         return None
 
@@ -405,7 +419,13 @@ class Entities:
         head = words[-1] if words else ""
         named = re.search(r"\s[A-Z]", phrase) is not None  # "the Trump campaign", "the Ohio governor"
         roleless = head not in PERSON_ROLES and head not in _ORG_NOUNS and head not in _PLACE_NOUNS
-        opener = self._sentence_subject(at) if roleless and "year-old" not in phrase else None
+        # "Li, in a carefully worded response, said": the phrase is an adjunct of the sentence's subject
+        adjunct = self.text[max(0, at - 4) : at].strip().lower() == "in"
+        opener = (
+            self._sentence_subject(at, appositive=not adjunct)
+            if roleless and "year-old" not in phrase
+            else None
+        )
         if opener is not None:
             return Naming(opener.name, PERSON, True)  # "Ana Li, who went to a school nearby, said"
         if words and words[0] in _INDEFINITE:  # someone new: "a union spokesperson"
