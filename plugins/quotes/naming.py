@@ -257,7 +257,8 @@ class Entities:
             return PERSON
         if pronouns and (entity.speaks or (len(words) == 1 and zipf_frequency(name.lower(), "en") < 4.0)):
             return PERSON  # a word that is also common ("French") needs more than a pronoun nearby
-        group = len(words) == 1 and name.endswith("s") and zipf_frequency(name.lower(), "en") >= 3.0
+        singular = name.lower().removesuffix("s")  # "Prosecutors": a plural of a common word
+        group = len(words) == 1 and name.endswith("s") and zipf_frequency(singular, "en") >= 3.0
         if entity.speaks and not group:  # "Prosecutors said" is a group, not a person
             return PERSON
         return OTHER
