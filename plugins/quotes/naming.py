@@ -255,11 +255,13 @@ class Entities:
         first = first_name_gender(words[0]) if len(words) >= 2 else None
         if entity.titled or first is not None:
             return PERSON
-        if pronouns and (entity.speaks or (len(words) == 1 and zipf_frequency(name.lower(), "en") < 4.0)):
-            return PERSON  # a word that is also common ("French") needs more than a pronoun nearby
         singular = name.lower().removesuffix("s")  # "Prosecutors": a plural of a common word
         group = len(words) == 1 and name.endswith("s") and zipf_frequency(singular, "en") >= 3.0
-        if entity.speaks and not group:  # "Prosecutors said" is a group, not a person
+        if group:
+            return OTHER
+        if pronouns and (entity.speaks or (len(words) == 1 and zipf_frequency(name.lower(), "en") < 4.0)):
+            return PERSON  # a word that is also common ("French") needs more than a pronoun nearby
+        if entity.speaks:
             return PERSON
         return OTHER
 
@@ -309,6 +311,8 @@ class Entities:
     def name(self, phrase: str, at: int) -> Naming:
         """What a speaker phrase at a position refers to."""
         phrase = phrase.strip(" ,")
+        if phrase and at >= len(phrase) and self.text[at - len(phrase) : at] == phrase:
+            at -= len(phrase)  # a phrase found after its verb comes with where it ends
         low = phrase.lower()
         words = low.split()
         if not words:
@@ -446,7 +450,7 @@ class Entities:
                     return Naming(e.name, PERSON, True)
             # nobody introduced in that role: the person just spoken of, if no role says otherwise
             gender = "f" if head.endswith("woman") else "m" if head.endswith("man") else ""
-            near = self.person_for(at, gender, reach=700)
+            near = self.person_for(at, gender, reach=700) if not named else None
             if near is not None and not near.roles:
                 return Naming(near.name, PERSON, True)
             return self._described(phrase, head, PERSON)
