@@ -59,6 +59,7 @@ _BYLINE = re.compile(
 _ROLE_THEN_NAME = re.compile(
     r"(?:['’]s)?((?:\s+[a-z][\w-]*){1,3})\s+((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)"
 )
+_IT = re.compile(r"\b(?:it|its|itself)\b", re.I)
 _HE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -86,7 +87,7 @@ class Entity:
 
     name: str
     kind: str = OTHER
-    votes: dict[str, float] = field(default_factory=lambda: {"m": 0.0, "f": 0.0})
+    votes: dict[str, float] = field(default_factory=lambda: {"m": 0.0, "f": 0.0, "n": 0.0})  # he, she, it
     roles: set[str] = field(default_factory=set)
     titled: bool = False
     speaks: bool = False
@@ -249,6 +250,8 @@ class Entities:
         if is_org_name(name):
             return ORG
         pronouns = entity.votes["m"] + entity.votes["f"]
+        if entity.votes["n"] > pronouns and not entity.titled and first_name_vote(words[0])[1] < 1.5:
+            return ORG  # referred to as "it"
         if is_place(name):
             spoken_of = pronouns >= 2 or (pronouns >= 1 and entity.speaks)  # "Kim said she ..."
             return PERSON if (entity.titled and len(words) >= 2) or spoken_of else PLACE
@@ -298,7 +301,11 @@ class Entities:
         stop = self.sentence_starts[i] if i < len(self.sentence_starts) else len(self.text)
         nxt = _NAME_RUN.search(self.text, end, stop)
         window = self.text[end : nxt.start() if nxt else stop]
-        he, she = _HE.search(window), _SHE.search(window)
+        he, she, it = _HE.search(window), _SHE.search(window), _IT.search(window)
+        first = min((m.start() for m in (he, she) if m), default=len(window))
+        if it and it.start() < first:
+            entity.votes["n"] += 1  # "Facebook told employees it ...": a thing, not a person
+            return
         said = SPEAKING_AFTER.match(self.text, end)
         # "Li said she ...": the pronoun right after the verb of saying is hers
         weight = 2.0 if said and re.match(r"\s+(?:that\s+)?(?:he|she)\b", self.text[said.end() :]) else 1.0
