@@ -239,7 +239,13 @@ class Entities:
                 continue
             if place and first_name_gender(ow[0]) is None:
                 continue  # "Canada" is not short for "Citizenship Canada"
-            short_for = ow[-len(words) :] == words or (len(words) == 1 and words[0] == ow[0] and len(ow) == 2)
+            first_name = (
+                len(words) == 1
+                and words[0] == ow[0]
+                and len(ow) == 2
+                and first_name_gender(ow[0]) is not None
+            )
+            short_for = ow[-len(words) :] == words or first_name
             if short_for and (best is None or len(entity.name) > len(best.name)):
                 best = entity
         return best
@@ -264,7 +270,7 @@ class Entities:
             return OTHER
         if pronouns and (entity.speaks or (len(words) == 1 and zipf_frequency(name.lower(), "en") < 4.0)):
             return PERSON  # a word that is also common ("French") needs more than a pronoun nearby
-        if entity.speaks:
+        if entity.speaks and len(words) == 1:  # "Lonechild said"; "BC Hydro said" may be anything
             return PERSON
         return OTHER
 
@@ -328,7 +334,7 @@ class Entities:
             person = self.person_for(at, _GENDER_OF[low])
             return Naming(person.name, PERSON, True) if person else Naming(phrase, PERSON, False)
         if low in ("it",):
-            org = self.last_of(at, ORG, 1500) or self.last_of(at, OTHER, 600, subject=True)
+            org = self._last_thing(at, 1500)
             return Naming(org.name, ORG, True) if org else Naming(phrase, OTHER, False)
         if low in PRONOUNS:
             return Naming(phrase, OTHER, False)
@@ -472,7 +478,7 @@ class Entities:
             )
             return Naming(place.name, place.kind, True) if place else Naming(phrase, ORG, False)
         if head in _ORG_NOUNS:
-            org = self.last_of(at, ORG, 3000, prefer=head) or self.last_of(at, OTHER, 1500, subject=True)
+            org = self.last_of(at, ORG, 3000, prefer=head, only_preferred=True) or self._last_thing(at, 3000)
             return Naming(org.name, ORG, True) if org else self._described(phrase, head, ORG)
         return self._described(phrase, head, OTHER)
 
@@ -511,6 +517,14 @@ class Entities:
                 if prefer in e.name.lower().split():
                     return e
         return found[0] if found and not only_preferred else None
+
+    def _last_thing(self, at: int, reach: int) -> Entity | None:
+        """The last organisation named before a position, or the last unknown name that was a subject."""
+        for s in self._before(at, reach):
+            e = s.entity
+            if e.kind == ORG or (e.kind == OTHER and s.subject and not self._in_quote(s.start)):
+                return e
+        return None
 
     def person_for(self, at: int, gender: str, reach: int = 4000) -> Entity | None:
         """The person a pronoun refers to: the most salient earlier person whose gender agrees."""
