@@ -16,6 +16,7 @@ from plugins.text import fold
 PERSON = "person"
 ORG = "org"
 PLACE = "place"
+GROUP = "group"  # a capitalised plural: "Prosecutors", "Officials"
 OTHER = "other"
 
 # capitalised words that open a sentence or label page furniture, never part of a speaker's name

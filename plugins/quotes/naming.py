@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from wordfreq import zipf_frequency
 
 from plugins.quotes.entities import (
+    GROUP,
     NOT_NAMES,
     ORG,
     OTHER,
@@ -267,7 +268,7 @@ class Entities:
         singular = name.lower().removesuffix("s")  # "Prosecutors": a plural of a common word
         group = len(words) == 1 and name.endswith("s") and zipf_frequency(singular, "en") >= 3.0
         if group:
-            return OTHER
+            return GROUP
         if pronouns and (entity.speaks or (len(words) == 1 and zipf_frequency(name.lower(), "en") < 4.0)):
             return PERSON  # a word that is also common ("French") needs more than a pronoun nearby
         if entity.speaks and len(words) == 1:  # "Lonechild said"; "BC Hydro said" may be anything
@@ -519,12 +520,17 @@ class Entities:
         return found[0] if found and not only_preferred else None
 
     def _last_thing(self, at: int, reach: int) -> Entity | None:
-        """The last organisation named before a position, or the last unknown name that was a subject."""
+        """The last organisation (or unknown name) named as a subject before a position, else the last
+        organisation named at all."""
+        fallback = None
         for s in self._before(at, reach):
             e = s.entity
-            if e.kind == ORG or (e.kind == OTHER and s.subject and not self._in_quote(s.start)):
+            subject = s.subject and not self._in_quote(s.start)
+            if subject and e.kind in (ORG, OTHER):
                 return e
-        return None
+            if fallback is None and e.kind == ORG:
+                fallback = e
+        return fallback
 
     def person_for(self, at: int, gender: str, reach: int = 4000) -> Entity | None:
         """The person a pronoun refers to: the most salient earlier person whose gender agrees."""
