@@ -67,6 +67,10 @@ class Extractor(DirectRules, ReportedRules):
                 if clause:
                     covered.append(clause)
         found = _drop_nested(sorted(covered, key=lambda s: (s.start, s.end)))
+        for s in found:
+            if s.direct and _no_speaker(s):
+                s.speaker = Mention("", s.start)  # quoted words with no speaker phrase: as a floating quote
+        found = [s for s in found if not _no_speaker(s)]
         self._name_speakers(found)
         return found
 
@@ -81,6 +85,28 @@ class Extractor(DirectRules, ReportedRules):
             s.mention, s.speaker, s.resolved, s.kind = str(phrase), naming.name, naming.resolved, naming.kind
             if naming.resolved:
                 entities.said(max(at, s.start), naming.name)
+
+
+# words that end a phrase only when it is cut short: "In the", "The president has not", "Nanaimo also"
+_OPEN_ENDS = frozenset(
+    """the a an that which who was were is are has have had not or and also their his her its of from
+    with for to in on at by being been""".split()
+)
+_LEADING = frozenset("but and as so yet then still".split())
+_PREPOSITIONS = frozenset("in on at with for from by to of after before during over under into".split())
+
+
+def _no_speaker(s: Statement) -> bool:
+    """Whether the phrase found as the speaker is a fragment of the sentence, not anyone: 'In the',
+    'With', 'The other words or' (a statement by nobody is not a statement)."""
+    if not isinstance(s.speaker, Mention) or not s.speaker.strip() or s.cue == "according to":
+        return False
+    words = [w.lower().strip(".,;:") for w in s.speaker.split()]
+    while words and words[0] in _LEADING:
+        words = words[1:]
+    if not words:
+        return True
+    return words[0] in _PREPOSITIONS or words[-1] in _OPEN_ENDS or s.speaker.endswith("-")
 
 
 def _drop_nested(statements: list[Statement]) -> list[Statement]:
