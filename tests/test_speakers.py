@@ -129,3 +129,18 @@ def test_speaker_table_merges_variants_but_never_a_company_into_a_person(
     }
     assert rows["a"] == rows["b"]  # 'Harlan' is Rosa Harlan
     assert rows["c"] != rows["a"]  # the company is not the person
+
+
+def test_a_paragraph_signed_by_a_name_is_that_persons_statement() -> None:
+    text = (
+        "The ferry will not run again before spring, the operator said on Monday.\n\n"
+        "We cannot ask families to choose between the boat and the doctor. Helena Brandt, island councillor\n\n"
+        "Open this photo in gallery The old pier at low tide. Marcus Webb\n\n"
+        "Repairs to the pier are expected to take four months."
+    )
+    signed = speaker_of(text, "choose between the boat")
+    assert (signed.speaker, signed.direct) == ("Helena Brandt", False)
+    assert text[signed.start : signed.end].endswith("the doctor")
+    assert not any(
+        "low tide" in text[s.start : s.end] for s in found(text)
+    )  # a photo credit, not a statement

@@ -17,7 +17,6 @@ from plugins.quotes.marks import QuoteSpan, is_title_case, lstrip_span, word_cou
 from plugins.quotes.reading import Reading, Statement
 from plugins.quotes.subjects import abbreviation_before, cue_fits, subject_after, subject_before
 
-
 # an opening phrase before a sentence's subject: "At Monday's debate, ", "In a speech on Friday, "
 _OPENING = re.compile(r"(?:(?:At|In|On|During|After|Before|Later|Earlier|Meanwhile)\b[^,“”\"]{0,50},\s*)")
 # "Clinton is describing ...", "Reid has been steadily pounding ...": a verb of the progressive

@@ -49,6 +49,11 @@ class Extractor(DirectRules, ReportedRules):
             if cue_at >= 0 and not embedded:
                 used_cues.add(cue_at)
         reported = self._reported(used_cues)
+        if self.on("pull-quote"):
+            taken = [(s.start, s.end) for s in direct + reported]
+            reported += [
+                p for p in self._pull_quotes() if not any(a < p.end and p.start < b for a, b in taken)
+            ]
         # a quoted fragment inside a reported clause is part of that statement
         kept = []
         for d in direct:
