@@ -79,6 +79,7 @@ def test_a_sentence_opener_and_a_caption_are_not_speakers() -> None:
     text = (
         "Rescuers pulled three hikers from the ravine on Sunday.\n\n"
         "Volunteer Carla Jimenez / Mountain Herald File Photo\n\n"
+        "READ MORE: Mayor Ellen Vos says the trail will stay closed all winter\n\n"
         "Earlier Thursday, rescue leader Samuel Ortiz said the ropes had held.\n\n"
         "“We got lucky with the weather,” he said.\n\n"
         "When the helicopter arrived, Ortiz said, the hikers were already walking."
@@ -86,6 +87,7 @@ def test_a_sentence_opener_and_a_caption_are_not_speakers() -> None:
     statements = found(text)
     speakers = {s.speaker for s in statements}
     assert "Carla Jimenez" not in speakers  # named only in a photo credit
+    assert "Ellen Vos" not in speakers  # a link to another story is not this story's statement
     assert not speakers & {"Earlier Thursday", "Thursday", "When", "Earlier"}
     assert speaker_of(text, "We got lucky").speaker == "Samuel Ortiz"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from plugins.quotes.direct import DirectRules
 from plugins.quotes.lexicon import MIN_QUOTE_WORDS
 from plugins.quotes.marks import is_title_case, word_count
@@ -75,9 +77,14 @@ class Extractor(DirectRules, ReportedRules):
         for s in found:
             if s.direct and _no_speaker(s):
                 s.speaker = Mention("", s.start)  # quoted words with no speaker phrase: as a floating quote
-        found = [s for s in found if not _no_speaker(s)]
+        found = [s for s in found if not _no_speaker(s) and not self._in_furniture(s.start)]
         self._name_speakers(found)
         return found
+
+    def _in_furniture(self, pos: int) -> bool:
+        """Whether a position lies in a link to another story: 'READ MORE: ...', 'WATCH: ...'."""
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        return _FURNITURE.match(self.text, line_start) is not None
 
     def _name_speakers(self, found: list[Statement]) -> None:
         """Name every speaker in text order, so that each pronoun and unattributed quote can lean
@@ -92,6 +99,8 @@ class Extractor(DirectRules, ReportedRules):
                 entities.said(max(at, s.start), naming.name)
 
 
+# a line that links to other coverage, not part of the story
+_FURNITURE = re.compile(r"[ \t]*(?:READ MORE|WATCH|RELATED|LISTEN|VIDEO|PHOTOS|MORE|SEE ALSO)\s*:")
 # words that end a phrase only when it is cut short: "In the", "The president has not", "Nanaimo also"
 _OPEN_ENDS = frozenset(
     """the a an that which who was were is are has have had not or and also their his her its of from
