@@ -4,51 +4,50 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
+import os
+import sqlite3
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 
 import pluggy
 
+from bot import migrations
 from bot.adapters import Adapter
-from bot.adapters.console import ConsoleAdapter
-from bot.config import Channel, Config, Feed, Secrets
-from bot.delivery import deliver, queue_digest, queue_notice
+from bot.commands import Context, answer
+from bot.config import Channel, Config, Feed
+from bot.delivery import deliver_held, delivery_lock, queue_digest, queue_notice
+from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
+from bot.locks import store_lock
+from bot.messages import Message
 from bot.models import Article, Result
+from bot.netgate import trusted_hosts
 from bot.pipeline import Pipeline
-from bot.plugins import make_manager
-from bot.sources import Fetched, fetch
-from bot.storage import Store, now_iso, parse_time
+from bot.plugins import collect, make_manager
+from bot.registry import Registry
+from bot.sources import Fetched
+from bot.storage import Store
 
 log = logging.getLogger(__name__)
-FAILING_AFTER = 3  # consecutive failures after which a feed is reported failing
 
 
-def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
-    """The console adapter, and a platform's adapter where its token is in the environment."""
-    adapters: dict[str, Adapter] = {"console": ConsoleAdapter()}
-    if secrets.slack_bot_token:
-        from bot.adapters.slack import SlackAdapter
-
-        adapters["slack"] = SlackAdapter(secrets.slack_bot_token, config.slack_api_url)
-    if secrets.discord_bot_token or secrets.discord_webhook_url:
-        from bot.adapters.discord import DiscordAdapter
-
-        adapters["discord"] = DiscordAdapter(
-            secrets.discord_bot_token, secrets.discord_webhook_url, config.discord_api_url
-        )
+def default_adapters(config: Config, registry: Registry, env: Mapping[str, str]) -> dict[str, Adapter]:
+    """Each registered platform's adapter, where the environment holds what it needs (its token)."""
+    adapters: dict[str, Adapter] = {}
+    for name, platform in registry.platforms.items():
+        adapter = platform.adapter(config.platforms.get(name, platform.settings), env)
+        if adapter is not None:
+            adapters[name] = adapter
     for channel in config.channels:
-        if channel.platform == "slack" and not secrets.slack_bot_token:
+        if channel.platform not in adapters:
+            needs = ", ".join(registry.platforms[channel.platform].env) or "its settings"
             log.warning(
-                "SLACK_BOT_TOKEN is not set: digests for slack channel %s go to the console", channel.id
-            )
-        if channel.platform == "discord" and not (secrets.discord_bot_token or secrets.discord_webhook_url):
-            log.warning(
-                "DISCORD_BOT_TOKEN is not set: digests for discord channel %s go to the console", channel.id
+                "%s not set: digests for %s channel %s wait in the outbox",
+                needs,
+                channel.platform,
+                channel.id,
             )
     return adapters
 
@@ -59,7 +58,7 @@ class Bot:
     def __init__(
         self,
         config: Config,
-        secrets: Secrets | None = None,
+        env: Mapping[str, str] | None = None,
         pm: pluggy.PluginManager | None = None,
         adapters: Mapping[str, Adapter] | None = None,
     ) -> None:
@@ -67,26 +66,28 @@ class Bot:
         self.sleep: Callable[[float], None] = (
             time.sleep
         )  # waits between delivery attempts (tests record them)
-        self.http = Http(config.http)
+        # the operator's allow_hosts and configured feeds may be private; everything else must be public
+        self.http = Http(
+            config.http,
+            trusted=trusted_hosts(config.allow_hosts, (f.url for f in config.feeds if f.is_remote)),
+        )
         # one SQLite connection is shared by the scheduler's workers: its writes take turns
         self.lock = threading.RLock()
         self.store = Store(config.storage_path, config.window)
-        self.pm = pm or make_manager()
+        self.env = os.environ if env is None else env  # where each platform finds its secrets
+        self.pm = pm or make_manager(disabled=config.disabled)
+        self.registry = collect(self.pm)  # the commands, sources, platforms and sections plugins registered
+        migrations.apply(self.store.db, self.registry.migrations)  # the plugins' own tables
+        self.watched = Feeds(self.store, config.feeds)  # the one owner of the list of feeds
         self.pipeline = Pipeline(self.store, self.pm, config.plugins)
         self.adapters = (
-            dict(adapters)
-            if adapters is not None
-            else default_adapters(config, secrets or Secrets.from_env())
+            dict(adapters) if adapters is not None else default_adapters(config, self.registry, self.env)
         )
 
     def close(self) -> None:
         """Release the database and the HTTP connections."""
         self.http.close()
         self.store.close()
-
-    def _state(self, feed: Feed) -> dict[str, Any]:
-        table = self.store.db.table("feeds")
-        return dict(table.get(feed.name)) if table.count_where("name = ?", [feed.name]) else {}
 
     def _known(self, article: Article) -> bool:
         with self.lock:
@@ -99,118 +100,185 @@ class Bot:
     def poll_many(self, feeds: Sequence[Feed]) -> list[Result]:
         """Fetch feeds concurrently (each host within its limits), then ingest what they bring in order."""
         with self.lock:
-            states = [self._state(f) for f in feeds]
+            states = [self.watched.state(f) for f in feeds]
         outcomes = self.http.run(self._fetch_all(feeds, states))
-        with self.lock:
-            return [r for f, s, o in zip(feeds, states, outcomes, strict=True) for r in self._record(f, s, o)]
+        # one process at a time writes what it fetched: another on the same store waits its turn
+        with self.lock, store_lock(self.store.path, "ingest"):
+            notices: list[tuple[Feed, str]] = []  # this cycle's changes of feed health, sent together
+            results = [
+                r
+                for f, s, o in zip(feeds, states, outcomes, strict=True)
+                for r in self._record(f, s, o, notices)
+            ]
+            self._notify(notices)
+            return results
 
     async def _fetch_all(
-        self, feeds: Sequence[Feed], states: Sequence[dict[str, Any]]
+        self, feeds: Sequence[Feed], states: Sequence[FeedState]
     ) -> list[Fetched | SourceError]:
-        async def one(feed: Feed, state: dict[str, Any]) -> Fetched | SourceError:
+        async def one(feed: Feed, state: FeedState) -> Fetched | SourceError:
             try:
-                return await fetch(feed, self.http, state.get("etag"), state.get("modified"), self._known)
+                source = self.registry.sources.get(feed.kind)
+                if source is None:
+                    raise SourceError(f"feed {feed.name}: no plugin provides kind {feed.kind!r}")
+                return await source.fetch(feed, self.http, state.etag, state.modified, self._known)
             except SourceError as exc:
                 return exc
+            except Exception as exc:  # one feed that breaks in an unforeseen way never stops the cycle
+                log.exception("feed %s: unexpected error", feed.name)
+                return SourceError(f"feed {feed.name}: unexpected {type(exc).__name__}: {exc}")
 
         return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))
 
-    def _record(self, feed: Feed, state: dict[str, Any], fetched: Fetched | SourceError) -> list[Result]:
-        """Ingest a feed's articles and keep its state: validators, failures, next poll."""
-        table = self.store.db.table("feeds")
-        now = datetime.now(UTC)
-        row = {"name": feed.name, "url": feed.url, "every": feed.every}
+    def _record(
+        self,
+        feed: Feed,
+        state: FeedState,
+        fetched: Fetched | SourceError,
+        notices: list[tuple[Feed, str]],
+    ) -> list[Result]:
+        """Ingest a feed's articles and keep its state: validators, failures, next poll; a change of its
+        health is added to notices."""
         if isinstance(fetched, SourceError):
             exc = fetched
             if exc.deferred:  # not tried: the host is resting after a Retry-After
                 log.info("%s", exc)
-                wait = now + timedelta(seconds=exc.retry_after or feed.every)
-                table.upsert({**row, "next_poll": wait.isoformat(timespec="seconds")}, pk="name")
+                self.watched.record_deferred(feed, exc.retry_after or feed.every)
                 return []
-            failures = int(state.get("failures") or 0) + 1
-            # back off: what the server asked for, else the interval doubled per failure (a day at most)
-            delay = exc.retry_after or min(feed.every * 2 ** (failures - 1), 86400) * random.uniform(0.9, 1.1)
-            failing = failures >= FAILING_AFTER
-            log.error("%s (failure %d; next try in %.0fs)", exc, failures, delay)
-            table.upsert(
-                {
-                    **row,
-                    "last_error": str(exc),
-                    "failures": failures,
-                    "failing": int(failing),
-                    "next_poll": (now + timedelta(seconds=delay)).isoformat(timespec="seconds"),
-                },
-                pk="name",
-            )
-            if failing and not state.get("failing"):
-                self._notify(feed, f"Feed {feed.name} is failing after {failures} attempts: {exc}")
+            after, delay = self.watched.record_failure(feed, str(exc), exc.retry_after)
+            log.error("%s (failure %d; next try in %.0fs)", exc, after.failures, delay)
+            if after.failing and not state.failing:
+                notices.append((feed, f"{feed.name} is failing after {after.failures} attempts: {exc}"))
             return []
-        results = [self.pipeline.ingest(article) for article in fetched.articles]
+        results = [r for article in fetched.articles if (r := self._ingest(feed, article)) is not None]
         fresh = [r for r in results if not r.duplicate]
         for r in results:
             if r.edited and feed.repost_edits is not None and r.change >= feed.repost_edits:
                 log.info("feed %s: %s changed %.0f%%; posted again", feed.name, r.edited, 100 * r.change)
                 self.store.repost(r.edited, r.article.title)
-        if not state.get("last_success") and len(fresh) > feed.backfill:
+        if not state.last_success and len(fresh) > feed.backfill:
             # a new feed: store its backlog, but let only the newest `backfill` items reach digests
             newest = sorted(fresh, key=lambda r: r.article.published or "", reverse=True)[: feed.backfill]
             keep = {r.article.id for r in newest}
             self.store.quieten([r.article.id for r in fresh if r.article.id not in keep])
-        table.upsert(
-            {
-                **row,
-                "etag": fetched.etag,
-                "modified": fetched.modified,
-                "last_success": now_iso(),
-                "last_error": None,
-                "failures": 0,
-                "failing": 0,
-                "next_poll": (now + timedelta(seconds=max(feed.every, fetched.min_interval))).isoformat(
-                    timespec="seconds"
-                ),
-                "items_seen": int(state.get("items_seen") or 0) + len(fresh),
-            },
-            pk="name",
-        )
-        if state.get("failing"):
-            self._notify(feed, f"Feed {feed.name} has recovered.")
+        self.watched.record_success(feed, fetched.etag, fetched.modified, len(fresh), fetched.min_interval)
+        if state.failing:
+            notices.append((feed, f"{feed.name} has recovered"))
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
         return fresh
+
+    def _ingest(self, feed: Feed, article: Article) -> Result | None:
+        """Ingest one article; one that cannot be analysed is logged with its feed and skipped (a
+        database error is not the article's fault and is raised)."""
+        try:
+            return self.pipeline.ingest(article)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            log.error(
+                "feed %s: item %s (%r) skipped: %s: %s",
+                feed.name,
+                article.id,
+                article.title[:80],
+                type(exc).__name__,
+                exc,
+            )
+            return None
 
     def poll_if_due(self, feed: Feed) -> list[Result]:
         """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""
         with self.lock:
-            due = parse_time(self._state(feed).get("next_poll"))
-        if due and due > datetime.now(UTC):
+            watched = self.watched.get(feed.name) is not None  # not removed from chat meanwhile
+            due = watched and self.watched.state(feed).due(datetime.now(UTC))
+        if not due:
             return []
         return self.poll(feed)
 
-    def _notify(self, feed: Feed, text: str) -> None:
-        """Tell each channel that receives this feed, once per change of state."""
+    def _notify(self, notices: Sequence[tuple[Feed, str]]) -> None:
+        """Tell each channel about the feeds it receives that started failing or recovered: one notice
+        per channel per cycle, however many feeds changed."""
         for channel in self.config.channels:
-            if not channel.feeds or feed.name in channel.feeds:
-                queue_notice(self.store, channel, text)
+            lines = [text for feed, text in notices if not channel.feeds or feed.name in channel.feeds]
+            if lines:
+                queue_notice(self.store, channel, lines)
 
     def feeds(self) -> list[Feed]:
         """The configured feeds and those added from chat."""
-        configured = {f.name for f in self.config.feeds}
-        added = [
-            Feed(row["name"], row["url"], int(row["every"] or 600))
-            for row in self.store.db.query("select * from feeds where added_by is not null order by name")
-            if row["name"] not in configured
-        ]
-        return [*self.config.feeds, *added]
+        return self.watched.all()
 
     def poll_all(self) -> list[Result]:
         """Poll every feed once, concurrently."""
         return self.poll_many(self.feeds())
 
     def send_digests(self, channels: Sequence[Channel] | None = None) -> int:
-        """Queue each channel's digest, then deliver everything pending; the number of parts sent."""
+        """Queue each channel's digest, then deliver everything pending; the number of parts sent.
+        One process at a time does this for a store (the others leave it to that one)."""
         with self.lock:
-            for channel in self.config.channels if channels is None else channels:
-                queue_digest(self.store, channel)
-            return deliver(self.store, self.adapters, self.sleep)
+            chosen = self.config.channels if channels is None else channels
+            with delivery_lock(self.store) as held:
+                if not held:
+                    log.warning(
+                        "another wirewatch process is delivering from this store; it sends the digests"
+                    )
+                    return 0
+                for channel in chosen:
+                    self.queue_digest(channel)
+                return deliver_held(self.store, self.adapters, self.sleep)
+
+    def queue_digest(self, channel: Channel, send_empty: bool = False) -> int | None:
+        """Compose a channel's digest with the registered sections and put it in the outbox."""
+        platform = self.registry.platforms.get(channel.platform)
+        limits = platform.limits if platform else None
+        return queue_digest(self.store, channel, None, send_empty, self.registry.sections, limits)
+
+    def send_channel_digest(self, platform: str, channel_id: str) -> int:
+        """Queue and deliver one channel's digest now (nothing else); the number of parts sent."""
+        channel = self.channel(platform, channel_id)
+        if channel is None:
+            raise LookupError(f"{platform} channel {channel_id or '?'} has no digest in the config")
+        with self.lock, delivery_lock(self.store) as held:
+            if not held:
+                log.warning("another wirewatch process is delivering from this store; it sends the digest")
+                return 0
+            self.queue_digest(channel)
+            return deliver_held(self.store, self.adapters, self.sleep, only=channel)
+
+    def channel(self, platform: str, channel_id: str) -> Channel | None:
+        """The configured channel of that platform and id."""
+        return next((c for c in self.config.channels if (c.platform, c.id) == (platform, channel_id)), None)
+
+    def context(self, platform: str, admins: Iterable[str] = ()) -> Context:
+        """What a chat command from this platform may touch: the store, the feeds, its channel's digest."""
+        return Context(
+            self.store,
+            frozenset(self.config.admins) | frozenset(admins),
+            frozenset(self.config.allow_hosts),
+            send_digest=lambda channel_id: self.send_channel_digest(platform, channel_id),
+            feeds=self.watched,
+            platform=platform,
+            lock=self.lock,
+            commands=self.registry.commands,
+            kinds=tuple(self.registry.sources),
+        )
+
+    def serve_chat(self) -> list[str]:
+        """Start answering chat commands on each platform that has an inbound server and its secrets
+        in the environment; the names of those platforms."""
+        serving = []
+        commands = list(self.registry.commands.values())
+        for name, platform in self.registry.platforms.items():
+            if platform.serve is None:
+                continue
+            ctx = self.context(name)
+
+            def here(
+                text: str, user: str, channel: str, admin: bool, ctx: Context = ctx
+            ) -> tuple[Message, bool]:
+                return answer(text, ctx, user, channel, admin)
+
+            if platform.serve(self.config.platforms.get(name, platform.settings), self.env, here, commands):
+                serving.append(name)
+        return serving
 
     def run_once(self) -> tuple[int, int]:
         """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot import queries
 from bot.config import Channel
 from bot.messages import Block, Message
+from bot.quote_text import quote_line
+from bot.registry import DigestSection
 from bot.storage import Store
 
 MAX_ADDED = 3  # sentences of "what is new" shown per story
@@ -24,7 +28,7 @@ class StoryDigest:
     rewrites: list[str] = field(default_factory=list)
     related: list[tuple[str, str]] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
-    quotes: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # speaker, text, source, url
+    quotes: list[tuple[str, str, str | None]] = field(default_factory=list)  # quote line, source, url
     latest: str = ""
     began_here: bool = False  # its first article arrived in this digest's period
     updated: list[tuple[str, str, str | None]] = field(default_factory=list)  # source, new title, url
@@ -57,10 +61,7 @@ def _matches(feeds: set[str], keywords: set[str], row: dict[str, object]) -> boo
 def filters(store: Store, channel: Channel) -> tuple[set[str], set[str]]:
     """The feeds and keywords a channel receives: its configured ones and those subscribed from chat."""
     feeds, keywords = set(channel.feeds), set(channel.keywords)
-    for row in store.db.query(
-        "select kind, value from subscriptions where platform = ? and channel = ?",
-        [channel.platform, channel.id],
-    ):
+    for row in queries.subscriptions(store.db, channel.platform, channel.id):
         (feeds if row["kind"] == "feed" else keywords).add(row["value"])
     return feeds, keywords
 
@@ -68,15 +69,7 @@ def filters(store: Store, channel: Channel) -> tuple[set[str], set[str]]:
 def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
     """The stories with articles ingested in (since, until] that pass the channel's filters."""
     feeds, keywords = filters(store, channel)
-    rows = [
-        r
-        for r in store.db.query(
-            "select * from articles where (ingested > ? and ingested <= ? and quiet = 0) "
-            "or (edited > ? and edited <= ?) order by at, rowid",
-            [since, until, since, until],
-        )
-        if _matches(feeds, keywords, r)
-    ]
+    rows = [r for r in queries.articles_for_digest(store.db, since, until) if _matches(feeds, keywords, r)]
     stories: dict[str, StoryDigest] = {}
     for row in rows:
         story_id = store.story_of(row["id"]) or row["story_id"]
@@ -97,10 +90,10 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
             for sentence in json.loads(row["added"] or "[]"):
                 if len(entry.added) < MAX_ADDED and len(sentence.split()) >= 6:
                     entry.added.append(f"{sentence} ({row['source']})")
-        for q in store.db.query(
-            "select speaker, text from quotes where article_id = ? and new = 1 order by start", [row["id"]]
-        ):
-            entry.quotes.append((q["speaker"], q["text"], row["source"] or "", row["url"]))
+        for q in queries.article_new_quotes(store.db, row["id"]):
+            direct, resolved = bool(q["direct"]), not q["unresolved"]
+            line = quote_line(q["speaker"], q["text"], direct, resolved, MAX_QUOTE_CHARS)
+            entry.quotes.append((line, row["source"] or "", row["url"]))
         entry.latest = max(entry.latest, row["at"] or "")
     if channel.only == "new":  # only stories that began in this period
         stories = {k: v for k, v in stories.items() if v.began_here}
@@ -112,23 +105,18 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
 
 
 def _story_entry(store: Store, story_id: str) -> StoryDigest:
-    first = next(
-        store.db.query(
-            "select title, source, url, text from articles where story_id = ? order by at, rowid limit 1",
-            [story_id],
-        ),
-        None,
-    )
-    story = store.db.table("stories").get(story_id)
+    first = queries.first_article(store.db, story_id)
+    story = queries.story(store.db, story_id) or {}
     return StoryDigest(
         story_id=story_id,
-        headline=story["headline"] or (first or {}).get("title") or story_id,
+        headline=story.get("headline") or (first or {}).get("title") or story_id,
         first_source=(first or {}).get("source") or "",
         first_url=(first or {}).get("url"),
     )
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """Text on one line, cut with an ellipsis to at most limit characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -141,29 +129,22 @@ def _header(digest: Digest) -> Block:
 def _fallback(digest: Digest) -> str:
     """The plain-text form notifications show: how many stories, the first headlines."""
     headlines = "; ".join(s.headline for s in digest.stories[:5])
-    return _clip(f"wirewatch digest: {len(digest.stories)} stories: {headlines}", 3000)
+    return clip(f"wirewatch digest: {len(digest.stories)} stories: {headlines}", 3000)
 
 
-def render(digest: Digest) -> Message:
-    """The digest as a neutral message."""
+def render(digest: Digest, sections: Sequence[DigestSection] | None = None) -> Message:
+    """The digest as a neutral message: each story's headline, then the lines of each section (the
+    built-in ones where none are given)."""
+    if sections is None:
+        from bot.default_plugins.digest import BUILT_IN
+
+        sections = BUILT_IN
     blocks = [_header(digest)]
     for story in digest.stories:
         blocks.append(Block("divider"))
         blocks.append(Block("text", story.headline, url=story.first_url))
-        facts = [f"first: {story.first_source}" if story.first_source else "", f"story {story.story_id}"]
-        if story.rewrites:
-            facts.append(f"rewritten by {len(story.rewrites)}: {', '.join(story.rewrites)}")
-        if story.related:
-            facts.append("related: " + "; ".join(f"{s} ({_clip(t, 80)})" for s, t in story.related))
-        blocks.append(Block("context", " · ".join(f for f in facts if f)))
-        for source, title, url in story.updated:
-            blocks.append(Block("text", f"UPDATED by {source}: {_clip(title, 200)}", url=url))
-        for sentence in story.added:
-            blocks.append(Block("text", f"+ {_clip(sentence, 400)}"))
-        for speaker, text, source, url in story.quotes:
-            blocks.append(
-                Block("text", f"NEW {speaker}: “{_clip(text, MAX_QUOTE_CHARS)}” ({source})", url=url)
-            )
+        for section in sections:
+            blocks.extend(section.render(story))
     return Message(tuple(blocks), _fallback(digest))
 
 

@@ -92,11 +92,27 @@ class Checkpointer(threading.Thread):
             conn.close()
 
 
+class StoreError(Exception):
+    """The store cannot be opened: the message says which file and why, in one line."""
+
+
 class Store:
     """Read and write access to one wirewatch database."""
 
     def __init__(self, path: str | Path, window: int = 14 * 86400) -> None:
-        """Open (creating and migrating as needed) the database at path; ':memory:' for a throwaway."""
+        """Open (creating and migrating as needed) the database at path; ':memory:' for a throwaway;
+        raise StoreError when it is a directory, not SQLite, or cannot be created."""
+        try:
+            self._open(path, window)
+        except (sqlite3.Error, OSError) as exc:
+            if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+                raise StoreError(f"storage {path}: not a wirewatch database (SQLite): {exc}") from None
+            if Path(str(path)).is_dir():
+                raise StoreError(f"storage {path}: is a directory, not a database file") from None
+            log.debug("storage %s cannot be opened", path, exc_info=True)
+            raise StoreError(f"storage {path}: cannot be opened: {exc}") from None
+
+    def _open(self, path: str | Path, window: int) -> None:
         self.path = str(path)
         if self.path == ":memory:":
             self.db = sqlite_utils.Database(memory=True)
@@ -192,7 +208,13 @@ class Store:
     def view(self, at: str) -> StoreWindow:
         """A read-only view of the store for plugins, limited to the window before `at`."""
         moment = parse_time(at) or datetime.now(UTC)
-        return StoreWindow(self, (moment - timedelta(seconds=self.window)).isoformat(timespec="seconds"))
+        try:
+            since = moment - timedelta(seconds=self.window)
+        except (
+            OverflowError
+        ):  # a date in the first years of the calendar: the window reaches back to its start
+            since = datetime.min.replace(tzinfo=UTC)
+        return StoreWindow(self, since.isoformat(timespec="seconds"))
 
     def result_of(self, article_id: str) -> dict[str, Any] | None:
         """The stored relation, story and quotes of an article, in the replay contract's shape."""
@@ -209,6 +231,8 @@ class Store:
                 "cue": q["cue"],
                 "direct": bool(q["direct"]),
                 "new": bool(q["new"]),
+                "mention": q["mention"] or "",
+                "resolved": not q["unresolved"],
             }
             for q in self.db.query("select * from quotes where article_id = ? order by start", [article_id])
         ]
@@ -340,6 +364,8 @@ class Store:
                         "direct": int(quote.direct),
                         "new": int(quote.new),
                         "same_as": quote.same_as,
+                        "mention": quote.mention,
+                        "unresolved": int(not quote.resolved),
                         "first_seen": stamp,
                         "at": at,
                     },

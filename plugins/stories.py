@@ -9,7 +9,7 @@ or text the article derives from. An article joins a story when it matches that 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -167,3 +167,9 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     # another story this one matches as surely shows the two are one; a weaker tie does not
     also = tuple(j.nearest[1].id for j in judged[1:] if j.support >= opts["merge_min"])
     return StoryMatch(relation, tied.id, best.support, keys, seen.added(best.members), also, fingerprint)
+
+
+@hookimpl
+def register_settings(register: Callable[[str, Mapping[str, Any]], None]) -> None:
+    """[plugins.stories]: the settings above, each a number like its default."""
+    register("stories", DEFAULTS)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
-from bot.config import ConfigError, Secrets, load_config, parse_config, parse_duration
+from bot.config import ConfigError, load_config, parse_config, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,9 +90,13 @@ def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_secrets_come_from_environment() -> None:
-    secrets = Secrets.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "DISCORD_BOT_TOKEN": ""})
-    assert secrets.slack_bot_token == "xoxb-1"
-    assert secrets.discord_bot_token is None
+    from bot.app import default_adapters
+    from bot.plugins import collect, make_manager
+
+    registry = collect(make_manager(load_entry_points=False))
+    config = parse_config(minimal(), registry=registry)
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "DISCORD_BOT_TOKEN": ""}
+    assert set(default_adapters(config, registry, env)) == {"console", "slack"}
 
 
 def test_channel_options_and_time_zone() -> None:
@@ -136,9 +141,9 @@ def test_http_settings_and_page_feeds() -> None:
 
 def test_discord_admin_roles_and_permission() -> None:
     config = parse_config(minimal(discord={"admin_roles": ["1400000000000000004"], "admin_permission": ""}))
-    assert config.discord_admin_roles == (1400000000000000004,)
-    assert config.discord_admin_permission == ""
-    assert parse_config(minimal()).discord_admin_permission == "manage_guild"
+    assert config.platforms["discord"]["admin_roles"] == (1400000000000000004,)
+    assert config.platforms["discord"]["admin_permission"] == ""
+    assert parse_config(minimal()).platforms["discord"]["admin_permission"] == "manage_guild"
     with pytest.raises(ConfigError, match=r"discord\.admin_roles"):
         parse_config(minimal(discord={"admin_roles": ["desk-admins"]}))
     with pytest.raises(ConfigError, match=r"discord\.admin_permission"):
@@ -153,3 +158,30 @@ def test_repost_edits_is_a_share(value: object) -> None:
         parse_config(minimal(feeds=[{"name": "a", "url": "x", "repost_edits": 0.3}])).feeds[0].repost_edits
         == 0.3
     )
+
+
+@pytest.mark.parametrize(
+    "section,key",
+    [
+        ({"feeds": [{"name": "a", "url": "x", "evry": "5m"}]}, "feeds[0].evry"),
+        ({"channels": [{"platform": "console", "id": "c", "keyword": ["dam"]}]}, "channels[0].keyword"),
+        ({"channels": [{"platform": "slack", "id": "c", "threads": True}]}, "channels[0].threads"),
+        ({"bot": {"timezon": "Europe/Paris"}}, "bot.timezon"),
+        ({"storage": {"path": "x.db", "windw": "7d"}}, "storage.windw"),
+        ({"slack": {"api": "http://127.0.0.1:1/"}}, "slack.api"),
+        ({"discord": {"guild": "1"}}, "discord.guild"),
+    ],
+)
+def test_an_unknown_key_in_any_section_is_refused_by_name(section: dict[str, object], key: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config({**minimal(), **section})
+    assert err.value.key == key and "unknown setting" in str(err.value)
+
+
+def test_an_unknown_key_suggests_the_nearest_one_and_check_config_names_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="did you mean 'every'"):
+        parse_config(minimal(feeds=[{"name": "a", "url": "x", "evry": "5m"}]))
+    config = tmp_path / "c.toml"
+    config.write_text('[storage]\npath = "x.db"\n[bot]\ntimezon = "Europe/Paris"\n')
+    proc = run_cli("check-config", str(config), check=False)
+    assert proc.returncode == 1 and "bot.timezon: unknown setting (did you mean 'timezone'?)" in proc.stderr

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import discord
 import pytest
-from fake_platforms import DISCORD_USER, FakeAPI, discord_default
+from fake_platforms import DISCORD_USER, FakeAPI, FakeDiscord
 from test_slack import UNTIL, many_stories
 
 from bot.adapters.discord import DiscordAdapter
@@ -21,8 +21,8 @@ CHANNEL = Channel("discord", "1400000000000000004")
 
 
 @pytest.fixture
-def api() -> Iterator[FakeAPI]:
-    fake = FakeAPI(discord_default)
+def api() -> Iterator[FakeDiscord]:
+    fake = FakeDiscord()
     base, hook_base = discord.http.Route.BASE, discord.webhook.async_.Route.BASE
     yield fake
     discord.http.Route.BASE, discord.webhook.async_.Route.BASE = base, hook_base
@@ -104,3 +104,17 @@ def test_webhook_alternative(pipeline: Pipeline, store: Store, api: FakeAPI) -> 
     assert deliver(store, {"discord": hook}) == 1
     (post,) = api.posts("/webhooks/1500000000000000005/")
     assert len(post["embeds"]) == 2 and post["allowed_mentions"] == {"parse": []}
+
+
+def test_the_api_base_is_per_adapter_not_process_wide(pipeline: Pipeline, store: Store, api: FakeAPI) -> None:
+    before = discord.http.Route.BASE, discord.webhook.async_.Route.BASE
+    many_stories(pipeline, 1)
+    queue_digest(store, CHANNEL, until=UNTIL)
+    hook = DiscordAdapter(
+        webhook_url="https://discord.com/api/webhooks/1500000000000000005/" + "t" * 68,
+        api_url=api.url + "/api/v10",
+    )
+    assert deliver(store, bot_adapter(api)) == 1 and len(api.posts("/messages")) == 1
+    queue_digest(store, CHANNEL, until=UNTIL, send_empty=True)
+    assert deliver(store, {"discord": hook}) == 1 and api.posts("/webhooks/1500000000000000005/")
+    assert before == (discord.http.Route.BASE, discord.webhook.async_.Route.BASE)  # no other bot is moved
