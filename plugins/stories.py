@@ -47,9 +47,6 @@ LOOK_SHINGLES = 0.03
 # sentences with a counterpart: a text with this share of its own in the other, or holding this share
 # of the other's, is derived from it, whatever else it adds (or leaves out)
 COPIED = 0.7
-# the best of several story articles is compared: it must be the likelier source by this much, or the
-# mere number of articles compared would make most related coverage a rewrite
-REWRITE_ODDS = 1.0
 ALIGNED_NEW, ALIGNED_KNOWN = FEATURES.index("aligned_new"), FEATURES.index("aligned_known")
 
 
@@ -159,7 +156,9 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     if best is None or best.support < 0.5:
         return StoryMatch("new", None, best.support if best else 0.0, keys, fingerprint=fingerprint)
     derived, source = best.rewrite
-    surely = derived.rewrite > REWRITE_ODDS * derived.related and derived.same >= 0.5
+    # the model is fitted with derived and independent text weighing the same: above one half, the
+    # article's likeliest source more likely gave it its text than not
+    surely = derived.derived > 0.5 and derived.same >= 0.5
     relation: Relation = "rewrite" if surely else "related"
     if relation == "related" and best.copied is not None:
         relation, source = "rewrite", best.copied  # nearly all of one text is in the other: derived
