@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,14 +18,18 @@ from bot.adapters.console import ConsoleAdapter
 from bot.config import Channel, Config, Feed, Secrets
 from bot.delivery import deliver, queue_digest, queue_notice
 from bot.http import Http, SourceError
+from bot.messages import counted, plural
+from bot.metrics import Metrics, StoreFacts, facts_from, read_facts
 from bot.models import Article, Result
 from bot.pipeline import Pipeline
 from bot.plugins import make_manager
+from bot.progress import Progress
 from bot.sources import Fetched, fetch
 from bot.storage import Store, now_iso, parse_time
 
 log = logging.getLogger(__name__)
 FAILING_AFTER = 3  # consecutive failures after which a feed is reported failing
+PROGRESS_FROM = 200  # a poll bringing this many items (a first backfill) shows its progress
 
 
 def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
@@ -64,9 +68,11 @@ class Bot:
         adapters: Mapping[str, Adapter] | None = None,
     ) -> None:
         self.config = config
+        self.stopping = threading.Event()  # set on SIGTERM/SIGINT: finish the article, write no more
         self.sleep: Callable[[float], None] = (
-            time.sleep
+            self._pause
         )  # waits between delivery attempts (tests record them)
+        self.metrics = Metrics(self.facts)
         self.http = Http(config.http)
         # one SQLite connection is shared by the scheduler's workers: its writes take turns
         self.lock = threading.RLock()
@@ -76,8 +82,22 @@ class Bot:
         self.adapters = (
             dict(adapters)
             if adapters is not None
-            else default_adapters(config, secrets or Secrets.from_env())
+            else {
+                k: self.metrics.timed(a)
+                for k, a in default_adapters(config, secrets or Secrets.from_env()).items()
+            }
         )
+
+    def _pause(self, seconds: float) -> None:
+        """Wait between delivery attempts, cut short when the bot is asked to stop."""
+        self.stopping.wait(seconds)
+
+    def facts(self) -> StoreFacts:
+        """Counts, failing feeds, pending outbox parts and the last ingest, read from the store."""
+        if self.store.path == ":memory:":
+            with self.lock:
+                return facts_from(self.store.db.conn)
+        return read_facts(self.store.path)
 
     def close(self) -> None:
         """Release the database and the HTTP connections."""
@@ -102,6 +122,8 @@ class Bot:
             states = [self._state(f) for f in feeds]
         outcomes = self.http.run(self._fetch_all(feeds, states))
         with self.lock:
+            if self.stopping.is_set():  # fetched, but the bot is stopping: the next start fetches again
+                return []
             return [r for f, s, o in zip(feeds, states, outcomes, strict=True) for r in self._record(f, s, o)]
 
     async def _fetch_all(
@@ -122,6 +144,7 @@ class Bot:
         row = {"name": feed.name, "url": feed.url, "every": feed.every}
         if isinstance(fetched, SourceError):
             exc = fetched
+            self.metrics.fetches.labels("deferred" if exc.deferred else "error").inc()
             if exc.deferred:  # not tried: the host is resting after a Retry-After
                 log.info("%s", exc)
                 wait = now + timedelta(seconds=exc.retry_after or feed.every)
@@ -131,7 +154,8 @@ class Bot:
             # back off: what the server asked for, else the interval doubled per failure (a day at most)
             delay = exc.retry_after or min(feed.every * 2 ** (failures - 1), 86400) * random.uniform(0.9, 1.1)
             failing = failures >= FAILING_AFTER
-            log.error("%s (failure %d; next try in %.0fs)", exc, failures, delay)
+            reason = str(exc).removeprefix(f"feed {feed.name}: ")  # the feed is named once, not twice
+            log.error("feed %s: %s (failure %d; next try in %.0fs)", feed.name, reason, failures, delay)
             table.upsert(
                 {
                     **row,
@@ -143,9 +167,12 @@ class Bot:
                 pk="name",
             )
             if failing and not state.get("failing"):
-                self._notify(feed, f"Feed {feed.name} is failing after {failures} attempts: {exc}")
+                self._notify(feed, f"Feed {feed.name} is failing after {failures} attempts: {reason}")
             return []
-        results = [self.pipeline.ingest(article) for article in fetched.articles]
+        self.metrics.fetches.labels("not_modified" if fetched.not_modified else "ok").inc()
+        results = self._ingest(feed, fetched.articles)
+        if results is None:  # stopped half-way: keep the old validators, so the next start reads it again
+            return []
         fresh = [r for r in results if not r.duplicate]
         for r in results:
             if r.edited and feed.repost_edits is not None and r.change >= feed.repost_edits:
@@ -175,7 +202,24 @@ class Bot:
         if state.get("failing"):
             self._notify(feed, f"Feed {feed.name} has recovered.")
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
+        self.metrics.ingested.inc(len(fresh))
         return fresh
+
+    def _ingest(self, feed: Feed, articles: Sequence[Article]) -> list[Result] | None:
+        """Ingest articles one transaction each, showing progress for a long batch; None when the bot
+        was asked to stop before the last one (the article being written is finished first)."""
+        progress = Progress(f"feed {feed.name}", len(articles)) if len(articles) >= PROGRESS_FROM else None
+        results: list[Result] = []
+        for article in articles:
+            if self.stopping.is_set():
+                log.info("feed %s: stopped after %d of %d items", feed.name, len(results), len(articles))
+                return None
+            results.append(self.pipeline.ingest(article))
+            if progress is not None:
+                progress.update()
+        if progress is not None:
+            progress.close()
+        return results
 
     def poll_if_due(self, feed: Feed) -> list[Result]:
         """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""
@@ -208,9 +252,19 @@ class Bot:
     def send_digests(self, channels: Sequence[Channel] | None = None) -> int:
         """Queue each channel's digest, then deliver everything pending; the number of parts sent."""
         with self.lock:
+            if self.stopping.is_set():
+                return 0
             for channel in self.config.channels if channels is None else channels:
-                queue_digest(self.store, channel)
-            return deliver(self.store, self.adapters, self.sleep)
+                digest_id = queue_digest(self.store, channel)
+                if digest_id is not None:
+                    self.metrics.digests.inc()
+                    n = len(json.loads(self.store.db.table("digests").get(digest_id)["stories"] or "[]"))
+                    stories = counted(n, "story", "stories")
+                    log.info("digest for %s:%s: %s", channel.platform, channel.id, stories)
+            sent = deliver(self.store, self.adapters, self.sleep)
+            if sent:
+                log.info("sent %d digest %s", sent, plural(sent, "message"))
+            return sent
 
     def run_once(self) -> tuple[int, int]:
         """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""

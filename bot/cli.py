@@ -1,37 +1,56 @@
-"""The `wirewatch` command: replay, run, check-config, feeds."""
+"""The `wirewatch` command: run, replay, init, check-config, feeds, digest, outbox, ask, slack, discord."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
+import os
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bot.config import Config, ConfigError, Secrets, load_config
+from bot.logs import setup_logging
+from bot.messages import counted
 from bot.plugins import make_manager, plugin_names
 from bot.sources import read_jsonl
 
 log = logging.getLogger("wirewatch")
+DEFAULT_CONFIG = "wirewatch.toml"
+STOP_WAIT = 8.0  # seconds a stop waits for the article being written before closing anyway
 
 
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def config_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--config FILE, from $WIREWATCH_CONFIG, else ./wirewatch.toml; the same for every command."""
+    return click.option(
+        "--config",
+        "config_path",
+        envvar="WIREWATCH_CONFIG",
+        default=DEFAULT_CONFIG,
+        show_default="$WIREWATCH_CONFIG, else ./wirewatch.toml",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="TOML config file.",
+    )(f)
 
 
 @click.group()
 @click.version_option(package_name="wirewatch")
-@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
-def cli(verbose: bool) -> None:
+@click.option("-v", "--verbose", count=True, help="-v: the bot's debug lines; -vv: libraries' too.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object a line, for log shippers.",
+)
+def cli(verbose: int, log_format: str) -> None:
     """wirewatch: tells new stories from rewrites and finds newly attributed quotes."""
-    _logging(verbose)
+    setup_logging(verbose, log_format)
 
 
 @cli.command()
@@ -49,12 +68,16 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str) -> None:
     """Ingest a JSON-lines article stream in order and print one result per article."""
     from bot.config import parse_duration
     from bot.pipeline import Pipeline
+    from bot.progress import Progress
     from bot.storage import Store
 
     with tempfile.TemporaryDirectory(prefix="wirewatch-") as tmp:
         store = Store(db or Path(tmp) / "replay.db", window=parse_duration(window, "--window"))
         pipeline = Pipeline(store, make_manager(), {})
         count = 0
+        with stream.open("rb") as lines:
+            total = sum(1 for line in lines if line.strip())
+        progress = Progress("replay", total)
         for article in read_jsonl(stream, feed="replay"):
             result = pipeline.ingest(article)
             count += 1
@@ -67,13 +90,18 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str) -> None:
                     f"{article.id:<24} {tied:<36} story {result.story:<24} "
                     f"score {result.score:.2f}  quotes {len(result.quotes)} ({new} new)"
                 )
-            if count % 100 == 0:
-                click.echo(f"{count} articles", err=True)
-        click.echo(f"replayed {count} articles", err=True)
+            progress.update()
+        progress.close()
+        click.echo(f"replayed {counted(count, 'article')}", err=True)
         store.close()
 
 
 def _config_or_exit(path: Path) -> Config:
+    if str(path) == DEFAULT_CONFIG and not path.exists():
+        raise click.ClickException(
+            f"config error: no {DEFAULT_CONFIG} here; pass --config FILE, set WIREWATCH_CONFIG, "
+            "or write a starter config with `wirewatch init`"
+        )
     try:
         return load_config(path)
     except ConfigError as exc:
@@ -81,60 +109,83 @@ def _config_or_exit(path: Path) -> Config:
 
 
 @cli.command()
-@click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
-)
+@config_option
 @click.option("--once", is_flag=True, help="One ingest cycle and one digest delivery, then exit.")
 def run(config_path: Path, once: bool) -> None:
-    """Run the bot: poll feeds and deliver digests on schedule (or once)."""
+    """Run the bot: poll feeds and deliver digests on schedule (or once); SIGTERM or SIGINT stops it
+    after the article being written (a second one exits at once)."""
     from bot.app import Bot
+    from bot.lifecycle import Stopper, exit_now_if_threads_linger
 
     config = _config_or_exit(config_path)
-    bot = Bot(config, Secrets.from_env())
+    secrets = Secrets.from_env()
+    bot = Bot(config, secrets)
+    Stopper(bot.stopping).install()
     try:
         if once:
             stored, sent = bot.run_once()
-            click.echo(f"stored {stored} new articles; sent {sent} digest messages", err=True)
-            return
-        from bot.scheduler import build_scheduler
-
-        secrets = Secrets.from_env()
-        if secrets.slack_signing_secret and secrets.slack_bot_token:
-            from bot.adapters.slack_commands import build_app, serve
-            from bot.commands import Context, answer
-
-            ctx = Context(
-                bot.store,
-                frozenset(config.admins),
-                frozenset(config.allow_hosts),
-                send_digest=lambda _channel: bot.send_digests(),
-                lock=bot.lock,
-                platform="slack",
+            click.echo(
+                f"stored {counted(stored, 'new article')}; sent {counted(sent, 'digest message')}", err=True
             )
+            return
+        _serve(bot, config, secrets)
+    finally:
+        bot.close()
+    exit_now_if_threads_linger(0)
+
+
+def _serve(bot: Any, config: Config, secrets: Secrets) -> None:
+    """Start the HTTP server, chat commands and the scheduler; return once asked to stop."""
+    from bot.scheduler import build_scheduler
+    from bot.server import Server, ServerError
+
+    slack_http = bool(
+        secrets.slack_signing_secret and secrets.slack_bot_token and not secrets.slack_app_token
+    )
+    server = None
+    if slack_http or config.server.enabled:
+        server = Server(config.server.host, config.server.port, bot.metrics, bot.facts)
+        if slack_http:
+            from bot.adapters.slack_http import build_async_app, mount
+
+            assert secrets.slack_signing_secret and secrets.slack_bot_token
+            mount(
+                server.app,
+                build_async_app(
+                    secrets.slack_signing_secret,
+                    secrets.slack_bot_token,
+                    _answerer(bot, config, "slack"),
+                    config.slack_api_url,
+                ),
+            )
+        try:
+            server.start()  # before any work: a port that cannot be bound stops the start
+        except ServerError as exc:
+            raise click.ClickException(str(exc)) from None
+        if slack_http:
+            click.echo(
+                f"answering /wirewatch from Slack at http://{server.host}:{server.port}/slack/events",
+                err=True,
+            )
+    try:
+        if slack and secrets.slack_app_token:
+            from bot.adapters.slack_commands import build_app, serve
+
+            answer = _answerer(bot, config, "slack")
+            assert secrets.slack_signing_secret and secrets.slack_bot_token
             app = build_app(
-                secrets.slack_signing_secret,
-                secrets.slack_bot_token,
-                lambda text, user, channel: answer(text, ctx, user, channel),
-                config.slack_api_url,
+                secrets.slack_signing_secret, secrets.slack_bot_token, answer, config.slack_api_url
             )
             serve(app, secrets.slack_app_token)
-            click.echo("answering /wirewatch in Slack", err=True)
+            click.echo("answering /wirewatch in Slack (Socket Mode)", err=True)
         if secrets.discord_bot_token:
             from bot.adapters import discord_commands
-            from bot.commands import Context, answer
 
-            dctx = Context(
-                bot.store,
-                frozenset(config.admins),
-                frozenset(config.allow_hosts),
-                send_digest=lambda _channel: bot.send_digests(),
-                lock=bot.lock,
-                platform="discord",
-            )
+            danswer = _answerer(bot, config, "discord")
             try:
                 discord_commands.serve(
                     secrets.discord_bot_token,
-                    lambda text, user, channel, admin: answer(text, dctx, user, channel, admin),
+                    lambda text, user, channel, admin: danswer(text, user, channel, admin),
                     config.discord_guild_id,
                     config.discord_admin_roles,
                     config.discord_admin_permission,
@@ -143,17 +194,57 @@ def run(config_path: Path, once: bool) -> None:
                 raise click.ClickException(str(exc)) from None
             click.echo("answering /wirewatch in Discord", err=True)
         scheduler = build_scheduler(bot)
-        click.echo(f"wirewatch running: {len(config.feeds)} feeds, {len(config.channels)} channels", err=True)
-        with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            scheduler.start()
+        # the scheduler in a thread of its own, so that this (the main) thread handles the signals
+        thread = threading.Thread(target=scheduler.start, name="scheduler", daemon=True)
+        thread.start()
+        if server is not None:
+            server.scheduler_ok = lambda: thread.is_alive() and bool(scheduler.running)
+        click.echo(
+            f"wirewatch running: {counted(len(config.feeds), 'feed')}, "
+            f"{counted(len(config.channels), 'channel')}",
+            err=True,
+        )
+        while not bot.stopping.wait(1.0):
+            if not thread.is_alive():
+                raise click.ClickException("the scheduler stopped unexpectedly")
+        scheduler.shutdown(wait=False)
+        # the article being written is finished (ingest and delivery hold the lock between articles)
+        # (the lock stays held: no chat command writes while the store closes)
+        if not bot.lock.acquire(timeout=STOP_WAIT):
+            log.warning("an ingest did not finish within %.0fs; closing anyway", STOP_WAIT)
+        pending = bot.store.db.table("outbox").count_where("status = 'pending'")
+        later = f"; {counted(pending, 'outbox part')} pending for the next start" if pending else ""
+        log.info("stopped%s", later)
     finally:
-        bot.close()
+        if server is not None:
+            server.stop()
+
+
+def _answerer(bot: Any, config: Config, platform: str) -> Callable[..., Any]:
+    """The chat command answerer for a platform: commands take the bot's lock, as ingest does."""
+    from bot.commands import Context, answer
+
+    ctx = Context(
+        bot.store,
+        frozenset(config.admins),
+        frozenset(config.allow_hosts),
+        send_digest=lambda _channel: bot.send_digests(),
+        lock=bot.lock,
+        platform=platform,
+    )
+
+    def reply(text: str, user: str, channel: str, admin: bool = False) -> Any:
+        return answer(text, ctx, user, channel, admin)
+
+    return reply
 
 
 @cli.command("check-config")
-@click.argument("path", type=click.Path(path_type=Path))
-def check_config(path: Path) -> None:
-    """Validate a config file and explain what it sets up."""
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@config_option
+def check_config(path: Path | None, config_path: Path) -> None:
+    """Validate a config file and explain what it sets up (PATH is the same as --config)."""
+    path = path or config_path
     config = _config_or_exit(path)
     secrets = Secrets.from_env()
     click.echo(f"{path}: OK")
@@ -182,9 +273,7 @@ def check_config(path: Path) -> None:
 
 
 @cli.command()
-@click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
-)
+@config_option
 def feeds(config_path: Path) -> None:
     """List the feeds with their last success, last error, next poll and items seen."""
     from bot.storage import Store
@@ -207,9 +296,7 @@ def feeds(config_path: Path) -> None:
 
 
 @cli.command()
-@click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
-)
+@config_option
 @click.option("--channel", "channel_id", required=True, help="The channel id, as in the config.")
 @click.option(
     "--print", "print_only", is_flag=True, help="Render the digest here without sending or queuing it."
@@ -232,15 +319,13 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
             click.echo(render(composed).as_text())
             return
         queue_digest(bot.store, channel, send_empty=True)
-        click.echo(f"sent {deliver(bot.store, bot.adapters)} digest messages", err=True)
+        click.echo(f"sent {counted(deliver(bot.store, bot.adapters), 'digest message')}", err=True)
     finally:
         bot.close()
 
 
 @cli.command()
-@click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
-)
+@config_option
 @click.option("--limit", default=20, show_default=True, help="How many of the latest parts to list.")
 def outbox(config_path: Path, limit: int) -> None:
     """List the latest digest parts with their delivery status and last error."""
@@ -266,9 +351,7 @@ def outbox(config_path: Path, limit: int) -> None:
 
 @cli.command()
 @click.argument("line")
-@click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
-)
+@config_option
 @click.option("--user", default="", help="Ask as this user id (admins may change feeds).")
 def ask(line: str, config_path: Path, user: str) -> None:
     """Run a chat command here, e.g. wirewatch ask "quotes Peskov --since 7d"."""
@@ -290,6 +373,58 @@ def ask(line: str, config_path: Path, user: str) -> None:
             sys.exit(2)
     finally:
         bot.close()
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path | None, force: bool) -> None:
+    """Write a commented starter config (default: $WIREWATCH_CONFIG, else ./wirewatch.toml)."""
+    from bot.starter import STARTER
+
+    path = path or Path(os.environ.get("WIREWATCH_CONFIG") or DEFAULT_CONFIG)
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists; pass --force to overwrite it")
+    path.write_text(STARTER, encoding="utf-8")
+    click.echo(f"wrote {path}; check it with: wirewatch check-config --config {path}", err=True)
+
+
+@cli.group()
+def slack() -> None:
+    """Setting up the Slack app."""
+
+
+@slack.command("manifest")
+@click.option("--url", help="The bot's public https base URL (HTTP mode): Slack posts to URL/slack/events.")
+@click.option("--socket-mode", is_flag=True, help="For Socket Mode (SLACK_APP_TOKEN): no request URLs.")
+@click.option("--name", default="wirewatch", show_default=True, help="The app's name in Slack.")
+def slack_manifest(url: str | None, socket_mode: bool, name: str) -> None:
+    """Print a manifest for Slack's "Create an app from a manifest" (JSON)."""
+    from bot.adapters.slack_setup import manifest
+
+    if bool(url) == socket_mode:
+        raise click.UsageError("pass either --url https://your.host (HTTP mode) or --socket-mode")
+    if url and not url.startswith("https://"):
+        raise click.UsageError(f"--url must be an https:// URL (Slack only posts to https), got {url!r}")
+    click.echo(json.dumps(manifest(None if socket_mode else url, name), indent=2))
+
+
+@cli.group()
+def discord() -> None:
+    """Setting up the Discord bot."""
+
+
+@discord.command("invite")
+@click.option(
+    "--client-id", required=True, help="The application's id (Developer Portal, General Information)."
+)
+def discord_invite(client_id: str) -> None:
+    """Print the URL that adds the bot to a server, with the scopes and permissions it uses."""
+    from bot.adapters.discord_setup import invite_url
+
+    if not client_id.isdigit():
+        raise click.UsageError(f"--client-id must be the application's numeric id, got {client_id!r}")
+    click.echo(invite_url(client_id))
 
 
 if __name__ == "__main__":

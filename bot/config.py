@@ -117,6 +117,15 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    """Where the HTTP server (Slack HTTP mode, /healthz, /metrics) listens."""
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+    enabled: bool = False  # serve /healthz and /metrics even without Slack HTTP mode
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration of one bot instance."""
 
@@ -134,6 +143,7 @@ class Config:
     admins: tuple[str, ...] = ()
     allow_hosts: tuple[str, ...] = ()
     http: HttpSettings = field(default_factory=HttpSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
     source: Path | None = None
 
 
@@ -215,6 +225,21 @@ def _http(data: Mapping[str, Any]) -> HttpSettings:
     return HttpSettings(per_host, _seconds(section.get("host_interval", 1), "http.host_interval"), timeout)
 
 
+def _server(data: Mapping[str, Any]) -> ServerSettings:
+    section = _table(data, "server", "")
+    for key in section:
+        if key not in ("host", "port", "enabled"):
+            raise ConfigError(f"server.{key}", "unknown setting; expected host, port or enabled")
+    host = _str(section, "host", "server.", "127.0.0.1")
+    port = section.get("port", 3000)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ConfigError("server.port", f"must be a port number from 0 to 65535, got {port!r}")
+    enabled = section.get("enabled", "server" in data)
+    if not isinstance(enabled, bool):
+        raise ConfigError("server.enabled", "must be true or false")
+    return ServerSettings(host, port, enabled)
+
+
 def _discord_admins(data: Mapping[str, Any]) -> tuple[tuple[int, ...], str]:
     section = _table(data, "discord", "")
     roles = section.get("admin_roles", [])
@@ -243,7 +268,7 @@ def _guild(data: Mapping[str, Any]) -> int | None:
 def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
     """Validate a parsed TOML document into a Config; relative paths resolve against base."""
     _refuse_secrets(data)
-    known = {"storage", "feeds", "channels", "plugins", "slack", "discord", "bot", "http"}
+    known = {"storage", "feeds", "channels", "plugins", "slack", "discord", "bot", "http", "server"}
     for key in data:
         if key not in known:
             raise ConfigError(str(key), f"unknown section; expected one of {', '.join(sorted(known))}")
@@ -366,6 +391,7 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         slack_api_url=_api_url(data, "slack"),
         discord_api_url=_api_url(data, "discord"),
         http=_http(data),
+        server=_server(data),
     )
 
 

@@ -60,3 +60,13 @@ class Message:
             else:
                 lines.append(f"{block.text}  <{block.url}>" if block.url else block.text)
         return "\n".join(lines).strip("\n")
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """The word for n of a thing: "story" for 1, else "stories" (or one + "s")."""
+    return one if n == 1 else (many or one + "s")
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """n with its word: "1 story", "2 stories", "0 rewrites"."""
+    return f"{n} {plural(n, one, many)}"

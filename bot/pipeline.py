@@ -51,7 +51,7 @@ class Pipeline:
                 same = self.store.find_same_item(replace(article, url=None))  # only its content can match now
                 stored_text = None  # that item, if any, is another article
             elif self.store.add_revision(same[0], article):
-                log.info("article %s was edited by its publisher; kept as a revision", same[0])
+                log.debug("article %s was edited by its publisher; kept as a revision", same[0])
                 result = self._duplicate(article, same[0], stored_text)
                 result.edited = same[0]
                 result.change = 1.0 - fuzz.ratio(stored_text, article.text) / 100.0
@@ -91,7 +91,7 @@ class Pipeline:
     def _duplicate(self, article: Article, stored_id: str, stored_text: str | None = None) -> Result:
         """The stored result of the same item; a copy under another id is a rewrite of the stored one.
         stored_text: the stored item's text, where the caller has already read it."""
-        log.info("article %s is already stored as %s; not stored again", article.id, stored_id)
+        log.debug("article %s is already stored as %s; not stored again", article.id, stored_id)
         stored = self.store.result_of(stored_id) or {}
         quotes = [Quote(**q) for q in stored.get("quotes", [])]
         if stored_text is None:

@@ -109,7 +109,7 @@ def test_run_once_command_on_the_example_config(tmp_path: Path) -> None:
     config.write_text(text.replace('url = "examples/articles"', f'url = "{EXAMPLES}"'))
     proc = run_cli("run", "--config", str(config), "--once")
     assert "WIREWATCH DIGEST: 2 STORIES" in proc.stdout
-    assert "stored 5 new articles; sent 1 digest messages" in proc.stderr
+    assert "stored 5 new articles; sent 1 digest message" in proc.stderr
     check = run_cli("check-config", str(config))
     assert check.returncode == 0 and "console (no token in the environment)" not in check.stdout
     bad = tmp_path / "bad.toml"

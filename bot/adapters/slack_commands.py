@@ -43,13 +43,9 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
     return app
 
 
-def serve(app: App, app_token: str | None = None, port: int = 3000) -> None:
-    """Start answering in the background: Socket Mode when an app token is given, else HTTP on port."""
-    import threading
+def serve(app: App, app_token: str) -> None:
+    """Start answering in the background through Socket Mode (HTTP mode is bot.adapters.slack_http,
+    on the bot's own server)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    if app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        SocketModeHandler(app, app_token).connect()  # type: ignore[no-untyped-call]
-        return
-    threading.Thread(target=app.start, kwargs={"port": port}, daemon=True, name="slack-http").start()
+    SocketModeHandler(app, app_token).connect()  # type: ignore[no-untyped-call]

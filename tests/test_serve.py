@@ -1,0 +1,217 @@
+"""`wirewatch run` as a service: Slack HTTP mode, /healthz, /metrics, SIGTERM, a port already taken."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, ROOT
+from fake_platforms import FakeAPI, slack_default
+from slack_sdk.signature import SignatureVerifier
+
+SECRET = "test-signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def until(check: object, what: str, seconds: float = 20) -> object:
+    """Poll check() until it returns something truthy (the bot works in its own process)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            value = check()  # type: ignore[operator]
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def metric(text: str, name: str) -> float | None:
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def write_config(tmp_path: Path, port: int, feed_dir: Path, api_url: str = "") -> Path:
+    config = tmp_path / "wirewatch.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp_path / "bot.db"}"\n'
+        f"[server]\nport = {port}\n"
+        + (f'[slack]\napi_url = "{api_url}/api/"\n' if api_url else "")
+        + f'[[feeds]]\nname = "desk"\nurl = "{feed_dir}"\nevery = "1s"\n'
+        '[[channels]]\nplatform = "console"\nid = "desk"\ndigest = "0 0 1 1 *"\n'
+    )
+    return config
+
+
+def start(config: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "WIREWATCH_CONFIG": str(config), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def slack_api() -> Iterator[FakeAPI]:
+    api = FakeAPI(
+        lambda m, p, b: (200, {}, {"ok": True}) if p.startswith("/respond") else slack_default(m, p, b)
+    )
+    yield api
+    api.close()
+
+
+def slash_command(base: str, text: str, response_url: str) -> int:
+    from urllib.parse import urlencode
+
+    body = urlencode(
+        {
+            "command": "/wirewatch",
+            "text": text,
+            "user_id": "U1",
+            "channel_id": "C1",
+            "team_id": "T1",
+            "response_url": response_url,
+            "trigger_id": "1.2.3",
+        }
+    )
+    ts = str(int(time.time()))
+    request = urllib.request.Request(
+        base + "/slack/events",
+        data=body.encode(),
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return int(response.status)
+
+
+def test_slack_http_mode_health_metrics_and_a_clean_stop(tmp_path: Path, slack_api: FakeAPI) -> None:
+    feed_dir = tmp_path / "incoming"
+    feed_dir.mkdir()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    config = write_config(tmp_path, port, feed_dir, slack_api.url)
+    proc = start(config, {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET})
+    try:
+        # a first poll of the empty folder: fetched, nothing ingested yet
+        first = until(
+            lambda: (
+                (m := get(base + "/metrics")[1])
+                and metric(m, 'wirewatch_feed_fetches_total{outcome="ok"}')
+                and m
+            ),
+            "a first poll",
+        )
+        assert metric(str(first), "wirewatch_articles_ingested_total") == 0
+        status, body = get(base + "/healthz")
+        assert status == 200
+        health = json.loads(body)
+        assert health["status"] == "ok" and health["last_ingest"] is None and health["outbox_pending"] == 0
+        (feed_dir / "dam.txt").write_text((EXAMPLES / "01-wirepress-dam-cracks.txt").read_text())
+        until(
+            lambda: metric(get(base + "/metrics")[1], "wirewatch_articles_ingested_total") == 1, "the ingest"
+        )
+        text = get(base + "/metrics")[1]
+        assert metric(text, "wirewatch_stories") == 1 and (metric(text, "wirewatch_quotes") or 0) > 0
+        assert metric(text, 'wirewatch_outbox_parts{state="pending"}') == 0
+        assert json.loads(get(base + "/healthz")[1])["last_ingest"]
+        # the slash command through the aiohttp server: acked, answered through response_url
+        assert slash_command(base, "stories dam", slack_api.url + "/respond/1") == 200
+        reply = until(lambda: slack_api.posts("/respond"), "the reply")
+        assert "Varna" in json.dumps(reply)
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            print(proc.communicate()[1])
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "SIGTERM: stopping" in err
+    db = tmp_path / "bot.db"
+    wal = Path(str(db) + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # everything folded into the database file
+    assert not Path(str(db) + "-journal").exists()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("select count(*) from articles").fetchone()[0] == 1
+
+
+def test_a_port_already_taken_fails_the_start_with_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write_config(tmp_path, port, EXAMPLES)
+        proc = start(config, {})
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0], err
+    assert out == ""  # nothing was polled or posted
+
+
+def test_a_second_signal_exits_at_once() -> None:
+    code = (
+        "import threading, signal, os\n"
+        "from bot.lifecycle import Stopper\n"
+        "e = threading.Event(); Stopper(e).install()\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "assert e.is_set()\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+        "raise SystemExit('not reached')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stderr
+    assert "exiting at once" in proc.stderr
+
+
+def test_health_is_503_when_the_store_or_the_scheduler_is_broken(tmp_path: Path) -> None:
+    from bot.metrics import Metrics, StoreFacts
+    from bot.server import Server
+
+    def broken() -> StoreFacts:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    for facts, scheduler_ok, problem in (
+        (broken, lambda: True, "store"),
+        (StoreFacts, lambda: False, "scheduler"),
+    ):
+        server = Server("127.0.0.1", 0, Metrics(), facts, scheduler_ok)
+        server.start()
+        try:
+            status, body = get(f"http://127.0.0.1:{server.port}/healthz")
+        finally:
+            server.stop()
+        assert status == 503 and problem in json.loads(body)["problem"]
