@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import random
+import sqlite3
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from bot.http import Http, SourceError
 from bot.messages import counted, plural
 from bot.metrics import Metrics, StoreFacts, facts_from, read_facts
 from bot.models import Article, Result
+from bot.netgate import trusted_hosts
 from bot.pipeline import Pipeline
 from bot.plugins import make_manager
 from bot.progress import Progress
@@ -73,7 +75,11 @@ class Bot:
             self._pause
         )  # waits between delivery attempts (tests record them)
         self.metrics = Metrics(self.facts)
-        self.http = Http(config.http)
+        # the operator's allow_hosts and configured feeds may be private; everything else must be public
+        self.http = Http(
+            config.http,
+            trusted=trusted_hosts(config.allow_hosts, (f.url for f in config.feeds if f.is_remote)),
+        )
         # one SQLite connection is shared by the scheduler's workers: its writes take turns
         self.lock = threading.RLock()
         self.store = Store(config.storage_path, config.window)
@@ -134,6 +140,9 @@ class Bot:
                 return await fetch(feed, self.http, state.get("etag"), state.get("modified"), self._known)
             except SourceError as exc:
                 return exc
+            except Exception as exc:  # one feed that breaks in an unforeseen way never stops the cycle
+                log.exception("feed %s: unexpected error", feed.name)
+                return SourceError(f"feed {feed.name}: unexpected {type(exc).__name__}: {exc}")
 
         return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))
 
@@ -170,7 +179,7 @@ class Bot:
                 self._notify(feed, f"Feed {feed.name} is failing after {failures} attempts: {reason}")
             return []
         self.metrics.fetches.labels("not_modified" if fetched.not_modified else "ok").inc()
-        results = self._ingest(feed, fetched.articles)
+        results = self._ingest_all(feed, fetched.articles)
         if results is None:  # stopped half-way: keep the old validators, so the next start reads it again
             return []
         fresh = [r for r in results if not r.duplicate]
@@ -205,7 +214,7 @@ class Bot:
         self.metrics.ingested.inc(len(fresh))
         return fresh
 
-    def _ingest(self, feed: Feed, articles: Sequence[Article]) -> list[Result] | None:
+    def _ingest_all(self, feed: Feed, articles: Sequence[Article]) -> list[Result] | None:
         """Ingest articles one transaction each, showing progress for a long batch; None when the bot
         was asked to stop before the last one (the article being written is finished first)."""
         progress = Progress(f"feed {feed.name}", len(articles)) if len(articles) >= PROGRESS_FROM else None
@@ -214,12 +223,32 @@ class Bot:
             if self.stopping.is_set():
                 log.info("feed %s: stopped after %d of %d items", feed.name, len(results), len(articles))
                 return None
-            results.append(self.pipeline.ingest(article))
+            result = self._ingest(feed, article)
+            if result is not None:
+                results.append(result)
             if progress is not None:
                 progress.update()
         if progress is not None:
             progress.close()
         return results
+
+    def _ingest(self, feed: Feed, article: Article) -> Result | None:
+        """Ingest one article; one that cannot be analysed is logged with its feed and skipped (a
+        database error is not the article's fault and is raised)."""
+        try:
+            return self.pipeline.ingest(article)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            log.error(
+                "feed %s: item %s (%r) skipped: %s: %s",
+                feed.name,
+                article.id,
+                article.title[:80],
+                type(exc).__name__,
+                exc,
+            )
+            return None
 
     def poll_if_due(self, feed: Feed) -> list[Result]:
         """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""

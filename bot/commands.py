@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 
 from bot.config import ConfigError, parse_duration
 from bot.messages import Block, Message
+from bot.netgate import why_not_public
 from bot.storage import Store, now_iso
+from bot.urls import url_problem
 
 MAX_ARG = 200
 USAGE = {
@@ -359,27 +361,19 @@ def _resolve(host: str) -> list[str]:
 
 
 def check_public_url(url: str, ctx: Context) -> None:
-    """Refuse URLs that are not http(s) or that point into the local or private network."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError("only http(s) URLs can be added")
-    host = parts.hostname.lower()
+    """Refuse URLs that cannot be fetched or that point into the local or private network."""
+    problem = url_problem(url)
+    if problem:
+        raise UsageError(f"{problem}; usage: " + USAGE["feeds"])
+    host = (urlsplit(url).hostname or "").lower()
     if host in ctx.allow_hosts:
         return
     try:
         addresses = [host] if _is_ip(host) else ctx.resolve(host)
-    except OSError:
+    except (OSError, UnicodeError):
         raise UsageError(f"cannot resolve {host}") from None
     for address in addresses:
-        ip = ipaddress.ip_address(address)
-        if (
-            ip.is_private
-            or ip.is_loopback
-            or ip.is_link_local
-            or ip.is_reserved
-            or ip.is_multicast
-            or ip.is_unspecified
-        ):
+        if why_not_public(address):
             raise UsageError(f"{host} points into a private or local network; not added")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import threading
-from collections.abc import AsyncIterator, Coroutine
+import zlib
+from collections.abc import AsyncIterator, Collection, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -15,6 +16,8 @@ import httpx
 
 from bot import __version__
 from bot.config import HttpSettings
+from bot.netgate import Gate, GatedTransport, RefusedAddress, Resolver
+from bot.urls import url_problem
 
 USER_AGENT = f"wirewatch/{__version__} (+https://github.com/wirewatch/wirewatch)"
 MAX_BYTES = 5_000_000
@@ -26,10 +29,34 @@ T = TypeVar("T")
 class SourceError(Exception):
     """A feed or page could not be read; the message names it and the reason."""
 
-    def __init__(self, message: str, retry_after: float | None = None, deferred: bool = False) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, deferred: bool = False, refused: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.deferred = deferred  # not tried: the host asked to be left alone for now
+        self.refused = refused  # not tried: the outbound gate refused the address
+
+
+def decode_body(raw: bytes, encoding: str, max_bytes: int, url: str) -> bytes:
+    """The body with its Content-Encoding layers undone, last applied first, each layer's output held
+    to max_bytes (a small response that inflates to gigabytes, or gzip inside gzip, is refused)."""
+    body = raw
+    for layer in reversed([e.strip().lower() for e in encoding.split(",") if e.strip()]):
+        if layer == "identity":
+            continue
+        if layer not in ("gzip", "x-gzip", "deflate"):
+            raise SourceError(f"{url}: unsupported Content-Encoding {layer!r}")
+        # gzip or zlib header detected (47); deflate without a header as some servers send it (-15)
+        wbits = 47 if layer != "deflate" or body[:1] == b"\x78" else -15
+        inflater = zlib.decompressobj(wbits)
+        try:
+            body = inflater.decompress(body, max_bytes + 1)
+        except zlib.error as exc:
+            raise SourceError(f"{url}: broken {layer} encoding ({exc})") from None
+        if len(body) > max_bytes or inflater.unconsumed_tail:
+            raise SourceError(f"{url}: response larger than {max_bytes} bytes once decoded ({layer})")
+    return body
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -82,9 +109,16 @@ class HostGate:
 class Http:
     """An async HTTP client on an event loop of its own thread, behind a HostGate; usable from any thread."""
 
-    def __init__(self, settings: HttpSettings | None = None, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(
+        self,
+        settings: HttpSettings | None = None,
+        max_bytes: int = MAX_BYTES,
+        trusted: Collection[str] = (),
+        resolver: Resolver | None = None,
+    ) -> None:
         self.settings = settings or HttpSettings()
         self.max_bytes = max_bytes
+        self.outbound = Gate(trusted, resolver)  # which addresses may be connected to
         self.gate = HostGate(self.settings.per_host, self.settings.host_interval)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -106,7 +140,11 @@ class Http:
 
     async def get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
         """GET through the host's gate with a size cap and a deadline for the whole response; a 304 is
-        returned, other error statuses raise httpx.HTTPStatusError."""
+        returned, other error statuses raise httpx.HTTPStatusError; a URL that cannot be fetched or an
+        address the outbound gate refuses raise SourceError."""
+        problem = url_problem(url)
+        if problem:
+            raise SourceError(problem)
         host = (urlsplit(url).hostname or "").lower()
         wait = self.gate.resting(host)
         if wait > 0:
@@ -118,7 +156,12 @@ class Http:
                 limits=httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
                 follow_redirects=True,
                 max_redirects=MAX_REDIRECTS,
-                headers={"User-Agent": USER_AGENT},
+                headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+                transport=GatedTransport(
+                    self.outbound,
+                    httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
+                ),
+                trust_env=False,
             )
         # the host's turn first, then a connection: time spent waiting is not the response's timeout
         async with self.gate.slot(host), self._in_flight:
@@ -127,6 +170,10 @@ class Http:
                     response = await self._read(url, headers or {})
             except TimeoutError:
                 raise httpx.ReadTimeout(f"no complete response within {self.settings.timeout:g}s") from None
+            except RefusedAddress as exc:
+                raise SourceError(f"{url}: {exc}", refused=True) from None
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError, UnicodeError) as exc:
+                raise SourceError(f"{url}: cannot be fetched ({exc})") from None
         if response.status_code in (429, 503):
             seconds = retry_after(response)
             if seconds:
@@ -139,12 +186,13 @@ class Http:
         assert self._client is not None
         async with self._client.stream("GET", url, headers=headers) as response:
             chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
+            async for chunk in response.aiter_raw():  # as sent: each decoding layer is capped below
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise SourceError(f"{url}: response larger than {self.max_bytes} bytes")
                 chunks.append(chunk)
-        response._content = b"".join(chunks)
+        encoding = response.headers.get("content-encoding", "")
+        response._content = decode_body(b"".join(chunks), encoding, self.max_bytes, url)
         return response
 
     def close(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import hashlib
 import json
 import logging
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+import charset_normalizer
 import feedparser
 import httpx
 import lxml.html
@@ -21,7 +23,7 @@ import trafilatura
 from bot.config import Feed
 from bot.http import Http, SourceError, retry_after
 from bot.models import Article
-from bot.urls import canonical_url
+from bot.urls import canonical_url, url_problem
 
 log = logging.getLogger(__name__)
 
@@ -136,8 +138,58 @@ def read_local(feed: Feed) -> list[Article]:
     return out
 
 
-def parse_feed(body: bytes, feed: Feed) -> list[Article]:
-    """Articles from RSS/Atom bytes, with the text the feed itself carries."""
+def _label(entry: Any) -> str:
+    """How an item is named in the log: its title, GUID or link."""
+    return str(entry.get("title") or entry.get("id") or entry.get("link") or "")[:120]
+
+
+def item_link(link: Any, base: str | None, feed: Feed, label: str) -> str | None:
+    """An item's link resolved against the feed's URL, or None (logged) when it cannot be fetched."""
+    if not link or not isinstance(link, str):
+        return None
+    problem: str | None = None
+    try:
+        url = urljoin(base, link.strip()) if base else link.strip()
+    except ValueError as exc:
+        url, problem = link, f"cannot be parsed: {exc}"
+    if problem is None and (base or url.startswith(("http://", "https://"))):
+        problem = url_problem(url)
+    if problem:
+        log.warning("feed %s: item %r: link dropped: %s", feed.name, label, problem)
+        return None
+    return url
+
+
+def _entry_article(entry: Any, feed: Feed, base: str | None) -> Article | None:
+    """One feed entry as an article, or None when it has neither text nor link."""
+    title = str(entry.get("title", ""))
+    link = item_link(entry.get("link"), base, feed, title)
+    guid = entry.get("id") or None
+    text = ""
+    if entry.get("content"):
+        text = _html_to_text(entry["content"][0].get("value", ""))
+    if not text:
+        text = _html_to_text(entry.get("summary", ""))
+    if not text.strip() and not link:
+        log.warning("feed %s: entry %r has neither text nor a usable link; skipped", feed.name, title or guid)
+        return None
+    identity = guid or (canonical_url(link) if link else hashlib.sha256(text.encode()).hexdigest())
+    return Article(
+        id=stable_id(feed.name, identity),
+        text=text,
+        title=title,
+        source=feed.name,
+        url=link,
+        published=_iso(entry),
+        feed=feed.name,
+        guid=guid,
+        author=entry.get("author") or None,
+    )
+
+
+def parse_feed(body: bytes, feed: Feed, base: str | None = None) -> list[Article]:
+    """Articles from RSS/Atom bytes, with the text the feed itself carries; relative links are resolved
+    against base (the feed's URL), and an item that cannot be read is logged and skipped."""
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries:
         raise SourceError(f"feed {feed.name}: not a readable feed ({parsed.get('bozo_exception')})")
@@ -151,32 +203,14 @@ def parse_feed(body: bytes, feed: Feed) -> list[Article]:
             parsed.get("bozo_exception"),
         )
     out = []
-    for entry in parsed.entries:
-        link = entry.get("link")
-        guid = entry.get("id") or None
-        text = ""
-        if entry.get("content"):
-            text = _html_to_text(entry["content"][0].get("value", ""))
-        if not text:
-            text = _html_to_text(entry.get("summary", ""))
-        title = entry.get("title", "")
-        if not text.strip() and not link:
-            log.warning("feed %s: entry %r has neither text nor link; skipped", feed.name, title or guid)
+    for n, entry in enumerate(parsed.entries, 1):
+        try:
+            article = _entry_article(entry, feed, base)
+        except Exception as exc:  # one malformed item never costs the feed's others
+            log.error("feed %s: item %d (%r) skipped: %s", feed.name, n, _label(entry), exc)
             continue
-        identity = guid or (canonical_url(link) if link else hashlib.sha256(text.encode()).hexdigest())
-        out.append(
-            Article(
-                id=stable_id(feed.name, identity),
-                text=text,
-                title=title,
-                source=feed.name,
-                url=link,
-                published=_iso(entry),
-                feed=feed.name,
-                guid=guid,
-                author=entry.get("author") or None,
-            )
-        )
+        if article is not None:
+            out.append(article)
     if parsed.bozo and not out:
         raise SourceError(
             f"feed {feed.name}: malformed feed with no usable entry ({parsed.get('bozo_exception')})"
@@ -218,7 +252,9 @@ def _iso(entry: Any) -> str | None:
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     if not stamp:
         return None
-    year, month, day, hour, minute, second = stamp[:6]
+    year, month, day, hour, minute, second = (int(v) for v in stamp[:6])
+    if not 1 <= year <= 9999:
+        return None
     return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
 
 
@@ -234,14 +270,45 @@ def _html_to_text(html: str) -> str:
 async def fetch_page(http: Http, url: str) -> Article | None:
     """The main text, title and canonical URL of an article page, or None if it cannot be had."""
     try:
-        body = (await http.get(url)).text
+        body = page_text(await http.get(url))
     except (httpx.HTTPError, SourceError) as exc:
         log.warning("page %s not fetched: %s", url, exc)
         return None
-    page = extract_page(body, url)
+    page = await asyncio.to_thread(extract_page, body, url)
     if page is None:
         log.warning("page %s: no article text found", url)
     return page
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+def _codec(name: str | None) -> str | None:
+    """The Python codec of a charset name, or None if there is none."""
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip()).name
+    except (LookupError, ValueError):
+        return None
+
+
+def decode_html(body: bytes, declared: str | None = None) -> str:
+    """A page's text: in the charset the HTTP headers name, else its <meta charset>, else the one
+    charset_normalizer detects, else UTF-8 (undecodable bytes replaced)."""
+    codec = _codec(declared)
+    if codec is None:
+        match = _META_CHARSET.search(body[:4096])
+        codec = _codec(match.group(1).decode("ascii", "replace")) if match else None
+    if codec is None:
+        best = charset_normalizer.from_bytes(body[:200_000]).best()
+        codec = _codec(best.encoding) if best is not None else None
+    return body.decode(codec or "utf-8", errors="replace")
+
+
+def page_text(response: httpx.Response) -> str:
+    """The text of an HTML response, decoded as decode_html says."""
+    return decode_html(response.content, response.charset_encoding)
 
 
 def extract_page(html: str, url: str | None) -> Article | None:
@@ -266,13 +333,17 @@ Known = Callable[[Article], bool]
 async def _with_page(http: Http, article: Article) -> Article:
     """A summary-only entry with the text, canonical URL and title of its page, where it can be had."""
     assert article.url
-    page = await fetch_page(http, article.url)
+    try:
+        page = await fetch_page(http, article.url)
+    except Exception as exc:  # one page that breaks the extractor never costs the feed's others
+        log.error("feed %s: page %s of item %r skipped: %s", article.feed, article.url, article.title, exc)
+        return article
     if page is None:
         return article
     return replace(
         article,
         text=page.text or article.text,
-        url=page.url or article.url,
+        url=page.url if page.url and not url_problem(page.url) else article.url,
         title=article.title or page.title,
         published=article.published or page.published,
         author=article.author or page.author,
@@ -309,7 +380,7 @@ async def fetch(
     if response.status_code == 304:
         return Fetched([], etag, modified, not_modified=True)
     if feed.kind == "page":
-        links = article_links(response.text, str(response.url))
+        links = article_links(page_text(response), str(response.url))
         if not links:
             raise SourceError(f"feed {feed.name}: no article links found on the page {feed.url}")
         entries = [
@@ -319,7 +390,7 @@ async def fetch(
             for u in links
         ]
     else:
-        entries = await asyncio.to_thread(parse_feed, response.content, feed)
+        entries = await asyncio.to_thread(parse_feed, response.content, feed, str(response.url))
     kept: list[Article] = []
     short: list[Article] = []  # summary-only entries, whose pages are fetched
     for entry in entries:

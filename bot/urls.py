@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import httpx
+
 _TRACKING = ("utm_", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "igshid", "ref_src")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def canonical_url(url: str) -> str:
-    """The URL with tracking parameters, fragments, default ports and trailing slashes removed."""
-    parts = urlsplit(url.strip())
+    """The URL with tracking parameters, fragments, default ports and trailing slashes removed (a URL
+    that cannot be parsed is its own canonical form)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{parts.port}"
+    if port and port != _DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
@@ -22,3 +29,36 @@ def canonical_url(url: str) -> str:
     ]
     path = parts.path.rstrip("/") or ""
     return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
+
+
+def url_problem(url: str) -> str | None:
+    """Why a URL cannot be fetched (not http(s), no host, a bad port, a broken IPv6 literal, a host name
+    that is not valid IDNA or too long), or None if it can."""
+    if not isinstance(url, str) or not url.strip():
+        return "the URL is empty"
+    if len(url) > 8000:
+        return "the URL is longer than 8,000 characters"
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # raises on a port that is not a number from 0 to 65535
+        host = parts.hostname
+    except ValueError as exc:
+        return f"{url[:200]!r} cannot be parsed: {exc}"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"{url[:200]!r} is not an http(s) URL"
+    if not host:
+        return f"{url[:200]!r} has no host"
+    if port == 0:
+        return f"{url[:200]!r} has port 0"
+    if not host.startswith("[") and ":" not in host:
+        try:
+            ascii_host = host.encode("idna")
+        except UnicodeError as exc:
+            return f"the host of {url[:100]!r} is not a valid name ({exc})"
+        if len(ascii_host) > 253:
+            return f"the host of {url[:100]!r}… is longer than 253 characters"
+    try:
+        httpx.URL(url.strip())
+    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+        return f"{url[:200]!r} cannot be parsed: {exc}"
+    return None

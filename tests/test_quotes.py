@@ -296,3 +296,17 @@ def test_two_statements_joined_by_and_share_their_speaker() -> None:
     found = statements(text)
     assert ("Ola Dahl", "the plan “reckless,”", True) in found
     assert ("Ola Dahl", "the harbour fund would be spent on the old quay instead", False) in found
+
+
+def test_each_rule_can_be_switched_off_on_its_own() -> None:
+    text = (
+        "“The bridge stays shut until the engineers sign off,” said Mara Lindqvist, the county engineer.\n\n"
+        "Lindqvist said the inspection would take at least three weeks."
+    )
+    assert len(Extractor(text).run()) == 2
+    assert [(s.speaker, s.direct) for s in Extractor(text, off={"reported"}).run()] == [
+        ("Mara Lindqvist", True)
+    ]
+    assert Extractor(text, off={"reported", "cue-after"}).run() == []
+    with pytest.raises(ValueError, match="unknown quote rules"):
+        Extractor(text, off={"no-such-rule"})

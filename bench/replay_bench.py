@@ -1,0 +1,183 @@
+"""End-to-end throughput of `wirewatch replay` as a process, as the store grows.
+
+    python bench/replay_bench.py FOLDER --sizes 1000 10000 100000 --probe 500
+
+Builds a stream from any folder of texts (bench/streamgen.py's rewording and retelling) in which each
+later article rewrites, retells or is unrelated to a *random older* story (drawn from everything
+stored, not only recent articles), fills one store to each size with `wirewatch replay --db`, then
+replays a probe stream into a copy of that store as a fresh process and reads its output as it comes:
+
+- start-up: the wall time of `wirewatch replay --json` on an empty stream (imports, store opening);
+- articles/s: probe articles over the time from the first to the last output line;
+- p50 / p99 ms: the gaps between consecutive output lines (the per-article cost, start-up excluded);
+- peak memory: the probe process's maximum resident set (the OS's accounting of the finished child);
+- identical: whether the probe's stdout equals that of a reference run (`--reference CMD`, by
+  default the same command) on another copy of the same store, byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from streamgen import load_sentences, retell, reword, scramble
+
+Record = dict[str, object]
+
+
+class Stream:
+    """Articles made on demand; each later one draws its source uniformly from all earlier ones."""
+
+    def __init__(self, texts: list[list[str]], seed: int) -> None:
+        self.texts = texts
+        self.rng = random.Random(seed)
+        self.vocabulary = sorted({w for sents in texts for s in sents for w in s.split() if w.isalpha()})
+        self.made: list[Record] = []
+        self.start = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def article(self, n: int, pool: int, prefix: str) -> Record:
+        """One article numbered n whose source (if any) is among the first pool articles made."""
+        rng, when = self.rng, self.start + timedelta(seconds=n * 5)
+        roll = rng.random()
+        base = self.made[rng.randrange(pool)] if pool else None
+        if base is not None and roll < 0.25:
+            sents = [reword(s, rng) for s in str(base["text"]).split("\n\n") if rng.random() > 0.15]
+            if rng.random() < 0.4:
+                sents += [scramble(s, self.vocabulary, rng) for s in rng.choice(self.texts)[:2]]
+            kind = "rewrite"
+        elif base is not None and roll < 0.4:
+            sents = [retell(s, self.vocabulary, rng) for s in str(base["text"]).split("\n\n")[:6]]
+            kind = "related"
+        else:
+            a, b = rng.choice(self.texts), rng.choice(self.texts)
+            picked = rng.sample(a, min(len(a), 5)) + rng.sample(b, min(len(b), 3))
+            sents, kind = [scramble(s, self.vocabulary, rng) for s in picked], "new"
+        text = "\n\n".join(sents)
+        return {
+            "id": f"{prefix}{n}",
+            "title": text.split(".", 1)[0][:120],
+            "text": text,
+            "source": f"outlet-{rng.randrange(50)}",
+            "published": when.isoformat().replace("+00:00", "Z"),
+            "kind": kind,
+            "of": base["id"] if kind != "new" and base is not None else None,
+        }
+
+    def fill(self, upto: int) -> Iterator[Record]:
+        """The stored articles from len(made) up to upto."""
+        while len(self.made) < upto:
+            record = self.article(len(self.made), len(self.made), "a")
+            self.made.append(record)
+            yield record
+
+    def probe(self, count: int, tag: str) -> list[Record]:
+        """count articles after the stored ones, each drawn from any stored article."""
+        stored = len(self.made)
+        return [self.article(stored + i, stored, f"p{tag}-") for i in range(count)]
+
+
+def write_jsonl(path: Path, records: Iterator[Record] | list[Record]) -> int:
+    """Write records as JSON lines; return how many."""
+    n = 0
+    with path.open("w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            n += 1
+    return n
+
+
+def timed_replay(command: list[str], db: Path, stream: Path) -> tuple[bytes, list[float], float, float]:
+    """Run replay; return its stdout, the arrival time of each line, the wall time and peak RSS in MB."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [*command, "--db", str(db), str(stream)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    assert proc.stdout is not None
+    out, arrivals = [], []
+    for line in proc.stdout:
+        arrivals.append(time.perf_counter())
+        out.append(line)
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        sys.exit(f"{shlex.join(command)} exited {proc.returncode}")
+    return b"".join(out), arrivals, time.perf_counter() - t0, usage.ru_maxrss / 1024
+
+
+def startup(command: list[str], tmp: Path, runs: int = 5) -> float:
+    """Median wall seconds of replay on an empty stream into a fresh store."""
+    empty = tmp / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    times = []
+    for i in range(runs):
+        db = tmp / f"startup-{i}.db"
+        times.append(timed_replay(command, db, empty)[2])
+        db.unlink(missing_ok=True)
+    return statistics.median(times)
+
+
+def main() -> None:
+    """Fill, probe, print a table."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--probe", type=int, default=500, help="articles timed at each size")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--command", default=".venv/bin/wirewatch replay --json", help="the replay under test")
+    ap.add_argument("--reference", default=None, help="the replay whose output must match (default: same)")
+    ap.add_argument("--window", default="3650d", help="passed to replay as --window")
+    args = ap.parse_args()
+    command = [*shlex.split(args.command), "--window", args.window]
+    reference = [*shlex.split(args.reference or args.command), "--window", args.window]
+    stream = Stream(load_sentences(args.folder), args.seed)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="replay-bench-") as name:
+        tmp = Path(name)
+        start = startup(command, tmp)
+        store = tmp / "store.db"
+        for size in sorted(args.sizes):
+            fill = tmp / f"fill-{size}.jsonl"
+            added = write_jsonl(fill, stream.fill(size))
+            t0 = time.perf_counter()
+            timed_replay(command, store, fill)
+            print(f"filled to {size:,} (+{added:,}) in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+            probe = tmp / f"probe-{size}.jsonl"
+            write_jsonl(probe, stream.probe(args.probe, str(size)))
+            copies = []
+            for which in ("test", "ref"):
+                copy = tmp / f"{which}-{size}.db"
+                shutil.copyfile(store, copy)
+                copies.append(copy)
+            out, arrivals, _, peak = timed_replay(command, copies[0], probe)
+            ref_out = timed_replay(reference, copies[1], probe)[0]
+            for copy in copies:
+                copy.unlink()
+            gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(arrivals))
+            rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
+            p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
+            rows.append((size, rate, statistics.median(gaps), p99, peak, out == ref_out))
+    print(f"start-up (empty stream, median of 5): {start:.3f} s")
+    print("| stored articles | articles/s | p50 ms | p99 ms | peak memory MB | identical to reference |")
+    print("| ---: | ---: | ---: | ---: | ---: | :---: |")
+    for size, rate, p50, p99, peak, same in rows:
+        print(f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} | {'yes' if same else 'NO'} |")
+    print(f"\np50 at {rows[-1][0]:,} stored is {rows[-1][2] / rows[0][2]:.2f}x the p50 at {rows[0][0]:,}")
+
+
+if __name__ == "__main__":
+    main()

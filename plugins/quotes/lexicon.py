@@ -1,0 +1,162 @@
+"""Words and patterns of attribution: verbs of saying, their forms, and the words around speakers."""
+
+from __future__ import annotations
+
+import re
+
+# verbs of saying: they attribute a statement whether or not its words are quoted
+_CUE_STEMS = """
+say said says told tell tells added adds stated states announced announces noted notes explained
+explains argued argues claimed claims insisted insists warned warns wrote writes tweeted tweets
+reported reports declared declares acknowledged acknowledges admitted admits asserted asserts
+confirmed confirms suggested suggests replied replies responded responds predicted predicts
+testified testifies commented comments indicated indicates described describes informed assured
+reminded reminds clarified clarifies concluded concludes mentioned mentions explained reassured
+proclaimed proclaims exclaimed disputed disputes estimated estimates think thinks saying telling
+""".split()
+# verbs that take a thing as their object ("explained the decision"); a statement follows them only
+# as a clause: after "that", in quotation marks, or with a verb of its own
+NOUN_OBJECT_CUES = frozenset(
+    """explained explains described describes announced announces reported reports confirmed confirms
+    noted notes mentioned mentions acknowledged acknowledges disputed disputes estimated estimates
+    predicted predicts tweeted tweets wrote writes posted disclosed revealed reveals responded responds
+    replied replies""".split()
+)
+CLAUSE = re.compile(
+    r"\b(?:is|was|are|were|will|would|has|had|have|can|could|should|may|might|must|did|does|do|"
+    r"isn't|wasn't|won't|wouldn't|can't|didn't|doesn't)\b",
+    re.I,
+)
+# -ing forms: a cue after "is"/"was" ("Trump isn't saying ..."); after a comma they are participles
+PROGRESSIVE = frozenset({"saying", "telling"})
+# after a quote: a subject then any past or present verb, or an -ed verb then its subject
+ANY_VERB_AFTER = re.compile(
+    r"[\s,]*(?:(?P<subj>he|she|they|we|I|(?:the|a|an)\s+[a-z]+(?:\s+[a-z]+)?|(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)"
+    r"\s+(?:(?:then|later|also|quickly|simply)\s+)?(?P<verb>[a-z]{3,}(?:ed|s))"
+    r"|(?P<verb2>[a-z]{3,}ed))\b"
+)
+# a sentence that opens with its subject and a verb: "Former Obama spokesman Robert Gibbs derided ..."
+SUBJECT_VERB = re.compile(
+    r"\s*(?P<subj>he|she|they|we|I|It|(?:(?:the|a|an|his|her|their)\s+)?(?:[A-Z][\w'’.-]*\s+){0,5}[A-Z][\w'’-]*"
+    r"|(?:the|a|an|his|her|their)\s+(?:[a-z][\w'’-]*\s+){0,3}[a-z][\w'’-]*)"
+    r"(?:,[^,]{3,120},)?"  # an appositive: "Cruz, leading narrowly in Iowa polls, questioned ..."
+    r"\s+(?:(?:also|then|later|again|has|had|have|would|will|repeatedly|once|even)\s+)*"
+    r"(?P<verb>[a-z]{3,}(?:ed|s)|told|wrote|said|spoke|took|made|gave|called)\b",
+    re.I,
+)
+COPULAS = frozenset("was is has does seems looks remains becomes appears means its his this".split())
+NOT_VERBS = frozenset("was has is does goes gets comes needs means seems looks this its his hers".split())
+PARTICIPLE = re.compile(
+    r",\s+(?:while\s+|also\s+|and\s+)*(saying|telling|adding|noting|arguing|claiming|insisting|warning|"
+    r"explaining|announcing|writing|tweeting|stating|suggesting|declaring|asserting|contending|"
+    r"acknowledging|predicting|calling|describing|dubbing|labeling|labelling|praising|accusing|urging|"
+    r"vowing|promising|blasting|slamming|mocking|lamenting|conceding|boasting)\b"
+)
+# participles that attribute words only when some are quoted (", calling him “a failed candidate”")
+QUOTING_PARTICIPLES = frozenset(
+    """calling describing dubbing labeling labelling praising accusing urging vowing promising blasting
+    slamming mocking lamenting conceding boasting""".split()
+)
+# verbs that attribute words only when the words are quoted: 'called the law "a disaster"'
+QUOTING_CUES = frozenset(
+    """called calls accused accuses defended defends praised praises slammed slams blasted blasts dubbed
+    labeled labelled branded brands asked asks pledged pledges complained complains denied denies
+    urged urges recalled recalls stressed stresses emphasized emphasised emphasizes remarked remarks
+    maintained maintains contended contends conceded concedes countered counters vowed vows promised
+    promises cautioned cautions observed observes revealed reveals alleged alleges boasted boasts
+    lamented laments quipped joked agreed agrees reiterated reiterates posted disclosed hinted
+    continued continues charged charges read reads criticized criticizes criticised""".split()
+)
+# words that are as often nouns ("the final say", "Western states"): cues only before that/:/,/a quote
+AMBIGUOUS = frozenset("states notes comments remarks reports claims points says read reads".split())
+NOT_BEFORE_VERB = frozenset(
+    """the a an his her their its our my your this these those of in on for to with by from at final
+    whose who which was were been being be is are am""".split()
+)
+CUES = frozenset(_CUE_STEMS) | QUOTING_CUES
+# verbs whose object (the listener) comes before what was said: "told reporters that ..."
+OBJECT_CUES = frozenset("told tell tells informed assured reminded warned warns urged urges".split())
+CUE_RE = re.compile(r"\b(" + "|".join(sorted(CUES, key=len, reverse=True)) + r")\b")
+SPEAKING = re.compile(r"(?:\s+(?:has|had|also|later|then))?\s+(?:" + CUE_RE.pattern[3:-3] + r")\b")
+ACCORDING = re.compile(r"\baccording to\b", re.I)
+AUX = re.compile(
+    r"(?:\s+(?:has|have|had|also|later|previously|recently|once|would|will|did|does|further|then|"
+    r"earlier|again|reportedly|repeatedly|publicly|privately|has\s+long|just|often|first|simply|"
+    r"flatly|quickly|separately|later|on \w+day|last \w+|this \w+|on \w+ \d+|in a statement|"
+    r"in an interview|in a briefing|is|was|are|were|isn['’]t|wasn['’]t|aren['’]t|weren['’]t|has been|"
+    r"have been|had been|in the past|(?:less than |more than )?\w+ (?:days|weeks|months|years) ago))+\s*$",
+    re.I,
+)
+# words that show a phrase after a cue is a clause, not the speaker ("said construction would start in March")
+NOT_IN_NAMES = frozenset(
+    """would will could should can may might must in on at to for from with by after before that which
+    is was are were has had have be been and or but not it this there their its he she they we""".split()
+)
+DETERMINERS = frozenset(
+    "the a an his her their its one another two three several many some most other these those".split()
+)
+DESCRIPTION = re.compile(
+    r"\b(?:the|a|an|his|her|their|its|one|another|two|three|several|many|some|most|other|these|those)"
+    r"\s+(?:(?!(?:on|in|at|after|before|for|with|to|by|from|into|over|during|than|when|while|that|which|who)\s)"
+    r"[\w'’.-]+\s+){0,5}[\w'’-]+$",
+    re.I,
+)
+CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
+NAME_TAIL = re.compile(rf"(?:(?:{CAP}|\b(?:of|the|de|da|del|van|von|bin|al|for|and)\b)\s+)*{CAP}$")
+POSSESSIVE_ROLE = re.compile(rf"((?:{CAP}\s+)*{CAP}['’]s?\s+(?:[\w-]+\s+){{0,2}}([a-z]+))$")
+# what may follow the speaker of an inverted cue: the sentence's end, an appositive, a time or place
+SUBJECT_ENDS = re.compile(
+    r"\s*(?:$|[,;:—–(]|\b(?:on|in|at|last|this|late|early|earlier|during|after|when|who)\b)"
+)
+# a participle or conjunction that starts a further clause of the speaker's: the statement ends there
+NEXT_CLAUSE = re.compile(
+    r"(?:,|\s[—–-])\s+(arguing|noting|adding|saying|stating|describing|calling|citing|explaining|"
+    r"insisting|warning|claiming|referring|according|(?:but|while|though)(?=\s+(?:he|she|they|I|we)\s))\b"
+)
+# verbs whose object and a quoted word or two make a statement: 'called Trump “unhinged”'
+SHORT_OBJECT_CUES = frozenset(
+    "called calls calling dubbed dubbing labeled labelled labeling branded described describing".split()
+)
+SAYING_PARTICIPLES = frozenset(
+    "arguing noting adding saying stating explaining insisting warning claiming".split()
+)
+# a quotation signed with a dash and a name, ending its line: “...” ― Sonya Herridge
+DASH_SOURCE = re.compile(r"[ \t]*[―—–][ \t]*((?:[A-Z][\w'’.-]*[ \t]*){1,4})[ \t]*[.,]?[ \t]*(?:\n|$)")
+ADVERBIAL = re.compile(
+    r"\s*(?:in|on|at|during|without|after|before|while|when|as|from|via|with|through|adding|citing|"
+    r"referring|speaking|according|yesterday|today|tonight|earlier|later|late|early|"
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|(?:last|this|next)\s+(?:week|month|year|\w+day))\b",
+    re.I,
+)
+MIN_QUOTE_WORDS = 3
+MIN_REPORTED_WORDS = 3
+
+
+GROUP = re.compile(
+    r"(?:^|[,;:(]\s*|\b(?:and|but|while|as|because|since|after|before|when|if|that)\s+)((?:[\w'’-]+\s+){0,3}([\w'’-]+))$"
+)
+GROUP_NOUNS = set(
+    """advocates critics supporters opponents officials analysts experts observers sources residents
+    leaders members voters democrats republicans conservatives liberals activists economists scientists
+    researchers investigators prosecutors lawyers aides advisers advisors strategists organizers
+    organisers protesters demonstrators witnesses authorities police doctors teachers parents workers
+    executives historians pollsters polls surveys reports studies documents records filings""".split()
+)
+NOT_SUBJECTS = set(
+    """as but and the in it this that when while if so then there here also however yet or for after
+    before since because although though thus meanwhile still now earlier later what which who""".split()
+)
+SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<![A-Z][a-z])[.!?][”\"]?\s+(?=[A-Z“\"])")
+WRITTEN = re.compile(
+    r"\b(?:statement|message|letter|post|tweet|notice|release)s?\b(?:\s+(?:by|from|of)\s+)?", re.I
+)
+
+
+PERSON_NOUNS = set(
+    """
+    spokesman spokeswoman spokesperson official president minister leader senator governor mayor
+    secretary director chairman analyst expert adviser advisor candidate nominee diplomat ambassador
+    lawyer attorney man woman source aide general admiral commander chief ceo founder executive
+    manager strategist pollster rival ally wife husband son daughter
+    """.split()
+)

@@ -1,0 +1,139 @@
+"""The speaker phrase next to a verb of saying, before it or after it."""
+
+from __future__ import annotations
+
+import re
+
+from plugins.quotes.lexicon import (
+    AMBIGUOUS,
+    AUX,
+    COPULAS,
+    DESCRIPTION,
+    GROUP,
+    GROUP_NOUNS,
+    NAME_TAIL,
+    NOT_BEFORE_VERB,
+    NOT_IN_NAMES,
+    NOT_SUBJECTS,
+    PERSON_NOUNS,
+    POSSESSIVE_ROLE,
+    PROGRESSIVE,
+    SENTENCE_BREAK,
+    SUBJECT_ENDS,
+    SUBJECT_VERB,
+    WRITTEN,
+)
+from plugins.quotes.speakers import ORG_WORDS
+from plugins.text import ABBREVIATIONS
+
+
+def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
+    """The speaker phrase ending just before a cue at pos (looking no further back than floor)."""
+    breaks = list(SENTENCE_BREAK.finditer(text, floor, pos))
+    if breaks:
+        floor = breaks[-1].end()
+    s = text[floor:pos]
+    s = AUX.sub("", s).rstrip()
+    s = re.sub(r"\s*\([^()]{1,40}\)$", "", s)  # "Harry Reid (D-Nev.) said": the party is not the name
+    if s.endswith(("—", "–", " -")):  # "Joyce — who is listed as an attorney — told"
+        inner = s.rstrip("—–- ")
+        dash = max(inner.rfind("—"), inner.rfind("–"), inner.rfind(" - "))
+        if dash == -1:
+            return None
+        s = inner[:dash].rstrip()
+    if s.endswith(","):  # an appositive: "Michael Madden, an expert at X, said"
+        inner = s[:-1]
+        comma = inner.rfind(",")
+        if comma != -1 and len(inner) - comma < 160:
+            s = inner[:comma].rstrip()
+        else:
+            return None
+        s = re.sub(
+            r"(?:\s*\([^()]{1,40}\)|,\s*\d{1,3})$", "", s
+        )  # "McCaskill (D-Mo.), who ...", "Carr, 31, a ..."
+    if not s:
+        return None
+    if re.search(r"[,”\"]?\s+and$", s):  # "De Blasio called Trump a “blowhard,” and said ..."
+        sv = SUBJECT_VERB.match(text, floor, pos)
+        if sv and sv.group("verb").lower() not in COPULAS:
+            return sv.group("subj"), floor + sv.start("subj")
+        return None
+    rel = re.search(r",\s+who(?:\s+(?:in|on|last|earlier|this)\s+[\w-]+)?$", s)
+    if rel:  # "McConnell, now the majority leader, who in 2010 said": the speaker is the one named
+        return subject_before(text, floor, floor + rel.start() + 1)
+    m = re.search(r"\b(he|she|they|I|we|it)$", s, re.I)
+    if m:
+        return m.group(1), floor + m.start()
+    m = POSSESSIVE_ROLE.search(s)
+    if m and (m.group(2).lower() in PERSON_NOUNS or m.group(2).lower() in ORG_WORDS):
+        return m.group(1), floor + m.start(1)  # "Donald Trump's campaign manager"
+    m = NAME_TAIL.search(s)
+    lead = re.match(r"(?:[a-z]+\s+)*", m.group(0)) if m else None  # "and Dayton": the name is Dayton
+    if m and lead is not None and m.group(0)[lead.end() :][:1].isupper():
+        phrase, at = m.group(0)[lead.end() :], floor + m.start() + lead.end()
+        while phrase.split(None, 1)[0].lower() in NOT_SUBJECTS and " " in phrase:  # "Then Brafman"
+            head = phrase.split(None, 1)[0]
+            phrase, at = phrase[len(head) :].lstrip(), at + len(phrase) - len(phrase[len(head) :].lstrip())
+        if phrase.lower() not in NOT_SUBJECTS:
+            return phrase, at
+    m = DESCRIPTION.search(s)
+    if m:
+        return m.group(0), floor + m.start()
+    m = GROUP.search(s)
+    if m and (
+        m.group(2).lower() in ORG_WORDS
+        or m.group(2).lower().rstrip("s") in PERSON_NOUNS
+        or m.group(2).lower() in GROUP_NOUNS
+    ):
+        return m.group(1), floor + m.start(1)
+    return None
+
+
+def abbreviation_before(text: str, dot: int) -> bool:
+    """Whether the full stop at dot ends an abbreviation or initial ("Ms.", "J.") rather than a sentence."""
+    word = re.search(r"([\w.]+)$", text[:dot])
+    return word is not None and (word.group(1).lower() in ABBREVIATIONS or len(word.group(1)) == 1)
+
+
+def cue_fits(cue: str, text: str, floor: int, cue_at: int) -> bool:
+    """Whether a cue word is used as a verb of saying here, not as a noun or in the passive."""
+    before = text[max(floor, cue_at - 40) : cue_at]
+    prev = re.findall(r"[\w'’]+", before)
+    if cue in PROGRESSIVE:
+        return (
+            bool(prev)
+            and re.fullmatch(r"(?:is|was|are|were|been|isn['’]t|wasn['’]t)", prev[-1].lower()) is not None
+        )
+    if prev and (prev[-1].lower() in NOT_BEFORE_VERB or re.search(r"['’]s$", prev[-1])):
+        return False
+    if cue in AMBIGUOUS:
+        after = text[cue_at + len(cue) : cue_at + len(cue) + 8]
+        if not re.match(r"\s*(?:that\b|:|,|[“\"])", after) and cue not in ("says", "read", "reads"):
+            return False
+    if cue in ("read", "reads"):
+        return bool(WRITTEN.search(text[max(floor, cue_at - 80) : cue_at]))
+    return True
+
+
+_NAME_RUN = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|van|von|bin|al))*"
+_SUBJECT_AFTER = re.compile(rf"\s+((?:(?:the|a|an)\s+)?(?:[\w'’.-]+\s+){{0,5}}?{_NAME_RUN})")
+_SUBJECT_AFTER_LONG = re.compile(rf"\s+((?:(?:the|a|an)\s+)?(?:[\w'’.-]+\s+){{0,5}}{_NAME_RUN})")
+
+
+def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
+    """The speaker phrase starting just after an inverted cue ("..., said Michael Madden")."""
+    s = text[pos:ceiling]
+    m = re.match(r"\s+(he|she|they|I|we|it)\b", s, re.I)
+    if m:
+        return m.group(1), pos + m.end()
+    m = _SUBJECT_AFTER.match(s)
+    if m and not SUBJECT_ENDS.match(s, m.end()):
+        # "said Democratic strategist David Axelrod, ...": the name comes after a lower-case title
+        longer = _SUBJECT_AFTER_LONG.match(s)
+        m = longer if longer and SUBJECT_ENDS.match(s, longer.end()) else m
+    if m and not any(w.lower() in NOT_IN_NAMES for w in m.group(1).split()):
+        return m.group(1), pos + m.end()
+    m = re.match(r"\s+((?:the|a|an|one|another)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+)", s, re.I)
+    if m:
+        return m.group(1), pos + m.end()
+    return None
