@@ -168,7 +168,7 @@ class Bot:
             table.upsert(
                 {
                     **row,
-                    "last_error": str(exc),
+                    "last_error": str(exc),  # shown without the "feed NAME: " prefix under its name
                     "failures": failures,
                     "failing": int(failing),
                     "next_poll": (now + timedelta(seconds=delay)).isoformat(timespec="seconds"),

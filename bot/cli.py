@@ -16,7 +16,7 @@ import click
 
 from bot.config import Config, ConfigError, Secrets, load_config
 from bot.logs import setup_logging
-from bot.messages import counted
+from bot.messages import counted, duration, local_time
 from bot.plugins import make_manager, plugin_names
 from bot.sources import read_jsonl
 
@@ -231,6 +231,7 @@ def _answerer(bot: Any, config: Config, platform: str) -> Callable[..., Any]:
         send_digest=lambda _channel: bot.send_digests(),
         lock=bot.lock,
         platform=platform,
+        timezone=config.timezone,
     )
 
     def reply(text: str, user: str, channel: str, admin: bool = False) -> Any:
@@ -252,7 +253,7 @@ def check_config(path: Path | None, config_path: Path) -> None:
         f"storage: {config.storage_path} (stories and quotes matched over {config.window // 86400} days)"
     )
     for feed in config.feeds:
-        click.echo(f"feed {feed.name}: {feed.url} every {feed.every}s")
+        click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}")
     for ch in config.channels:
         token = {"slack": secrets.slack_bot_token, "discord": secrets.discord_bot_token}.get(ch.platform, "-")
         where = "console (no token in the environment)" if token is None else ch.platform
@@ -286,11 +287,14 @@ def feeds(config_path: Path) -> None:
             if store.db.table("feeds").count_where("name = ?", [feed.name])
             else {}
         )
+        tz = config.timezone
+        error = str(row.get("last_error") or "").removeprefix(f"feed {feed.name}: ")  # named once
         click.echo(
-            f"{feed.name}: {feed.url}\n  last success {row.get('last_success') or 'never'}; "
+            f"{feed.name}: {feed.url}\n  last success {local_time(row.get('last_success'), tz)}; "
             f"failures {row.get('failures') or 0}{' (FAILING)' if row.get('failing') else ''}; "
-            f"items seen {row.get('items_seen') or 0}; next poll {row.get('next_poll') or 'at start'}"
-            + (f"\n  last error: {row['last_error']}" if row.get("last_error") else "")
+            f"items seen {row.get('items_seen') or 0}; "
+            f"next poll {local_time(row.get('next_poll'), tz, never='at start')}"
+            + (f"\n  last error: {error}" if error else "")
         )
     store.close()
 
@@ -339,10 +343,10 @@ def outbox(config_path: Path, limit: int) -> None:
     for row in reversed(rows):
         line = (
             f"digest {row['digest_id']} part {row['part']} -> {row['platform']}:{row['channel']}: "
-            f"{row['status']} after {row['attempts']} attempt(s)"
+            f"{row['status']} after {counted(row['attempts'], 'attempt')}"
         )
         if row["sent_at"]:
-            line += f", sent {row['sent_at']}"
+            line += f", sent {local_time(row['sent_at'], config.timezone)}"
         if row["last_error"] and row["status"] != "sent":
             line += f"\n  last error: {row['last_error']}"
         click.echo(line)
@@ -366,6 +370,7 @@ def ask(line: str, config_path: Path, user: str) -> None:
             frozenset(config.admins) | {"terminal"},
             frozenset(config.allow_hosts),
             send_digest=lambda _channel: bot.send_digests(),
+            timezone=config.timezone,
         )
         reply, ok = answer(line, ctx, user=user or "terminal")
         click.echo(reply.as_text())

@@ -16,12 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import ConfigError, parse_duration
-from bot.messages import Block, Message
+from bot.messages import Block, Message, counted, local_time
 from bot.netgate import why_not_public
 from bot.storage import Store, now_iso
 from bot.urls import url_problem
 
 MAX_ARG = 200
+LIMITS = {"stories": 10, "quotes": 15, "speakers": 20}  # lines a reply lists
 USAGE = {
     "help": "help",
     "stories": "stories [query] [--since 7d]",
@@ -65,6 +66,7 @@ class Context:
     platform: str = "console"  # where the command came from: subscriptions are per platform channel
     # held while a command runs: the bot's lock, so chat commands and ingest take turns on the store
     lock: AbstractContextManager[Any] = field(default_factory=threading.RLock)
+    timezone: str = "UTC"  # times in replies are shown in the configured zone
 
 
 def parse(line: str, user: str = "", channel: str = "") -> Request:
@@ -153,29 +155,47 @@ def _stories(request: Request, ctx: Context) -> Message:
             "sum(a.relation = 'rewrite') as rewrites, sum(a.relation = 'related') as related, "
             "group_concat(distinct a.source) as outlets, max(a.at) as latest "
             f"from articles a join stories s on s.id = a.story_id where {where} "
-            "group by story order by n desc, latest desc limit 10",
+            f"group by story order by n desc, latest desc limit {LIMITS['stories']}",
             params,
         )
     )
-    blocks = [
-        Block(
-            "header",
-            f"{len(rows)} stories" + (f" matching {' '.join(request.args)!r}" if request.args else ""),
-        )
-    ]
+    total = db.execute(
+        "select count(distinct coalesce(s.merged_into, a.story_id)) "
+        f"from articles a join stories s on s.id = a.story_id where {where}",
+        params,
+    ).fetchone()[0]
+    matching = f" matching {' '.join(request.args)!r}" if request.args else ""
+    blocks = [Block("header", _of(len(rows), total, "story", "stories") + matching)]
     for row in rows:
         story = db.table("stories").get(row["story"])
         blocks.append(Block("text", f"{story['headline']}  [{row['story']}]"))
         blocks.append(
             Block(
                 "context",
-                f"{row['n']} articles · {row['rewrites']} rewrites · {row['related']} related · "
+                f"{counted(row['n'], 'article')} · {counted(row['rewrites'] or 0, 'rewrite')} · "
+                f"{row['related'] or 0} related · "
                 f"outlets: {_clip(row['outlets'] or '-', 200)}",
             )
         )
     if not rows:
         blocks.append(Block("text", "No stories found."))
+    elif total > len(rows):
+        blocks.append(Block("context", _more(request, "stories")))
     return Message(tuple(blocks), blocks[0].text)
+
+
+def _of(shown: int, total: int, one: str, many: str | None = None) -> str:
+    """ "10 of 89 stories" when the list is cut, else "3 stories"."""
+    return f"{shown} of {counted(total, one, many)}" if total > shown else counted(total, one, many)
+
+
+def _more(request: Request, name: str) -> str:
+    """How to see what a cut list left out."""
+    shown = "with the most articles" if name == "stories" else "newest"
+    return (
+        f"the {LIMITS[name]} {shown} are shown; narrow it with words or a shorter time, "
+        f"e.g. /wirewatch {name} WORDS --since 1d"
+    )
 
 
 def _story(request: Request, ctx: Context) -> Message:
@@ -224,24 +244,31 @@ def _quotes(request: Request, ctx: Context) -> Message:
         db.query(
             "select q.speaker, q.text, q.new, q.first_seen, a.source, a.url from quotes q "
             f"join speakers s on s.id = q.speaker_id join articles a on a.id = q.article_id where {where} "
-            "order by q.id desc limit 15",
+            f"order by q.id desc limit {LIMITS['quotes']}",
             params,
         )
     )
-    blocks = [
-        Block("header", f"{len(rows)} quotes" + (f" for {' '.join(request.args)!r}" if request.args else ""))
-    ]
+    total = db.execute(
+        "select count(*) from quotes q join speakers s on s.id = q.speaker_id "
+        f"join articles a on a.id = q.article_id where {where}",
+        params,
+    ).fetchone()[0]
+    who = f" for {' '.join(request.args)!r}" if request.args else ""
+    blocks = [Block("header", _of(len(rows), total, "quote") + who)]
+    linked: set[str] = set()
     for row in rows:
         mark = "NEW " if row["new"] else ""
+        url = row["url"] if row["url"] not in linked else None  # one link per article
+        linked.add(row["url"])
         blocks.append(
             Block(
-                "text",
-                f"{mark}{row['speaker']}: “{_clip(row['text'], 300)}” ({row['source'] or '-'})",
-                row["url"],
+                "text", f"{mark}{row['speaker']}: “{_clip(row['text'], 300)}” ({row['source'] or '-'})", url
             )
         )
     if not rows:
         blocks.append(Block("text", "No quotes found."))
+    elif total > len(rows):
+        blocks.append(Block("context", _more(request, "quotes")))
     return Message(tuple(blocks), blocks[0].text)
 
 
@@ -252,15 +279,18 @@ def _speakers(request: Request, ctx: Context) -> Message:
         db.query(
             "select s.name, count(q.id) as n, sum(q.new) as new from speakers s "
             "left join quotes q on q.speaker_id = s.id where s.name like ? "
-            "group by s.id order by n desc limit 20",
+            f"group by s.id order by n desc limit {LIMITS['speakers']}",
             [like],
         )
     )
-    blocks = [Block("header", f"{len(rows)} speakers")]
+    total = db.execute("select count(*) from speakers where name like ?", [like]).fetchone()[0]
+    blocks = [Block("header", _of(len(rows), total, "speaker"))]
     blocks += [
-        Block("text", f"{r['name']}: {r['n']} statements, {r['new'] or 0} first attributed here")
+        Block("text", f"{r['name']}: {counted(r['n'], 'statement')}, {r['new'] or 0} first attributed here")
         for r in rows
     ]
+    if total > len(rows):
+        blocks.append(Block("context", "the most quoted are shown; narrow it: /wirewatch speakers NAME"))
     return Message(tuple(blocks), blocks[0].text)
 
 
@@ -274,14 +304,16 @@ def _feeds(request: Request, ctx: Context) -> Message:
     if request.args:
         raise UsageError("usage: " + USAGE["feeds"])
     rows = list(ctx.store.db.query("select * from feeds order by name"))
-    blocks = [Block("header", f"{len(rows)} feeds")]
+    blocks = [Block("header", counted(len(rows), "feed"))]
     for r in rows:
+        error = str(r["last_error"] or "").removeprefix(f"feed {r['name']}: ")  # named once, not twice
         state = (
-            f"failing: {r['last_error']}"
-            if r["last_error"]
-            else f"ok, last success {r['last_success'] or 'never'}"
+            f"failing: {error}"
+            if error
+            else f"ok, last success {local_time(r['last_success'], ctx.timezone)}"
         )
-        blocks.append(Block("text", f"{r['name']}: {r['url']} — {state}; {r['items_seen'] or 0} items"))
+        items = counted(r["items_seen"] or 0, "item")
+        blocks.append(Block("text", f"{r['name']}: {r['url']} — {state}; {items}"))
     return Message(tuple(blocks), blocks[0].text)
 
 

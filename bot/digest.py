@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from bot.config import Channel
-from bot.messages import Block, Message
+from bot.messages import Block, Message, counted
 from bot.storage import Store
 
 MAX_ADDED = 3  # sentences of "what is new" shown per story
@@ -141,7 +141,7 @@ def _header(digest: Digest) -> Block:
 def _fallback(digest: Digest) -> str:
     """The plain-text form notifications show: how many stories, the first headlines."""
     headlines = "; ".join(s.headline for s in digest.stories[:5])
-    return _clip(f"wirewatch digest: {len(digest.stories)} stories: {headlines}", 3000)
+    return _clip(f"wirewatch digest: {counted(len(digest.stories), 'story', 'stories')}: {headlines}", 3000)
 
 
 def render(digest: Digest) -> Message:
@@ -160,10 +160,11 @@ def render(digest: Digest) -> Message:
             blocks.append(Block("text", f"UPDATED by {source}: {_clip(title, 200)}", url=url))
         for sentence in story.added:
             blocks.append(Block("text", f"+ {_clip(sentence, 400)}"))
+        linked = {story.first_url}  # one link per article: the headline's, then each article's first quote
         for speaker, text, source, url in story.quotes:
-            blocks.append(
-                Block("text", f"NEW {speaker}: “{_clip(text, MAX_QUOTE_CHARS)}” ({source})", url=url)
-            )
+            line = f"NEW {speaker}: “{_clip(text, MAX_QUOTE_CHARS)}” ({source})"
+            blocks.append(Block("text", line, url=url if url not in linked else None))
+            linked.add(url)
     return Message(tuple(blocks), _fallback(digest))
 
 
