@@ -5,57 +5,47 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
+import os
 import sqlite3
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 
 import pluggy
 
+from bot import migrations
 from bot.adapters import Adapter
-from bot.adapters.console import ConsoleAdapter
-from bot.config import Channel, Config, Feed, Secrets
+from bot.commands import Context, answer
+from bot.config import Channel, Config, Feed
 from bot.delivery import deliver, queue_digest, queue_notice
+from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
-from bot.messages import counted, plural
+from bot.messages import Message, counted, plural
 from bot.metrics import Metrics, StoreFacts, facts_from, read_facts
 from bot.models import Article, Result
 from bot.netgate import trusted_hosts
 from bot.pipeline import Pipeline
-from bot.plugins import make_manager
+from bot.plugins import collect, make_manager
 from bot.progress import Progress
-from bot.sources import Fetched, fetch
-from bot.storage import Store, now_iso, parse_time
+from bot.registry import Registry
+from bot.sources import Fetched
+from bot.storage import Store
 
 log = logging.getLogger(__name__)
-FAILING_AFTER = 3  # consecutive failures after which a feed is reported failing
 PROGRESS_FROM = 200  # a poll bringing this many items (a first backfill) shows its progress
 
 
-def default_adapters(config: Config, secrets: Secrets) -> dict[str, Adapter]:
-    """The console adapter, and a platform's adapter where its token is in the environment."""
-    adapters: dict[str, Adapter] = {"console": ConsoleAdapter()}
-    if secrets.slack_bot_token:
-        from bot.adapters.slack import SlackAdapter
-
-        adapters["slack"] = SlackAdapter(secrets.slack_bot_token, config.slack_api_url)
-    if secrets.discord_bot_token or secrets.discord_webhook_url:
-        from bot.adapters.discord import DiscordAdapter
-
-        adapters["discord"] = DiscordAdapter(
-            secrets.discord_bot_token, secrets.discord_webhook_url, config.discord_api_url
-        )
+def default_adapters(config: Config, registry: Registry, env: Mapping[str, str]) -> dict[str, Adapter]:
+    """Each registered platform's adapter, where the environment holds what it needs (its token)."""
+    adapters: dict[str, Adapter] = {}
+    for name, platform in registry.platforms.items():
+        adapter = platform.adapter(config.platforms.get(name, platform.settings), env)
+        if adapter is not None:
+            adapters[name] = adapter
     for channel in config.channels:
-        if channel.platform == "slack" and not secrets.slack_bot_token:
-            log.warning(
-                "SLACK_BOT_TOKEN is not set: digests for slack channel %s go to the console", channel.id
-            )
-        if channel.platform == "discord" and not (secrets.discord_bot_token or secrets.discord_webhook_url):
-            log.warning(
-                "DISCORD_BOT_TOKEN is not set: digests for discord channel %s go to the console", channel.id
-            )
+        if channel.platform not in adapters:
+            needs = ", ".join(registry.platforms[channel.platform].env) or "its settings"
+            log.warning("%s not set: no adapter for %s channel %s", needs, channel.platform, channel.id)
     return adapters
 
 
@@ -65,7 +55,7 @@ class Bot:
     def __init__(
         self,
         config: Config,
-        secrets: Secrets | None = None,
+        env: Mapping[str, str] | None = None,
         pm: pluggy.PluginManager | None = None,
         adapters: Mapping[str, Adapter] | None = None,
     ) -> None:
@@ -83,14 +73,17 @@ class Bot:
         # one SQLite connection is shared by the scheduler's workers: its writes take turns
         self.lock = threading.RLock()
         self.store = Store(config.storage_path, config.window)
-        self.pm = pm or make_manager()
+        self.env = os.environ if env is None else env  # where each platform finds its secrets
+        self.pm = pm or make_manager(disabled=config.disabled)
+        self.registry = collect(self.pm)  # the commands, sources, platforms and sections plugins registered
+        migrations.apply(self.store.db, self.registry.migrations)  # the plugins' own tables
+        self.watched = Feeds(self.store, config.feeds)  # the one owner of the list of feeds
         self.pipeline = Pipeline(self.store, self.pm, config.plugins)
         self.adapters = (
             dict(adapters)
             if adapters is not None
             else {
-                k: self.metrics.timed(a)
-                for k, a in default_adapters(config, secrets or Secrets.from_env()).items()
+                k: self.metrics.timed(a) for k, a in default_adapters(config, self.registry, self.env).items()
             }
         )
 
@@ -110,10 +103,6 @@ class Bot:
         self.http.close()
         self.store.close()
 
-    def _state(self, feed: Feed) -> dict[str, Any]:
-        table = self.store.db.table("feeds")
-        return dict(table.get(feed.name)) if table.count_where("name = ?", [feed.name]) else {}
-
     def _known(self, article: Article) -> bool:
         with self.lock:
             return self.store.find_same_item(article) is not None
@@ -125,7 +114,7 @@ class Bot:
     def poll_many(self, feeds: Sequence[Feed]) -> list[Result]:
         """Fetch feeds concurrently (each host within its limits), then ingest what they bring in order."""
         with self.lock:
-            states = [self._state(f) for f in feeds]
+            states = [self.watched.state(f) for f in feeds]
         outcomes = self.http.run(self._fetch_all(feeds, states))
         with self.lock:
             if self.stopping.is_set():  # fetched, but the bot is stopping: the next start fetches again
@@ -133,11 +122,14 @@ class Bot:
             return [r for f, s, o in zip(feeds, states, outcomes, strict=True) for r in self._record(f, s, o)]
 
     async def _fetch_all(
-        self, feeds: Sequence[Feed], states: Sequence[dict[str, Any]]
+        self, feeds: Sequence[Feed], states: Sequence[FeedState]
     ) -> list[Fetched | SourceError]:
-        async def one(feed: Feed, state: dict[str, Any]) -> Fetched | SourceError:
+        async def one(feed: Feed, state: FeedState) -> Fetched | SourceError:
             try:
-                return await fetch(feed, self.http, state.get("etag"), state.get("modified"), self._known)
+                source = self.registry.sources.get(feed.kind)
+                if source is None:
+                    raise SourceError(f"feed {feed.name}: no plugin provides kind {feed.kind!r}")
+                return await source.fetch(feed, self.http, state.etag, state.modified, self._known)
             except SourceError as exc:
                 return exc
             except Exception as exc:  # one feed that breaks in an unforeseen way never stops the cycle
@@ -146,37 +138,20 @@ class Bot:
 
         return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))
 
-    def _record(self, feed: Feed, state: dict[str, Any], fetched: Fetched | SourceError) -> list[Result]:
+    def _record(self, feed: Feed, state: FeedState, fetched: Fetched | SourceError) -> list[Result]:
         """Ingest a feed's articles and keep its state: validators, failures, next poll."""
-        table = self.store.db.table("feeds")
-        now = datetime.now(UTC)
-        row = {"name": feed.name, "url": feed.url, "every": feed.every}
         if isinstance(fetched, SourceError):
             exc = fetched
             self.metrics.fetches.labels("deferred" if exc.deferred else "error").inc()
             if exc.deferred:  # not tried: the host is resting after a Retry-After
                 log.info("%s", exc)
-                wait = now + timedelta(seconds=exc.retry_after or feed.every)
-                table.upsert({**row, "next_poll": wait.isoformat(timespec="seconds")}, pk="name")
+                self.watched.record_deferred(feed, exc.retry_after or feed.every)
                 return []
-            failures = int(state.get("failures") or 0) + 1
-            # back off: what the server asked for, else the interval doubled per failure (a day at most)
-            delay = exc.retry_after or min(feed.every * 2 ** (failures - 1), 86400) * random.uniform(0.9, 1.1)
-            failing = failures >= FAILING_AFTER
+            after, delay = self.watched.record_failure(feed, str(exc), exc.retry_after)
             reason = str(exc).removeprefix(f"feed {feed.name}: ")  # the feed is named once, not twice
-            log.error("feed %s: %s (failure %d; next try in %.0fs)", feed.name, reason, failures, delay)
-            table.upsert(
-                {
-                    **row,
-                    "last_error": str(exc),  # shown without the "feed NAME: " prefix under its name
-                    "failures": failures,
-                    "failing": int(failing),
-                    "next_poll": (now + timedelta(seconds=delay)).isoformat(timespec="seconds"),
-                },
-                pk="name",
-            )
-            if failing and not state.get("failing"):
-                self._notify(feed, f"Feed {feed.name} is failing after {failures} attempts: {reason}")
+            log.error("feed %s: %s (failure %d; next try in %.0fs)", feed.name, reason, after.failures, delay)
+            if after.failing and not state.failing:
+                self._notify(feed, f"Feed {feed.name} is failing after {after.failures} attempts: {reason}")
             return []
         self.metrics.fetches.labels("not_modified" if fetched.not_modified else "ok").inc()
         results = self._ingest_all(feed, fetched.articles)
@@ -187,28 +162,13 @@ class Bot:
             if r.edited and feed.repost_edits is not None and r.change >= feed.repost_edits:
                 log.info("feed %s: %s changed %.0f%%; posted again", feed.name, r.edited, 100 * r.change)
                 self.store.repost(r.edited, r.article.title)
-        if not state.get("last_success") and len(fresh) > feed.backfill:
+        if not state.last_success and len(fresh) > feed.backfill:
             # a new feed: store its backlog, but let only the newest `backfill` items reach digests
             newest = sorted(fresh, key=lambda r: r.article.published or "", reverse=True)[: feed.backfill]
             keep = {r.article.id for r in newest}
             self.store.quieten([r.article.id for r in fresh if r.article.id not in keep])
-        table.upsert(
-            {
-                **row,
-                "etag": fetched.etag,
-                "modified": fetched.modified,
-                "last_success": now_iso(),
-                "last_error": None,
-                "failures": 0,
-                "failing": 0,
-                "next_poll": (now + timedelta(seconds=max(feed.every, fetched.min_interval))).isoformat(
-                    timespec="seconds"
-                ),
-                "items_seen": int(state.get("items_seen") or 0) + len(fresh),
-            },
-            pk="name",
-        )
-        if state.get("failing"):
+        self.watched.record_success(feed, fetched.etag, fetched.modified, len(fresh), fetched.min_interval)
+        if state.failing:
             self._notify(feed, f"Feed {feed.name} has recovered.")
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
         self.metrics.ingested.inc(len(fresh))
@@ -253,8 +213,8 @@ class Bot:
     def poll_if_due(self, feed: Feed) -> list[Result]:
         """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""
         with self.lock:
-            due = parse_time(self._state(feed).get("next_poll"))
-        if due and due > datetime.now(UTC):
+            due = self.watched.state(feed).due(datetime.now(UTC))
+        if not due:
             return []
         return self.poll(feed)
 
@@ -266,13 +226,7 @@ class Bot:
 
     def feeds(self) -> list[Feed]:
         """The configured feeds and those added from chat."""
-        configured = {f.name for f in self.config.feeds}
-        added = [
-            Feed(row["name"], row["url"], int(row["every"] or 600))
-            for row in self.store.db.query("select * from feeds where added_by is not null order by name")
-            if row["name"] not in configured
-        ]
-        return [*self.config.feeds, *added]
+        return self.watched.all()
 
     def poll_all(self) -> list[Result]:
         """Poll every feed once, concurrently."""
@@ -284,16 +238,87 @@ class Bot:
             if self.stopping.is_set():
                 return 0
             for channel in self.config.channels if channels is None else channels:
-                digest_id = queue_digest(self.store, channel)
-                if digest_id is not None:
-                    self.metrics.digests.inc()
-                    n = len(json.loads(self.store.db.table("digests").get(digest_id)["stories"] or "[]"))
-                    stories = counted(n, "story", "stories")
-                    log.info("digest for %s:%s: %s", channel.platform, channel.id, stories)
+                self.queue_digest(channel)
             sent = deliver(self.store, self.adapters, self.sleep)
             if sent:
                 log.info("sent %d digest %s", sent, plural(sent, "message"))
             return sent
+
+    def queue_digest(self, channel: Channel, send_empty: bool = False) -> int | None:
+        """Compose a channel's digest with the registered sections and put it in the outbox."""
+        platform = self.registry.platforms.get(channel.platform)
+        limits = platform.limits if platform else None
+        digest_id = queue_digest(self.store, channel, None, send_empty, self.registry.sections, limits)
+        if digest_id is not None:
+            self.metrics.digests.inc()
+            n = len(json.loads(self.store.db.table("digests").get(digest_id)["stories"] or "[]"))
+            log.info("digest for %s:%s: %s", channel.platform, channel.id, counted(n, "story", "stories"))
+        return digest_id
+
+    def send_channel_digest(self, platform: str, channel_id: str) -> int:
+        """Queue and deliver one channel's digest now (nothing else); the number of parts sent."""
+        channel = self.channel(platform, channel_id)
+        if channel is None:
+            raise LookupError(f"{platform} channel {channel_id or '?'} has no digest in the config")
+        with self.lock:
+            self.queue_digest(channel)
+            return deliver(self.store, self.adapters, self.sleep, only=channel)
+
+    def channel(self, platform: str, channel_id: str) -> Channel | None:
+        """The configured channel of that platform and id."""
+        return next((c for c in self.config.channels if (c.platform, c.id) == (platform, channel_id)), None)
+
+    def context(self, platform: str, admins: Iterable[str] = ()) -> Context:
+        """What a chat command from this platform may touch: the store, the feeds, its channel's digest."""
+        return Context(
+            self.store,
+            frozenset(self.config.admins) | frozenset(admins),
+            frozenset(self.config.allow_hosts),
+            send_digest=lambda channel_id: self.send_channel_digest(platform, channel_id),
+            feeds=self.watched,
+            platform=platform,
+            lock=self.lock,
+            commands=self.registry.commands,
+            kinds=tuple(self.registry.sources),
+            timezone=self.config.timezone,
+        )
+
+    def serve_chat(self) -> list[str]:
+        """Start answering chat commands on each platform that has an inbound server and its secrets
+        in the environment; the names of those platforms."""
+        serving = []
+        commands = list(self.registry.commands.values())
+        for name, platform in self.registry.platforms.items():
+            if platform.serve is None:
+                continue
+            ctx = self.context(name)
+
+            def here(
+                text: str, user: str, channel: str, admin: bool, ctx: Context = ctx
+            ) -> tuple[Message, bool]:
+                return answer(text, ctx, user, channel, admin)
+
+            if platform.serve(self.config.platforms.get(name, platform.settings), self.env, here, commands):
+                serving.append(name)
+        return serving
+
+    def serve_http(self, web_app: object) -> list[str]:
+        """Mount the inbound routes of each platform that answers over the bot's HTTP server (Slack's
+        HTTP mode) and has its secrets in the environment; the names of those platforms."""
+        mounted = []
+        for name, platform in self.registry.platforms.items():
+            if platform.mount is None:
+                continue
+            ctx = self.context(name)
+
+            def here(
+                text: str, user: str, channel: str, admin: bool, ctx: Context = ctx
+            ) -> tuple[Message, bool]:
+                return answer(text, ctx, user, channel, admin)
+
+            if platform.mount(self.config.platforms.get(name, platform.settings), self.env, here, web_app):
+                mounted.append(name)
+        return mounted
 
     def run_once(self) -> tuple[int, int]:
         """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""

@@ -1,4 +1,5 @@
-"""The `wirewatch` command: run, replay, init, check-config, feeds, digest, outbox, ask, slack, discord."""
+"""The `wirewatch` command: run, replay, init, check-config, plugins, feeds, digest, outbox, ask, slack,
+discord."""
 
 from __future__ import annotations
 
@@ -8,17 +9,21 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.config import Config, ConfigError, Secrets, load_config
+from bot import queries
+from bot.config import Config, ConfigError, disabled_plugins, parse_config, read_toml
 from bot.logs import setup_logging
 from bot.messages import counted, duration, local_time
-from bot.plugins import make_manager, plugin_names
+from bot.plugins import Manager, PluginError, collect, describe, make_manager, plugin_names
 from bot.sources import read_jsonl
+
+if TYPE_CHECKING:
+    from bot.app import Bot
 
 log = logging.getLogger("wirewatch")
 DEFAULT_CONFIG = "wirewatch.toml"
@@ -64,16 +69,30 @@ def cli(verbose: int, log_format: str) -> None:
 @click.option(
     "--window", default="3650d", show_default=True, help="How far back stories and quotes are matched."
 )
-def replay(stream: Path, as_json: bool, db: Path | None, window: str) -> None:
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Take the plugins' settings (and which are disabled) from this config; not its storage.",
+)
+def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_path: Path | None) -> None:
     """Ingest a JSON-lines article stream in order and print one result per article."""
+    from bot import migrations
     from bot.config import parse_duration
     from bot.pipeline import Pipeline
     from bot.progress import Progress
     from bot.storage import Store
 
+    if config_path is not None:
+        config, pm = _load(config_path)
+        settings: Mapping[str, Mapping[str, Any]] = config.plugins
+    else:
+        pm = _manager_or_exit()
+        settings = collect(pm).settings
     with tempfile.TemporaryDirectory(prefix="wirewatch-") as tmp:
         store = Store(db or Path(tmp) / "replay.db", window=parse_duration(window, "--window"))
-        pipeline = Pipeline(store, make_manager(), {})
+        migrations.apply(store.db, collect(pm).migrations)
+        pipeline = Pipeline(store, pm, settings)
         count = 0
         with stream.open("rb") as lines:
             total = sum(1 for line in lines if line.strip())
@@ -96,16 +115,40 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str) -> None:
         store.close()
 
 
-def _config_or_exit(path: Path) -> Config:
+def _load(path: Path) -> tuple[Config, Manager]:
+    """The validated config and its plugin manager (less the plugins it disables), or one clear line."""
     if str(path) == DEFAULT_CONFIG and not path.exists():
         raise click.ClickException(
             f"config error: no {DEFAULT_CONFIG} here; pass --config FILE, set WIREWATCH_CONFIG, "
             "or write a starter config with `wirewatch init`"
         )
     try:
-        return load_config(path)
+        data = read_toml(path)
+        pm = make_manager(disabled=disabled_plugins(data))
+        config = parse_config(data, base=path.resolve().parent, registry=collect(pm))
     except ConfigError as exc:
         raise click.ClickException(f"config error: {exc}") from None
+    except PluginError as exc:
+        raise click.ClickException(f"plugin error: {exc}") from None
+    return Config(**{**config.__dict__, "source": path}), pm
+
+
+def _manager_or_exit() -> Manager:
+    try:
+        return make_manager()
+    except PluginError as exc:
+        raise click.ClickException(f"plugin error: {exc}") from None
+
+
+def _config_or_exit(path: Path) -> Config:
+    return _load(path)[0]
+
+
+def _bot(path: Path) -> Bot:
+    from bot.app import Bot
+
+    config, pm = _load(path)
+    return Bot(config, pm=pm)
 
 
 @cli.command()
@@ -114,12 +157,9 @@ def _config_or_exit(path: Path) -> Config:
 def run(config_path: Path, once: bool) -> None:
     """Run the bot: poll feeds and deliver digests on schedule (or once); SIGTERM or SIGINT stops it
     after the article being written (a second one exits at once)."""
-    from bot.app import Bot
     from bot.lifecycle import Stopper, exit_now_if_threads_linger
 
-    config = _config_or_exit(config_path)
-    secrets = Secrets.from_env()
-    bot = Bot(config, secrets)
+    bot = _bot(config_path)
     Stopper(bot.stopping).install()
     try:
         if once:
@@ -128,71 +168,39 @@ def run(config_path: Path, once: bool) -> None:
                 f"stored {counted(stored, 'new article')}; sent {counted(sent, 'digest message')}", err=True
             )
             return
-        _serve(bot, config, secrets)
+        _serve(bot)
     finally:
         bot.close()
     exit_now_if_threads_linger(0)
 
 
-def _serve(bot: Any, config: Config, secrets: Secrets) -> None:
+def _serve(bot: Bot) -> None:
     """Start the HTTP server, chat commands and the scheduler; return once asked to stop."""
     from bot.scheduler import build_scheduler
     from bot.server import Server, ServerError
 
-    slack_http = bool(
-        secrets.slack_signing_secret and secrets.slack_bot_token and not secrets.slack_app_token
-    )
-    server = None
-    if slack_http or config.server.enabled:
-        server = Server(config.server.host, config.server.port, bot.metrics, bot.facts)
-        if slack_http:
-            from bot.adapters.slack_http import build_async_app, mount
-
-            assert secrets.slack_signing_secret and secrets.slack_bot_token
-            mount(
-                server.app,
-                build_async_app(
-                    secrets.slack_signing_secret,
-                    secrets.slack_bot_token,
-                    _answerer(bot, config, "slack"),
-                    config.slack_api_url,
-                ),
-            )
-        try:
-            server.start()  # before any work: a port that cannot be bound stops the start
-        except ServerError as exc:
-            raise click.ClickException(str(exc)) from None
-        if slack_http:
-            click.echo(
-                f"answering /wirewatch from Slack at http://{server.host}:{server.port}/slack/events",
-                err=True,
-            )
+    config = bot.config
+    server: Server | None = Server(config.server.host, config.server.port, bot.metrics, bot.facts)
+    assert server is not None
+    mounted = bot.serve_http(server.app)  # Slack's HTTP mode, where its secrets are set
+    if not (mounted or config.server.enabled):
+        server.stop()
+        server = None
     try:
-        if slack and secrets.slack_app_token:
-            from bot.adapters.slack_commands import build_app, serve
-
-            answer = _answerer(bot, config, "slack")
-            assert secrets.slack_signing_secret and secrets.slack_bot_token
-            app = build_app(
-                secrets.slack_signing_secret, secrets.slack_bot_token, answer, config.slack_api_url
-            )
-            serve(app, secrets.slack_app_token)
-            click.echo("answering /wirewatch in Slack (Socket Mode)", err=True)
-        if secrets.discord_bot_token:
-            from bot.adapters import discord_commands
-
-            danswer = _answerer(bot, config, "discord")
+        if server is not None:
             try:
-                discord_commands.serve(
-                    secrets.discord_bot_token,
-                    lambda text, user, channel, admin: danswer(text, user, channel, admin),
-                    config.discord_guild_id,
-                    config.discord_admin_roles,
-                    config.discord_admin_permission,
-                )
-            except ValueError as exc:  # a permission name discord.py does not know
+                server.start()  # before any work: a port that cannot be bound stops the start
+            except ServerError as exc:
                 raise click.ClickException(str(exc)) from None
-            click.echo("answering /wirewatch in Discord", err=True)
+            for platform in mounted:
+                click.echo(
+                    f"answering /wirewatch from {platform} at http://{server.host}:{server.port}", err=True
+                )
+        try:
+            for platform in bot.serve_chat():
+                click.echo(f"answering /wirewatch in {platform}", err=True)
+        except ValueError as exc:  # a setting the platform's library refuses (a Discord permission name)
+            raise click.ClickException(str(exc)) from None
         scheduler = build_scheduler(bot)
         # the scheduler in a thread of its own, so that this (the main) thread handles the signals
         thread = threading.Thread(target=scheduler.start, name="scheduler", daemon=True)
@@ -208,8 +216,8 @@ def _serve(bot: Any, config: Config, secrets: Secrets) -> None:
             if not thread.is_alive():
                 raise click.ClickException("the scheduler stopped unexpectedly")
         scheduler.shutdown(wait=False)
-        # the article being written is finished (ingest and delivery hold the lock between articles)
-        # (the lock stays held: no chat command writes while the store closes)
+        # the article being written is finished (ingest and delivery hold the lock between articles);
+        # the lock stays held: no chat command writes while the store closes
         if not bot.lock.acquire(timeout=STOP_WAIT):
             log.warning("an ingest did not finish within %.0fs; closing anyway", STOP_WAIT)
         pending = bot.store.db.table("outbox").count_where("status = 'pending'")
@@ -220,34 +228,14 @@ def _serve(bot: Any, config: Config, secrets: Secrets) -> None:
             server.stop()
 
 
-def _answerer(bot: Any, config: Config, platform: str) -> Callable[..., Any]:
-    """The chat command answerer for a platform: commands take the bot's lock, as ingest does."""
-    from bot.commands import Context, answer
-
-    ctx = Context(
-        bot.store,
-        frozenset(config.admins),
-        frozenset(config.allow_hosts),
-        send_digest=lambda _channel: bot.send_digests(),
-        lock=bot.lock,
-        platform=platform,
-        timezone=config.timezone,
-    )
-
-    def reply(text: str, user: str, channel: str, admin: bool = False) -> Any:
-        return answer(text, ctx, user, channel, admin)
-
-    return reply
-
-
 @cli.command("check-config")
 @click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @config_option
 def check_config(path: Path | None, config_path: Path) -> None:
     """Validate a config file and explain what it sets up (PATH is the same as --config)."""
     path = path or config_path
-    config = _config_or_exit(path)
-    secrets = Secrets.from_env()
+    config, pm = _load(path)
+    registry = collect(pm)
     click.echo(f"{path}: OK")
     click.echo(
         f"storage: {config.storage_path} (stories and quotes matched over {config.window // 86400} days)"
@@ -255,45 +243,47 @@ def check_config(path: Path | None, config_path: Path) -> None:
     for feed in config.feeds:
         click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}")
     for ch in config.channels:
-        token = {"slack": secrets.slack_bot_token, "discord": secrets.discord_bot_token}.get(ch.platform, "-")
-        where = "console (no token in the environment)" if token is None else ch.platform
-        filters = (
-            ", ".join(
-                filter(
-                    None,
-                    [
-                        f"feeds {', '.join(ch.feeds)}" if ch.feeds else "",
-                        f"keywords {', '.join(ch.keywords)}" if ch.keywords else "",
-                    ],
-                )
-            )
-            or "everything"
-        )
+        platform = registry.platforms[ch.platform]
+        ready = not platform.env or any(os.environ.get(name) for name in platform.env)
+        where = ch.platform if ready else f"nowhere yet ({' or '.join(platform.env)} not set)"
+        wanted = [
+            f"feeds {', '.join(ch.feeds)}" if ch.feeds else "",
+            f"keywords {', '.join(ch.keywords)}" if ch.keywords else "",
+        ]
+        filters = ", ".join(w for w in wanted if w) or "everything"
         click.echo(f"channel {ch.platform}:{ch.id}: digest '{ch.digest}' via {where}; {filters}")
-    click.echo(f"plugins: {', '.join(plugin_names(make_manager()))}")
+    click.echo(
+        f"plugins: {', '.join(plugin_names(pm))}"
+        + (f" (disabled: {', '.join(config.disabled)})" if config.disabled else "")
+    )
+
+
+@cli.command("plugins")
+def list_plugins() -> None:
+    """List the loaded plugins: their names, where each comes from, and the hooks it implements."""
+    for name, origin, hooks in describe(_manager_or_exit()):
+        click.echo(f"{name}: {origin}\n  hooks: {', '.join(hooks) or 'none'}")
 
 
 @cli.command()
 @config_option
 def feeds(config_path: Path) -> None:
     """List the feeds with their last success, last error, next poll and items seen."""
+    from bot.feeds import Feeds
     from bot.storage import Store
 
     config = _config_or_exit(config_path)
     store = Store(config.storage_path, config.window)
-    for feed in config.feeds:
-        row = (
-            store.db.table("feeds").get(feed.name)
-            if store.db.table("feeds").count_where("name = ?", [feed.name])
-            else {}
-        )
+    watched = Feeds(store, config.feeds)
+    for feed in watched.all():
+        st = watched.state(feed)
+        origin = "" if feed in config.feeds else f" (added from chat by {st.added_by})"
         tz = config.timezone
-        error = str(row.get("last_error") or "").removeprefix(f"feed {feed.name}: ")  # named once
+        error = (st.last_error or "").removeprefix(f"feed {feed.name}: ")  # the feed is named once
         click.echo(
-            f"{feed.name}: {feed.url}\n  last success {local_time(row.get('last_success'), tz)}; "
-            f"failures {row.get('failures') or 0}{' (FAILING)' if row.get('failing') else ''}; "
-            f"items seen {row.get('items_seen') or 0}; "
-            f"next poll {local_time(row.get('next_poll'), tz, never='at start')}"
+            f"{feed.name}: {feed.url}{origin}\n  last success {local_time(st.last_success, tz)}; "
+            f"failures {st.failures}{' (FAILING)' if st.failing else ''}; "
+            f"items seen {st.items_seen}; next poll {local_time(st.next_poll, tz, never='at start')}"
             + (f"\n  last error: {error}" if error else "")
         )
     store.close()
@@ -307,22 +297,20 @@ def feeds(config_path: Path) -> None:
 )
 def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
     """Render a channel's digest now (with --print), or queue and deliver it."""
-    from bot.app import Bot
-    from bot.delivery import deliver, last_until, queue_digest
+    from bot.delivery import deliver, last_until
     from bot.digest import compose, render
     from bot.storage import now_iso
 
-    config = _config_or_exit(config_path)
-    channel = next((c for c in config.channels if c.id == channel_id), None)
-    if channel is None:
-        raise click.ClickException(f"no channel {channel_id!r} in {config_path}")
-    bot = Bot(config, Secrets.from_env())
+    bot = _bot(config_path)
+    channel = next((c for c in bot.config.channels if c.id == channel_id), None)
     try:
+        if channel is None:
+            raise click.ClickException(f"no channel {channel_id!r} in {config_path}")
         if print_only:
             composed = compose(bot.store, channel, last_until(bot.store, channel), now_iso())
-            click.echo(render(composed).as_text())
+            click.echo(render(composed, bot.registry.sections).as_text())
             return
-        queue_digest(bot.store, channel, send_empty=True)
+        bot.queue_digest(channel, send_empty=True)
         click.echo(f"sent {counted(deliver(bot.store, bot.adapters), 'digest message')}", err=True)
     finally:
         bot.close()
@@ -337,10 +325,10 @@ def outbox(config_path: Path, limit: int) -> None:
 
     config = _config_or_exit(config_path)
     store = Store(config.storage_path, config.window)
-    rows = list(store.db.query("select * from outbox order by id desc limit ?", [limit]))
+    rows = queries.outbox_latest(store.db, limit)
     if not rows:
         click.echo("the outbox is empty")
-    for row in reversed(rows):
+    for row in rows:
         line = (
             f"digest {row['digest_id']} part {row['part']} -> {row['platform']}:{row['channel']}: "
             f"{row['status']} after {counted(row['attempts'], 'attempt')}"
@@ -357,22 +345,22 @@ def outbox(config_path: Path, limit: int) -> None:
 @click.argument("line")
 @config_option
 @click.option("--user", default="", help="Ask as this user id (admins may change feeds).")
-def ask(line: str, config_path: Path, user: str) -> None:
-    """Run a chat command here, e.g. wirewatch ask "quotes Peskov --since 7d"."""
-    from bot.app import Bot
-    from bot.commands import Context, answer
+@click.option("--channel", "channel_id", default="", help="Ask in this channel (as in the config).")
+def ask(line: str, config_path: Path, user: str, channel_id: str) -> None:
+    """Run a chat command here, e.g. wirewatch ask "quotes Peskov --since 7d"; a refused command
+    exits with status 2."""
+    from bot.commands import answer
 
-    config = _config_or_exit(config_path)
-    bot = Bot(config, Secrets.from_env())
+    bot = _bot(config_path)
+    # the channel's platform, where the config names the channel; subscriptions are kept per platform
+    platforms = {c.platform for c in bot.config.channels if c.id == channel_id}
     try:
-        ctx = Context(
-            bot.store,
-            frozenset(config.admins) | {"terminal"},
-            frozenset(config.allow_hosts),
-            send_digest=lambda _channel: bot.send_digests(),
-            timezone=config.timezone,
-        )
-        reply, ok = answer(line, ctx, user=user or "terminal")
+        if len(platforms) > 1:
+            raise click.ClickException(
+                f"channel {channel_id!r} is configured on {', '.join(sorted(platforms))}"
+            )
+        ctx = bot.context(platforms.pop() if platforms else "console", admins={"terminal"})
+        reply, ok = answer(line, ctx, user=user or "terminal", channel=channel_id)
         click.echo(reply.as_text())
         if not ok:
             sys.exit(2)

@@ -1,57 +1,108 @@
-"""Platform-neutral commands: a command line in, a neutral reply out (Slack, Discord, terminal)."""
+"""Chat commands: a registry of commands, a command line parsed by it, a neutral reply out."""
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import re
 import shlex
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from bot.config import ConfigError, parse_duration
-from bot.messages import Block, Message, counted, local_time
+from bot.digest import clip as clip
+from bot.feeds import Feeds
+from bot.messages import Block, Message
 from bot.netgate import why_not_public
-from bot.storage import Store, now_iso
+from bot.storage import Store
 from bot.urls import url_problem
 
 MAX_ARG = 200
-LIMITS = {"stories": 10, "quotes": 15, "speakers": 20}  # lines a reply lists
-USAGE = {
-    "help": "help",
-    "stories": "stories [query] [--since 7d]",
-    "story": "story ID",
-    "quotes": "quotes [speaker or words] [--since 7d] [--new]",
-    "speakers": "speakers [query]",
-    "feeds": "feeds | feeds add URL [--every 10m] | feeds remove NAME",
-    "digest": "digest now",
-    "subscribe": "subscribe feed NAME | subscribe keyword WORD",
-    "unsubscribe": "unsubscribe feed NAME | unsubscribe keyword WORD",
-}
+Kind = Literal["text", "words", "duration", "flag", "number", "count"]
 
 
 class UsageError(ValueError):
     """A command the bot cannot run as written; the message is short and says how to write it."""
 
 
+@dataclass(frozen=True)
+class Param:
+    """One typed argument of a command: positional, or an option (`--name value`, `--name` for a flag)."""
+
+    name: str
+    help: str = ""
+    kind: Kind = "text"  # "words": the rest of the line; "count": a whole number; "number": any number
+    option: bool = False
+    required: bool = False
+    default: str | bool | None = None  # what a platform's form shows (the handler applies its own)
+    choices: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        """How the option is written on a command line."""
+        return "--" + self.name.replace("_", "-")
+
+
 @dataclass
 class Request:
-    """A parsed command."""
+    """A parsed command: its positional words and its typed options."""
 
     name: str
     args: list[str] = field(default_factory=list)
-    since: timedelta | None = None
-    new_only: bool = False
-    every: str = "10m"
+    options: dict[str, Any] = field(default_factory=dict)
     user: str = ""
     channel: str = ""
     admin: bool = False  # the platform vouches for the user (a Discord admin role or permission)
+
+    @property
+    def since(self) -> timedelta | None:
+        """The --since option as a time span, if given."""
+        value = self.options.get("since")
+        return timedelta(seconds=parse_duration(value)) if value else None
+
+    @property
+    def new_only(self) -> bool:
+        """Whether --new was given."""
+        return bool(self.options.get("new"))
+
+    @property
+    def every(self) -> str:
+        """The --every option as written (10m when not given)."""
+        return str(self.options.get("every") or "10m")
+
+
+Handler = Callable[[Request, "Context"], Message]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A chat command: its words ("feeds add"), usage, typed params, whether it is for admins, handler."""
+
+    name: str
+    usage: str
+    handler: Handler
+    help: str = ""  # one line, shown in the platforms' command pickers
+    params: tuple[Param, ...] = ()
+    admin: bool = False
+    refusal: str = ""  # said to a non-admin (default: "only admins may use <name>")
+    slash: str = ""  # the platform subcommand's name (default: the words joined by "-")
+
+    @property
+    def slash_name(self) -> str:
+        """The subcommand name on platforms with command trees (Discord)."""
+        return self.slash or self.name.replace(" ", "-")
+
+
+def builtin_commands() -> dict[str, Command]:
+    """The commands the built-in plugins register (for a Context built without a bot)."""
+    from bot.plugins import collect, make_manager
+
+    return collect(make_manager(load_entry_points=False)).commands
 
 
 @dataclass
@@ -63,49 +114,98 @@ class Context:
     allow_hosts: frozenset[str] = frozenset()
     send_digest: Callable[[str], int] | None = None
     resolve: Callable[[str], list[str]] = field(default=lambda host: _resolve(host))
+    feeds: Feeds | None = None  # the bot's feeds (None: only those added from chat are known)
     platform: str = "console"  # where the command came from: subscriptions are per platform channel
     # held while a command runs: the bot's lock, so chat commands and ingest take turns on the store
     lock: AbstractContextManager[Any] = field(default_factory=threading.RLock)
+    commands: Mapping[str, Command] = field(default_factory=builtin_commands)
+    kinds: tuple[str, ...] = ("feed", "page")  # the source kinds a feed added from chat may have
     timezone: str = "UTC"  # times in replies are shown in the configured zone
 
+    @property
+    def watched(self) -> Feeds:
+        """The feeds a command sees and changes."""
+        return self.feeds if self.feeds is not None else Feeds(self.store)
 
-def parse(line: str, user: str = "", channel: str = "") -> Request:
-    """Parse '/wirewatch ...' text into a request, or raise UsageError."""
+
+def usages(commands: Iterable[Command], first_word: str = "") -> str:
+    """The usage lines of the commands (those starting with first_word), joined."""
+    return " | ".join(c.usage for c in commands if not first_word or c.name.split()[0] == first_word)
+
+
+def _find(words: list[str], commands: Mapping[str, Command]) -> tuple[Command, list[str]]:
+    for n in (2, 1):
+        name = " ".join(words[:n]).lower()
+        if len(words) >= n and name in commands:
+            return commands[name], words[n:]
+    first = words[0].lower()
+    if any(name.split()[0] == first for name in commands):
+        raise UsageError("usage: " + usages(commands.values(), first))
+    heads = dict.fromkeys(name.split()[0] for name in commands)
+    raise UsageError(f"unknown command {first!r}; try: {', '.join(heads)}")
+
+
+def _value(param: Param, text: str) -> Any:
+    """An option's value checked against its type."""
+    if param.kind == "duration":
+        try:
+            parse_duration(text, param.flag)
+        except ConfigError:
+            raise UsageError(f"{param.flag} {text!r} is not a duration like 90m, 12h or 7d") from None
+        return text
+    if param.kind in ("count", "number"):
+        try:
+            number = int(text) if param.kind == "count" else float(text)
+        except ValueError:
+            raise UsageError(
+                f"{param.flag} {text!r} is not a {'whole ' * (param.kind == 'count')}number"
+            ) from None
+        if number < 0:
+            raise UsageError(f"{param.flag} must not be negative")
+        return number
+    if param.choices and text not in param.choices:
+        raise UsageError(f"{param.flag} {text!r} is not one of {', '.join(param.choices)}")
+    return text
+
+
+def parse(
+    line: str, user: str = "", channel: str = "", commands: Mapping[str, Command] | None = None
+) -> Request:
+    """Parse '/wirewatch ...' text into a request for one of the commands, or raise UsageError."""
+    commands = builtin_commands() if commands is None else commands
     try:
         words = shlex.split(line)
     except ValueError:
-        raise UsageError("unbalanced quotes; usage: " + " | ".join(USAGE.values())) from None
+        raise UsageError("unbalanced quotes; usage: " + usages(commands.values())) from None
     if any(len(w) > MAX_ARG for w in words):
         raise UsageError(f"an argument is longer than {MAX_ARG} characters")
     if not words:
-        return Request("help", user=user, channel=channel)
-    name, rest = words[0].lower(), words[1:]
-    if name not in USAGE:
-        raise UsageError(f"unknown command {name!r}; try: {', '.join(USAGE)}")
-    request = Request(name, user=user, channel=channel)
+        words = ["help"]
+    command, rest = _find(words, commands)
+    options = {p.flag: p for p in command.params if p.option}
+    request = Request(command.name, user=user, channel=channel)
     i = 0
     while i < len(rest):
         word = rest[i]
-        if word in ("--since", "--every"):
-            if i + 1 >= len(rest):
-                raise UsageError(f"{word} needs a value like 7d; usage: {USAGE[name]}")
-            try:
-                seconds = parse_duration(rest[i + 1], word)
-            except ConfigError:
-                raise UsageError(f"{word} {rest[i + 1]!r} is not a duration like 90m, 12h or 7d") from None
-            if word == "--since":
-                request.since = timedelta(seconds=seconds)
-            else:
-                request.every = rest[i + 1]
-            i += 2
-        elif word == "--new":
-            request.new_only = True
-            i += 1
-        elif word.startswith("--"):
-            raise UsageError(f"unknown option {word}; usage: {USAGE[name]}")
-        else:
+        param = options.get(word)
+        if param is None and word.startswith("--"):
+            raise UsageError(f"unknown option {word}; usage: {command.usage}")
+        if param is None:
             request.args.append(word)
+        elif param.kind == "flag":
+            request.options[param.name] = True
+        else:
+            if i + 1 >= len(rest):
+                raise UsageError(f"{word} needs a value; usage: {command.usage}")
             i += 1
+            request.options[param.name] = _value(param, rest[i])
+        i += 1
+    positional = [p for p in command.params if not p.option]
+    takes_rest = bool(positional) and positional[-1].kind == "words"
+    if len(request.args) < sum(p.required for p in positional) or (
+        len(request.args) > len(positional) and not takes_rest
+    ):
+        raise UsageError("usage: " + command.usage)
     return request
 
 
@@ -115,277 +215,18 @@ def fts_query(text: str) -> str:
     return " ".join('"' + w.replace('"', "") + '"' for w in words)
 
 
-def _since(request: Request, default_days: int = 7) -> str:
+def since_iso(request: Request, default_days: int = 7) -> str:
+    """The moment --since points back to (a week ago by default), as ISO text."""
     delta = request.since or timedelta(days=default_days)
     return (datetime.now(UTC) - delta).isoformat(timespec="seconds")
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def run(request: Request, ctx: Context) -> Message:
-    """Run a request against the store and return the reply."""
-    handler = _HANDLERS[request.name]
-    return handler(request, ctx)
-
-
-def _help(request: Request, ctx: Context) -> Message:
-    lines = [Block("header", "wirewatch commands")] + [
-        Block("text", f"/wirewatch {u}") for u in USAGE.values()
-    ]
-    return Message(tuple(lines), "wirewatch commands: " + "; ".join(USAGE.values()))
-
-
-def _stories(request: Request, ctx: Context) -> Message:
-    db = ctx.store.db
-    since = _since(request)
-    params: list[object] = [since]
-    where = "a.ingested >= ?"
-    if request.args:
-        query = fts_query(" ".join(request.args))
-        if not query:
-            raise UsageError("no words to search for; usage: " + USAGE["stories"])
-        where += " and a.rowid in (select rowid from articles_fts where articles_fts match ?)"
-        params.append(query)
-    rows = list(
-        db.query(
-            "select coalesce(s.merged_into, a.story_id) as story, count(*) as n, "
-            "sum(a.relation = 'rewrite') as rewrites, sum(a.relation = 'related') as related, "
-            "group_concat(distinct a.source) as outlets, max(a.at) as latest "
-            f"from articles a join stories s on s.id = a.story_id where {where} "
-            f"group by story order by n desc, latest desc limit {LIMITS['stories']}",
-            params,
-        )
-    )
-    total = db.execute(
-        "select count(distinct coalesce(s.merged_into, a.story_id)) "
-        f"from articles a join stories s on s.id = a.story_id where {where}",
-        params,
-    ).fetchone()[0]
-    matching = f" matching {' '.join(request.args)!r}" if request.args else ""
-    blocks = [Block("header", _of(len(rows), total, "story", "stories") + matching)]
-    for row in rows:
-        story = db.table("stories").get(row["story"])
-        blocks.append(Block("text", f"{story['headline']}  [{row['story']}]"))
-        blocks.append(
-            Block(
-                "context",
-                f"{counted(row['n'], 'article')} · {counted(row['rewrites'] or 0, 'rewrite')} · "
-                f"{row['related'] or 0} related · "
-                f"outlets: {_clip(row['outlets'] or '-', 200)}",
-            )
-        )
-    if not rows:
-        blocks.append(Block("text", "No stories found."))
-    elif total > len(rows):
-        blocks.append(Block("context", _more(request, "stories")))
-    return Message(tuple(blocks), blocks[0].text)
-
-
-def _of(shown: int, total: int, one: str, many: str | None = None) -> str:
-    """ "10 of 89 stories" when the list is cut, else "3 stories"."""
-    return f"{shown} of {counted(total, one, many)}" if total > shown else counted(total, one, many)
-
-
-def _more(request: Request, name: str) -> str:
-    """How to see what a cut list left out."""
-    shown = "with the most articles" if name == "stories" else "newest"
-    return (
-        f"the {LIMITS[name]} {shown} are shown; narrow it with words or a shorter time, "
-        f"e.g. /wirewatch {name} WORDS --since 1d"
-    )
-
-
-def _story(request: Request, ctx: Context) -> Message:
-    if len(request.args) != 1:
-        raise UsageError("usage: " + USAGE["story"])
-    db = ctx.store.db
-    story_id = request.args[0]
-    if not db.table("stories").count_where("id = ?", [story_id]):
-        raise UsageError(f"no story {story_id!r}; find one with /wirewatch stories")
-    ids = [
-        r[0]
-        for r in db.execute("select id from stories where id = ? or merged_into = ?", [story_id, story_id])
-    ]
-    marks = ",".join("?" * len(ids))
-    story = db.table("stories").get(story_id)
-    blocks = [Block("header", _clip(story["headline"], 140))]
-    for row in db.query(f"select * from articles where story_id in ({marks}) order by at, rowid", ids):
-        blocks.append(
-            Block(
-                "text",
-                f"{row['relation']}: {row['title'] or row['id']} ({row['source'] or '-'}"
-                + (f", by {row['author']})" if row["author"] else ")"),
-                row["url"],
-            )
-        )
-        for sentence in json.loads(row["added"] or "[]")[:2]:
-            blocks.append(Block("context", f"+ {_clip(sentence, 300)}"))
-    for q in db.query(
-        f"select speaker, text, new from quotes where story_id in ({marks}) and new = 1 order by id", ids
-    ):
-        blocks.append(Block("text", f"{q['speaker']}: “{_clip(q['text'], 300)}”"))
-    return Message(tuple(blocks), story["headline"])
-
-
-def _quotes(request: Request, ctx: Context) -> Message:
-    db = ctx.store.db
-    params: list[object] = [_since(request)]
-    where = "q.first_seen >= ?"
-    if request.new_only:
-        where += " and q.new = 1"
-    if request.args:
-        words = " ".join(request.args)
-        where += " and (q.speaker like ? or s.name like ? or q.text like ?)"
-        params += [f"%{words}%"] * 3
-    rows = list(
-        db.query(
-            "select q.speaker, q.text, q.new, q.first_seen, a.source, a.url from quotes q "
-            f"join speakers s on s.id = q.speaker_id join articles a on a.id = q.article_id where {where} "
-            f"order by q.id desc limit {LIMITS['quotes']}",
-            params,
-        )
-    )
-    total = db.execute(
-        "select count(*) from quotes q join speakers s on s.id = q.speaker_id "
-        f"join articles a on a.id = q.article_id where {where}",
-        params,
-    ).fetchone()[0]
-    who = f" for {' '.join(request.args)!r}" if request.args else ""
-    blocks = [Block("header", _of(len(rows), total, "quote") + who)]
-    linked: set[str] = set()
-    for row in rows:
-        mark = "NEW " if row["new"] else ""
-        url = row["url"] if row["url"] not in linked else None  # one link per article
-        linked.add(row["url"])
-        blocks.append(
-            Block(
-                "text", f"{mark}{row['speaker']}: “{_clip(row['text'], 300)}” ({row['source'] or '-'})", url
-            )
-        )
-    if not rows:
-        blocks.append(Block("text", "No quotes found."))
-    elif total > len(rows):
-        blocks.append(Block("context", _more(request, "quotes")))
-    return Message(tuple(blocks), blocks[0].text)
-
-
-def _speakers(request: Request, ctx: Context) -> Message:
-    db = ctx.store.db
-    like = f"%{' '.join(request.args)}%"
-    rows = list(
-        db.query(
-            "select s.name, count(q.id) as n, sum(q.new) as new from speakers s "
-            "left join quotes q on q.speaker_id = s.id where s.name like ? "
-            f"group by s.id order by n desc limit {LIMITS['speakers']}",
-            [like],
-        )
-    )
-    total = db.execute("select count(*) from speakers where name like ?", [like]).fetchone()[0]
-    blocks = [Block("header", _of(len(rows), total, "speaker"))]
-    blocks += [
-        Block("text", f"{r['name']}: {counted(r['n'], 'statement')}, {r['new'] or 0} first attributed here")
-        for r in rows
-    ]
-    if total > len(rows):
-        blocks.append(Block("context", "the most quoted are shown; narrow it: /wirewatch speakers NAME"))
-    return Message(tuple(blocks), blocks[0].text)
-
-
-def _feeds(request: Request, ctx: Context) -> Message:
-    if request.args and request.args[0] in ("add", "remove"):
-        if not is_admin(request, ctx):
-            raise UsageError("only admins may change feeds")
-        if request.args[0] == "add":
-            return _feeds_add(request, ctx)
-        return _feeds_remove(request, ctx)
-    if request.args:
-        raise UsageError("usage: " + USAGE["feeds"])
-    rows = list(ctx.store.db.query("select * from feeds order by name"))
-    blocks = [Block("header", counted(len(rows), "feed"))]
-    for r in rows:
-        error = str(r["last_error"] or "").removeprefix(f"feed {r['name']}: ")  # named once, not twice
-        state = (
-            f"failing: {error}"
-            if error
-            else f"ok, last success {local_time(r['last_success'], ctx.timezone)}"
-        )
-        items = counted(r["items_seen"] or 0, "item")
-        blocks.append(Block("text", f"{r['name']}: {r['url']} — {state}; {items}"))
-    return Message(tuple(blocks), blocks[0].text)
-
-
-def _feeds_add(request: Request, ctx: Context) -> Message:
-    if len(request.args) != 2:
-        raise UsageError("usage: " + USAGE["feeds"])
-    url = request.args[1]
-    check_public_url(url, ctx)
-    name = re.sub(r"[^a-z0-9]+", "-", (urlsplit(url).hostname or "feed").lower()).strip("-")
-    table = ctx.store.db.table("feeds")
-    if table.count_where("url = ?", [url]):
-        raise UsageError(f"{url} is already watched")
-    while table.count_where("name = ?", [name]):
-        name += "-2"
-    table.insert(
-        {
-            "name": name,
-            "url": url,
-            "every": parse_duration(request.every),
-            "items_seen": 0,
-            "failures": 0,
-            "added_by": request.user or "?",
-            "added": now_iso(),
-        }
-    )
-    return Message((Block("text", f"Now watching {url} as {name}, every {request.every}."),), f"added {name}")
-
-
-def _feeds_remove(request: Request, ctx: Context) -> Message:
-    if len(request.args) != 2:
-        raise UsageError("usage: " + USAGE["feeds"])
-    table = ctx.store.db.table("feeds")
-    if not table.count_where("name = ?", [request.args[1]]):
-        raise UsageError(f"no feed named {request.args[1]!r}")
-    table.delete(request.args[1])
-    return Message((Block("text", f"Stopped watching {request.args[1]}."),), "removed")
-
-
-def _digest(request: Request, ctx: Context) -> Message:
-    if request.args != ["now"]:
-        raise UsageError("usage: " + USAGE["digest"])
-    if ctx.send_digest is None:
-        raise UsageError("digests cannot be sent from here")
-    sent = ctx.send_digest(request.channel)
-    return Message(
-        (Block("text", f"Digest sent ({sent} message{'s' if sent != 1 else ''})."),), "digest sent"
-    )
-
-
-def _subscription(request: Request, ctx: Context) -> Message:
-    if not is_admin(request, ctx):
-        raise UsageError("only admins may change subscriptions")
-    if len(request.args) != 2 or request.args[0] not in ("feed", "keyword") or not request.channel:
-        raise UsageError("usage: " + USAGE[request.name])
-    kind, value = request.args
-    table = ctx.store.db.table("subscriptions")
-    key = {"platform": ctx.platform, "channel": request.channel, "kind": kind, "value": value}
-    if kind == "feed" and not ctx.store.db.table("feeds").count_where("name = ?", [value]):
-        raise UsageError(f"no feed named {value!r}; see /wirewatch feeds")
-    if request.name == "subscribe":
-        table.insert({**key, "added_by": request.user, "added": now_iso()}, replace=True)
-        return Message(
-            (Block("text", f"This channel now gets {kind} {value!r} in its digest."),), "subscribed"
-        )
-    deleted = ctx.store.db.execute(
-        "delete from subscriptions where platform = ? and channel = ? and kind = ? and value = ?",
-        list(key.values()),
-    ).rowcount
-    ctx.store.db.conn.commit()
-    if not deleted:
-        raise UsageError(f"this channel is not subscribed to {kind} {value!r}")
-    return Message((Block("text", f"This channel no longer gets {kind} {value!r}."),), "unsubscribed")
+    """Run a request against the store and return the reply; a non-admin is refused admin commands."""
+    command = ctx.commands[request.name]
+    if command.admin and not is_admin(request, ctx):
+        raise UsageError(command.refusal or f"only admins may use {command.name}")
+    return command.handler(request, ctx)
 
 
 def _resolve(host: str) -> list[str]:
@@ -396,7 +237,7 @@ def check_public_url(url: str, ctx: Context) -> None:
     """Refuse URLs that cannot be fetched or that point into the local or private network."""
     problem = url_problem(url)
     if problem:
-        raise UsageError(f"{problem}; usage: " + USAGE["feeds"])
+        raise UsageError(f"{problem}; usage: " + usages(ctx.commands.values(), "feeds"))
     host = (urlsplit(url).hostname or "").lower()
     if host in ctx.allow_hosts:
         return
@@ -417,19 +258,6 @@ def _is_ip(host: str) -> bool:
     return True
 
 
-_HANDLERS: dict[str, Callable[[Request, Context], Message]] = {
-    "help": _help,
-    "stories": _stories,
-    "story": _story,
-    "quotes": _quotes,
-    "speakers": _speakers,
-    "feeds": _feeds,
-    "digest": _digest,
-    "subscribe": _subscription,
-    "unsubscribe": _subscription,
-}
-
-
 def is_admin(request: Request, ctx: Context) -> bool:
     """Whether the asker may change feeds and subscriptions: a configured admin, or vouched for by the
     platform (a Discord admin role or permission)."""
@@ -441,9 +269,18 @@ def answer(
 ) -> tuple[Message, bool]:
     """Parse and run a command line: (reply, ok). Bad input gets a short usage reply, never a traceback."""
     try:
-        request = parse(line, user, channel)
+        request = parse(line, user, channel, ctx.commands)
         request.admin = admin
         with ctx.lock:
             return run(request, ctx), True
     except UsageError as exc:
         return Message((Block("text", str(exc)),), str(exc)), False
+
+
+def help_message(commands: Iterable[Command]) -> Message:
+    """The help reply, generated from the registered commands."""
+    listed = list(commands)
+    lines = [Block("header", "wirewatch commands")] + [
+        Block("text", f"/wirewatch {c.usage}" + (" (admins)" if c.admin else "")) for c in listed
+    ]
+    return Message(tuple(lines), "wirewatch commands: " + "; ".join(c.usage for c in listed))

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import os
+import difflib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
-PLATFORMS = ("console", "slack", "discord")
+if TYPE_CHECKING:
+    from bot.registry import Registry
+
 ONLY = ("all", "new", "quotes")
-SECRET_ENV = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "DISCORD_BOT_TOKEN",
-    "DISCORD_WEBHOOK_URL",
-)
+CORE_SECTIONS = ("storage", "feeds", "channels", "plugins", "bot", "http", "server")
+CHANNEL_KEYS = ("platform", "id", "digest", "feeds", "keywords", "only", "send_empty", "thread")
 DIGEST_ALIASES = {"hourly": "0 * * * *", "daily": "0 8 * * *"}
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -91,23 +88,6 @@ class Channel:
 
 
 @dataclass(frozen=True)
-class Secrets:
-    """Tokens read from the environment; None where unset."""
-
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
-    discord_bot_token: str | None = None
-    discord_webhook_url: str | None = None
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Secrets:
-        """Read the tokens from the environment."""
-        env = os.environ if env is None else env
-        return cls(*(env.get(name) or None for name in SECRET_ENV))
-
-
-@dataclass(frozen=True)
 class HttpSettings:
     """How politely feeds and pages are fetched."""
 
@@ -132,14 +112,11 @@ class Config:
     storage_path: str
     feeds: tuple[Feed, ...] = ()
     channels: tuple[Channel, ...] = ()
-    plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # each plugin's own settings
     window: int = 14 * 86400
     timezone: str = "UTC"
-    slack_api_url: str | None = None
-    discord_api_url: str | None = None
-    discord_guild_id: int | None = None
-    discord_admin_roles: tuple[int, ...] = ()  # members with one of these roles are admins
-    discord_admin_permission: str = "manage_guild"  # members with this permission are admins ("": none)
+    platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # each platform's own table
+    disabled: tuple[str, ...] = ()  # plugins switched off with [plugins.<name>] enabled = false
     admins: tuple[str, ...] = ()
     allow_hosts: tuple[str, ...] = ()
     http: HttpSettings = field(default_factory=HttpSettings)
@@ -172,7 +149,7 @@ def _str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def _refuse_secrets(data: Any, where: str = "") -> None:
+def _refuse_secrets(data: Any, env: Sequence[str], where: str = "") -> None:
     if isinstance(data, Mapping):
         for key, value in data.items():
             here = f"{where}.{key}" if where else str(key)
@@ -180,23 +157,21 @@ def _refuse_secrets(data: Any, where: str = "") -> None:
                 raise ConfigError(
                     here,
                     "secrets are not read from the config file; "
-                    f"set them in the environment ({', '.join(SECRET_ENV)})",
+                    f"set them in the environment ({', '.join(env)})",
                 )
-            _refuse_secrets(value, here)
+            _refuse_secrets(value, env, here)
     elif isinstance(data, list):
         for i, value in enumerate(data):
-            _refuse_secrets(value, f"{where}[{i}]")
+            _refuse_secrets(value, env, f"{where}[{i}]")
     elif isinstance(data, str) and _SECRET_VALUE.match(data.strip()):
         raise ConfigError(where, "looks like a token; secrets must come from environment variables")
 
 
-def _api_url(data: Mapping[str, Any], table: str) -> str | None:
-    section = _table(data, table, "")
-    if "api_url" not in section:
-        return None
-    url = _str(section, "api_url", f"{table}.")
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{table}.api_url", f"must be an http(s) URL, got {url!r}")
+def http_url(table: Mapping[str, Any], key: str, where: str) -> str | None:
+    """An optional http(s) URL setting (None where empty or not given)."""
+    url = table.get(key) or None
+    if url is not None and (not isinstance(url, str) or not url.startswith(("http://", "https://"))):
+        raise ConfigError(f"{where}{key}", f"must be an http(s) URL, got {url!r}")
     return url
 
 
@@ -240,46 +215,124 @@ def _server(data: Mapping[str, Any]) -> ServerSettings:
     return ServerSettings(host, port, enabled)
 
 
-def _discord_admins(data: Mapping[str, Any]) -> tuple[tuple[int, ...], str]:
-    section = _table(data, "discord", "")
-    roles = section.get("admin_roles", [])
-    if not isinstance(roles, list) or not all(str(r).isdigit() for r in roles):
-        raise ConfigError(
-            "discord.admin_roles", f"must be a list of Discord role ids (digits), got {roles!r}"
-        )
-    permission = section.get("admin_permission", "manage_guild")
-    if not isinstance(permission, str) or not re.fullmatch(r"[a-z_]*", permission):
-        raise ConfigError(
-            "discord.admin_permission",
-            f"must be a permission name such as 'manage_guild' or 'administrator', or '', got {permission!r}",
-        )
-    return tuple(int(r) for r in roles), permission
+def _type_name(default: Any) -> str:
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "a whole number"
+    if isinstance(default, float):
+        return "a number"
+    if isinstance(default, str):
+        return "a string"
+    if isinstance(default, list):
+        return "a list"
+    return type(default).__name__
 
 
-def _guild(data: Mapping[str, Any]) -> int | None:
-    value = _table(data, "discord", "").get("guild_id")
-    if value is None:
-        return None
-    if not str(value).isdigit():
-        raise ConfigError("discord.guild_id", f"must be a Discord server id (digits), got {value!r}")
-    return int(value)
+def _same_type(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
 
 
-def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
-    """Validate a parsed TOML document into a Config; relative paths resolve against base."""
-    _refuse_secrets(data)
-    known = {"storage", "feeds", "channels", "plugins", "slack", "discord", "bot", "http", "server"}
+def only_keys(table: Mapping[str, Any], where: str, allowed: Iterable[str]) -> None:
+    """Refuse a key that is not one of the allowed ones, naming it (and the nearest allowed key)."""
+    allowed = list(allowed)
+    for key in table:
+        if key not in allowed:
+            near = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise ConfigError(
+                f"{where}{key}", f"unknown setting{hint}; expected one of {', '.join(allowed) or 'none'}"
+            )
+
+
+def check_table(table: Mapping[str, Any], where: str, defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """A plugin's or platform's own table checked against its declared keys: unknown keys and values of
+    another type than the default's are errors naming the key (a default of None takes any value)."""
+    only_keys(table, where, defaults)
+    for key, value in table.items():
+        default = defaults[key]
+        if default is not None and not _same_type(value, default):
+            raise ConfigError(
+                f"{where}{key}", f"must be {_type_name(default)} (like {default!r}), got {value!r}"
+            )
+    return {**defaults, **table}
+
+
+def disabled_plugins(data: Mapping[str, Any]) -> tuple[str, ...]:
+    """The plugins a parsed TOML document switches off with [plugins.<name>] enabled = false."""
+    plugins = data.get("plugins", {})
+    if not isinstance(plugins, Mapping):
+        return ()
+    return tuple(
+        str(name)
+        for name, table in plugins.items()
+        if isinstance(table, Mapping) and table.get("enabled") is False
+    )
+
+
+def _plugins(
+    data: Mapping[str, Any], registry: Registry, disabled: tuple[str, ...]
+) -> dict[str, dict[str, Any]]:
+    """Each plugin's validated settings, its declared defaults filled in."""
+    tables = _table(data, "plugins", "")
+    settings = {name: dict(defaults) for name, defaults in registry.settings.items()}
+    for name, table in tables.items():
+        where = f"plugins.{name}."
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"plugins.{name}", "must be a table")
+        enabled = table.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise ConfigError(f"{where}enabled", "must be true or false")
+        if name in disabled:
+            continue  # not loaded: its other settings are not read
+        if name not in registry.plugins and name not in registry.settings:
+            loaded = ", ".join(registry.plugins) or "none"
+            raise ConfigError(f"plugins.{name}", f"no plugin of that name is loaded (loaded: {loaded})")
+        own = {k: v for k, v in table.items() if k != "enabled"}
+        settings[str(name)] = check_table(own, where, registry.settings.get(name, {}))
+    return settings
+
+
+def _platforms(data: Mapping[str, Any], registry: Registry) -> dict[str, dict[str, Any]]:
+    """Each platform's validated [<platform>] table, its defaults filled in."""
+    tables = {}
+    for name, platform in registry.platforms.items():
+        table = _table(data, name, "")
+        values = check_table(table, f"{name}.", platform.settings)
+        tables[name] = dict(platform.parse(values)) if platform.parse else values
+    return tables
+
+
+def parse_config(
+    data: Mapping[str, Any], base: Path | None = None, registry: Registry | None = None
+) -> Config:
+    """Validate a parsed TOML document into a Config; relative paths resolve against base. The
+    sections, feed kinds, platforms and plugin settings that plugins registered are checked against
+    the registry (that of the built-in and installed plugins where none is given)."""
+    if registry is None:
+        from bot.plugins import collect, make_manager
+
+        registry = collect(make_manager(disabled=disabled_plugins(data)))
+    secret_env = sorted({name for p in registry.platforms.values() for name in p.env})
+    _refuse_secrets(data, secret_env)
+    known = [*CORE_SECTIONS, *registry.platforms]
     for key in data:
         if key not in known:
             raise ConfigError(str(key), f"unknown section; expected one of {', '.join(sorted(known))}")
     base = base or Path.cwd()
 
     storage = _table(data, "storage", "")
+    only_keys(storage, "storage.", ("path", "window"))
     path = _str(storage, "path", "storage.")
     storage_path = path if path == ":memory:" else str((base / path).resolve())
     window = parse_duration(storage.get("window", "14d"), "storage.window")
 
     bot_table = _table(data, "bot", "")
+    only_keys(bot_table, "bot.", ("timezone", "admins", "allow_hosts"))
     timezone = _str(bot_table, "timezone", "bot.", "UTC")
     try:
         ZoneInfo(timezone)
@@ -296,6 +349,7 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         where = f"feeds[{i}]."
         if not isinstance(raw, Mapping):
             raise ConfigError(f"feeds[{i}]", "must be a table")
+        only_keys(raw, where, ("name", "url", "every", "backfill", "kind", "repost_edits"))
         name = _str(raw, "name", where)
         if any(f.name == name for f in feeds):
             raise ConfigError(f"{where}name", f"duplicate feed name {name!r}")
@@ -311,12 +365,12 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
                 f"{where}backfill", f"must be a whole number of items, 0 or more, got {backfill!r}"
             )
         kind = _str(raw, "kind", where, "feed")
-        if kind not in ("feed", "page"):
-            raise ConfigError(
-                f"{where}kind", f"{kind!r} is not 'feed' (RSS/Atom) or 'page' (a page of links)"
-            )
-        if kind == "page" and not url.startswith(("http://", "https://")):
-            raise ConfigError(f"{where}kind", "'page' needs an http(s) URL")
+        source = registry.sources.get(kind)
+        if source is None:
+            kinds = "; ".join(f"{k!r} ({s.help})" if s.help else repr(k) for k, s in registry.sources.items())
+            raise ConfigError(f"{where}kind", f"{kind!r} is not a kind of feed; the kinds are {kinds}")
+        if source.remote_only and not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}kind", f"{kind!r} needs an http(s) URL")
         repost = raw.get("repost_edits")
         if repost is not None and (
             isinstance(repost, bool) or not isinstance(repost, int | float) or not 0 < repost <= 1
@@ -345,9 +399,14 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         where = f"channels[{i}]."
         if not isinstance(raw, Mapping):
             raise ConfigError(f"channels[{i}]", "must be a table")
+        only_keys(
+            raw, where, ("platform", "id", "digest", "feeds", "keywords", "only", "send_empty", "thread")
+        )
         platform = _str(raw, "platform", where)
-        if platform not in PLATFORMS:
-            raise ConfigError(f"{where}platform", f"{platform!r} is not one of {', '.join(PLATFORMS)}")
+        if platform not in registry.platforms:
+            raise ConfigError(
+                f"{where}platform", f"{platform!r} is not one of {', '.join(registry.platforms)}"
+            )
         channel_id = _str(raw, "id", where)
         digest = parse_cron(raw.get("digest", "hourly"), f"{where}digest")
         wanted = _str_list(raw, "feeds", where)
@@ -364,45 +423,42 @@ def parse_config(data: Mapping[str, Any], base: Path | None = None) -> Config:
         thread = raw.get("thread", False)
         if not isinstance(thread, bool):
             raise ConfigError(f"{where}thread", "must be true or false")
-        if thread and platform != "slack":
-            raise ConfigError(f"{where}thread", f"threads are for slack channels, not {platform}")
+        if thread and not registry.platforms[platform].threads:
+            threaded = ", ".join(n for n, p in registry.platforms.items() if p.threads)
+            raise ConfigError(f"{where}thread", f"threads are for {threaded} channels, not {platform}")
         if any(c.platform == platform and c.id == channel_id for c in channels):
             raise ConfigError(f"{where}id", f"channel {platform}:{channel_id} is configured twice")
         channels.append(Channel(platform, channel_id, digest, wanted, keywords, only, send_empty, thread))
 
-    plugins = _table(data, "plugins", "")
-    for name, table in plugins.items():
-        if not isinstance(table, Mapping):
-            raise ConfigError(f"plugins.{name}", "must be a table")
-
-    admin_roles, admin_permission = _discord_admins(data)
+    disabled = disabled_plugins(data)
     return Config(
         storage_path=storage_path,
         feeds=tuple(feeds),
         channels=tuple(channels),
-        plugins={str(k): dict(v) for k, v in plugins.items()},
+        plugins=_plugins(data, registry, disabled),
         window=window,
         timezone=timezone,
-        discord_guild_id=_guild(data),
-        discord_admin_roles=admin_roles,
-        discord_admin_permission=admin_permission,
+        platforms=_platforms(data, registry),
+        disabled=disabled,
         admins=_str_list(bot_table, "admins", "bot."),
         allow_hosts=tuple(h.lower() for h in _str_list(bot_table, "allow_hosts", "bot.")),
-        slack_api_url=_api_url(data, "slack"),
-        discord_api_url=_api_url(data, "discord"),
         http=_http(data),
         server=_server(data),
     )
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a TOML config file."""
-    path = Path(path)
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file parsed, or a ConfigError naming the file."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(str(path), "file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
-    config = parse_config(data, base=path.resolve().parent)
+
+
+def load_config(path: str | Path, registry: Registry | None = None) -> Config:
+    """Read and validate a TOML config file."""
+    path = Path(path)
+    config = parse_config(read_toml(path), base=path.resolve().parent, registry=registry)
     return Config(**{**config.__dict__, "source": path})

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from bot.adapters import Adapter, DeliveryError
-from bot.adapters.limits import split_message
+from bot.adapters.limits import Limits, split_message
 from bot.config import Channel
 from bot.digest import compose, render, render_headlines
 from bot.messages import Block, Message
+from bot.registry import DigestSection
 from bot.storage import Store, now_iso
 
 log = logging.getLogger(__name__)
@@ -30,19 +31,25 @@ def last_until(store: Store, channel: Channel) -> str:
 
 
 def queue_digest(
-    store: Store, channel: Channel, until: str | None = None, send_empty: bool = False
+    store: Store,
+    channel: Channel,
+    until: str | None = None,
+    send_empty: bool = False,
+    sections: Sequence[DigestSection] | None = None,
+    limits: Limits | None = None,
 ) -> int | None:
-    """Compose the channel's digest since its last one and put it in the outbox; its id, or None."""
+    """Compose the channel's digest since its last one (with these sections, in parts within these
+    limits: the platform's built-in ones by default) and put it in the outbox; its id, or None."""
     until = until or now_iso()
     since = last_until(store, channel)
     digest = compose(store, channel, since, until)
     if not digest.stories and not (send_empty or channel.send_empty):
         return None
     stories = json.dumps([s.story_id for s in digest.stories])
-    parts = split_message(render(digest), channel.platform)
+    parts = split_message(render(digest, sections), channel.platform, limits)
     if channel.thread:  # headlines in the channel, the details as replies in their thread
         details = [replace(p, in_thread=True) for p in parts]
-        parts = [*split_message(render_headlines(digest), channel.platform), *details]
+        parts = [*split_message(render_headlines(digest), channel.platform, limits), *details]
     return _enqueue(store, channel, parts, since, until, stories)
 
 
@@ -96,15 +103,18 @@ def queue_notice(store: Store, channel: Channel, text: str) -> int:
 
 
 def deliver(
-    store: Store, adapters: Mapping[str, Adapter], sleep: Callable[[float], None] = time.sleep
+    store: Store,
+    adapters: Mapping[str, Adapter],
+    sleep: Callable[[float], None] = time.sleep,
+    only: Channel | None = None,
 ) -> int:
-    """Send every pending outbox part in order, marking each sent once the platform confirmed it;
-    a transient failure leaves it pending for the next run, a permanent one marks it failed."""
+    """Send every pending outbox part (of one channel, if `only`) in order, marking each sent once the
+    platform confirmed it; a transient failure leaves it pending, a permanent one marks it failed."""
     sent = 0
     blocked: set[tuple[str, str]] = set()  # a channel that failed now keeps its order: no later part jumps it
     for row in list(store.db.query("select * from outbox where status = 'pending' order by id")):
         target = (row["platform"], row["channel"])
-        if target in blocked:
+        if target in blocked or (only is not None and target != (only.platform, only.id)):
             continue
         adapter = adapters.get(row["platform"]) or adapters.get("console")
         if adapter is None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.config import Channel
 from bot.messages import Block, Message, counted
+from bot.registry import DigestSection
 from bot.storage import Store
 
 MAX_ADDED = 3  # sentences of "what is new" shown per story
@@ -128,7 +130,8 @@ def _story_entry(store: Store, story_id: str) -> StoryDigest:
     )
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
+    """Text on one line, cut with an ellipsis to at most limit characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -141,30 +144,22 @@ def _header(digest: Digest) -> Block:
 def _fallback(digest: Digest) -> str:
     """The plain-text form notifications show: how many stories, the first headlines."""
     headlines = "; ".join(s.headline for s in digest.stories[:5])
-    return _clip(f"wirewatch digest: {counted(len(digest.stories), 'story', 'stories')}: {headlines}", 3000)
+    return clip(f"wirewatch digest: {counted(len(digest.stories), 'story', 'stories')}: {headlines}", 3000)
 
 
-def render(digest: Digest) -> Message:
-    """The digest as a neutral message."""
+def render(digest: Digest, sections: Sequence[DigestSection] | None = None) -> Message:
+    """The digest as a neutral message: each story's headline, then the lines of each section (the
+    built-in ones where none are given)."""
+    if sections is None:
+        from bot.default_plugins.digest import BUILT_IN
+
+        sections = BUILT_IN
     blocks = [_header(digest)]
     for story in digest.stories:
         blocks.append(Block("divider"))
         blocks.append(Block("text", story.headline, url=story.first_url))
-        facts = [f"first: {story.first_source}" if story.first_source else "", f"story {story.story_id}"]
-        if story.rewrites:
-            facts.append(f"rewritten by {len(story.rewrites)}: {', '.join(story.rewrites)}")
-        if story.related:
-            facts.append("related: " + "; ".join(f"{s} ({_clip(t, 80)})" for s, t in story.related))
-        blocks.append(Block("context", " · ".join(f for f in facts if f)))
-        for source, title, url in story.updated:
-            blocks.append(Block("text", f"UPDATED by {source}: {_clip(title, 200)}", url=url))
-        for sentence in story.added:
-            blocks.append(Block("text", f"+ {_clip(sentence, 400)}"))
-        linked = {story.first_url}  # one link per article: the headline's, then each article's first quote
-        for speaker, text, source, url in story.quotes:
-            line = f"NEW {speaker}: “{_clip(text, MAX_QUOTE_CHARS)}” ({source})"
-            blocks.append(Block("text", line, url=url if url not in linked else None))
-            linked.add(url)
+        for section in sections:
+            blocks.extend(section.render(story))
     return Message(tuple(blocks), _fallback(digest))
 
 

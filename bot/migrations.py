@@ -256,6 +256,14 @@ def m014_article_authors(db: sqlite_utils.Database) -> None:
     db.table("articles").add_column("author", str)
 
 
+@migration
+def m015_chat_feed_settings(db: sqlite_utils.Database) -> None:
+    """A feed added from chat keeps its kind, backfill and repost_edits like a configured one."""
+    db.table("feeds").add_column("kind", str)
+    db.table("feeds").add_column("backfill", int)
+    db.table("feeds").add_column("repost_edits", float)
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names."""
     done_table = db.table("_migrations")

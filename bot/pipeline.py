@@ -11,7 +11,6 @@ import pluggy
 from rapidfuzz import fuzz
 
 from bot.models import Article, Quote, Result, StoryMatch
-from bot.plugins import call_each
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
@@ -61,9 +60,8 @@ class Pipeline:
         known = self.store.view(article.published or "")
         kwargs = {"article": article, "known": known, "settings": self.settings}
         result = Result(article=article)
-        match: StoryMatch | None = next(
-            call_each(self.pm, "wirewatch_match_story", article.id, **kwargs), None
-        )
+        # through pluggy (wrappers and tracing work); a plugin that raises is logged and skipped
+        match: StoryMatch | None = self.pm.hook.wirewatch_match_story(**kwargs)
         keys: tuple[str, ...] = ()
         fingerprint: str | bytes = ""
         if match is not None:
@@ -78,14 +76,11 @@ class Pipeline:
                 if len(others) == 1:
                     result.merged = tuple(others)
             result.score = match.score
-        for found in call_each(self.pm, "wirewatch_extract_quotes", article.id, **kwargs):
+        for found in self.pm.hook.wirewatch_extract_quotes(**kwargs):
             result.quotes.extend(q for q in found if isinstance(q, Quote))
         result.quotes.sort(key=lambda q: (q.start, q.end))
         self.store.save(result, keys, fingerprint)
-        for _ in call_each(
-            self.pm, "wirewatch_article_stored", article.id, result=result, settings=self.settings
-        ):
-            pass
+        self.pm.hook.wirewatch_article_stored(result=result, settings=self.settings)
         return result
 
     def _duplicate(self, article: Article, stored_id: str, stored_text: str | None = None) -> Result:

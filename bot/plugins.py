@@ -1,45 +1,177 @@
-"""Building one plugin manager per bot instance and calling hooks with isolation."""
+"""One plugin manager per bot: loading (built-ins, entry points), isolation, and the registries."""
 
 from __future__ import annotations
 
+import functools
+import importlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
+from importlib.metadata import entry_points
 from typing import Any
 
 import pluggy
 
 from bot import hookspecs
+from bot.registry import Registry
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "wirewatch"
+# the core's own commands, sources, platforms and digest lines: plugins registered like any other
+DEFAULT_PLUGINS = {
+    "default_commands": "bot.default_plugins.commands",
+    "default_sources": "bot.default_plugins.sources",
+    "default_platforms": "bot.default_plugins.platforms",
+    "default_digest": "bot.default_plugins.digest",
+}
+REGISTRATION = ("commands", "sources", "platforms", "digest_sections", "migrations", "settings")
 
 
-def make_manager(load_entry_points: bool = True, extra: tuple[object, ...] = ()) -> pluggy.PluginManager:
-    """A new plugin manager with the entry-point plugins and any extra plugin objects registered."""
-    pm = pluggy.PluginManager("wirewatch")
-    pm.add_hookspecs(hookspecs)
+class PluginError(Exception):
+    """A plugin that cannot be loaded or used; the message is one line naming the plugin."""
+
+
+def _article_id(args: tuple[Any, ...]) -> str:
+    for arg in args:
+        article = getattr(arg, "article", arg)
+        if isinstance(getattr(article, "id", None), str) and hasattr(article, "text"):
+            return str(article.id)
+    return "-"
+
+
+def _guard(impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
+    """The implementation, isolated: an article hook that raises is logged and skipped (None), so the
+    next plugin still runs; a registration hook that raises becomes one PluginError line."""
+    function = impl.function
+
+    @functools.wraps(function)
+    def guarded(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except PluginError:
+            raise
+        except Exception as exc:
+            if hook.startswith("register_"):
+                raise PluginError(f"plugin {impl.plugin_name} failed in {hook}: {exc}") from exc
+            log.exception("plugin %s failed in %s on article %s", impl.plugin_name, hook, _article_id(args))
+            return None
+
+    return guarded
+
+
+class Manager(pluggy.PluginManager):
+    """A pluggy manager whose implementations are isolated as they are registered, which also
+    remembers where each plugin came from. Hooks are called through pm.hook, so wrappers and tracing
+    work."""
+
+    def __init__(self) -> None:
+        super().__init__("wirewatch")
+        self.add_hookspecs(hookspecs)
+        self.origins: dict[str, str] = {}
+
+    def register(self, plugin: object, name: str | None = None) -> str | None:
+        """Register a plugin (named after its module or class, unless named) and isolate each of its
+        (non-wrapper) hook implementations."""
+        if name is None:
+            base = getattr(plugin, "__name__", None) or type(plugin).__name__
+            name, n = base, 1
+            while self.has_plugin(name) or self.is_blocked(name):
+                n += 1
+                name = f"{base}-{n}"
+        registered = super().register(plugin, name)
+        if registered is None:  # blocked: disabled in the config
+            return None
+        for caller in self.get_hookcallers(plugin) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper):
+                    impl.function = _guard(impl, caller.name)  # type: ignore[misc]
+        self.origins.setdefault(registered, getattr(plugin, "__name__", type(plugin).__name__))
+        return registered
+
+
+def make_manager(
+    load_entry_points: bool = True, extra: tuple[object, ...] = (), disabled: Iterable[str] = ()
+) -> Manager:
+    """A new manager with the built-in plugins, the entry-point plugins and any extra plugin objects,
+    less the disabled ones; raise PluginError (one line) for a plugin that cannot be loaded."""
+    pm = Manager()
+    for name in disabled:
+        pm.set_blocked(name)
+    for name, module in DEFAULT_PLUGINS.items():
+        if not pm.is_blocked(name):
+            pm.register(importlib.import_module(module), name)
+            pm.origins[name] = f"{module} (built in)"
     if load_entry_points:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if pm.is_blocked(ep.name) or pm.has_plugin(ep.name):
+                continue
+            try:
+                plugin = ep.load()
+            except Exception as exc:
+                raise PluginError(f"plugin {ep.name} ({ep.value}) cannot be loaded: {exc}") from None
+            _register(pm, plugin, ep.name)
+            dist = f"{ep.dist.name} {ep.dist.version}, " if ep.dist else ""
+            pm.origins[ep.name] = f"{ep.value} ({dist}entry point)"
     for plugin in extra:
-        pm.register(plugin)
-    pm.check_pending()  # a misspelled hook name fails here, at start-up
+        _register(pm, plugin, None)
+    _check_pending(pm)
     return pm
 
 
-def plugin_names(pm: pluggy.PluginManager) -> list[str]:
-    """Names of the registered plugins, in registration order."""
-    return [name for name, plugin in pm.list_name_plugin() if plugin is not hookspecs]
+def _register(pm: Manager, plugin: object, name: str | None) -> None:
+    try:
+        pm.register(plugin, name)
+    except (pluggy.PluginValidationError, ValueError) as exc:
+        raise PluginError(f"plugin {name or plugin!r}: {exc}") from None
 
 
-def call_each(pm: pluggy.PluginManager, hook: str, article_id: str, **kwargs: Any) -> Iterator[Any]:
-    """Call every implementation of a hook, logging and skipping any that raises."""
-    caller = getattr(pm.hook, hook)
-    for impl in reversed(caller.get_hookimpls()):  # pluggy's own call order
-        try:
-            result = impl.function(*[kwargs[name] for name in impl.argnames])
-        except Exception:
-            log.exception("plugin %s failed in %s on article %s", impl.plugin_name, hook, article_id)
+def _check_pending(pm: Manager) -> None:
+    """A misspelled hook fails here, at start-up, in one line (pluggy's check_pending, worded)."""
+    for hook in sorted(n for n in pm.hook.__dict__ if not n.startswith("_")):
+        caller = getattr(pm.hook, hook)
+        if caller.has_spec():
             continue
-        if result is not None:
-            yield result
+        for impl in caller.get_hookimpls():
+            if not impl.optionalhook:
+                known = ", ".join(hook_names())
+                raise PluginError(
+                    f"plugin {impl.plugin_name}: {hook!r} is not a wirewatch hook "
+                    f"(misspelled?); the hooks are: {known}"
+                )
+
+
+def hook_names() -> list[str]:
+    """The names of every hook a plugin may implement."""
+    return sorted(n for n in dir(hookspecs) if hasattr(getattr(hookspecs, n), "wirewatch_spec"))
+
+
+def plugin_names(pm: pluggy.PluginManager) -> list[str]:
+    """Names of the registered plugins other than the built-in defaults, in registration order."""
+    return [
+        name
+        for name, plugin in pm.list_name_plugin()
+        if plugin is not hookspecs and name not in DEFAULT_PLUGINS
+    ]
+
+
+def describe(pm: Manager) -> list[tuple[str, str, list[str]]]:
+    """Each loaded plugin: its name, where it came from, and the hooks it implements."""
+    out = []
+    for name, plugin in pm.list_name_plugin():
+        if plugin is hookspecs:
+            continue
+        hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+        out.append((name, pm.origins.get(name, "?"), hooks))
+    return out
+
+
+def collect(pm: pluggy.PluginManager) -> Registry:
+    """Call every registration hook once and return what the plugins registered."""
+    registry = Registry(plugins=[name for name, _ in pm.list_name_plugin()])
+    pm.hook.register_commands(register=registry.add_command)
+    pm.hook.register_sources(register=registry.add_source)
+    pm.hook.register_platforms(register=registry.add_platform)
+    pm.hook.register_digest_sections(register=registry.add_section)
+    pm.hook.register_migrations(register=registry.add_migration)
+    pm.hook.register_settings(register=registry.add_settings)
+    return registry

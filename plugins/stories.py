@@ -168,3 +168,9 @@ def _added(profile: Profile, known: StoreView, tied: KnownArticle) -> tuple[str,
             break
         unmatched &= set(align(profile.alignable, _alignable(other)).unmatched)
     return tuple(profile.text[a:b] for i, (a, b) in enumerate(profile.spans) if i in unmatched)
+
+
+@hookimpl
+def register_settings(register: Callable[[str, Mapping[str, Any]], None]) -> None:
+    """[plugins.stories]: the thresholds above, each a number like its default."""
+    register("stories", DEFAULTS)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Secrets, load_config, parse_config, parse_duration
+from bot.config import ConfigError, load_config, parse_config, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,9 +89,13 @@ def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
 
 
 def test_secrets_come_from_environment() -> None:
-    secrets = Secrets.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "DISCORD_BOT_TOKEN": ""})
-    assert secrets.slack_bot_token == "xoxb-1"
-    assert secrets.discord_bot_token is None
+    from bot.app import default_adapters
+    from bot.plugins import collect, make_manager
+
+    registry = collect(make_manager(load_entry_points=False))
+    config = parse_config(minimal(), registry=registry)
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "DISCORD_BOT_TOKEN": ""}
+    assert set(default_adapters(config, registry, env)) == {"console", "slack"}
 
 
 def test_channel_options_and_time_zone() -> None:
@@ -136,9 +140,9 @@ def test_http_settings_and_page_feeds() -> None:
 
 def test_discord_admin_roles_and_permission() -> None:
     config = parse_config(minimal(discord={"admin_roles": ["1400000000000000004"], "admin_permission": ""}))
-    assert config.discord_admin_roles == (1400000000000000004,)
-    assert config.discord_admin_permission == ""
-    assert parse_config(minimal()).discord_admin_permission == "manage_guild"
+    assert config.platforms["discord"]["admin_roles"] == (1400000000000000004,)
+    assert config.platforms["discord"]["admin_permission"] == ""
+    assert parse_config(minimal()).platforms["discord"]["admin_permission"] == "manage_guild"
     with pytest.raises(ConfigError, match=r"discord\.admin_roles"):
         parse_config(minimal(discord={"admin_roles": ["desk-admins"]}))
     with pytest.raises(ConfigError, match=r"discord\.admin_permission"):

@@ -104,3 +104,17 @@ def test_webhook_alternative(pipeline: Pipeline, store: Store, api: FakeAPI) -> 
     assert deliver(store, {"discord": hook}) == 1
     (post,) = api.posts("/webhooks/1500000000000000005/")
     assert len(post["embeds"]) == 2 and post["allowed_mentions"] == {"parse": []}
+
+
+def test_the_api_base_is_per_adapter_not_process_wide(pipeline: Pipeline, store: Store, api: FakeAPI) -> None:
+    before = discord.http.Route.BASE, discord.webhook.async_.Route.BASE
+    many_stories(pipeline, 1)
+    queue_digest(store, CHANNEL, until=UNTIL)
+    hook = DiscordAdapter(
+        webhook_url="https://discord.com/api/webhooks/1500000000000000005/" + "t" * 68,
+        api_url=api.url + "/api/v10",
+    )
+    assert deliver(store, bot_adapter(api)) == 1 and len(api.posts("/messages")) == 1
+    queue_digest(store, CHANNEL, until=UNTIL, send_empty=True)
+    assert deliver(store, {"discord": hook}) == 1 and api.posts("/webhooks/1500000000000000005/")
+    assert before == (discord.http.Route.BASE, discord.webhook.async_.Route.BASE)  # no other bot is moved

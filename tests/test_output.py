@@ -10,9 +10,10 @@ from test_slack import many_stories
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Bot
 from bot.commands import Context, answer
-from bot.config import Channel, parse_config
+from bot.config import Channel, Feed, parse_config
 from bot.delivery import queue_digest
 from bot.digest import compose, render
+from bot.feeds import Feeds
 from bot.messages import Message, local_time
 from bot.models import Article
 from bot.pipeline import Pipeline
@@ -58,7 +59,8 @@ def test_times_in_the_configured_zone_to_the_minute(store: Store) -> None:
         },
         alter=True,
     )
-    reply, _ = answer("feeds", Context(store, timezone="Europe/Berlin"))
+    watched = Feeds(store, (Feed("coast", "https://coast.example/rss"),))
+    reply, _ = answer("feeds", Context(store, feeds=watched, timezone="Europe/Berlin"))
     text = reply.as_text()
     assert header(reply) == "1 feed" and "last success 2026-07-01 12:00 CEST; 1 item" in text
     assert local_time("2026-01-15T23:59:59+00:00", "Asia/Tokyo") == "2026-01-16 08:59 JST"

@@ -7,14 +7,13 @@ import logging
 import re
 from pathlib import Path
 
-import pluggy
 import pytest
 
 from bot import hookspecs
 from bot.hookspecs import hookimpl
 from bot.models import Article, Quote, StoryMatch
 from bot.pipeline import Pipeline
-from bot.plugins import make_manager, plugin_names
+from bot.plugins import PluginError, make_manager, plugin_names
 from bot.storage import Store
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "hooks.md"
@@ -23,7 +22,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "hooks.md"
 def test_builtin_plugins_come_from_entry_points() -> None:
     names = plugin_names(make_manager())
     assert {"stories", "quotes"} <= set(names)
-    assert plugin_names(make_manager(load_entry_points=False)) == []
+    assert plugin_names(make_manager(load_entry_points=False)) == []  # only the core's default plugins
 
 
 def test_misspelled_hook_fails_at_startup() -> None:
@@ -32,7 +31,7 @@ def test_misspelled_hook_fails_at_startup() -> None:
         def wirewatch_extract_quote(self, article: Article) -> list[Quote]:
             return []
 
-    with pytest.raises(pluggy.PluginValidationError):
+    with pytest.raises(PluginError, match="plugin Typo: 'wirewatch_extract_quote' is not a wirewatch hook"):
         make_manager(load_entry_points=False, extra=(Typo(),))
 
 

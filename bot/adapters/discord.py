@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 import discord
@@ -45,6 +47,35 @@ def render(message: Message) -> tuple[str, list[discord.Embed]]:
     return content or neutral(message.fallback)[:2000], embeds
 
 
+def _rebase(route: discord.http.Route, base: str) -> None:
+    default = discord.http.Route.BASE
+    if route.url.startswith(default):
+        route.url = base + route.url[len(default) :]
+
+
+def _rebased(request: Callable[..., Awaitable[Any]], base: str) -> Callable[..., Awaitable[Any]]:
+    """An HTTP client's request function that sends each route to base instead of discord.com."""
+
+    async def rebased(route: discord.http.Route, **kwargs: Any) -> Any:
+        _rebase(route, base)
+        return await request(route, **kwargs)
+
+    return rebased
+
+
+class _RebasedWebhooks(webhook_module.AsyncWebhookAdapter):
+    """discord.py's webhook requests, sent to base instead of discord.com."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.base = base
+
+    async def request(self, route: discord.http.Route, *args: Any, **kwargs: Any) -> Any:
+        """Re-base the route, then send it as discord.py would."""
+        _rebase(route, self.base)
+        return await super().request(route, *args, **kwargs)
+
+
 class DiscordAdapter:
     """Posts messages to Discord channels with a bot token, or to one channel webhook."""
 
@@ -57,10 +88,9 @@ class DiscordAdapter:
             raise ValueError("a Discord bot token or webhook URL is needed")
         self.token = token
         self.webhook_url = webhook_url
-        if api_url:  # discord.py keeps its API base in class attributes
-            base = api_url.rstrip("/")
-            discord.http.Route.BASE = base
-            webhook_module.Route.BASE = base  # type: ignore[attr-defined]
+        # discord.py keeps its API base in a class attribute, for the whole process: this bot's requests
+        # are re-based one by one instead, so two bots (or tests) never change each other's
+        self.base = api_url.rstrip("/") if api_url else None
 
     def send(self, channel_id: str, message: Message) -> str | None:
         """Post one message part (digests are not threaded on Discord); raise DeliveryError (permanent
@@ -82,6 +112,8 @@ class DiscordAdapter:
         none = discord.AllowedMentions.none()
         if self.token:
             client = discord.Client(intents=discord.Intents.none())
+            if self.base:
+                client.http.request = _rebased(client.http.request, self.base)  # type: ignore[method-assign,assignment]
             try:
                 await client.http.static_login(self.token)  # REST only: no gateway, no application lookup
                 channel = client.get_partial_messageable(int(channel_id))
@@ -92,6 +124,8 @@ class DiscordAdapter:
         match = _WEBHOOK.search(self.webhook_url or "")
         if not match:
             raise DeliveryError("DISCORD_WEBHOOK_URL is not a Discord webhook URL", permanent=True)
+        if self.base:  # this task's webhook requests only (a context variable)
+            webhook_module.async_context.set(_RebasedWebhooks(self.base))
         async with aiohttp.ClientSession() as session:
             hook = discord.Webhook.partial(int(match.group(1)), match.group(2), session=session)
             await hook.send(content=content, embeds=embeds, allowed_mentions=none, wait=True)

@@ -2,27 +2,73 @@
 
 from __future__ import annotations
 
+import inspect
 import shlex
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from typing import Any, Optional
 
 import discord
 from discord import app_commands
 
 from bot.adapters.discord import render
+from bot.commands import Command, builtin_commands
 from bot.messages import Message
 
 # (text, user id, channel id, admin by role or permission) -> (reply, ok)
 Answer = Callable[[str, str, str, bool], tuple[Message, bool]]
 
 
-def command_line(name: str, *args: str, since: str | None = None, new: bool = False) -> str:
-    """The text command a slash command with options stands for."""
-    words = [name, *(a for a in args if a)]
-    if since:
-        words += ["--since", since]
-    if new:
-        words.append("--new")
+def command_line(command: Command, values: Mapping[str, Any]) -> str:
+    """The text command a slash command with these option values stands for."""
+    words = command.name.split()
+    for param in command.params:
+        value = values.get(param.name)
+        if value is None or value == "" or value is False:
+            continue
+        if not param.option:
+            words.append(str(value))
+        elif param.kind == "flag":
+            words.append(param.flag)
+        else:
+            words += [param.flag, str(value)]
     return " ".join(shlex.quote(w) for w in words)
+
+
+_TYPES: dict[str, Any] = {"flag": bool, "count": int, "number": float}
+
+
+def _signature(command: Command) -> inspect.Signature:
+    """The callback signature discord.py reads the typed options from."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params = [inspect.Parameter("interaction", kind, annotation=discord.Interaction)]
+    for param in sorted(command.params, key=lambda p: not p.required):  # required options first
+        annotation = _TYPES.get(param.kind, str)
+        if param.required:
+            params.append(inspect.Parameter(param.name, kind, annotation=annotation))
+        elif param.default is not None:
+            params.append(inspect.Parameter(param.name, kind, annotation=annotation, default=param.default))
+        else:
+            params.append(inspect.Parameter(param.name, kind, annotation=Optional[annotation], default=None))  # noqa: UP045
+    return inspect.Signature(params)
+
+
+def slash_command(command: Command, reply: Callable[[discord.Interaction, str], Awaitable[None]]) -> Any:
+    """One registered command as a Discord subcommand with typed options."""
+
+    async def callback(interaction: discord.Interaction, /, **values: Any) -> None:
+        await reply(interaction, command_line(command, values))
+
+    callback.__signature__ = _signature(command)  # type: ignore[attr-defined]
+    described = {p.name: (p.help or p.name)[:100] for p in command.params}
+    chosen = {
+        p.name: [app_commands.Choice(name=c, value=c) for c in p.choices] for p in command.params if p.choices
+    }
+    decorated = app_commands.describe(**described)(callback)
+    if chosen:
+        decorated = app_commands.choices(**chosen)(decorated)
+    return app_commands.Command(
+        name=command.slash_name, description=(command.help or command.usage)[:100], callback=decorated
+    )
 
 
 def is_admin(interaction: discord.Interaction, roles: Collection[int], permission: str) -> bool:
@@ -39,12 +85,15 @@ def build_tree(
     guild_id: int | None = None,
     admin_roles: Collection[int] = (),
     admin_permission: str = "manage_guild",
+    commands: Sequence[Command] | None = None,
 ) -> app_commands.CommandTree:
-    """A command tree with /wirewatch <subcommand>; replies are deferred, then sent as embeds (ephemeral
-    for help and errors), with mentions disabled. Members with an admin role or permission may change
-    feeds and subscriptions."""
+    """A command tree with /wirewatch <subcommand>, one per registered command (the built-in ones
+    where none are given), its options typed as registered; replies are deferred, then sent as embeds
+    (ephemeral for help and errors), with mentions disabled. Members with an admin role or permission
+    may use the admin commands."""
     if admin_permission and admin_permission not in discord.Permissions.VALID_FLAGS:
         raise ValueError(f"discord.admin_permission: {admin_permission!r} is not a Discord permission name")
+    commands = list(builtin_commands().values()) if commands is None else commands
     tree = app_commands.CommandTree(client)
     group = app_commands.Group(name="wirewatch", description="Ask wirewatch about stories, quotes and feeds")
 
@@ -60,60 +109,8 @@ def build_tree(
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
-    @group.command(name="help", description="What wirewatch can do")
-    async def help_(interaction: discord.Interaction) -> None:
-        await reply(interaction, "help")
-
-    @group.command(name="stories", description="Stories, newest and biggest first")
-    @app_commands.describe(query="words to search for", since="how far back, e.g. 7d")
-    async def stories(interaction: discord.Interaction, query: str = "", since: str = "7d") -> None:
-        await reply(interaction, command_line("stories", query, since=since))
-
-    @group.command(name="story", description="One story: its articles and quotes")
-    async def story(interaction: discord.Interaction, story_id: str) -> None:
-        await reply(interaction, command_line("story", story_id))
-
-    @group.command(name="quotes", description="Who said what")
-    @app_commands.describe(
-        speaker="a speaker or words", since="how far back, e.g. 7d", new="only first attributions"
-    )
-    async def quotes(
-        interaction: discord.Interaction, speaker: str = "", since: str = "7d", new: bool = False
-    ) -> None:
-        await reply(interaction, command_line("quotes", speaker, since=since, new=new))
-
-    @group.command(name="speakers", description="Who has been quoted")
-    async def speakers(interaction: discord.Interaction, query: str = "") -> None:
-        await reply(interaction, command_line("speakers", query))
-
-    @group.command(name="feeds", description="The feeds being watched")
-    async def feeds(interaction: discord.Interaction) -> None:
-        await reply(interaction, "feeds")
-
-    @group.command(name="feed-add", description="Watch a feed (admins)")
-    @app_commands.describe(url="an http(s) RSS or Atom URL", every="how often, e.g. 10m")
-    async def feed_add(interaction: discord.Interaction, url: str, every: str = "10m") -> None:
-        await reply(interaction, command_line("feeds", "add", url) + " --every " + shlex.quote(every))
-
-    @group.command(name="feed-remove", description="Stop watching a feed (admins)")
-    async def feed_remove(interaction: discord.Interaction, name: str) -> None:
-        await reply(interaction, command_line("feeds", "remove", name))
-
-    kinds = [app_commands.Choice(name=k, value=k) for k in ("feed", "keyword")]
-
-    @group.command(name="subscribe", description="Add a feed or keyword to this channel's digest (admins)")
-    @app_commands.choices(kind=kinds)
-    async def subscribe(interaction: discord.Interaction, kind: str, value: str) -> None:
-        await reply(interaction, command_line("subscribe", kind, value))
-
-    @group.command(name="unsubscribe", description="Remove a feed or keyword from this channel's digest")
-    @app_commands.choices(kind=kinds)
-    async def unsubscribe(interaction: discord.Interaction, kind: str, value: str) -> None:
-        await reply(interaction, command_line("unsubscribe", kind, value))
-
-    @group.command(name="digest", description="Send the digest now")
-    async def digest(interaction: discord.Interaction) -> None:
-        await reply(interaction, "digest now")
+    for command in commands:
+        group.add_command(slash_command(command, reply))
 
     tree.add_command(group, guild=discord.Object(guild_id) if guild_id else None)
     return tree
@@ -125,6 +122,7 @@ def serve(
     guild_id: int | None = None,
     admin_roles: Collection[int] = (),
     admin_permission: str = "manage_guild",
+    commands: Sequence[Command] | None = None,
 ) -> None:
     """Connect to the gateway in the background and answer /wirewatch (commands synced at start-up,
     to one guild when guild_id is given, which is immediate, else globally)."""
@@ -132,7 +130,7 @@ def serve(
 
     # the guilds intent (not privileged) keeps each server's roles, so admin roles can be checked
     client = discord.Client(intents=discord.Intents(guilds=True))
-    tree = build_tree(client, answer, guild_id, admin_roles, admin_permission)
+    tree = build_tree(client, answer, guild_id, admin_roles, admin_permission, commands)
 
     async def setup_hook() -> None:
         await tree.sync(guild=discord.Object(guild_id) if guild_id else None)

@@ -32,9 +32,10 @@ def _clip(block: Block, limit: int) -> Block:
     return Block(block.kind, block.text[: limit - 1].rstrip() + "…", block.url)
 
 
-def split_message(message: Message, platform: str) -> list[Message]:
-    """The message in parts that each fit the platform, whole stories per part where they fit."""
-    limits = LIMITS.get(platform, LIMITS["console"])
+def split_message(message: Message, platform: str, limits: Limits | None = None) -> list[Message]:
+    """The message in parts that each fit the platform (or these limits), whole stories per part
+    where they fit."""
+    limits = limits or LIMITS.get(platform, LIMITS["console"])
     blocks = [_clip(b, limits.block_chars) for b in message.blocks]
     head = blocks[:1] if blocks and blocks[0].kind == "header" else []
     room = limits.blocks - len(head)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.hookspecs import hookimpl
@@ -52,3 +52,9 @@ def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mappi
             )
         )
     return quotes
+
+
+@hookimpl
+def register_settings(register: Callable[[str, Mapping[str, Any]], None]) -> None:
+    """[plugins.quotes] strict_numbers: statements with different numbers are never the same."""
+    register("quotes", {"strict_numbers": False})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from plugins.quotes.direct import DirectRules
 from plugins.quotes.lexicon import MIN_QUOTE_WORDS
 from plugins.quotes.marks import is_title_case, word_count
-from plugins.quotes.reading import Statement
+from plugins.quotes.naming import Entities
+from plugins.quotes.reading import Mention, Statement
 from plugins.quotes.reported import ReportedRules
 
 
@@ -30,7 +31,7 @@ class Extractor(DirectRules, ReportedRules):
                 and last_speaker[1] >= q.para_start - 2
                 and q.start - 1 == q.para_start
             ):
-                speaker, cue = last_speaker[0], ""  # a quote continued from the previous paragraph
+                speaker, cue = Mention("", q.start), ""  # a quote continued from the previous paragraph
             else:
                 if not self.on("floating-quote") or words < 6 or is_title_case(content):
                     continue  # scare quotes, titles, slogans with nobody saying them
@@ -41,11 +42,12 @@ class Extractor(DirectRules, ReportedRules):
                 cue = ""
                 if not speaker:
                     continue
+                speaker = Mention("", q.start)  # named after the statement before it
             if words < 1 or (words < MIN_QUOTE_WORDS and (not cue or embedded or is_title_case(content))):
                 continue
             direct.append(Statement(speaker, q.start, q.end, cue, True))
             self.quoted_by[self._sentence_of(q.close)] = speaker
-            last_speaker = (speaker, q.para_end)
+            last_speaker = (speaker or (last_speaker[0] if last_speaker else ""), q.para_end)
             if cue_at >= 0 and not embedded:
                 used_cues.add(cue_at)
         reported = self._reported(used_cues)
@@ -66,8 +68,21 @@ class Extractor(DirectRules, ReportedRules):
                 clause = self._quoting_clause(q) if self.on("quoting-clause") else None
                 if clause:
                     covered.append(clause)
-        found = sorted(covered, key=lambda s: (s.start, s.end))
-        return _drop_nested(found)
+        found = _drop_nested(sorted(covered, key=lambda s: (s.start, s.end)))
+        self._name_speakers(found)
+        return found
+
+    def _name_speakers(self, found: list[Statement]) -> None:
+        """Name every speaker in text order, so that each pronoun and unattributed quote can lean
+        on the speakers before it."""
+        entities = Entities(self.text, self.sentences, [(q.start, q.end) for q in self.quotes])
+        for s in found:
+            phrase = s.speaker
+            at = phrase.at if isinstance(phrase, Mention) else s.start
+            naming = entities.name(phrase, at if at >= 0 else s.start)
+            s.mention, s.speaker, s.resolved, s.kind = str(phrase), naming.name, naming.resolved, naming.kind
+            if naming.resolved:
+                entities.said(max(at, s.start), naming.name)
 
 
 def _drop_nested(statements: list[Statement]) -> list[Statement]:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from plugins.quotes.lexicon import DETERMINERS, NOT_SUBJECTS, PERSON_NOUNS, SPEAKING
+from plugins.quotes.lexicon import SPEAKING
 from plugins.quotes.marks import QuoteSpan, find_quotes, word_count
-from plugins.quotes.speakers import ORG_WORDS, PERSON_PRONOUNS, PRONOUNS, TITLES, Resolver, strip_titles
+from plugins.quotes.speakers import Resolver
 from plugins.text import sentences
+
+
+class Mention(str):
+    """A speaker phrase as the text has it, with where it starts (-1: no phrase, an unattributed quote)."""
+
+    at: int
+
+    def __new__(cls, phrase: str, at: int) -> Mention:
+        """The phrase, remembering its position."""
+        made = super().__new__(cls, phrase)
+        made.at = at
+        return made
 
 
 @dataclass
@@ -20,6 +31,9 @@ class Statement:
     end: int
     cue: str
     direct: bool
+    mention: str = ""  # how the text refers to the speaker ("he", "the company", "Ms. Li")
+    resolved: bool = True  # False where the mention names nobody the article names
+    kind: str = ""  # person, org, place or other
 
 
 # every rule by name; Extractor(text, off={"verb-after"}) reads the article without that rule
@@ -57,25 +71,8 @@ class Reading:
         self.quoted_by: dict[int, str] = {}  # sentence start -> speaker of a quotation in it
 
     def resolve(self, phrase: str, at: int) -> str:
-        """A speaker phrase as a name: pronouns and descriptions to the last compatible name."""
-        phrase = phrase.strip(" ,")
-        low = phrase.lower()
-        words = low.split()
-        if low in PRONOUNS:
-            if low in PERSON_PRONOUNS or low in ("i",):
-                return self.resolver.last_person(at) or phrase
-            return phrase
-        described = words[0] in DETERMINERS if words else False
-        if phrase.split()[-1][:1].isupper() or (not described and re.search(r"\b[A-Z]", phrase)):
-            name = strip_titles(phrase)
-            if name[:1].isupper() and name.lower() not in NOT_SUBJECTS:
-                return self.resolver.full(name)
-        last = words[-1] if words else ""
-        if words and words[0] in ("the", "his", "her") and (last in PERSON_NOUNS or last in TITLES):
-            return self.resolver.last_person(at) or phrase
-        if words and words[0] in ("the", "its") and last in ORG_WORDS:
-            return self.resolver.last_org(at) or phrase
-        return phrase
+        """A speaker phrase as found; it is named once all statements are known (see naming.py)."""
+        return Mention(phrase.strip(" ,"), at)
 
     def on(self, rule: str) -> bool:
         """Whether a rule is switched on."""

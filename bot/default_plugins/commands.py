@@ -1,0 +1,293 @@
+"""The built-in chat commands, registered through register_commands like any plugin's."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from bot import queries
+from bot.commands import (
+    Command,
+    Context,
+    Param,
+    Request,
+    UsageError,
+    check_public_url,
+    clip,
+    fts_query,
+    help_message,
+    since_iso,
+)
+from bot.config import parse_duration
+from bot.feeds import FeedError
+from bot.hookspecs import hookimpl
+from bot.messages import Block, Message, counted, local_time
+
+ALL = 1_000_000  # rows read to count what a cut list leaves out
+SHOWN = {"stories": 10, "quotes": 15, "speakers": 20}  # lines a reply lists
+SINCE = Param("since", "how far back, e.g. 7d", "duration", option=True, default="7d")
+
+
+def _help(request: Request, ctx: Context) -> Message:
+    return help_message(ctx.commands.values())
+
+
+def _stories(request: Request, ctx: Context) -> Message:
+    query = fts_query(" ".join(request.args)) if request.args else ""
+    if request.args and not query:
+        raise UsageError("no words to search for; usage: " + ctx.commands["stories"].usage)
+    found = queries.stories_since(ctx.store.db, since_iso(request), query, limit=ALL)
+    rows = found[: SHOWN["stories"]]
+    matching = f" matching {' '.join(request.args)!r}" if request.args else ""
+    blocks = [Block("header", _of(len(rows), len(found), "story", "stories") + matching)]
+    for row in rows:
+        blocks.append(Block("text", f"{row['headline']}  [{row['story']}]"))
+        blocks.append(
+            Block(
+                "context",
+                f"{counted(row['n'], 'article')} · {counted(row['rewrites'] or 0, 'rewrite')} · "
+                f"{row['related'] or 0} related · outlets: {clip(row['outlets'] or '-', 200)}",
+            )
+        )
+    if not rows:
+        blocks.append(Block("text", "No stories found."))
+    elif len(found) > len(rows):
+        blocks.append(Block("context", _more("stories", "with the most articles")))
+    return Message(tuple(blocks), blocks[0].text)
+
+
+def _of(shown: int, total: int, one: str, many: str | None = None) -> str:
+    """ "10 of 89 stories" when the list is cut, else "3 stories"."""
+    return f"{shown} of {counted(total, one, many)}" if total > shown else counted(total, one, many)
+
+
+def _more(name: str, which: str) -> str:
+    """How to see what a cut list left out."""
+    return (
+        f"the {SHOWN[name]} {which} are shown; narrow it with words or a shorter time, "
+        f"e.g. /wirewatch {name} WORDS --since 1d"
+    )
+
+
+def _story(request: Request, ctx: Context) -> Message:
+    story_id = request.args[0]
+    story = queries.story(ctx.store.db, story_id)
+    if story is None:
+        raise UsageError(f"no story {story_id!r}; find one with /wirewatch stories")
+    blocks = [Block("header", clip(story["headline"], 140))]
+    for row in queries.story_articles(ctx.store.db, story_id):
+        by = f", by {row['author']})" if row["author"] else ")"
+        blocks.append(
+            Block(
+                "text",
+                f"{row['relation']}: {row['title'] or row['id']} ({row['source'] or '-'}{by}",
+                row["url"],
+            )
+        )
+        for sentence in json.loads(row["added"] or "[]")[:2]:
+            blocks.append(Block("context", f"+ {clip(sentence, 300)}"))
+    for q in queries.story_new_quotes(ctx.store.db, story_id):
+        blocks.append(Block("text", f"{q['speaker']}: “{clip(q['text'], 300)}”"))
+    return Message(tuple(blocks), story["headline"])
+
+
+def _quotes(request: Request, ctx: Context) -> Message:
+    words = " ".join(request.args)
+    found = queries.quotes_since(ctx.store.db, since_iso(request), words, request.new_only, limit=ALL)
+    rows = found[: SHOWN["quotes"]]
+    blocks = [Block("header", _of(len(rows), len(found), "quote") + (f" for {words!r}" if words else ""))]
+    linked: set[str] = set()
+    for row in rows:
+        mark = "NEW " if row["new"] else ""
+        text = f"{mark}{row['speaker']}: “{clip(row['text'], 300)}” ({row['source'] or '-'})"
+        blocks.append(Block("text", text, row["url"] if row["url"] not in linked else None))
+        linked.add(row["url"])  # one link per article
+    if not rows:
+        blocks.append(Block("text", "No quotes found."))
+    elif len(found) > len(rows):
+        blocks.append(Block("context", _more("quotes", "newest")))
+    return Message(tuple(blocks), blocks[0].text)
+
+
+def _speakers(request: Request, ctx: Context) -> Message:
+    found = queries.speakers_like(ctx.store.db, " ".join(request.args), limit=ALL)
+    rows = found[: SHOWN["speakers"]]
+    blocks = [Block("header", _of(len(rows), len(found), "speaker"))]
+    blocks += [
+        Block("text", f"{r['name']}: {counted(r['n'], 'statement')}, {r['new'] or 0} first attributed here")
+        for r in rows
+    ]
+    if len(found) > len(rows):
+        blocks.append(Block("context", "the most quoted are shown; narrow it: /wirewatch speakers NAME"))
+    return Message(tuple(blocks), blocks[0].text)
+
+
+def _feeds(request: Request, ctx: Context) -> Message:
+    watched = ctx.watched
+    feeds = watched.all()
+    blocks = [Block("header", counted(len(feeds), "feed"))]
+    for feed in feeds:
+        st = watched.state(feed)
+        last = local_time(st.last_success, ctx.timezone)
+        error = (st.last_error or "").removeprefix(f"feed {feed.name}: ")  # the feed is named once
+        state = f"failing: {error}" if error else f"ok, last success {last}"
+        origin = f", added by {st.added_by}" if st.added_by and feed not in watched.configured else ""
+        items = counted(st.items_seen, "item")
+        blocks.append(Block("text", f"{feed.name}: {feed.url} — {state}; {items}{origin}"))
+    return Message(tuple(blocks), blocks[0].text)
+
+
+def _feeds_add(request: Request, ctx: Context) -> Message:
+    url = request.args[0]
+    check_public_url(url, ctx)
+    kind = str(request.options.get("kind") or "feed")
+    if kind not in ctx.kinds:
+        raise UsageError(f"--kind {kind!r} is not one of {', '.join(ctx.kinds)}")
+    repost = request.options.get("repost_edits")
+    if repost is not None and not 0 < repost <= 1:
+        raise UsageError("--repost-edits is the share of the text an edit changes, from 0 to 1")
+    try:
+        feed = ctx.watched.add(
+            url,
+            parse_duration(request.every),
+            request.user,
+            kind=kind,
+            backfill=int(request.options.get("backfill") or 0),
+            repost_edits=repost,
+        )
+    except FeedError as exc:
+        raise UsageError(str(exc)) from None
+    text = f"Now watching {url} as {feed.name}, every {request.every}."
+    return Message((Block("text", text),), f"added {feed.name}")
+
+
+def _feeds_remove(request: Request, ctx: Context) -> Message:
+    try:
+        feed = ctx.watched.remove(request.args[0])
+    except FeedError as exc:
+        raise UsageError(str(exc)) from None
+    return Message((Block("text", f"Stopped watching {feed.name}."),), "removed")
+
+
+def _digest(request: Request, ctx: Context) -> Message:
+    if ctx.send_digest is None:
+        raise UsageError("digests cannot be sent from here")
+    try:
+        sent = ctx.send_digest(request.channel)
+    except LookupError as exc:
+        raise UsageError(str(exc)) from None
+    return Message(
+        (Block("text", f"Digest sent ({sent} message{'s' if sent != 1 else ''})."),), "digest sent"
+    )
+
+
+def _subscription(request: Request, ctx: Context) -> Message:
+    kind, value = request.args
+    usage = ctx.commands[request.name].usage
+    if kind not in ("feed", "keyword") or not request.channel:
+        raise UsageError("usage: " + usage + ("" if request.channel else " (in a channel)"))
+    db = ctx.store.db
+    if kind == "feed" and ctx.watched.get(value) is None:
+        raise UsageError(f"no feed named {value!r}; see /wirewatch feeds")
+    if request.name == "subscribe":
+        queries.subscribe(db, ctx.platform, request.channel, kind, value, request.user)
+        return Message(
+            (Block("text", f"This channel now gets {kind} {value!r} in its digest."),), "subscribed"
+        )
+    if not queries.unsubscribe(db, ctx.platform, request.channel, kind, value):
+        raise UsageError(f"this channel is not subscribed to {kind} {value!r}")
+    return Message((Block("text", f"This channel no longer gets {kind} {value!r}."),), "unsubscribed")
+
+
+KIND = Param("kind", "feed or keyword", required=True, choices=("feed", "keyword"))
+VALUE = Param("value", "a feed's name or a word", required=True)
+
+
+@hookimpl(tryfirst=True)
+def register_commands(register: Callable[[Command], None]) -> None:
+    """The built-in commands: stories, quotes, speakers, feeds, digests and subscriptions."""
+    register(Command("help", "help", _help, "What wirewatch can do"))
+    query = Param("query", "words to search for", "words")
+    register(
+        Command("stories", "stories [query] [--since 7d]", _stories, "Stories, biggest first", (query, SINCE))
+    )
+    register(
+        Command(
+            "story",
+            "story ID",
+            _story,
+            "One story: its articles and quotes",
+            (Param("story_id", required=True),),
+        )
+    )
+    speaker = Param("speaker", "a speaker or words", "words")
+    new = Param("new", "only first attributions", "flag", option=True, default=False)
+    register(
+        Command(
+            "quotes",
+            "quotes [speaker or words] [--since 7d] [--new]",
+            _quotes,
+            "Who said what",
+            (speaker, SINCE, new),
+        )
+    )
+    register(Command("speakers", "speakers [query]", _speakers, "Who has been quoted", (query,)))
+    register(Command("feeds", "feeds", _feeds, "The feeds being watched"))
+    change_feeds = "only admins may change feeds"
+    add_params = (
+        Param("url", "an http(s) RSS or Atom URL", required=True),
+        Param("every", "how often, e.g. 10m", "duration", option=True, default="10m"),
+        Param("kind", "what the URL is: feed or page", option=True, default="feed"),
+        Param("backfill", "items of the first poll that reach digests", "count", option=True),
+        Param("repost_edits", "post an edit again when this share changed", "number", option=True),
+    )
+    register(
+        Command(
+            "feeds add",
+            "feeds add URL [--every 10m] [--kind feed] [--backfill 0] [--repost-edits 0.3]",
+            _feeds_add,
+            "Watch a feed (admins)",
+            add_params,
+            admin=True,
+            refusal=change_feeds,
+            slash="feed-add",
+        )
+    )
+    register(
+        Command(
+            "feeds remove",
+            "feeds remove NAME",
+            _feeds_remove,
+            "Stop watching a feed (admins)",
+            (Param("name", required=True),),
+            admin=True,
+            refusal=change_feeds,
+            slash="feed-remove",
+        )
+    )
+    register(
+        Command(
+            "digest now",
+            "digest now",
+            _digest,
+            "Send this channel's digest now (admins)",
+            admin=True,
+            refusal="only admins may send a digest now",
+            slash="digest",
+        )
+    )
+    for name, what in (
+        ("subscribe", "Add a feed or keyword to"),
+        ("unsubscribe", "Remove a feed or keyword from"),
+    ):
+        register(
+            Command(
+                name,
+                f"{name} feed NAME | {name} keyword WORD",
+                _subscription,
+                f"{what} this channel's digest (admins)",
+                (KIND, VALUE),
+                admin=True,
+                refusal="only admins may change subscriptions",
+            )
+        )

@@ -1,0 +1,133 @@
+"""Named read and write queries of the store for chat commands, the digest, delivery and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+
+from bot.storage import now_iso
+
+Row = dict[str, Any]
+
+
+def stories_since(db: sqlite_utils.Database, since: str, match: str = "", limit: int = 10) -> list[Row]:
+    """Stories with articles ingested since then (matching an FTS query, if given), biggest first:
+    story, n, rewrites, related, outlets, latest and headline."""
+    params: list[object] = [since]
+    where = "a.ingested >= ?"
+    if match:
+        where += " and a.rowid in (select rowid from articles_fts where articles_fts match ?)"
+        params.append(match)
+    return list(
+        db.query(
+            "select coalesce(s.merged_into, a.story_id) as story, count(*) as n, "
+            "sum(a.relation = 'rewrite') as rewrites, sum(a.relation = 'related') as related, "
+            "group_concat(distinct a.source) as outlets, max(a.at) as latest, "
+            "(select headline from stories where id = coalesce(s.merged_into, a.story_id)) as headline "
+            f"from articles a join stories s on s.id = a.story_id where {where} "
+            "group by story order by n desc, latest desc limit ?",
+            [*params, limit],
+        )
+    )
+
+
+def story(db: sqlite_utils.Database, story_id: str) -> Row | None:
+    """One story's row."""
+    return next(db.query("select * from stories where id = ?", [story_id]), None)
+
+
+def story_articles(db: sqlite_utils.Database, story_id: str) -> list[Row]:
+    """The articles of a story and of the stories merged into it, oldest first."""
+    return list(
+        db.query(
+            "select * from articles where story_id in "
+            "(select id from stories where id = ? or merged_into = ?) order by at, rowid",
+            [story_id, story_id],
+        )
+    )
+
+
+def story_new_quotes(db: sqlite_utils.Database, story_id: str) -> list[Row]:
+    """The statements first attributed in a story (and the stories merged into it)."""
+    return list(
+        db.query(
+            "select speaker, text from quotes where new = 1 and story_id in "
+            "(select id from stories where id = ? or merged_into = ?) order by id",
+            [story_id, story_id],
+        )
+    )
+
+
+def quotes_since(
+    db: sqlite_utils.Database, since: str, words: str = "", new_only: bool = False, limit: int = 15
+) -> list[Row]:
+    """The latest quotes first seen since then, by a speaker or with words like these."""
+    params: list[object] = [since]
+    where = "q.first_seen >= ?"
+    if new_only:
+        where += " and q.new = 1"
+    if words:
+        where += " and (q.speaker like ? or s.name like ? or q.text like ?)"
+        params += [f"%{words}%"] * 3
+    return list(
+        db.query(
+            "select q.speaker, q.text, q.new, q.first_seen, a.source, a.url from quotes q "
+            f"join speakers s on s.id = q.speaker_id join articles a on a.id = q.article_id where {where} "
+            "order by q.id desc limit ?",
+            [*params, limit],
+        )
+    )
+
+
+def speakers_like(db: sqlite_utils.Database, words: str, limit: int = 20) -> list[Row]:
+    """Speakers whose name contains the words, most quoted first: name, n, new."""
+    return list(
+        db.query(
+            "select s.name, count(q.id) as n, sum(q.new) as new from speakers s "
+            "left join quotes q on q.speaker_id = s.id where s.name like ? "
+            "group by s.id order by n desc limit ?",
+            [f"%{words}%", limit],
+        )
+    )
+
+
+def subscriptions(db: sqlite_utils.Database, platform: str, channel: str) -> list[Row]:
+    """The feeds and keywords a channel subscribed to from chat: kind and value."""
+    return list(
+        db.query(
+            "select kind, value from subscriptions where platform = ? and channel = ?", [platform, channel]
+        )
+    )
+
+
+def subscribe(
+    db: sqlite_utils.Database, platform: str, channel: str, kind: str, value: str, user: str
+) -> None:
+    """Add a feed or keyword to a channel's digest."""
+    db.table("subscriptions").insert(
+        {
+            "platform": platform,
+            "channel": channel,
+            "kind": kind,
+            "value": value,
+            "added_by": user,
+            "added": now_iso(),
+        },
+        replace=True,
+    )
+
+
+def unsubscribe(db: sqlite_utils.Database, platform: str, channel: str, kind: str, value: str) -> bool:
+    """Remove a feed or keyword from a channel's digest; False if it was not there."""
+    deleted = db.execute(
+        "delete from subscriptions where platform = ? and channel = ? and kind = ? and value = ?",
+        [platform, channel, kind, value],
+    ).rowcount
+    db.conn.commit()
+    return bool(deleted)
+
+
+def outbox_latest(db: sqlite_utils.Database, limit: int) -> list[Row]:
+    """The latest outbox parts, oldest of them first."""
+    return list(reversed(list(db.query("select * from outbox order by id desc limit ?", [limit]))))

@@ -1,0 +1,111 @@
+"""What plugins register at start-up: one registry per bot, filled by the register_* hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+
+if TYPE_CHECKING:
+    from bot.adapters import Adapter
+    from bot.adapters.limits import Limits
+    from bot.commands import Command
+    from bot.config import Feed
+    from bot.digest import StoryDigest
+    from bot.http import Http
+    from bot.messages import Block, Message
+    from bot.models import Article
+    from bot.sources import Fetched
+
+Known = Callable[["Article"], bool]  # whether an entry is stored already (its page need not be fetched)
+Fetch = Callable[["Feed", "Http", str | None, str | None, Known | None], Awaitable["Fetched"]]
+Section = Callable[["StoryDigest"], Sequence["Block"]]
+Migration = Callable[[sqlite_utils.Database], None]
+# (command text, user id, channel id, admin by the platform's own roles) -> (reply, ok)
+Answer = Callable[[str, str, str, bool], tuple["Message", bool]]
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    """A kind of feed (`kind = "..."` in [[feeds]]): how one poll of such a feed is fetched."""
+
+    kind: str
+    fetch: Fetch
+    remote_only: bool = False  # needs an http(s) URL, not a local path
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Platform:
+    """A chat platform: its outbound adapter, its limits, its own config table and environment."""
+
+    name: str
+    limits: Limits
+    # (its validated [name] table, the environment) -> an adapter, or None where no token is set
+    adapter: Callable[[Mapping[str, Any], Mapping[str, str]], Adapter | None]
+    settings: Mapping[str, Any] = field(default_factory=dict)  # its [name] table's keys and defaults
+    # its table's values checked further and converted (raise ConfigError naming the key)
+    parse: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    env: tuple[str, ...] = ()  # the environment variables it reads (its secrets)
+    threads: bool = False  # whether a digest's details can go in a thread
+    # inbound, optional: (table, environment, answer, commands) -> whether it now answers commands
+    serve: Callable[[Mapping[str, Any], Mapping[str, str], Answer, Sequence[Command]], bool] | None = None
+    # inbound over the bot's HTTP server, optional: (table, environment, answer, the aiohttp application)
+    # -> whether it mounted its routes (Slack's HTTP mode)
+    mount: Callable[[Mapping[str, Any], Mapping[str, str], Answer, Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """Lines a plugin adds to each story's entry in a digest."""
+
+    name: str
+    render: Section
+
+
+@dataclass
+class Registry:
+    """Everything the plugins registered, by kind."""
+
+    commands: dict[str, Command] = field(default_factory=dict)
+    sources: dict[str, SourceKind] = field(default_factory=dict)
+    platforms: dict[str, Platform] = field(default_factory=dict)
+    sections: list[DigestSection] = field(default_factory=list)
+    migrations: list[Migration] = field(default_factory=list)
+    settings: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # plugin name -> defaults
+    plugins: list[str] = field(default_factory=list)  # the names of the loaded plugins
+
+    def add_command(self, command: Command) -> None:
+        """Register a chat command; a second command of the same name is an error."""
+        _unique(self.commands, command.name, "command")
+        self.commands[command.name] = command
+
+    def add_source(self, source: SourceKind) -> None:
+        """Register a source kind."""
+        _unique(self.sources, source.kind, "source kind")
+        self.sources[source.kind] = source
+
+    def add_platform(self, platform: Platform) -> None:
+        """Register a chat platform."""
+        _unique(self.platforms, platform.name, "platform")
+        self.platforms[platform.name] = platform
+
+    def add_section(self, section: DigestSection) -> None:
+        """Register a digest section (rendered in registration order)."""
+        self.sections.append(section)
+
+    def add_migration(self, migration: Migration) -> None:
+        """Register a migration of a plugin's own tables."""
+        self.migrations.append(migration)
+
+    def add_settings(self, plugin: str, defaults: Mapping[str, Any]) -> None:
+        """Declare the keys (and their defaults and types) of a plugin's [plugins.<name>] table."""
+        _unique(self.settings, plugin, "settings table")
+        self.settings[plugin] = dict(defaults)
+
+
+def _unique(registered: Mapping[str, object], name: str, what: str) -> None:
+    if name in registered:
+        raise ValueError(f"{what} {name!r} is registered twice")

