@@ -215,3 +215,38 @@ def test_health_is_503_when_the_store_or_the_scheduler_is_broken(tmp_path: Path)
         finally:
             server.stop()
         assert status == 503 and problem in json.loads(body)["problem"]
+
+
+def test_a_stop_finishes_the_article_being_written_and_loses_none(tmp_path: Path) -> None:
+    from bot.adapters.memory import MemoryAdapter
+    from bot.app import Bot
+    from bot.config import parse_config
+
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "stop.db")},
+            "feeds": [{"name": "samples", "url": str(EXAMPLES), "backfill": 9}],
+            "channels": [{"platform": "console", "id": "desk"}],
+        }
+    )
+    bot = Bot(config, adapters={"console": MemoryAdapter()})
+    try:
+        ingest = bot.pipeline.ingest
+
+        def ingest_then_stop(article):  # type: ignore[no-untyped-def]
+            result = ingest(article)
+            if bot.store.count("articles") == 2:
+                bot.stopping.set()  # SIGTERM arrives while the second article is written
+            return result
+
+        bot.pipeline.ingest = ingest_then_stop  # type: ignore[method-assign]
+        assert bot.run_once() == (0, 0)  # nothing more ingested, no digest sent while stopping
+        assert bot.store.count("articles") == 2
+        feed = bot.feeds()[0]
+        assert bot.watched.state(feed).last_success is None  # read again in full at the next start
+        bot.stopping.clear()
+        bot.pipeline.ingest = ingest  # type: ignore[method-assign]
+        stored, sent = bot.run_once()
+        assert stored == 3 and sent == 1 and bot.store.count("articles") == 5  # the rest, none twice
+    finally:
+        bot.close()
