@@ -89,6 +89,21 @@ def slack_api() -> Iterator[FakeAPI]:
     api.close()
 
 
+def post_signed(base: str, body: str, content_type: str) -> tuple[int, str]:
+    ts = str(int(time.time()))
+    request = urllib.request.Request(
+        base + "/slack/events",
+        data=body.encode(),
+        headers={
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": SignatureVerifier(SECRET).generate_signature(timestamp=ts, body=body),
+        },
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return int(response.status), response.read().decode()
+
+
 def slash_command(base: str, text: str, response_url: str) -> int:
     from urllib.parse import urlencode
 
@@ -117,7 +132,10 @@ def slash_command(base: str, text: str, response_url: str) -> int:
         return int(response.status)
 
 
-def test_slack_http_mode_health_metrics_and_a_clean_stop(tmp_path: Path, slack_api: FakeAPI) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_slack_http_mode_health_metrics_and_a_clean_stop(
+    tmp_path: Path, slack_api: FakeAPI, stop: signal.Signals
+) -> None:
     feed_dir = tmp_path / "incoming"
     feed_dir.mkdir()
     port = free_port()
@@ -151,14 +169,37 @@ def test_slack_http_mode_health_metrics_and_a_clean_stop(tmp_path: Path, slack_a
         assert slash_command(base, "stories dam", slack_api.url + "/respond/1") == 200
         reply = until(lambda: slack_api.posts("/respond"), "the reply")
         assert "Varna" in json.dumps(reply)
-        proc.send_signal(signal.SIGTERM)
+        # Slack's check of the request URL, then a mention of the bot: answered in its thread
+        challenge = json.dumps({"type": "url_verification", "challenge": "c-123", "token": "x"})
+        status, answered = post_signed(base, challenge, "application/json")
+        assert status == 200 and json.loads(answered) == {"challenge": "c-123"}
+        mention = {
+            "type": "event_callback",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "event_id": "Ev1",
+            "event_time": 1,
+            "event": {
+                "type": "app_mention",
+                "user": "U1",
+                "text": "<@UBOT> stories dam",
+                "ts": "1700000000.000100",
+                "channel": "C1",
+                "event_ts": "1700000000.000100",
+            },
+        }
+        assert post_signed(base, json.dumps(mention), "application/json")[0] == 200
+        (said,) = until(lambda: slack_api.posts("chat.postMessage"), "the answer to the mention")  # type: ignore[misc]
+        assert said["thread_ts"] == "1700000000.000100" and "Varna" in json.dumps(said)
+        proc.send_signal(stop)
         _out, err = proc.communicate(timeout=10)
     finally:
         if proc.poll() is None:
             proc.kill()
             print(proc.communicate()[1])
     assert proc.returncode == 0, err
-    assert "Traceback" not in err and "SIGTERM: stopping" in err
+    assert "Traceback" not in err and f"{stop.name}: stopping" in err
+    assert " WARNING " not in err and " ERROR " not in err, err  # a clean start and stop
     db = tmp_path / "bot.db"
     wal = Path(str(db) + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # everything folded into the database file

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, Respond, Say
 from slack_sdk import WebClient
 
 from bot.adapters.slack import render_block
@@ -39,8 +40,24 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
             response_type="in_channel" if ok and not first.startswith("wirewatch commands") else "ephemeral",
         )
 
+    def mentioned(event: dict[str, Any], say: Say) -> None:
+        message, _ok = answer(
+            mention_line(event.get("text", "")), event.get("user", ""), event.get("channel", "")
+        )
+        say(
+            text=message.fallback[:3000],
+            blocks=[render_block(b) for b in message.blocks][:50],
+            thread_ts=event.get("thread_ts") or event.get("ts"),
+        )
+
     app.command("/wirewatch")(ack=acknowledge, lazy=[reply])
+    app.event("app_mention")(mentioned)
     return app
+
+
+def mention_line(text: str) -> str:
+    """The command in a mention of the bot: "<@U123> stories dam" -> "stories dam"."""
+    return re.sub(r"^\s*<@[A-Z0-9]+>\s*", "", text)
 
 
 def serve(app: App, app_token: str) -> None:

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond, AsyncSay
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import render_block
-from bot.adapters.slack_commands import Answer
+from bot.adapters.slack_commands import Answer, mention_line
 
 EVENTS_PATH = "/slack/events"  # slash commands, interactivity and events all arrive here
-_MENTION = re.compile(r"^\s*<@[A-Z0-9]+>\s*")
 
 
 def build_async_app(signing_secret: str, token: str, answer: Answer, api_url: str | None = None) -> AsyncApp:
     """An async bolt app answering /wirewatch (acked at once, the reply sent lazily through
     response_url) and mentions of the bot (answered in a thread); the store work runs in a thread."""
-    client = AsyncWebClient(
-        token=token, base_url=api_url.rstrip("/") + "/" if api_url else AsyncWebClient.BASE_URL
-    )
-    app = AsyncApp(
-        signing_secret=signing_secret,
-        client=client,
-        process_before_response=False,
-    )
+    app = AsyncApp(signing_secret=signing_secret, token=token, process_before_response=False)
+    if api_url:  # a client of its own would make bolt warn that the token is unused
+        app.client.base_url = api_url.rstrip("/") + "/"
 
     async def acknowledge(ack: AsyncAck) -> None:
         await ack()
@@ -45,7 +37,7 @@ def build_async_app(signing_secret: str, token: str, answer: Answer, api_url: st
         )
 
     async def mentioned(event: dict[str, Any], say: AsyncSay) -> None:
-        line = _MENTION.sub("", event.get("text", ""))
+        line = mention_line(event.get("text", ""))
         message, _ok = await asyncio.to_thread(answer, line, event.get("user", ""), event.get("channel", ""))
         await say(
             text=message.fallback[:3000],
