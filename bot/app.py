@@ -17,9 +17,10 @@ from bot import migrations
 from bot.adapters import Adapter
 from bot.commands import Context, answer
 from bot.config import Channel, Config, Feed
-from bot.delivery import deliver, queue_digest, queue_notice
+from bot.delivery import deliver_held, delivery_lock, queue_digest, queue_notice
 from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
+from bot.locks import store_lock
 from bot.messages import Message, counted, plural
 from bot.metrics import Metrics, StoreFacts, facts_from, read_facts
 from bot.models import Article, Result
@@ -45,7 +46,12 @@ def default_adapters(config: Config, registry: Registry, env: Mapping[str, str])
     for channel in config.channels:
         if channel.platform not in adapters:
             needs = ", ".join(registry.platforms[channel.platform].env) or "its settings"
-            log.warning("%s not set: no adapter for %s channel %s", needs, channel.platform, channel.id)
+            log.warning(
+                "%s not set: digests for %s channel %s wait in the outbox",
+                needs,
+                channel.platform,
+                channel.id,
+            )
     return adapters
 
 
@@ -116,10 +122,18 @@ class Bot:
         with self.lock:
             states = [self.watched.state(f) for f in feeds]
         outcomes = self.http.run(self._fetch_all(feeds, states))
-        with self.lock:
+        # one process at a time writes what it fetched: another on the same store waits its turn
+        with self.lock, store_lock(self.store.path, "ingest"):
             if self.stopping.is_set():  # fetched, but the bot is stopping: the next start fetches again
                 return []
-            return [r for f, s, o in zip(feeds, states, outcomes, strict=True) for r in self._record(f, s, o)]
+            notices: list[tuple[Feed, str]] = []  # this cycle's changes of feed health, sent together
+            results = [
+                r
+                for f, s, o in zip(feeds, states, outcomes, strict=True)
+                for r in self._record(f, s, o, notices)
+            ]
+            self._notify(notices)
+            return results
 
     async def _fetch_all(
         self, feeds: Sequence[Feed], states: Sequence[FeedState]
@@ -138,8 +152,15 @@ class Bot:
 
         return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))
 
-    def _record(self, feed: Feed, state: FeedState, fetched: Fetched | SourceError) -> list[Result]:
-        """Ingest a feed's articles and keep its state: validators, failures, next poll."""
+    def _record(
+        self,
+        feed: Feed,
+        state: FeedState,
+        fetched: Fetched | SourceError,
+        notices: list[tuple[Feed, str]],
+    ) -> list[Result]:
+        """Ingest a feed's articles and keep its state: validators, failures, next poll; a change of its
+        health is added to notices."""
         if isinstance(fetched, SourceError):
             exc = fetched
             self.metrics.fetches.labels("deferred" if exc.deferred else "error").inc()
@@ -151,7 +172,7 @@ class Bot:
             reason = str(exc).removeprefix(f"feed {feed.name}: ")  # the feed is named once, not twice
             log.error("feed %s: %s (failure %d; next try in %.0fs)", feed.name, reason, after.failures, delay)
             if after.failing and not state.failing:
-                self._notify(feed, f"Feed {feed.name} is failing after {after.failures} attempts: {reason}")
+                notices.append((feed, f"{feed.name} is failing after {after.failures} attempts: {reason}"))
             return []
         self.metrics.fetches.labels("not_modified" if fetched.not_modified else "ok").inc()
         results = self._ingest_all(feed, fetched.articles)
@@ -169,7 +190,7 @@ class Bot:
             self.store.quieten([r.article.id for r in fresh if r.article.id not in keep])
         self.watched.record_success(feed, fetched.etag, fetched.modified, len(fresh), fetched.min_interval)
         if state.failing:
-            self._notify(feed, f"Feed {feed.name} has recovered.")
+            notices.append((feed, f"{feed.name} has recovered"))
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
         self.metrics.ingested.inc(len(fresh))
         return fresh
@@ -218,11 +239,13 @@ class Bot:
             return []
         return self.poll(feed)
 
-    def _notify(self, feed: Feed, text: str) -> None:
-        """Tell each channel that receives this feed, once per change of state."""
+    def _notify(self, notices: Sequence[tuple[Feed, str]]) -> None:
+        """Tell each channel about the feeds it receives that started failing or recovered: one notice
+        per channel per cycle, however many feeds changed."""
         for channel in self.config.channels:
-            if not channel.feeds or feed.name in channel.feeds:
-                queue_notice(self.store, channel, text)
+            lines = [text for feed, text in notices if not channel.feeds or feed.name in channel.feeds]
+            if lines:
+                queue_notice(self.store, channel, lines)
 
     def feeds(self) -> list[Feed]:
         """The configured feeds and those added from chat."""
@@ -233,13 +256,21 @@ class Bot:
         return self.poll_many(self.feeds())
 
     def send_digests(self, channels: Sequence[Channel] | None = None) -> int:
-        """Queue each channel's digest, then deliver everything pending; the number of parts sent."""
+        """Queue each channel's digest, then deliver everything pending; the number of parts sent.
+        One process at a time does this for a store (the others leave it to that one)."""
         with self.lock:
             if self.stopping.is_set():
                 return 0
-            for channel in self.config.channels if channels is None else channels:
-                self.queue_digest(channel)
-            sent = deliver(self.store, self.adapters, self.sleep)
+            chosen = self.config.channels if channels is None else channels
+            with delivery_lock(self.store) as held:
+                if not held:
+                    log.warning(
+                        "another wirewatch process is delivering from this store; it sends the digests"
+                    )
+                    return 0
+                for channel in chosen:
+                    self.queue_digest(channel)
+                sent = deliver_held(self.store, self.adapters, self.sleep)
             if sent:
                 log.info("sent %d digest %s", sent, plural(sent, "message"))
             return sent
@@ -260,9 +291,12 @@ class Bot:
         channel = self.channel(platform, channel_id)
         if channel is None:
             raise LookupError(f"{platform} channel {channel_id or '?'} has no digest in the config")
-        with self.lock:
+        with self.lock, delivery_lock(self.store) as held:
+            if not held:
+                log.warning("another wirewatch process is delivering from this store; it sends the digest")
+                return 0
             self.queue_digest(channel)
-            return deliver(self.store, self.adapters, self.sleep, only=channel)
+            return deliver_held(self.store, self.adapters, self.sleep, only=channel)
 
     def channel(self, platform: str, channel_id: str) -> Channel | None:
         """The configured channel of that platform and id."""

@@ -38,7 +38,7 @@ def config_option(f: Callable[..., Any]) -> Callable[..., Any]:
         envvar="WIREWATCH_CONFIG",
         default=DEFAULT_CONFIG,
         show_default="$WIREWATCH_CONFIG, else ./wirewatch.toml",
-        type=click.Path(dir_okay=False, path_type=Path),
+        type=click.Path(path_type=Path),
         help="TOML config file.",
     )(f)
 
@@ -81,7 +81,7 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
     from bot.config import parse_duration
     from bot.pipeline import Pipeline
     from bot.progress import Progress
-    from bot.storage import Store
+    from bot.storage import Store, StoreError
 
     if config_path is not None:
         config, pm = _load(config_path)
@@ -90,7 +90,10 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
         pm = _manager_or_exit()
         settings = collect(pm).settings
     with tempfile.TemporaryDirectory(prefix="wirewatch-") as tmp:
-        store = Store(db or Path(tmp) / "replay.db", window=parse_duration(window, "--window"))
+        try:
+            store = Store(db or Path(tmp) / "replay.db", window=parse_duration(window, "--window"))
+        except (ConfigError, StoreError) as exc:
+            raise click.ClickException(str(exc)) from None
         migrations.apply(store.db, collect(pm).migrations)
         pipeline = Pipeline(store, pm, settings)
         count = 0
@@ -146,9 +149,13 @@ def _config_or_exit(path: Path) -> Config:
 
 def _bot(path: Path) -> Bot:
     from bot.app import Bot
+    from bot.storage import StoreError
 
     config, pm = _load(path)
-    return Bot(config, pm=pm)
+    try:
+        return Bot(config, pm=pm)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -229,7 +236,7 @@ def _serve(bot: Bot) -> None:
 
 
 @cli.command("check-config")
-@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @config_option
 def check_config(path: Path | None, config_path: Path) -> None:
     """Validate a config file and explain what it sets up (PATH is the same as --config)."""
@@ -270,10 +277,9 @@ def list_plugins() -> None:
 def feeds(config_path: Path) -> None:
     """List the feeds with their last success, last error, next poll and items seen."""
     from bot.feeds import Feeds
-    from bot.storage import Store
 
     config = _config_or_exit(config_path)
-    store = Store(config.storage_path, config.window)
+    store = _store_or_exit(config)
     watched = Feeds(store, config.feeds)
     for feed in watched.all():
         st = watched.state(feed)
@@ -297,7 +303,7 @@ def feeds(config_path: Path) -> None:
 )
 def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
     """Render a channel's digest now (with --print), or queue and deliver it."""
-    from bot.delivery import deliver, last_until
+    from bot.delivery import deliver_held, delivery_lock, last_until
     from bot.digest import compose, render
     from bot.storage import now_iso
 
@@ -310,35 +316,85 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
             composed = compose(bot.store, channel, last_until(bot.store, channel), now_iso())
             click.echo(render(composed, bot.registry.sections).as_text())
             return
-        bot.queue_digest(channel, send_empty=True)
-        click.echo(f"sent {counted(deliver(bot.store, bot.adapters), 'digest message')}", err=True)
+        with delivery_lock(bot.store) as held:
+            if not held:
+                click.echo(
+                    "another wirewatch process is delivering from this store; it sends the digest", err=True
+                )
+                return
+            bot.queue_digest(channel, send_empty=True)
+            sent = deliver_held(bot.store, bot.adapters)
+        click.echo(f"sent {counted(sent, 'digest message')}", err=True)
     finally:
         bot.close()
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @config_option
 @click.option("--limit", default=20, show_default=True, help="How many of the latest parts to list.")
-def outbox(config_path: Path, limit: int) -> None:
-    """List the latest digest parts with their delivery status and last error."""
-    from bot.storage import Store
-
+@click.pass_context
+def outbox(ctx: click.Context, config_path: Path, limit: int) -> None:
+    """List the latest digest parts with their delivery status and why they wait or failed."""
+    ctx.obj = config_path
+    if ctx.invoked_subcommand is not None:
+        return
     config = _config_or_exit(config_path)
-    store = Store(config.storage_path, config.window)
+    store = _store_or_exit(config)
     rows = queries.outbox_latest(store.db, limit)
     if not rows:
         click.echo("the outbox is empty")
     for row in rows:
         line = (
-            f"digest {row['digest_id']} part {row['part']} -> {row['platform']}:{row['channel']}: "
+            f"#{row['id']} digest {row['digest_id']} part {row['part']} -> "
+            f"{row['platform']}:{row['channel']}: "
             f"{row['status']} after {counted(row['attempts'], 'attempt')}"
         )
         if row["sent_at"]:
             line += f", sent {local_time(row['sent_at'], config.timezone)}"
+        if row["status"] == "pending" and row["not_before"]:
+            line += f", not before {row['not_before']} (Retry-After)"
         if row["last_error"] and row["status"] != "sent":
-            line += f"\n  last error: {row['last_error']}"
+            line += (
+                f"\n  {'why it waits' if row['status'] == 'pending' else 'last error'}: {row['last_error']}"
+            )
+        if row["status"] == "failed":
+            line += f"\n  to send it again: wirewatch outbox retry {row['id']} --config {config_path}"
         click.echo(line)
     store.close()
+
+
+@outbox.command("retry")
+@click.argument("part_id", required=False, type=int)
+@click.option("--failed", "all_failed", is_flag=True, help="Every failed part.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="TOML config file.")
+@click.pass_context
+def outbox_retry(ctx: click.Context, part_id: int | None, all_failed: bool, config_path: Path | None) -> None:
+    """Queue a failed part (by its #id) or every failed part again, once the cause is mended."""
+    from bot.delivery import retry
+
+    config_path = config_path or ctx.obj
+    if config_path is None:
+        raise click.UsageError("--config is required")
+    if (part_id is None) == (not all_failed):
+        raise click.UsageError("give one part id, or --failed for every failed part")
+    store = _store_or_exit(_config_or_exit(config_path))
+    try:
+        count = retry(store, part_id)
+    finally:
+        store.close()
+    if part_id is not None and not count:
+        raise click.ClickException(f"no unsent outbox part #{part_id}")
+    click.echo(f"{counted(count, 'part')} queued again; they go out with the next delivery")
+
+
+def _store_or_exit(config: Config) -> Any:
+    """The config's store, or one clear line on why it cannot be opened."""
+    from bot.storage import Store, StoreError
+
+    try:
+        return Store(config.storage_path, config.window)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()

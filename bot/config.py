@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,13 +14,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.urls import url_problem
+
 if TYPE_CHECKING:
     from bot.registry import Registry
+
 
 ONLY = ("all", "new", "quotes")
 CORE_SECTIONS = ("storage", "feeds", "channels", "plugins", "bot", "http", "server")
 CHANNEL_KEYS = ("platform", "id", "digest", "feeds", "keywords", "only", "send_empty", "thread")
 DIGEST_ALIASES = {"hourly": "0 * * * *", "daily": "0 8 * * *"}
+MAX_DURATION = 36500 * 86400  # a hundred years: longer durations are typing errors and overflow dates
+MAX_WAIT = 3600.0  # seconds: the longest timeout or interval between two requests to one host
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SECRET_KEY = re.compile(r"(token|secret|password|webhook)", re.I)
@@ -40,10 +46,28 @@ def parse_duration(text: str, key: str = "duration") -> int:
     match = _DURATION.match(str(text))
     if not match:
         raise ConfigError(key, f"{text!r} is not a duration like '10m', '2h' or '7d'")
+    if len(match.group(1)) > 12:
+        raise ConfigError(key, f"{text!r} is longer than {MAX_DURATION // 86400} days")
     seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds <= 0:
         raise ConfigError(key, "must be longer than zero")
+    if seconds > MAX_DURATION:
+        raise ConfigError(key, f"{text!r} is longer than {MAX_DURATION // 86400} days")
     return seconds
+
+
+def check_number(value: Any, key: str, low: float, high: float, integer: bool = False) -> float:
+    """A finite number from low to high (a whole one if integer), or a ConfigError naming the key."""
+    kind = "a whole number" if integer else "a number"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (integer and not isinstance(value, int))
+    ):
+        raise ConfigError(key, f"must be {kind} from {low:g} to {high:g}, got {value!r}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ConfigError(key, f"must be {kind} from {low:g} to {high:g}, got {value!r}")
+    return float(value)
 
 
 def parse_cron(text: str, key: str = "digest") -> str:
@@ -94,6 +118,7 @@ class HttpSettings:
     per_host: int = 2  # requests in flight to one host at most
     host_interval: float = 1.0  # seconds between the starts of two requests to one host
     timeout: float = 20.0  # seconds for a whole response, connection to last byte
+    max_pages: int = 50  # article pages fetched per feed per poll (newest first; the rest on later polls)
 
 
 @dataclass(frozen=True)
@@ -176,28 +201,32 @@ def http_url(table: Mapping[str, Any], key: str, where: str) -> str | None:
 
 
 def _seconds(value: Any, key: str) -> float:
-    """A number of seconds (0 allowed), or a duration string such as "2s"."""
-    if isinstance(value, bool):
+    """A finite number of seconds from 0 to an hour, or a duration string such as "2s"."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ConfigError(key, f"must be a number of seconds or a duration like '2s', got {value!r}")
-    if isinstance(value, int | float):
-        if value < 0:
-            raise ConfigError(key, f"must not be negative, got {value!r}")
-        return float(value)
-    return float(parse_duration(value, key))
+    seconds = value if isinstance(value, int | float) else parse_duration(value, key)
+    return check_number(seconds, key, 0, MAX_WAIT)
 
 
 def _http(data: Mapping[str, Any]) -> HttpSettings:
     section = _table(data, "http", "")
     for key in section:
-        if key not in ("per_host", "host_interval", "timeout"):
-            raise ConfigError(f"http.{key}", "unknown setting; expected per_host, host_interval or timeout")
+        if key not in ("per_host", "host_interval", "timeout", "max_pages"):
+            raise ConfigError(
+                f"http.{key}", "unknown setting; expected per_host, host_interval, timeout or max_pages"
+            )
     per_host = section.get("per_host", 2)
     if not isinstance(per_host, int) or isinstance(per_host, bool) or not 1 <= per_host <= 16:
         raise ConfigError("http.per_host", f"must be a whole number from 1 to 16, got {per_host!r}")
     timeout = _seconds(section.get("timeout", 20), "http.timeout")
     if timeout <= 0:
         raise ConfigError("http.timeout", "must be longer than zero")
-    return HttpSettings(per_host, _seconds(section.get("host_interval", 1), "http.host_interval"), timeout)
+    max_pages = section.get("max_pages", 50)
+    if not isinstance(max_pages, int) or isinstance(max_pages, bool) or not 0 <= max_pages <= 10_000:
+        raise ConfigError("http.max_pages", f"must be a whole number from 0 to 10000, got {max_pages!r}")
+    return HttpSettings(
+        per_host, _seconds(section.get("host_interval", 1), "http.host_interval"), timeout, max_pages
+    )
 
 
 def _server(data: Mapping[str, Any]) -> ServerSettings:
@@ -294,6 +323,9 @@ def _plugins(
             raise ConfigError(f"plugins.{name}", f"no plugin of that name is loaded (loaded: {loaded})")
         own = {k: v for k, v in table.items() if k != "enabled"}
         settings[str(name)] = check_table(own, where, registry.settings.get(name, {}))
+        for setting, value in own.items():  # thresholds, weights, counts: finite and not negative
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                check_number(value, f"{where}{setting}", 0, 1e9)
     return settings
 
 
@@ -354,6 +386,8 @@ def parse_config(
         if any(f.name == name for f in feeds):
             raise ConfigError(f"{where}name", f"duplicate feed name {name!r}")
         url = _str(raw, "url", where)
+        if url.startswith(("http://", "https://")) and (problem := url_problem(url)):
+            raise ConfigError(f"{where}url", problem)
         if not url.startswith(("http://", "https://")):
             if "://" in url:
                 raise ConfigError(f"{where}url", f"must be an http(s) URL or a local path, got {url!r}")
@@ -364,6 +398,7 @@ def parse_config(
             raise ConfigError(
                 f"{where}backfill", f"must be a whole number of items, 0 or more, got {backfill!r}"
             )
+        check_number(backfill, f"{where}backfill", 0, 1_000_000, integer=True)
         kind = _str(raw, "kind", where, "feed")
         source = registry.sources.get(kind)
         if source is None:
@@ -453,6 +488,12 @@ def read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(str(path), "file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(str(path), "is a directory, not a config file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot be read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"is not valid TOML: {exc}") from None
 

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from bot.adapters import Adapter, DeliveryError
 from bot.adapters.limits import Limits, split_message
 from bot.config import Channel
 from bot.digest import compose, render, render_headlines
+from bot.locks import store_lock
 from bot.messages import Block, Message
 from bot.registry import DigestSection
-from bot.storage import Store, now_iso
+from bot.storage import Store, now_iso, parse_time
 
 log = logging.getLogger(__name__)
 EPOCH = "0000-01-01T00:00:00+00:00"
@@ -77,29 +84,40 @@ def _enqueue(
                     "payload": json.dumps(part.to_json()),
                     "status": "pending",
                     "attempts": 0,
+                    "nonce": "ww" + uuid.uuid4().hex[:20],  # the key the platform finds the part by
                 }
             )
     return digest_id
 
 
-def _send(adapter: Adapter, channel: str, message: Message, sleep: Callable[[float], None]) -> str | None:
-    """Send, trying again a few times: after Retry-After when rate-limited, after a growing pause
-    (1, 2, 4 s) on a server error or timeout; a permanent refusal is not retried."""
-    for attempt in range(RETRIES):
-        try:
-            return adapter.send(channel, message)
-        except DeliveryError as exc:
-            wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
-            if exc.permanent or attempt == RETRIES - 1 or wait > MAX_WAIT:
-                raise
-            log.warning("sending to %s failed (%s); trying again in %.1fs", channel, exc, wait)
-            sleep(wait)
-    return None
+MAX_NOTICE_LINES = 40  # feeds named in one notice; the rest are counted
 
 
-def queue_notice(store: Store, channel: Channel, text: str) -> int:
-    """Put a one-line notice (a feed failing or recovered) in the channel's outbox."""
-    return _enqueue(store, channel, [Message((Block("text", text),), text)], None, None, "[]")
+def queue_notice(store: Store, channel: Channel, lines: str | Sequence[str]) -> int:
+    """Put one notice listing feeds that started failing or recovered in the channel's outbox."""
+    lines = [lines] if isinstance(lines, str) else list(lines)
+    if len(lines) == 1:
+        title = f"Feed {lines[0]}."
+        return _enqueue(store, channel, [Message((Block("text", title),), title)], None, None, "[]")
+    shown = lines[:MAX_NOTICE_LINES]
+    rest = len(lines) - len(shown)
+    blocks = [Block("header", f"Feed health: {len(lines)} feeds changed")]
+    blocks += [Block("text", f"• {line}") for line in shown]
+    if rest:
+        blocks.append(Block("context", f"and {rest} more; see `wirewatch feeds`"))
+    fallback = f"Feed health: {len(lines)} feeds changed"
+    parts = split_message(Message(tuple(blocks), fallback), channel.platform)
+    return _enqueue(store, channel, parts, None, None, "[]")
+
+
+TOKENS = {"slack": "SLACK_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN or DISCORD_WEBHOOK_URL"}
+DELIVERY_WAIT = 30.0  # seconds a second process waits for the one delivering before leaving it the work
+PAUSE_AFTER_SEND = "WIREWATCH_PAUSE_AFTER_SEND"  # fault injection: pause between confirmation and commit
+
+
+def delivery_lock(store: Store, wait: float = DELIVERY_WAIT) -> AbstractContextManager[bool]:
+    """Hold the store's delivery lock; yields False if another process still held it after `wait` s."""
+    return store_lock(store.path, "delivery", wait)
 
 
 def deliver(
@@ -107,39 +125,147 @@ def deliver(
     adapters: Mapping[str, Adapter],
     sleep: Callable[[float], None] = time.sleep,
     only: Channel | None = None,
+    wait: float = DELIVERY_WAIT,
 ) -> int:
-    """Send every pending outbox part (of one channel, if `only`) in order, marking each sent once the
-    platform confirmed it; a transient failure leaves it pending, a permanent one marks it failed."""
-    sent = 0
-    blocked: set[tuple[str, str]] = set()  # a channel that failed now keeps its order: no later part jumps it
-    for row in list(store.db.query("select * from outbox where status = 'pending' order by id")):
-        target = (row["platform"], row["channel"])
-        if target in blocked or (only is not None and target != (only.platform, only.id)):
-            continue
-        adapter = adapters.get(row["platform"]) or adapters.get("console")
-        if adapter is None:
-            log.error("no adapter for %s; outbox part %s waits", row["platform"], row["id"])
-            blocked.add(target)
-            continue
-        message = Message.from_json(json.loads(row["payload"]))
-        if message.in_thread:  # under the digest's first part, as the platform knows it
-            parent = store.db.execute(
-                "select remote_id from outbox where digest_id = ? and part = 1", [row["digest_id"]]
-            ).fetchone()
-            message = replace(message, reply_to=parent[0] if parent else None)
-        try:
-            remote_id = _send(adapter, row["channel"], message, sleep)
-        except DeliveryError as exc:
-            status = "failed" if exc.permanent else "pending"
-            store.db.table("outbox").update(
-                row["id"], {"status": status, "attempts": row["attempts"] + 1, "last_error": str(exc)}
+    """Send every pending outbox part (of one channel, if `only`) in order, under the store's delivery
+    lock, marking each sent once the platform confirmed it; a transient failure leaves it pending for
+    the next run (not before its Retry-After), a permanent one marks it failed (`wirewatch outbox
+    retry` sends it again). A process that cannot have the lock leaves the parts to the one that has."""
+    with delivery_lock(store, wait) as held:
+        if not held:
+            log.warning(
+                "another wirewatch process is delivering from %s; its pending parts are left to it",
+                store.path,
             )
-            log.error("digest part %s to %s %s not sent: %s", row["id"], *target, exc)
-            blocked.add(target)
+            return 0
+        return deliver_held(store, adapters, sleep, only)
+
+
+def _epoch(text: str | None) -> float:
+    when = parse_time(text)
+    return when.timestamp() if when else 0.0
+
+
+def _note(store: Store, row: Mapping[str, Any], error: str) -> None:
+    """Keep why a part waits, once (not rewritten on every run)."""
+    if row["last_error"] != error:
+        store.db.table("outbox").update(row["id"], {"last_error": error})
+        log.error("outbox part %s to %s:%s waits: %s", row["id"], row["platform"], row["channel"], error)
+
+
+def _attempt(
+    store: Store,
+    row: Mapping[str, Any],
+    adapter: Adapter,
+    message: Message,
+    sleep: Callable[[float], None],
+) -> str | None:
+    """Send one part, trying again a few times: after Retry-After when rate-limited, after a growing
+    pause (1, 2, 4 s) on a server error or timeout; a permanent refusal is not retried. Before each
+    send the attempt is committed as in doubt, and a part in doubt is first looked up on the platform:
+    one that arrived is not posted again."""
+    table = store.db.table("outbox")
+    key = row["nonce"] or f"ww{row['id']}"
+    in_doubt, tried_at, attempts = bool(row["in_doubt"]), row["tried_at"], int(row["attempts"] or 0)
+    for attempt in range(RETRIES):
+        if in_doubt:
+            found = adapter.find(row["channel"], message, key, _epoch(tried_at) - 60)
+            if found is not None:
+                log.info("outbox part %s had reached %s already (as %s)", row["id"], row["platform"], found)
+                return found
+        tried_at, attempts = now_iso(), attempts + 1
+        table.update(row["id"], {"in_doubt": 1, "tried_at": tried_at, "attempts": attempts})
+        try:
+            remote_id = adapter.send(row["channel"], message, key)
+        except DeliveryError as exc:
+            in_doubt = exc.maybe_sent
+            if not in_doubt:
+                table.update(row["id"], {"in_doubt": 0})
+            wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
+            if exc.permanent or attempt == RETRIES - 1 or wait > MAX_WAIT:
+                raise
+            log.warning("sending to %s failed (%s); trying again in %.1fs", row["channel"], exc, wait)
+            sleep(wait)
             continue
-        store.db.table("outbox").update(
-            row["id"],
-            {"status": "sent", "attempts": row["attempts"] + 1, "sent_at": now_iso(), "remote_id": remote_id},
+        pause = os.environ.get(PAUSE_AFTER_SEND)
+        if pause:  # fault injection for the crash tests: the platform has it, the store does not yet
+            Path(pause).write_text(str(row["id"]))
+            time.sleep(600)
+        return remote_id
+    return None
+
+
+def deliver_held(
+    store: Store,
+    adapters: Mapping[str, Adapter],
+    sleep: Callable[[float], None] = time.sleep,
+    only: Channel | None = None,
+) -> int:
+    """deliver, by a caller that holds the delivery lock already (it queued digests under it)."""
+    sent, last = 0, 0
+    blocked: set[tuple[str, str]] = set()  # a channel that failed now keeps its order: no later part jumps it
+    table = store.db.table("outbox")
+    while True:  # parts queued meanwhile (by this process or one that left them to it) go out too
+        rows = list(
+            store.db.query("select * from outbox where status = 'pending' and id > ? order by id", [last])
         )
-        sent += 1
-    return sent
+        if not rows:
+            return sent
+        for row in rows:
+            last = row["id"]
+            target = (row["platform"], row["channel"])
+            if target in blocked or (only is not None and target != (only.platform, only.id)):
+                continue
+            not_before = parse_time(row["not_before"])
+            if not_before and not_before > datetime.now(UTC):
+                log.info("outbox part %s waits until %s (Retry-After)", row["id"], row["not_before"])
+                blocked.add(target)
+                continue
+            adapter = adapters.get(row["platform"])
+            if adapter is None:  # kept for when the token is set: never printed instead and marked sent
+                hint = TOKENS.get(row["platform"], "its token")
+                _note(store, row, f"no {row['platform']} adapter: {hint} is not set; the part waits for it")
+                blocked.add(target)
+                continue
+            message = Message.from_json(json.loads(row["payload"]))
+            if message.in_thread:  # under the digest's first part, as the platform knows it
+                parent = store.db.execute(
+                    "select remote_id from outbox where digest_id = ? and part = 1", [row["digest_id"]]
+                ).fetchone()
+                message = replace(message, reply_to=parent[0] if parent else None)
+            try:
+                remote_id = _attempt(store, row, adapter, message, sleep)
+            except DeliveryError as exc:
+                update: dict[str, Any] = {
+                    "status": "failed" if exc.permanent else "pending",
+                    "last_error": str(exc),
+                }
+                if exc.retry_after is not None and not exc.permanent:
+                    until = datetime.now(UTC) + timedelta(seconds=min(exc.retry_after, 86400.0))
+                    update["not_before"] = until.isoformat(timespec="seconds")
+                table.update(row["id"], update)
+                log.error("digest part %s to %s %s not sent: %s", row["id"], *target, exc)
+                blocked.add(target)
+                continue
+            table.update(
+                row["id"],
+                {
+                    "status": "sent",
+                    "sent_at": now_iso(),
+                    "remote_id": remote_id,
+                    "in_doubt": 0,
+                    "last_error": None,
+                },
+            )
+            sent += 1
+
+
+def retry(store: Store, part: int | None = None) -> int:
+    """Put failed parts (one by its id, or all) back in the queue; a part retried by the operator is
+    sent without a lookup first. The number of parts requeued."""
+    where, args = ("id = ? and status != 'sent'", [part]) if part is not None else ("status = 'failed'", [])
+    with store.db.atomic():
+        count = store.db.execute(
+            f"update outbox set status = 'pending', in_doubt = 0, not_before = null where {where}", args
+        ).rowcount
+    return int(count)

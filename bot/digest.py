@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot import queries
 from bot.config import Channel
 from bot.messages import Block, Message, counted
 from bot.registry import DigestSection
@@ -59,10 +60,7 @@ def _matches(feeds: set[str], keywords: set[str], row: dict[str, object]) -> boo
 def filters(store: Store, channel: Channel) -> tuple[set[str], set[str]]:
     """The feeds and keywords a channel receives: its configured ones and those subscribed from chat."""
     feeds, keywords = set(channel.feeds), set(channel.keywords)
-    for row in store.db.query(
-        "select kind, value from subscriptions where platform = ? and channel = ?",
-        [channel.platform, channel.id],
-    ):
+    for row in queries.subscriptions(store.db, channel.platform, channel.id):
         (feeds if row["kind"] == "feed" else keywords).add(row["value"])
     return feeds, keywords
 
@@ -70,15 +68,7 @@ def filters(store: Store, channel: Channel) -> tuple[set[str], set[str]]:
 def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
     """The stories with articles ingested in (since, until] that pass the channel's filters."""
     feeds, keywords = filters(store, channel)
-    rows = [
-        r
-        for r in store.db.query(
-            "select * from articles where (ingested > ? and ingested <= ? and quiet = 0) "
-            "or (edited > ? and edited <= ?) order by at, rowid",
-            [since, until, since, until],
-        )
-        if _matches(feeds, keywords, r)
-    ]
+    rows = [r for r in queries.articles_for_digest(store.db, since, until) if _matches(feeds, keywords, r)]
     stories: dict[str, StoryDigest] = {}
     for row in rows:
         story_id = store.story_of(row["id"]) or row["story_id"]
@@ -99,9 +89,7 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
             for sentence in json.loads(row["added"] or "[]"):
                 if len(entry.added) < MAX_ADDED and len(sentence.split()) >= 6:
                     entry.added.append(f"{sentence} ({row['source']})")
-        for q in store.db.query(
-            "select speaker, text from quotes where article_id = ? and new = 1 order by start", [row["id"]]
-        ):
+        for q in queries.article_new_quotes(store.db, row["id"]):
             entry.quotes.append((q["speaker"], q["text"], row["source"] or "", row["url"]))
         entry.latest = max(entry.latest, row["at"] or "")
     if channel.only == "new":  # only stories that began in this period
@@ -114,17 +102,11 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
 
 
 def _story_entry(store: Store, story_id: str) -> StoryDigest:
-    first = next(
-        store.db.query(
-            "select title, source, url, text from articles where story_id = ? order by at, rowid limit 1",
-            [story_id],
-        ),
-        None,
-    )
-    story = store.db.table("stories").get(story_id)
+    first = queries.first_article(store.db, story_id)
+    story = queries.story(store.db, story_id) or {}
     return StoryDigest(
         story_id=story_id,
-        headline=story["headline"] or (first or {}).get("title") or story_id,
+        headline=story.get("headline") or (first or {}).get("title") or story_id,
         first_source=(first or {}).get("source") or "",
         first_url=(first or {}).get("url"),
     )

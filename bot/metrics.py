@@ -117,9 +117,13 @@ class _TimedAdapter:
         self.platform = inner.platform
         self.histogram = histogram
 
-    def send(self, channel_id: str, message: Message) -> str | None:
+    def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
         """Send through the wrapped adapter, observing how long an accepted send took."""
         start = time.perf_counter()
-        remote_id = self.inner.send(channel_id, message)
+        remote_id = self.inner.send(channel_id, message, key)
         self.histogram.observe(time.perf_counter() - start)
         return remote_id
+
+    def find(self, channel_id: str, message: Message, key: str, since: float) -> str | None:
+        """Ask the wrapped adapter whether the message was posted already."""
+        return self.inner.find(channel_id, message, key, since)

@@ -264,18 +264,42 @@ def m015_chat_feed_settings(db: sqlite_utils.Database) -> None:
     db.table("feeds").add_column("repost_edits", float)
 
 
+@migration
+def m016_outbox_delivery_state(db: sqlite_utils.Database) -> None:
+    """Per outbox part: the key the platform knows it by, whether an attempt may have reached the
+    platform, when it was last tried, and the time before which it may not be tried (Retry-After)."""
+    outbox = db.table("outbox")
+    outbox.add_column("nonce", str)
+    outbox.add_column("in_doubt", int)
+    outbox.add_column("tried_at", str)
+    outbox.add_column("not_before", str)
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
-    """Apply the migrations this database has not had yet; return their names."""
-    done_table = db.table("_migrations")
-    if not done_table.exists():
-        db.table("_migrations").create({"name": str, "applied": str}, pk="name")
-    done = {row["name"] for row in db.table("_migrations").rows}
-    applied = []
-    for fn in MIGRATIONS if migrations is None else migrations:
-        if fn.__name__ in done:
-            continue
-        with db.atomic():
-            fn(db)
-            db.table("_migrations").insert({"name": fn.__name__, "applied": datetime.now(UTC).isoformat()})
-        applied.append(fn.__name__)
+    """Apply the migrations this database has not had yet; return their names. The whole run holds
+    the write lock from its first read, so two processes opening a fresh store take turns (the second
+    finds the first's migrations done) instead of failing with "database is locked"."""
+    if db.conn.in_transaction:
+        db.conn.commit()
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        done_table = db.table("_migrations")
+        if not done_table.exists():
+            db.table("_migrations").create({"name": str, "applied": str}, pk="name")
+        done = {row["name"] for row in db.table("_migrations").rows}
+        applied = []
+        for fn in MIGRATIONS if migrations is None else migrations:
+            if fn.__name__ in done:
+                continue
+            with db.atomic():
+                fn(db)
+                db.table("_migrations").insert(
+                    {"name": fn.__name__, "applied": datetime.now(UTC).isoformat()}
+                )
+            applied.append(fn.__name__)
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.rollback()
+        raise
+    db.conn.commit()
     return applied

@@ -8,26 +8,12 @@ from dataclasses import replace
 from typing import Any
 
 import pluggy
-from rapidfuzz import fuzz
 
+from bot.identity import identify
 from bot.models import Article, Quote, Result, StoryMatch
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
-
-
-def _trigrams(text: str) -> set[tuple[str, ...]]:
-    words = text.lower().split()
-    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
-
-
-def _different_story(old: str, new: str) -> bool:
-    """True when two texts under one identity share too few word 3-grams to be versions of one article
-    (an edit keeps most of them; another story shares next to none)."""
-    a, b = _trigrams(old), _trigrams(new)
-    if not a or not b:
-        return False
-    return len(a & b) / min(len(a), len(b)) < 0.2
 
 
 class Pipeline:
@@ -40,23 +26,16 @@ class Pipeline:
 
     def ingest(self, article: Article) -> Result:
         """Analyse and store one article; a known item is reported as a duplicate, not stored again."""
-        same = self.store.find_same_item(article)
-        stored_text: str | None = None
-        if same is not None and same[1] != "content_hash":
-            stored_text = self.store.article_text(same[0]) or ""
-            if _different_story(stored_text, article.text):
-                # a GUID or URL reused for another story: a new article, not an edit
-                article = replace(article, id=f"{article.id}~{article.content_hash[:10]}", guid=None)
-                same = self.store.find_same_item(replace(article, url=None))  # only its content can match now
-                stored_text = None  # that item, if any, is another article
-            elif self.store.add_revision(same[0], article):
-                log.debug("article %s was edited by its publisher; kept as a revision", same[0])
-                result = self._duplicate(article, same[0], stored_text)
-                result.edited = same[0]
-                result.change = 1.0 - fuzz.ratio(stored_text, article.text) / 100.0
-                return result
-        if same is not None:
-            return self._duplicate(article, same[0], stored_text)
+        identity = identify(self.store, article)
+        article = identity.article
+        if identity.stored_id is not None:
+            if identity.kind == "edit":
+                self.store.add_revision(identity.stored_id, article)
+                log.info("article %s was edited by its publisher; kept as a revision", identity.stored_id)
+            result = self._duplicate(article, identity.stored_id, identity.stored_text)
+            if identity.kind == "edit":
+                result.edited, result.change = identity.stored_id, identity.change
+            return result
         known = self.store.view(article.published or "")
         kwargs = {"article": article, "known": known, "settings": self.settings}
         result = Result(article=article)

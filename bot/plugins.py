@@ -150,7 +150,7 @@ def plugin_names(pm: pluggy.PluginManager) -> list[str]:
     return [
         name
         for name, plugin in pm.list_name_plugin()
-        if plugin is not hookspecs and name not in DEFAULT_PLUGINS
+        if plugin is not None and plugin is not hookspecs and name not in DEFAULT_PLUGINS
     ]
 
 
@@ -158,7 +158,7 @@ def describe(pm: Manager) -> list[tuple[str, str, list[str]]]:
     """Each loaded plugin: its name, where it came from, and the hooks it implements."""
     out = []
     for name, plugin in pm.list_name_plugin():
-        if plugin is hookspecs:
+        if plugin is None or plugin is hookspecs:  # None: blocked (disabled in the config)
             continue
         hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
         out.append((name, pm.origins.get(name, "?"), hooks))
@@ -167,7 +167,7 @@ def describe(pm: Manager) -> list[tuple[str, str, list[str]]]:
 
 def collect(pm: pluggy.PluginManager) -> Registry:
     """Call every registration hook once and return what the plugins registered."""
-    registry = Registry(plugins=[name for name, _ in pm.list_name_plugin()])
+    registry = Registry(plugins=[name for name, plugin in pm.list_name_plugin() if plugin is not None])
     pm.hook.register_commands(register=registry.add_command)
     pm.hook.register_sources(register=registry.add_source)
     pm.hook.register_platforms(register=registry.add_platform)

@@ -37,26 +37,51 @@ def story(db: sqlite_utils.Database, story_id: str) -> Row | None:
     return next(db.query("select * from stories where id = ?", [story_id]), None)
 
 
-def story_articles(db: sqlite_utils.Database, story_id: str) -> list[Row]:
-    """The articles of a story and of the stories merged into it, oldest first."""
+def first_article(db: sqlite_utils.Database, story_id: str) -> Row | None:
+    """A story's first article: title, source, url and text."""
+    return next(
+        db.query(
+            "select title, source, url, text from articles where story_id = ? order by at, rowid limit 1",
+            [story_id],
+        ),
+        None,
+    )
+
+
+def articles_for_digest(db: sqlite_utils.Database, since: str, until: str) -> list[Row]:
+    """Articles ingested in (since, until] and not quietened, or substantively edited then, in order."""
     return list(
         db.query(
-            "select * from articles where story_id in "
-            "(select id from stories where id = ? or merged_into = ?) order by at, rowid",
-            [story_id, story_id],
+            "select * from articles where (ingested > ? and ingested <= ? and quiet = 0) "
+            "or (edited > ? and edited <= ?) order by at, rowid",
+            [since, until, since, until],
         )
     )
+
+
+def article_new_quotes(db: sqlite_utils.Database, article_id: str) -> list[Row]:
+    """The statements first attributed in an article, in text order."""
+    return list(
+        db.query(
+            "select speaker, text from quotes where article_id = ? and new = 1 order by start", [article_id]
+        )
+    )
+
+
+def _in_story(db: sqlite_utils.Database, select: str, story_id: str, order: str) -> list[Row]:
+    """Rows of a select over the story and the stories merged into it."""
+    merged = "(select id from stories where id = ? or merged_into = ?)"
+    return list(db.query(f"{select} where story_id in {merged} {order}", [story_id, story_id]))
+
+
+def story_articles(db: sqlite_utils.Database, story_id: str) -> list[Row]:
+    """The articles of a story and of the stories merged into it, oldest first."""
+    return _in_story(db, "select * from articles", story_id, "order by at, rowid")
 
 
 def story_new_quotes(db: sqlite_utils.Database, story_id: str) -> list[Row]:
     """The statements first attributed in a story (and the stories merged into it)."""
-    return list(
-        db.query(
-            "select speaker, text from quotes where new = 1 and story_id in "
-            "(select id from stories where id = ? or merged_into = ?) order by id",
-            [story_id, story_id],
-        )
-    )
+    return _in_story(db, "select speaker, text from quotes", story_id, "and new = 1 order by id")
 
 
 def quotes_since(

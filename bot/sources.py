@@ -399,13 +399,20 @@ async def fetch(
                 continue  # stored already: neither fetched nor ingested again, the host is spared
             short.append(entry)
         kept.append(entry)
-    pages = {a.id: a for a in await asyncio.gather(*(_with_page(http, a) for a in short))}
-    articles = [a for a in (pages.get(a.id, a) for a in kept) if a.text.strip()]
+    # at most max_pages pages a poll, newest first; the others wait (neither fetched nor stored) for
+    # the next polls, which then must not be answered "not modified"
+    cap = http.settings.max_pages
+    short.sort(key=lambda a: a.published or "", reverse=True)
+    later = {a.id for a in short[cap:]}
+    if later:
+        log.info("feed %s: %d pages left for later polls (at most %d a poll)", feed.name, len(later), cap)
+    pages = {a.id: a for a in await asyncio.gather(*(_with_page(http, a) for a in short[:cap]))}
+    articles = [a for a in (pages.get(a.id, a) for a in kept if a.id not in later) if a.text.strip()]
     return Fetched(
         articles,
-        response.headers.get("etag"),
-        response.headers.get("last-modified"),
-        min_interval=_min_interval(response),
+        None if later else response.headers.get("etag"),
+        None if later else response.headers.get("last-modified"),
+        min_interval=0.0 if later else _min_interval(response),
     )
 
 

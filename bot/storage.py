@@ -90,11 +90,27 @@ class Checkpointer(threading.Thread):
             conn.close()
 
 
+class StoreError(Exception):
+    """The store cannot be opened: the message says which file and why, in one line."""
+
+
 class Store:
     """Read and write access to one wirewatch database."""
 
     def __init__(self, path: str | Path, window: int = 14 * 86400) -> None:
-        """Open (creating and migrating as needed) the database at path; ':memory:' for a throwaway."""
+        """Open (creating and migrating as needed) the database at path; ':memory:' for a throwaway;
+        raise StoreError when it is a directory, not SQLite, or cannot be created."""
+        try:
+            self._open(path, window)
+        except (sqlite3.Error, OSError) as exc:
+            if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+                raise StoreError(f"storage {path}: not a wirewatch database (SQLite): {exc}") from None
+            if Path(str(path)).is_dir():
+                raise StoreError(f"storage {path}: is a directory, not a database file") from None
+            log.debug("storage %s cannot be opened", path, exc_info=True)
+            raise StoreError(f"storage {path}: cannot be opened: {exc}") from None
+
+    def _open(self, path: str | Path, window: int) -> None:
         self.path = str(path)
         if self.path == ":memory:":
             self.db = sqlite_utils.Database(memory=True)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
+import urllib.parse
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Reply = tuple[int, dict[str, str], dict[str, Any]]
+DROP = -1  # a status that closes the connection without replying
 
 
 class FakeAPI:
@@ -28,11 +31,17 @@ class FakeAPI:
                 try:
                     body = json.loads(raw) if raw else {}
                 except ValueError:
-                    body = {"_raw": raw.decode("utf-8", "replace")}
+                    form = urllib.parse.parse_qs(raw.decode("utf-8", "replace"))
+                    body = {k: v[-1] for k, v in form.items()} or {"_raw": raw.decode("utf-8", "replace")}
+                query = urllib.parse.urlsplit(self.path).query
+                body = {**{k: v[-1] for k, v in urllib.parse.parse_qs(query).items()}, **body}
                 api.requests.append((self.command, self.path, body, dict(self.headers)))
                 status, headers, payload = (
                     api.script.pop(0) if api.script else api.default(self.command, self.path, body)
                 )
+                if status == DROP:  # the connection dies before any reply
+                    self.close_connection = True
+                    return
                 data = json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -83,7 +92,7 @@ def slack_default(method: str, path: str, body: dict[str, Any]) -> Reply:
             },
         )
     if path.endswith("/chat.postMessage"):
-        ts = f"1700000000.{next(_SLACK_TS):06d}"  # each message its own timestamp, as on Slack
+        ts = f"{int(time.time())}.{next(_SLACK_TS):06d}"  # each message its own timestamp, as on Slack
         return 200, {}, {"ok": True, "channel": body.get("channel"), "ts": ts}
     return 404, {}, {"ok": False, "error": "unknown_method"}
 
@@ -143,3 +152,70 @@ def discord_default(method: str, path: str, body: dict[str, Any]) -> Reply:
             },
         )
     return 404, {}, {"message": "Unknown", "code": 0}
+
+
+class FakeSlack(FakeAPI):
+    """A fake Slack that keeps what was posted, per channel, with its metadata and thread, and answers
+    conversations.history and conversations.replies from it; `after_store` holds HTTP statuses to
+    answer posts with after they were stored (a 5xx or a reply that never arrives, as on Slack)."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        self.after_store: list[int] = []
+        super().__init__(self.answer)
+
+    def answer(self, method: str, path: str, body: dict[str, Any]) -> Reply:
+        """Post, list or answer as slack_default does."""
+        route = path.split("?")[0]
+        if route.endswith("/chat.postMessage"):
+            status, headers, reply = slack_default(method, route, body)
+            stored = {k: body[k] for k in ("text", "metadata", "thread_ts", "blocks") if k in body}
+            self.messages.setdefault(str(body.get("channel")), []).append({**stored, "ts": reply["ts"]})
+            if self.after_store:
+                return self.after_store.pop(0), {}, {"ok": False, "error": "internal_error"}
+            return status, headers, reply
+        if route.endswith(("/conversations.history", "/conversations.replies")):
+            posted = self.messages.get(str(body.get("channel")), [])
+            if route.endswith("replies"):
+                posted = [
+                    m for m in posted if m["ts"] == body.get("ts") or m.get("thread_ts") == body.get("ts")
+                ]
+            else:
+                posted = [m for m in posted if float(m["ts"]) >= float(body.get("oldest") or 0)]
+            keep = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+            out = [m if keep else {k: v for k, v in m.items() if k != "metadata"} for m in reversed(posted)]
+            return 200, {}, {"ok": True, "messages": out, "has_more": False}
+        return slack_default(method, route, body)
+
+    def posted(self, channel: str) -> list[dict[str, Any]]:
+        """The messages stored in a channel, oldest first."""
+        return self.messages.get(channel, [])
+
+
+class FakeDiscord(FakeAPI):
+    """A fake Discord that, as Discord does for a nonce sent with enforce_nonce, answers a repeated
+    nonce with the message it already created instead of creating another; `after_store` holds
+    statuses to answer a create with after it was stored."""
+
+    def __init__(self) -> None:
+        self.created: list[dict[str, Any]] = []
+        self.by_nonce: dict[str, dict[str, Any]] = {}
+        self.after_store: list[int] = []
+        self._ids = itertools.count(1)
+        super().__init__(self.answer)
+
+    def answer(self, method: str, path: str, body: dict[str, Any]) -> Reply:
+        """Create (once per enforced nonce) or answer as discord_default does."""
+        status, headers, reply = discord_default(method, path, body)
+        if method != "POST" or status != 200 or "embeds" not in reply:
+            return status, headers, reply
+        nonce = body.get("nonce")
+        if nonce and body.get("enforce_nonce") and nonce in self.by_nonce:
+            return 200, {}, self.by_nonce[nonce]
+        message = {**reply, "id": str(1200000000000000000 + next(self._ids)), "nonce": nonce}
+        self.created.append(message)
+        if nonce and body.get("enforce_nonce"):
+            self.by_nonce[nonce] = message
+        if self.after_store:
+            return self.after_store.pop(0), {}, {"message": "Internal Server Error", "code": 0}
+        return 200, {}, message

@@ -74,7 +74,7 @@ def test_server_errors_are_retried_with_back_off_then_left_for_the_next_run(tmp_
     assert bot.run_once() == (5, 0)
     assert waits == [1.0, 2.0, 4.0]  # backing off between the four attempts
     row = next(bot.store.db.query("select status, attempts, last_error from outbox"))
-    assert row == {"status": "pending", "attempts": 1, "last_error": "HTTP 503"}
+    assert row == {"status": "pending", "attempts": 4, "last_error": "HTTP 503"}
     assert bot.send_digests() == 1  # the queued digest goes out; no second digest is composed
     assert bot.send_digests() == 0
     assert len(adapter.sent) == 1

@@ -68,7 +68,7 @@ EVERY_COMMAND = [
         ("stories bike", "City council approves"),
         ("story s-01-wirepress-dam-cracks", "rewrite: Varna dam cracks widen"),
         ("quotes Petrov", "Ana Petrov: “If Varna is cracking"),
-        ("quotes --new --since 30d", "NEW Mirela Dascalu"),
+        ("quotes Dascalu --new --since 30d", "NEW Mirela Dascalu"),
         ("speakers Dascalu", "Mirela Dascalu: 5 statements"),
         ("feeds", "samples:"),
         ("digest now", "Digest sent (1 message)."),

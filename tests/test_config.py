@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 from bot.config import ConfigError, load_config, parse_config, parse_duration
 
@@ -157,3 +158,30 @@ def test_repost_edits_is_a_share(value: object) -> None:
         parse_config(minimal(feeds=[{"name": "a", "url": "x", "repost_edits": 0.3}])).feeds[0].repost_edits
         == 0.3
     )
+
+
+@pytest.mark.parametrize(
+    "section,key",
+    [
+        ({"feeds": [{"name": "a", "url": "x", "evry": "5m"}]}, "feeds[0].evry"),
+        ({"channels": [{"platform": "console", "id": "c", "keyword": ["dam"]}]}, "channels[0].keyword"),
+        ({"channels": [{"platform": "slack", "id": "c", "threads": True}]}, "channels[0].threads"),
+        ({"bot": {"timezon": "Europe/Paris"}}, "bot.timezon"),
+        ({"storage": {"path": "x.db", "windw": "7d"}}, "storage.windw"),
+        ({"slack": {"api": "http://127.0.0.1:1/"}}, "slack.api"),
+        ({"discord": {"guild": "1"}}, "discord.guild"),
+    ],
+)
+def test_an_unknown_key_in_any_section_is_refused_by_name(section: dict[str, object], key: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_config({**minimal(), **section})
+    assert err.value.key == key and "unknown setting" in str(err.value)
+
+
+def test_an_unknown_key_suggests_the_nearest_one_and_check_config_names_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="did you mean 'every'"):
+        parse_config(minimal(feeds=[{"name": "a", "url": "x", "evry": "5m"}]))
+    config = tmp_path / "c.toml"
+    config.write_text('[storage]\npath = "x.db"\n[bot]\ntimezon = "Europe/Paris"\n')
+    proc = run_cli("check-config", str(config), check=False)
+    assert proc.returncode == 1 and "bot.timezon: unknown setting (did you mean 'timezone'?)" in proc.stderr

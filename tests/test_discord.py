@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import discord
 import pytest
-from fake_platforms import DISCORD_USER, FakeAPI, discord_default
+from fake_platforms import DISCORD_USER, FakeAPI, FakeDiscord
 from test_slack import UNTIL, many_stories
 
 from bot.adapters.discord import DiscordAdapter
@@ -21,8 +21,8 @@ CHANNEL = Channel("discord", "1400000000000000004")
 
 
 @pytest.fixture
-def api() -> Iterator[FakeAPI]:
-    fake = FakeAPI(discord_default)
+def api() -> Iterator[FakeDiscord]:
+    fake = FakeDiscord()
     base, hook_base = discord.http.Route.BASE, discord.webhook.async_.Route.BASE
     yield fake
     discord.http.Route.BASE, discord.webhook.async_.Route.BASE = base, hook_base

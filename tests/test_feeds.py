@@ -117,3 +117,25 @@ def test_backoff_doubles_per_failure_up_to_a_day(
     every: int, failures: int, retry_after: float | None, expected: float
 ) -> None:
     assert backoff(every, failures, retry_after) == expected
+
+
+def test_a_feed_added_from_chat_keeps_its_kind_backfill_and_repost_edits(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path))
+    first = Bot(config, adapters={"console": MemoryAdapter()})
+    try:
+        line = "feeds add https://news.example/world/ --kind page --backfill 2 --repost-edits 0.4 --every 30m"
+        context = first.context("console")
+        context.resolve = lambda host: ["93.184.215.14"]
+        reply, ok = answer(line, context, user="UADMIN")
+        assert ok, reply.as_text()
+        reply, ok = answer("feeds add https://news.example/x --kind sitemap", context, user="UADMIN")
+        assert not ok and "--kind 'sitemap' is not one of feed, page" in reply.as_text()
+    finally:
+        first.close()
+    again = Bot(config, adapters={"console": MemoryAdapter()})  # after a restart
+    try:
+        added = again.watched.get("news-example")
+    finally:
+        again.close()
+    assert added is not None
+    assert (added.kind, added.backfill, added.repost_edits, added.every) == ("page", 2, 0.4, 1800)

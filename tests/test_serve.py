@@ -199,7 +199,9 @@ def test_slack_http_mode_health_metrics_and_a_clean_stop(
             print(proc.communicate()[1])
     assert proc.returncode == 0, err
     assert "Traceback" not in err and f"{stop.name}: stopping" in err
-    assert " WARNING " not in err and " ERROR " not in err, err  # a clean start and stop
+    # a clean start and stop (a 1-second poll may overrun under load: the scheduler says so, nothing else)
+    problems = [line for line in err.splitlines() if " WARNING " in line or " ERROR " in line]
+    assert all("skipped: maximum number of running instances" in line for line in problems), err
     db = tmp_path / "bot.db"
     wal = Path(str(db) + "-wal")
     assert not wal.exists() or wal.stat().st_size == 0  # everything folded into the database file

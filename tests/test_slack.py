@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, run_cli
-from fake_platforms import FakeAPI, slack_default, slack_error
+from fake_platforms import FakeAPI, FakeSlack, slack_error
 from wordfreq import top_n_list
 
 from bot.adapters.slack import SlackAdapter
@@ -24,8 +24,8 @@ UNTIL = "9999-01-01T00:00:00+00:00"
 
 
 @pytest.fixture
-def slack() -> Iterator[FakeAPI]:
-    api = FakeAPI(slack_default)
+def slack() -> Iterator[FakeSlack]:
+    api = FakeSlack()
     yield api
     api.close()
 
@@ -115,11 +115,11 @@ def test_crash_after_part_one_resumes_at_part_two(pipeline: Pipeline, store: Sto
     real_send = crash.send
     calls = []
 
-    def send_then_crash(channel: str, message: object) -> None:
+    def send_then_crash(channel: str, message: object, key: str | None = None) -> None:
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt("the process dies here")
-        real_send(channel, message)  # type: ignore[arg-type]
+        real_send(channel, message, key)  # type: ignore[arg-type]
 
     crash.send = send_then_crash  # type: ignore[method-assign]
     with pytest.raises(KeyboardInterrupt):
@@ -169,10 +169,10 @@ def test_threaded_digest_posts_details_under_its_headlines_even_after_a_crash(
     crash = SlackAdapter("xoxb-test-token", slack.url + "/api/")
     real_send = crash.send
 
-    def send_then_crash(channel: str, message: object) -> str | None:
+    def send_then_crash(channel: str, message: object, key: str | None = None) -> str | None:
         if len(slack.posts("chat.postMessage")) == 2:
             raise KeyboardInterrupt("the process dies here")
-        return real_send(channel, message)  # type: ignore[arg-type]
+        return real_send(channel, message, key)  # type: ignore[arg-type]
 
     crash.send = send_then_crash  # type: ignore[method-assign]
     with pytest.raises(KeyboardInterrupt):

@@ -16,7 +16,11 @@ class ConsoleAdapter:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
 
-    def send(self, channel_id: str, message: Message) -> str | None:
+    def find(self, channel_id: str, message: Message, key: str, since: float) -> str | None:
+        """The terminal keeps no record to look in: a part in doubt is printed again."""
+        return None
+
+    def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
         """Print the message under a line naming the channel."""
         print(f"\n#{channel_id}" + (" (thread)" if message.in_thread else ""), file=self.stream)
         print(message.as_text(), file=self.stream)

@@ -18,7 +18,11 @@ _WEBHOOK = re.compile(r"/webhooks/(\d+)/([\w.-]+)")
 
 
 def neutral(text: str) -> str:
-    """Text that cannot ping: @everyone, @here and role/user mentions broken with a zero-width space."""
+    """Text that cannot ping or disguise a link: @everyone, @here and role/user mentions broken with a
+    zero-width space, and in a text that could hold a masked link ([shown](target), javascript: or not)
+    every [ escaped."""
+    if re.search(r"\]\s*\(", text):
+        text = text.replace("\\", "\\\\").replace("[", "\\[")
     text = re.sub(r"@(everyone|here)", "@\u200b\\1", text, flags=re.I)
     return re.sub(r"<@([!&]?\d+)>", "<@\u200b\\1>", text)
 
@@ -92,23 +96,34 @@ class DiscordAdapter:
         # are re-based one by one instead, so two bots (or tests) never change each other's
         self.base = api_url.rstrip("/") if api_url else None
 
-    def send(self, channel_id: str, message: Message) -> str | None:
-        """Post one message part (digests are not threaded on Discord); raise DeliveryError (permanent
-        where retrying cannot help)."""
+    def find(self, channel_id: str, message: Message, key: str, since: float) -> str | None:
+        """Discord is not searched: a part sent again carries the same nonce, with enforce_nonce, and
+        Discord answers with the message it already has instead of posting it twice."""
+        return None
+
+    def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
+        """Post one message part (digests are not threaded on Discord) with key as its nonce; raise
+        DeliveryError (permanent where retrying cannot help, maybe sent where it may have arrived)."""
         content, embeds = render(message)
         try:
-            asyncio.run(self._send(channel_id, content, embeds))
+            asyncio.run(self._send(channel_id, content, embeds, key))
             return None
         except (discord.Forbidden, discord.NotFound, discord.LoginFailure) as exc:
             raise DeliveryError(f"discord refused: {exc}", permanent=True) from None
         except discord.HTTPException as exc:
             if exc.status == 429:  # discord.py already waited and retried; try again on the next run
                 raise DeliveryError(f"discord rate limited: {exc}") from None
-            raise DeliveryError(f"discord {exc.status}: {exc}", permanent=400 <= exc.status < 500) from None
+            raise DeliveryError(
+                f"discord {exc.status}: {exc}",
+                permanent=400 <= exc.status < 500,
+                maybe_sent=exc.status >= 500,
+            ) from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise DeliveryError(f"discord unreachable: {exc}") from None
+            raise DeliveryError(f"discord unreachable: {exc}", maybe_sent=True) from None
 
-    async def _send(self, channel_id: str, content: str, embeds: list[discord.Embed]) -> None:
+    async def _send(
+        self, channel_id: str, content: str, embeds: list[discord.Embed], key: str | None = None
+    ) -> None:
         none = discord.AllowedMentions.none()
         if self.token:
             client = discord.Client(intents=discord.Intents.none())
@@ -117,7 +132,11 @@ class DiscordAdapter:
             try:
                 await client.http.static_login(self.token)  # REST only: no gateway, no application lookup
                 channel = client.get_partial_messageable(int(channel_id))
-                await channel.send(content=content, embeds=embeds, allowed_mentions=none)
+                # discord.py sends enforce_nonce with a nonce: a repeat returns the message already posted
+                if key:
+                    await channel.send(content=content, embeds=embeds, allowed_mentions=none, nonce=key)
+                else:
+                    await channel.send(content=content, embeds=embeds, allowed_mentions=none)
             finally:
                 await client.close()
             return

@@ -12,11 +12,21 @@ class MemoryAdapter:
     def __init__(self, platform: str = "console") -> None:
         self.platform = platform
         self.sent: list[tuple[str, Message]] = []
+        self.keys: list[str | None] = []
         self.failures: list[DeliveryError] = []
 
-    def send(self, channel_id: str, message: Message) -> str | None:
-        """Record the message, or raise the next queued failure; its id is its number in the record."""
-        if self.failures:
-            raise self.failures.pop(0)
+    def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
+        """Record the message, or raise the next queued failure (one that may have reached the
+        platform is recorded first); its id is its number in the record."""
+        failure = self.failures.pop(0) if self.failures else None
+        if failure is not None and not failure.maybe_sent:
+            raise failure
         self.sent.append((channel_id, message))
+        self.keys.append(key)
+        if failure is not None:
+            raise failure
         return str(len(self.sent))
+
+    def find(self, channel_id: str, message: Message, key: str, since: float) -> str | None:
+        """The number of a recorded message with this key, if any."""
+        return str(self.keys.index(key) + 1) if key in self.keys else None

@@ -28,6 +28,10 @@ PERMANENT = {
 }
 
 
+EVENT = "wirewatch_part"  # the metadata event type that carries an outbox part's key
+FIND_PAGES = 5  # pages of 200 messages looked through for a part in doubt
+
+
 def escape(text: str) -> str:
     """Text safe for mrkdwn: &, < and > escaped (so <!channel>, <!here>, <@U…> cannot ping) and bare
     @channel/@here/@everyone broken with a zero-width space."""
@@ -47,7 +51,8 @@ def render_block(block: Block) -> dict[str, Any]:
         return {"type": "divider"}
     text = escape(block.text)
     if block.url and block.url.startswith(("http://", "https://")):
-        text = f"<{block.url.replace('|', '%7C').replace('>', '%3E')}|{text}>"
+        url = block.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+        text = f"<{url.replace(' ', '%20')}|{text}>"
     if block.kind == "context":
         return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
@@ -59,16 +64,52 @@ class SlackAdapter:
     platform = "slack"
 
     def __init__(self, token: str, api_url: str | None = None, timeout: int = 30) -> None:
-        kwargs: dict[str, Any] = {"token": token, "timeout": timeout}
+        # no retry handlers: slack_sdk would post again after a dropped connection without looking
+        # whether the first post arrived; the outbox retries, after a lookup
+        kwargs: dict[str, Any] = {"token": token, "timeout": timeout, "retry_handlers": []}
         if api_url:
             kwargs["base_url"] = api_url.rstrip("/") + "/"
         self.client = WebClient(**kwargs)
 
-    def send(self, channel_id: str, message: Message) -> str | None:
-        """Post one message part (in a thread under message.reply_to, if set); its ts; raise
-        DeliveryError (permanent or with Retry-After) on failure."""
+    def find(self, channel_id: str, message: Message, key: str, since: float) -> str | None:
+        """The ts of the message whose metadata carries key, posted since `since` (in its thread when
+        it is a reply), found through conversations.history or conversations.replies."""
+        cursor: str | None = None
+        try:
+            for _ in range(FIND_PAGES):
+                args: dict[str, Any] = {"channel": channel_id, "include_all_metadata": True, "limit": 200}
+                if cursor:
+                    args["cursor"] = cursor
+                if message.reply_to:
+                    response = self.client.conversations_replies(ts=message.reply_to, **args)
+                else:
+                    response = self.client.conversations_history(oldest=f"{max(since, 0):.6f}", **args)
+                for posted in response.get("messages") or []:
+                    payload = (posted.get("metadata") or {}).get("event_payload") or {}
+                    if posted.get("metadata", {}).get("event_type") == EVENT and payload.get("part") == key:
+                        return str(posted.get("ts") or "") or None
+                cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return None
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
+            raise DeliveryError(
+                f"slack: cannot check whether the part was posted already ({error or exc}); "
+                "wirewatch outbox retry sends it without checking",
+                permanent=error in PERMANENT,
+                maybe_sent=True,
+            ) from None
+        except OSError as exc:
+            raise DeliveryError(f"slack unreachable: {exc}", maybe_sent=True) from None
+        return None
+
+    def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
+        """Post one message part (in a thread under message.reply_to, if set) with key in its metadata;
+        its ts; raise DeliveryError (permanent, with Retry-After, or maybe sent) on failure."""
         blocks = [render_block(b) for b in message.blocks]
         extra: dict[str, Any] = {"thread_ts": message.reply_to} if message.reply_to else {}
+        if key:
+            extra["metadata"] = {"event_type": EVENT, "event_payload": {"part": key}}
         try:
             response = self.client.chat_postMessage(
                 channel=channel_id,
@@ -87,7 +128,11 @@ class SlackAdapter:
                     f"slack rate limited (429): {error}", retry_after=float(retry or 1)
                 ) from None
             raise DeliveryError(
-                f"slack {status}: {error or exc}", permanent=error in PERMANENT or (400 <= status < 500)
+                f"slack {status}: {error or exc}",
+                permanent=error in PERMANENT or (400 <= status < 500),
+                maybe_sent=status >= 500,
             ) from None
-        except OSError as exc:  # connection refused, timeout, reset
+        except ConnectionRefusedError as exc:  # nothing was sent
             raise DeliveryError(f"slack unreachable: {exc}") from None
+        except OSError as exc:  # a timeout or a dropped connection: the post may have arrived
+            raise DeliveryError(f"slack unreachable: {exc}", maybe_sent=True) from None

@@ -6,13 +6,28 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond, Say
+from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond, Say
+from slack_bolt.middleware import RequestVerification
 from slack_sdk import WebClient
 
-from bot.adapters.slack import render_block
+from bot.adapters.slack import escape, render_block
 from bot.messages import Message
 
 Answer = Callable[[str, str, str], tuple[Message, bool]]  # (text, user id, channel id) -> (reply, ok)
+
+
+class _Verification(RequestVerification):
+    """Slack's signature check, answering 401 (not 500) to a request whose timestamp is no number."""
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        """Refuse a request with a missing or non-numeric timestamp, then check its signature."""
+        stamp = str(req.headers.get("x-slack-request-timestamp", [""])[0] or "")
+        if req.mode != "socket_mode" and not stamp.strip().isdigit():
+            return BoltResponse(status=401, body={"error": "invalid request"})
+        response: BoltResponse = super().process(req=req, resp=resp, next=next)
+        return response
 
 
 def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | None = None) -> App:
@@ -23,8 +38,10 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
         signing_secret=signing_secret,
         client=client,
         token_verification_enabled=False,
+        request_verification_enabled=False,  # checked below, with the timestamp validated first
         process_before_response=False,
     )
+    app.use(_Verification(signing_secret))
 
     def acknowledge(ack: Ack) -> None:
         ack()
@@ -35,7 +52,7 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
         )
         first = message.blocks[0].text if message.blocks else ""
         respond(
-            text=message.fallback[:3000],
+            text=escape(message.fallback)[:3000],  # article text: no <!channel>, <@U…> or masked link
             blocks=[render_block(b) for b in message.blocks][:50],
             response_type="in_channel" if ok and not first.startswith("wirewatch commands") else "ephemeral",
         )

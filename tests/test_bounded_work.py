@@ -1,0 +1,98 @@
+"""Bounded work on a real local server: a decoding bomb stays small, a huge feed is fetched a slice a poll."""
+
+from __future__ import annotations
+
+import gzip
+import tracemalloc
+import zlib
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from conftest import LocalServer
+
+from bot.adapters.memory import MemoryAdapter
+from bot.app import Bot
+from bot.config import parse_config
+
+
+def make_bot(tmp_path: Path, server: LocalServer, **http: object) -> Bot:
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "bounded.db")},
+            "http": {"host_interval": 0, "per_host": 16, **http},
+            "feeds": [{"name": "big", "url": f"{server.url}/feed", "backfill": 5}],
+            "channels": [{"platform": "console", "id": "desk"}],
+        }
+    )
+    return Bot(config, adapters={"console": MemoryAdapter()})
+
+
+def gzip_of_zeros(megabytes: int) -> bytes:
+    """A gzip stream that inflates to `megabytes` MB, built without holding them."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b"\0" * 1_000_000
+    return b"".join(packer.compress(block) for _ in range(megabytes)) + packer.flush()
+
+
+def test_gzip_inside_gzip_stays_under_a_memory_bound(tmp_path: Path, http_server: LocalServer) -> None:
+    body = gzip.compress(gzip_of_zeros(300))  # a few hundred KB on the wire, 300 MB once decoded
+    http_server.routes["/feed"] = lambda _h: (
+        200,
+        {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip, gzip"},
+        body,
+    )
+    b = make_bot(tmp_path, http_server)
+    try:
+        tracemalloc.start()
+        b.poll_all()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        row = b.store.db.table("feeds").get("big")
+        assert "larger than" in row["last_error"]
+        assert peak < 40_000_000  # the cap is 5 MB a layer; decoding it all would take 300 MB
+    finally:
+        b.close()
+
+
+def test_a_thousand_summary_only_items_are_fetched_a_slice_a_poll(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    n = 1000
+    items = "".join(
+        f"<item><title>Item {i}</title><link>/p/{i}</link><guid>urn:p{i}</guid><description>Teaser {i}.</description>"
+        f"<pubDate>{['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][i % 7]}, {1 + i % 28:02d} Nov 2026 "
+        f"{i // 60 % 24:02d}:{i % 60:02d}:00 GMT</pubDate></item>"
+        for i in range(n)
+    )
+    feed = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'.encode()
+    )
+
+    def answer(handler: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        return 200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}, feed
+
+    http_server.routes["/feed"] = answer
+    for i in range(n):
+        text = f"<html><body><article><p>Page {i} tells its story in a sentence long enough to keep.</p></article></body></html>"
+        http_server.serve(f"/p/{i}", text)
+    b = make_bot(tmp_path, http_server, max_pages=20)
+    try:
+        b.poll_all()
+        first = [p for p, _ in http_server.requests if p.startswith("/p/")]
+        assert len(first) == 20
+        dates = {r["url"]: r["published"] for r in b.store.db.query("select url, published from articles")}
+        newest = sorted(dates.values(), reverse=True)
+        assert len(dates) == 20 and "/p/" in next(iter(dates))  # relative links resolved to the server
+        b.poll_all()  # the next poll takes the next slice, although the feed itself did not change
+        second = [p for p, _ in http_server.requests if p.startswith("/p/")][20:]
+        assert len(second) == 20 and not set(first) & set(second)
+        later = [
+            r["published"]
+            for r in b.store.db.query("select published from articles")
+            if r["published"] not in newest
+        ]
+        assert later and max(later) <= min(newest)  # newest first
+    finally:
+        b.close()
