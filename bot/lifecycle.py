@@ -36,10 +36,9 @@ class Stopper:
 
 def exit_now_if_threads_linger(code: int = 0) -> None:
     """Exit with code even when a worker thread (a fetch in flight, which the closed store no longer
-    needs) is still running: everything stored was committed and the store is closed."""
-    lingering = [
-        t for t in threading.enumerate() if t.is_alive() and not t.daemon and t is not threading.main_thread()
-    ]
+    needs) is still running: everything stored was committed and the store is closed. (Interpreter
+    exit would wait for it: the thread pool joins its workers at exit, daemon threads or not.)"""
+    lingering = [t for t in threading.enumerate() if t.is_alive() and t is not threading.main_thread()]
     if lingering:
         log.debug("not waiting for %s", ", ".join(t.name for t in lingering))
         logging.shutdown()

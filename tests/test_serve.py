@@ -293,3 +293,43 @@ def test_a_stop_finishes_the_article_being_written_and_loses_none(tmp_path: Path
         assert stored == 3 and sent == 1 and bot.store.count("articles") == 5  # the rest, none twice
     finally:
         bot.close()
+
+
+def test_sigterm_while_a_feed_hangs_exits_zero_promptly(tmp_path: Path) -> None:
+    """A fetch in flight (a host that never answers) does not hold the stop: exit 0, store intact."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    arrived, release = threading.Event(), threading.Event()
+
+    class Hang(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            arrived.set()
+            release.wait(60)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hang)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    config = tmp_path / "wirewatch.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp_path / "bot.db"}"\n[http]\ntimeout = 60\n'
+        f'[[feeds]]\nname = "slow"\nurl = "http://127.0.0.1:{httpd.server_address[1]}/rss"\nevery = "1s"\n'
+        '[[channels]]\nplatform = "console"\nid = "desk"\n'
+    )
+    proc = start(config, {})
+    try:
+        until(arrived.is_set, "the fetch to start")
+        proc.send_signal(signal.SIGTERM)
+        _out, err = proc.communicate(timeout=10)
+    finally:
+        release.set()
+        httpd.shutdown()
+        httpd.server_close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    with sqlite3.connect(tmp_path / "bot.db") as conn:
+        assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
