@@ -215,7 +215,7 @@ def _serve(bot: Bot) -> None:
         if server is not None:
             server.scheduler_ok = lambda: thread.is_alive() and bool(scheduler.running)
         click.echo(
-            f"wirewatch running: {counted(len(config.feeds), 'feed')}, "
+            f"wirewatch running: {counted(len(bot.feeds()), 'feed')}, "
             f"{counted(len(config.channels), 'channel')}",
             err=True,
         )
@@ -251,8 +251,13 @@ def check_config(path: Path | None, config_path: Path) -> None:
         click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}")
     for ch in config.channels:
         platform = registry.platforms[ch.platform]
-        ready = not platform.env or any(os.environ.get(name) for name in platform.env)
-        where = ch.platform if ready else f"nowhere yet ({' or '.join(platform.env)} not set)"
+        # the platform itself says whether the environment has what it needs to post
+        ready = platform.adapter(config.platforms.get(ch.platform, platform.settings), os.environ)
+        where = (
+            ch.platform
+            if ready
+            else f"nowhere yet: parts wait until its token is set ({', '.join(platform.env)})"
+        )
         wanted = [
             f"feeds {', '.join(ch.feeds)}" if ch.feeds else "",
             f"keywords {', '.join(ch.keywords)}" if ch.keywords else "",
@@ -266,10 +271,17 @@ def check_config(path: Path | None, config_path: Path) -> None:
 
 
 @cli.command("plugins")
-def list_plugins() -> None:
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), help="Leave out what this config disables."
+)
+def list_plugins(config_path: Path | None) -> None:
     """List the loaded plugins: their names, where each comes from, and the hooks it implements."""
-    for name, origin, hooks in describe(_manager_or_exit()):
+    pm = _load(config_path)[1] if config_path is not None else _manager_or_exit()
+    for name, origin, hooks in describe(pm):
         click.echo(f"{name}: {origin}\n  hooks: {', '.join(hooks) or 'none'}")
+    disabled = [name for name, plugin in pm.list_name_plugin() if plugin is None]
+    if disabled:
+        click.echo(f"disabled in the config: {', '.join(disabled)}")
 
 
 @cli.command()
@@ -331,7 +343,13 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
 
 @cli.group(invoke_without_command=True)
 @config_option
-@click.option("--limit", default=20, show_default=True, help="How many of the latest parts to list.")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="How many of the latest parts to list.",
+)
 @click.pass_context
 def outbox(ctx: click.Context, config_path: Path, limit: int) -> None:
     """List the latest digest parts with their delivery status and why they wait or failed."""

@@ -275,6 +275,13 @@ def m016_outbox_delivery_state(db: sqlite_utils.Database) -> None:
     outbox.add_column("not_before", str)
 
 
+@migration
+def m017_quote_mentions(db: sqlite_utils.Database) -> None:
+    """How an article referred to a quote's speaker, and whether that names anybody."""
+    db.table("quotes").add_column("mention", str)
+    db.table("quotes").add_column("unresolved", int, not_null_default=0)
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names. The whole run holds
     the write lock from its first read, so two processes opening a fresh store take turns (the second

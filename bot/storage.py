@@ -206,7 +206,13 @@ class Store:
     def view(self, at: str) -> StoreWindow:
         """A read-only view of the store for plugins, limited to the window before `at`."""
         moment = parse_time(at) or datetime.now(UTC)
-        return StoreWindow(self, (moment - timedelta(seconds=self.window)).isoformat(timespec="seconds"))
+        try:
+            since = moment - timedelta(seconds=self.window)
+        except (
+            OverflowError
+        ):  # a date in the first years of the calendar: the window reaches back to its start
+            since = datetime.min.replace(tzinfo=UTC)
+        return StoreWindow(self, since.isoformat(timespec="seconds"))
 
     def result_of(self, article_id: str) -> dict[str, Any] | None:
         """The stored relation, story and quotes of an article, in the replay contract's shape."""
@@ -223,6 +229,8 @@ class Store:
                 "cue": q["cue"],
                 "direct": bool(q["direct"]),
                 "new": bool(q["new"]),
+                "mention": q["mention"] or "",
+                "resolved": not q["unresolved"],
             }
             for q in self.db.query("select * from quotes where article_id = ? order by start", [article_id])
         ]
@@ -330,6 +338,8 @@ class Store:
                         "direct": int(quote.direct),
                         "new": int(quote.new),
                         "same_as": quote.same_as,
+                        "mention": quote.mention,
+                        "unresolved": int(not quote.resolved),
                         "first_seen": stamp,
                         "at": at,
                     },

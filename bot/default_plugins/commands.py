@@ -22,6 +22,7 @@ from bot.config import parse_duration
 from bot.feeds import FeedError
 from bot.hookspecs import hookimpl
 from bot.messages import Block, Message, counted, local_time
+from bot.quote_text import quote_line
 
 ALL = 1_000_000  # rows read to count what a cut list leaves out
 SHOWN = {"stories": 10, "quotes": 15, "speakers": 20}  # lines a reply lists
@@ -87,7 +88,9 @@ def _story(request: Request, ctx: Context) -> Message:
         for sentence in json.loads(row["added"] or "[]")[:2]:
             blocks.append(Block("context", f"+ {clip(sentence, 300)}"))
     for q in queries.story_new_quotes(ctx.store.db, story_id):
-        blocks.append(Block("text", f"{q['speaker']}: “{clip(q['text'], 300)}”"))
+        blocks.append(
+            Block("text", quote_line(q["speaker"], q["text"], bool(q["direct"]), not q["unresolved"]))
+        )
     return Message(tuple(blocks), story["headline"])
 
 
@@ -99,7 +102,8 @@ def _quotes(request: Request, ctx: Context) -> Message:
     linked: set[str] = set()
     for row in rows:
         mark = "NEW " if row["new"] else ""
-        text = f"{mark}{row['speaker']}: “{clip(row['text'], 300)}” ({row['source'] or '-'})"
+        line = quote_line(row["speaker"], row["text"], bool(row["direct"]), not row["unresolved"])
+        text = f"{mark}{line} ({row['source'] or '-'})"
         blocks.append(Block("text", text, row["url"] if row["url"] not in linked else None))
         linked.add(row["url"])  # one link per article
     if not rows:

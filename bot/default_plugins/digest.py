@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.digest import MAX_QUOTE_CHARS, StoryDigest, clip
+from bot.digest import StoryDigest, clip
 from bot.hookspecs import hookimpl
 from bot.messages import Block
 from bot.registry import DigestSection
@@ -35,9 +35,8 @@ def quotes(story: StoryDigest) -> list[Block]:
     each other article's first quote)."""
     linked = {story.first_url}
     blocks = []
-    for speaker, text, source, url in story.quotes:
-        line = f"NEW {speaker}: “{clip(text, MAX_QUOTE_CHARS)}” ({source})"
-        blocks.append(Block("text", line, url=url if url not in linked else None))
+    for line, source, url in story.quotes:
+        blocks.append(Block("text", f"NEW {line} ({source})", url=url if url not in linked else None))
         linked.add(url)
     return blocks
 

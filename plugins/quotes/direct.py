@@ -17,6 +17,21 @@ from plugins.quotes.marks import QuoteSpan, is_title_case, lstrip_span, word_cou
 from plugins.quotes.reading import Reading, Statement
 from plugins.quotes.subjects import abbreviation_before, cue_fits, subject_after, subject_before
 
+# an opening phrase before a sentence's subject: "At Monday's debate, ", "In a speech on Friday, "
+_OPENING = re.compile(r"(?:(?:At|In|On|During|After|Before|Later|Earlier|Meanwhile)\b[^,“”\"]{0,50},\s*)")
+# "Clinton is describing ...", "Reid has been steadily pounding ...": a verb of the progressive
+_PROGRESSIVE_VERB = re.compile(
+    r"\s*(?P<subj>(?:[A-Z][\w'’.-]*\s+){0,4}[A-Z][\w'’-]*)(?:\s*\([^)]{1,20}\))?(?:,[^,]{3,60},)?"
+    r"\s+(?:is|was|are|were|has been|had been|have been)\s+(?:\w+ly\s+)?(?P<verb>[a-z]{3,}ing)\b"
+)
+
+
+# a name and its verb inside a sentence: "Trump likened", "Reid has repeatedly called"
+_INNER_SUBJECT_VERB = re.compile(
+    r"(?<![\w’'])(?P<subj>(?:[A-Z][\w’'.-]*\s+){0,2}[A-Z][\w’'-]*[a-z])\s+(?:(?:has|had|have|also|again|repeatedly|"
+    r"then|once|often|later)\s+)*(?P<verb>[a-z]{3,}ed|likens|calls|describes|dubs|labels|accuses)\b"
+)
+
 
 class DirectRules(Reading):
     """Attribution rules for quotations."""
@@ -29,6 +44,21 @@ class DirectRules(Reading):
             return None
         sa, sb = next(((a, b) for a, b in self.sentences if a <= q.start < b), (q.para_start, q.para_end))
         m = SUBJECT_VERB.match(self.text, sa, q.start)
+        if not m or m.group("verb").lower() in COPULAS:
+            # "At the debate, Clinton cited ...": the subject after an opening phrase
+            opening = _OPENING.match(self.text, sa, q.start)
+            m = SUBJECT_VERB.match(self.text, opening.end(), q.start) if opening else None
+            m = m or _PROGRESSIVE_VERB.match(self.text, opening.end() if opening else sa, q.start)
+        if (not m or m.group("verb").lower() in COPULAS) and self.on("inner-clause"):
+            # "..., and Trump likened the refugees to a “vicious snake”": a named subject and its verb
+            # in the middle of the sentence, close before the quotation
+            inner = [x for x in _INNER_SUBJECT_VERB.finditer(self.text, sa, q.start - 1)]
+            m = inner[-1] if inner else None
+            if m and (
+                word_count(self.text[m.end() : q.start]) > 12
+                or re.search(r"[.;:]", self.text[m.end() : q.start])
+            ):
+                m = None
         if not m or m.group("verb").lower() in COPULAS:
             return None
         start = lstrip_span(self.text, m.end(), sb)
