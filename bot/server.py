@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Coroutine
@@ -58,7 +59,7 @@ class Server:
             self.run(self._start())
         except OSError as exc:
             self.stop()
-            reason = exc.strerror or str(exc)
+            reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)  # "address already in use"
             raise ServerError(f"cannot listen on {self.host}:{self.port}: {reason}") from None
         log.info("serving http://%s:%d (/healthz, /metrics)", self.host, self.port)
 
