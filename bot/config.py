@@ -231,9 +231,7 @@ def _http(data: Mapping[str, Any]) -> HttpSettings:
 
 def _server(data: Mapping[str, Any]) -> ServerSettings:
     section = _table(data, "server", "")
-    for key in section:
-        if key not in ("host", "port", "enabled"):
-            raise ConfigError(f"server.{key}", "unknown setting; expected host, port or enabled")
+    only_keys(section, "server.", ("host", "port", "enabled"))
     host = _str(section, "host", "server.", "127.0.0.1")
     port = section.get("port", 3000)
     if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:

@@ -158,3 +158,27 @@ def test_replay_draws_a_bar_when_stderr_is_a_terminal(tmp_path: Path) -> None:
     assert len(proc.stdout.decode().splitlines()) == 3  # stdout stays the JSON contract
     bar = seen.decode("utf-8", "replace")
     assert "3/3" in bar and "articles/s" in bar and "100%" in bar
+
+
+@pytest.mark.parametrize(
+    "server,problem",
+    [
+        ({"port": 70000}, r"server\.port: must be a port number"),
+        ({"port": "3000"}, r"server\.port: must be a port number"),
+        ({"prot": 3000}, r"server\.prot: unknown setting \(did you mean 'port'\?\)"),
+        ({"enabled": "yes"}, r"server\.enabled: must be true or false"),
+    ],
+)
+def test_bad_server_settings_name_the_key(server: dict[str, object], problem: str) -> None:
+    from bot.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=problem):
+        parse_config({"storage": {"path": ":memory:"}, "server": server})
+
+
+def test_the_server_runs_when_configured_and_listens_on_loopback_by_default() -> None:
+    from bot.config import parse_config
+
+    assert not parse_config({"storage": {"path": ":memory:"}}).server.enabled
+    server = parse_config({"storage": {"path": ":memory:"}, "server": {"port": 8080}}).server
+    assert server.enabled and (server.host, server.port) == ("127.0.0.1", 8080)
