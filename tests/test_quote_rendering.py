@@ -120,3 +120,26 @@ def test_digest_shows_reported_speech_without_quotation_marks_everywhere(
         assert f"“{reported}" not in text and "“she had asked" not in text, platform  # never as a quotation
         assert direct in text, platform
         assert unnamed in text, platform
+
+
+def test_unresolved_speakers_are_no_rows_of_the_speaker_table(pipeline: Pipeline, store: Store) -> None:
+    from bot.queries import speakers_like
+
+    pipeline.ingest(ARTICLE)
+    pipeline.ingest(
+        Article(
+            id="quay",
+            title="Quay repairs begin",
+            source="Coast Ledger",
+            text=(
+                "Repairs on the north quay began on Monday.\n\n"
+                "“We expect to finish before the winter storms arrive,” he said.\n\n"
+                "The company said the work would cost less than planned."
+            ),
+        )
+    )
+    unresolved = {r["speaker"] for r in store.db.query("select speaker from quotes where unresolved = 1")}
+    assert unresolved  # the test needs unresolved mentions to be stored at all
+    names = [r["name"] for r in speakers_like(store.db, "")]
+    assert "Ilse Marchetti" in names
+    assert not set(names) & unresolved

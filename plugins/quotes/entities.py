@@ -151,10 +151,10 @@ def first_name_vote(token: str) -> tuple[str, float]:
 def is_place(name: str) -> bool:
     """Whether a name is a known place or ends in a word for one ('Lower Mainland', 'Elm Street')."""
     folded = fold(name)
-    if folded in _gazetteer() or folded.removeprefix("the ") in _gazetteer():
-        return True
     words = folded.split()
-    return bool(words) and (words[-1] in PLACE_HEADS or (len(words) >= 2 and words[0] in _PLACE_FIRST))
+    if words and (words[-1] in PLACE_HEADS or (len(words) >= 2 and words[0] in _PLACE_FIRST)):
+        return True  # known from its words alone: the gazetteer is loaded only when needed
+    return folded in _gazetteer() or folded.removeprefix("the ") in _gazetteer()
 
 
 @lru_cache(maxsize=100_000)
