@@ -52,6 +52,7 @@ def test_quote_line_direct_reported_and_unnamed() -> None:
     )
     assert speaker_label("their union", resolved=False) == "a union (unnamed)"
     assert speaker_label("he", resolved=False) == "an unnamed speaker"
+    assert speaker_label("the city's parks office", resolved=False) == "the city's parks office (unnamed)"
     assert trim_quotation("“Not one tonne more,”") == "Not one tonne more"
 
 

@@ -22,6 +22,7 @@ from plugins.quotes.entities import (
     front_role,
     is_org_name,
     is_place,
+    is_place_word,
     strip_openers,
     title_gender,
 )
@@ -275,8 +276,13 @@ class Entities:
         if is_org_name(name):
             return ORG
         pronouns = entity.votes["m"] + entity.votes["f"]
-        if entity.votes["n"] > pronouns and not entity.titled and first_name_vote(words[0])[1] < 1.5:
-            return ORG  # referred to as "it"
+        if (
+            entity.votes["n"] > pronouns
+            and not entity.titled
+            and first_name_vote(words[0])[1] < 1.5
+            and not is_place_word(name)
+        ):
+            return ORG  # referred to as "it" (but "Mill Road ... their" is still a road)
         if is_place(name):
             spoken_of = pronouns >= 2 or (pronouns >= 1 and entity.speaks)  # "Kim said she ..."
             return PERSON if (entity.titled and len(words) >= 2) or spoken_of else PLACE
