@@ -17,7 +17,7 @@ import click
 from bot import queries
 from bot.config import Config, ConfigError, disabled_plugins, parse_config, read_toml
 from bot.plugins import Manager, PluginError, collect, describe, make_manager, plugin_names
-from bot.sources import read_jsonl
+from bot.records import read_jsonl
 
 if TYPE_CHECKING:
     from bot.app import Bot
