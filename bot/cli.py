@@ -20,7 +20,7 @@ from bot.config import Config, ConfigError, disabled_plugins, parse_config, read
 from bot.logs import setup_logging
 from bot.messages import counted, duration, local_time
 from bot.plugins import Manager, PluginError, collect, describe, make_manager, plugin_names
-from bot.sources import read_jsonl
+from bot.records import read_jsonl
 
 if TYPE_CHECKING:
     from bot.app import Bot

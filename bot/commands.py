@@ -18,7 +18,6 @@ from bot.config import ConfigError, parse_duration
 from bot.digest import clip as clip
 from bot.feeds import Feeds
 from bot.messages import Block, Message
-from bot.netgate import why_not_public
 from bot.storage import Store
 from bot.urls import url_problem
 
@@ -245,6 +244,8 @@ def check_public_url(url: str, ctx: Context) -> None:
         addresses = [host] if _is_ip(host) else ctx.resolve(host)
     except (OSError, UnicodeError):
         raise UsageError(f"cannot resolve {host}") from None
+    from bot.netgate import why_not_public  # httpx and httpcore: only when a feed is added
+
     for address in addresses:
         if why_not_public(address):
             raise UsageError(f"{host} points into a private or local network; not added")

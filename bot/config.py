@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.urls import url_problem
 
 if TYPE_CHECKING:
@@ -72,6 +70,8 @@ def check_number(value: Any, key: str, low: float, high: float, integer: bool = 
 
 def parse_cron(text: str, key: str = "digest") -> str:
     """A five-field cron expression, with "hourly" and "daily" accepted as shorthands."""
+    from apscheduler.triggers.cron import CronTrigger  # only a config with digests needs it
+
     expr = DIGEST_ALIASES.get(str(text).strip().lower(), str(text).strip())
     try:
         CronTrigger.from_crontab(expr)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
-
 _TRACKING = ("utm_", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "igshid", "ref_src")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -57,6 +55,8 @@ def url_problem(url: str) -> str | None:
             return f"the host of {url[:100]!r} is not a valid name ({exc})"
         if len(ascii_host) > 253:
             return f"the host of {url[:100]!r}… is longer than 253 characters"
+    import httpx  # here, not at import: replay and the store never parse URLs this way
+
     try:
         httpx.URL(url.strip())
     except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
