@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 from typing import Protocol
 
 from rapidfuzz import fuzz
@@ -374,10 +375,6 @@ REUSE = (
 )
 
 
-def _grams(sentence_words: list[list[str]], n: int) -> set[tuple[str, ...]]:
-    return {tuple(ws[i : i + n]) for ws in sentence_words for i in range(len(ws) - n + 1)}
-
-
 def _share(part: set[tuple[str, ...]] | set[str], whole: set[tuple[str, ...]] | set[str]) -> float:
     return len(part & whole) / len(part) if part else 0.0
 
@@ -389,20 +386,31 @@ class Reading:
     profile: Profile
 
     @cached_property
-    def grams3(self) -> set[tuple[str, ...]]:
-        """Word 3-grams within sentences that carry a word of their own: an informative word that is
-        not a name (independent reports share names, "Governor Ines Albarran", and stock phrases,
+    def own(self) -> list[list[bool]]:
+        """For each word of each sentence, whether it is a word of its own: an informative word that
+        is not a name (independent reports share names, "Governor Ines Albarran", and stock phrases,
         "said on Monday"; text taken over shares the wording in between)."""
-        return {g for g in _grams(self.profile.sentence_words, 3) if self._worded(g)}
+        names = self.profile.names
+        return [[w not in names and weight(w) > 2.5 for w in ws] for ws in self.profile.sentence_words]
+
+    @cached_property
+    def grams3(self) -> set[tuple[str, ...]]:
+        """Word 3-grams within sentences that carry a word of their own."""
+        return self._worded_grams(3)
 
     @cached_property
     def grams5(self) -> set[tuple[str, ...]]:
         """Word 5-grams within sentences, with a word of their own like grams3."""
-        return {g for g in _grams(self.profile.sentence_words, 5) if self._worded(g)}
+        return self._worded_grams(5)
 
-    def _worded(self, gram: tuple[str, ...]) -> bool:
-        names = self.profile.names
-        return any(w not in names and weight(w) > 2.5 for w in gram)
+    def _worded_grams(self, n: int) -> set[tuple[str, ...]]:
+        """The n-grams within sentences with at least one word of their own, found from a running
+        count of such words over each sentence (once per word, not once per word of every n-gram)."""
+        out: set[tuple[str, ...]] = set()
+        for ws, own in zip(self.profile.sentence_words, self.own, strict=True):
+            counts = [0, *accumulate(own)]
+            out.update(tuple(ws[i : i + n]) for i in range(len(ws) - n + 1) if counts[i + n] > counts[i])
+        return out
 
     @cached_property
     def vocabulary(self) -> set[str]:
@@ -460,10 +468,14 @@ def _name_share(a: Profile, b: Profile) -> float:
     return sum(v * v for w, v in a.entities.items() if w in b.names)
 
 
-def pair_features(new: Reading, known: Reading, gap_days: float | None = None) -> list[float]:
-    """The similarity features of FEATURES for a new text and a known one."""
+def pair_features(
+    new: Reading, known: Reading, gap_days: float | None = None, aligned: Alignment | None = None
+) -> list[float]:
+    """The similarity features of FEATURES for a new text and a known one (aligned: their sentence
+    alignment, where the caller has it already)."""
     a, b = new.profile, known.profile
-    aligned = align(a.alignable, b.alignable)
+    if aligned is None:
+        aligned = align(a.alignable, b.alignable)
     shared3 = new.grams3 & known.grams3
     shared5 = new.grams5 & known.grams5
     terms = _dot(a.terms, b.terms)
@@ -507,9 +519,19 @@ def story_features(new: Reading, members: list[Reading]) -> list[float]:
     """How much of the new text the story's articles together already have: phrases and sentences."""
     if not members:
         return [0.0, 0.0]
-    union3 = set().union(*(m.grams3 for m in members))
-    union5 = set().union(*(m.grams5 for m in members))
     return [
-        _share(new.grams3, union3),
-        _share(new.grams5, union5),
+        _share_in_any(new.grams3, [m.grams3 for m in members]),
+        _share_in_any(new.grams5, [m.grams5 for m in members]),
     ]
+
+
+def _share_in_any(part: set[tuple[str, ...]], wholes: list[set[tuple[str, ...]]]) -> float:
+    """The share of part found in any of wholes (as _share with their union, without building it)."""
+    if not part:
+        return 0.0
+    left = part
+    for whole in wholes:
+        if not left:
+            break
+        left = left - whole
+    return (len(part) - len(left)) / len(part)
