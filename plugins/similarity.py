@@ -11,7 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import gt, mul
 from typing import Protocol
 
 from rapidfuzz import fuzz
@@ -106,11 +107,12 @@ class Profile:
     @cached_property
     def shingles(self) -> set[int]:
         """Hashes of the word 3-grams within sentences."""
-        out = set()
-        for ws in self.sentence_words:
-            for i in range(len(ws) - SHINGLE + 1):
-                out.add(_hash(" ".join(ws[i : i + SHINGLE])))
-        return out
+        grams = {
+            " ".join(g)
+            for ws in self.sentence_words
+            for g in zip(*(ws[k:] for k in range(SHINGLE)), strict=False)
+        }
+        return set(map(_hash, grams))
 
     @cached_property
     def sketch(self) -> frozenset[int]:
@@ -267,7 +269,9 @@ def index_keys(profile: Profile, sketch: int = 8, salient: int = 10, paired: int
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     small, large = (a, b) if len(a) < len(b) else (b, a)
-    return sum(v * large.get(w, 0.0) for w, v in small.items())
+    # the words both have, in the smaller vector's order (the terms the others add are all 0.0)
+    both = list(filter(large.__contains__, small))
+    return sum(map(mul, map(small.__getitem__, both), map(large.__getitem__, both)), 0.0)
 
 
 def cosine(a: Vectors, b: Vectors) -> float:
@@ -408,8 +412,12 @@ class Reading:
         count of such words over each sentence (once per word, not once per word of every n-gram)."""
         out: set[tuple[str, ...]] = set()
         for ws, own in zip(self.profile.sentence_words, self.own, strict=True):
+            if len(ws) < n:
+                continue
             counts = [0, *accumulate(own)]
-            out.update(tuple(ws[i : i + n]) for i in range(len(ws) - n + 1) if counts[i + n] > counts[i])
+            # the n-grams in order, and whether the count of words of their own grows across each
+            grams = zip(*(ws[k:] for k in range(n)), strict=False)
+            out.update(compress(grams, map(gt, counts[n:], counts)))
         return out
 
     @cached_property
@@ -452,15 +460,29 @@ class Reading:
         return {w for w in lead if weight(w) > 2.5}
 
     @cached_property
+    def proper_weight(self) -> float:
+        """The summed informativeness of the proper names."""
+        return _total(self.proper)
+
+    @cached_property
+    def lead_weight(self) -> float:
+        """The summed informativeness of the lead's words."""
+        return _total(self.lead)
+
+    @cached_property
     def vocabulary_all(self) -> set[str]:
         """Every word of the body."""
         return {w for ws in self.profile.sentence_words for w in ws}
 
 
-def _weighted_share(a: set[str], b: set[str]) -> float:
-    """Informativeness-weighted share of the words of a that b has too."""
-    total = sum(weight(w) for w in a)
-    return sum(weight(w) for w in a & b) / total if total else 0.0
+def _weighted_share(a: set[str], b: set[str], total: float) -> float:
+    """Informativeness-weighted share of the words of a that b has too (total: the weight of a's)."""
+    return sum(map(weight, a & b)) / total if total else 0.0
+
+
+def _total(found: set[str]) -> float:
+    """The summed informativeness of a set of words."""
+    return sum(map(weight, found))
 
 
 def _name_share(a: Profile, b: Profile) -> float:
@@ -504,14 +526,14 @@ def pair_features(
         missing,
         float(both_figures),
         math.log1p(abs(gap_days)) if gap_days is not None else 0.0,
-        _weighted_share(new.proper, known.proper),
-        _weighted_share(known.proper, new.proper),
+        _weighted_share(new.proper, known.proper, new.proper_weight),
+        _weighted_share(known.proper, new.proper, known.proper_weight),
         math.log1p(sum(1 for w in new.proper & known.proper if weight(w) >= RARE)),
         names * topic,
         min(names, topic),
         math.log1p(sum(1 for w in new.vocabulary & known.vocabulary if weight(w) >= RARE_WORD)),
-        _weighted_share(new.lead, known.lead),
-        _weighted_share(known.lead, new.lead),
+        _weighted_share(new.lead, known.lead, new.lead_weight),
+        _weighted_share(known.lead, new.lead, known.lead_weight),
     ]
 
 
