@@ -50,7 +50,7 @@ LOOK_SHINGLES = 0.03
 # of the other's, is derived from it, whatever else it adds (or leaves out)
 COPIED = 0.7
 ALIGNED_NEW, ALIGNED_KNOWN = FEATURES.index("aligned_new"), FEATURES.index("aligned_known")
-READINGS = 1024  # stored articles whose close reading is kept between incoming articles, per store
+READINGS = 512  # stored articles whose close reading is kept between incoming articles, per store
 
 
 class Readings:
@@ -74,6 +74,8 @@ class Readings:
 
     def keep(self, article_id: str, reading: Reading) -> None:
         """Keep the reading of an article stored (or about to be) under this id."""
+        # its shingles made its own fingerprint and index keys; comparisons with it do not use them
+        vars(reading.profile).pop("shingles", None)
         self.kept[article_id] = (reading.profile.title, reading.profile.text, reading)
         self.kept.move_to_end(article_id)
         while len(self.kept) > self.size:
