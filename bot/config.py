@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.urls import url_problem
 
 if TYPE_CHECKING:
@@ -21,7 +19,7 @@ if TYPE_CHECKING:
 
 
 ONLY = ("all", "new", "quotes")
-CORE_SECTIONS = ("storage", "feeds", "channels", "plugins", "bot", "http")
+CORE_SECTIONS = ("storage", "feeds", "channels", "plugins", "bot", "http", "server")
 CHANNEL_KEYS = ("platform", "id", "digest", "feeds", "keywords", "only", "send_empty", "thread")
 DIGEST_ALIASES = {"hourly": "0 * * * *", "daily": "0 8 * * *"}
 MAX_DURATION = 36500 * 86400  # a hundred years: longer durations are typing errors and overflow dates
@@ -72,6 +70,8 @@ def check_number(value: Any, key: str, low: float, high: float, integer: bool = 
 
 def parse_cron(text: str, key: str = "digest") -> str:
     """A five-field cron expression, with "hourly" and "daily" accepted as shorthands."""
+    from apscheduler.triggers.cron import CronTrigger  # only a config with digests needs it
+
     expr = DIGEST_ALIASES.get(str(text).strip().lower(), str(text).strip())
     try:
         CronTrigger.from_crontab(expr)
@@ -122,6 +122,15 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    """Where the HTTP server (Slack HTTP mode, /healthz, /metrics) listens."""
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+    enabled: bool = False  # serve /healthz and /metrics even without Slack HTTP mode
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration of one bot instance."""
 
@@ -136,6 +145,7 @@ class Config:
     admins: tuple[str, ...] = ()
     allow_hosts: tuple[str, ...] = ()
     http: HttpSettings = field(default_factory=HttpSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
     source: Path | None = None
 
 
@@ -217,6 +227,19 @@ def _http(data: Mapping[str, Any]) -> HttpSettings:
     return HttpSettings(
         per_host, _seconds(section.get("host_interval", 1), "http.host_interval"), timeout, max_pages
     )
+
+
+def _server(data: Mapping[str, Any]) -> ServerSettings:
+    section = _table(data, "server", "")
+    only_keys(section, "server.", ("host", "port", "enabled"))
+    host = _str(section, "host", "server.", "127.0.0.1")
+    port = section.get("port", 3000)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ConfigError("server.port", f"must be a port number from 0 to 65535, got {port!r}")
+    enabled = section.get("enabled", "server" in data)
+    if not isinstance(enabled, bool):
+        raise ConfigError("server.enabled", "must be true or false")
+    return ServerSettings(host, port, enabled)
 
 
 def _type_name(default: Any) -> str:
@@ -314,6 +337,14 @@ def _platforms(data: Mapping[str, Any], registry: Registry) -> dict[str, dict[st
     return tables
 
 
+def _local_path(base: Path, path: str, key: str) -> str:
+    """A path resolved against base, or a ConfigError when it cannot be one (a NUL byte, too long)."""
+    try:
+        return str((base / path).resolve())
+    except (ValueError, OSError) as exc:
+        raise ConfigError(key, f"{path[:80]!r} is not a usable path ({exc})") from None
+
+
 def parse_config(
     data: Mapping[str, Any], base: Path | None = None, registry: Registry | None = None
 ) -> Config:
@@ -335,7 +366,7 @@ def parse_config(
     storage = _table(data, "storage", "")
     only_keys(storage, "storage.", ("path", "window"))
     path = _str(storage, "path", "storage.")
-    storage_path = path if path == ":memory:" else str((base / path).resolve())
+    storage_path = path if path == ":memory:" else _local_path(base, path, "storage.path")
     window = parse_duration(storage.get("window", "14d"), "storage.window")
 
     bot_table = _table(data, "bot", "")
@@ -343,7 +374,7 @@ def parse_config(
     timezone = _str(bot_table, "timezone", "bot.", "UTC")
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(
             "bot.timezone", f"{timezone!r} is not a time zone name like 'Europe/Paris'"
         ) from None
@@ -366,7 +397,7 @@ def parse_config(
         if not url.startswith(("http://", "https://")):
             if "://" in url:
                 raise ConfigError(f"{where}url", f"must be an http(s) URL or a local path, got {url!r}")
-            url = str((base / url).resolve())
+            url = _local_path(base, url, f"{where}url")
         every = parse_duration(raw.get("every", "10m"), f"{where}every")
         backfill = raw.get("backfill", 0)
         if not isinstance(backfill, int) or isinstance(backfill, bool) or backfill < 0:
@@ -453,6 +484,7 @@ def parse_config(
         admins=_str_list(bot_table, "admins", "bot."),
         allow_hosts=tuple(h.lower() for h in _str_list(bot_table, "allow_hosts", "bot.")),
         http=_http(data),
+        server=_server(data),
     )
 
 
