@@ -408,3 +408,9 @@ def test_the_verb_next_to_a_quotation_introduces_it() -> None:
     text = "Berg walked onto the pier in the rain after the vote, chanting “We want the quay back!”"
     found = {text[s.start : s.end] for s in Extractor(text).run()}
     assert any(f.startswith("“We want the quay back!") or f.startswith("We want") for f in found), found
+
+
+def test_a_second_verb_that_is_no_verb_of_saying_stays_in_the_statement() -> None:
+    text = "Harbour master Ola Berg said the sirens in the valley had been tested and worked."
+    found = {text[s.start : s.end] for s in Extractor(text).run()}
+    assert "the sirens in the valley had been tested and worked" in found

@@ -145,17 +145,19 @@ class ReportedRules(Reading):
                 )
             end = rstrip_span(text, start, turn.start())
         verb = _AND_VERB.search(text, start, end)
+        if verb and not CUE_RE.fullmatch(verb.group(1)):
+            verb = None  # "had been tested and worked": one statement; only a verb of saying starts another
         if (
             verb
             and word_count(text[start : verb.start()]) >= MIN_REPORTED_WORDS
             and not self._inside_quote(verb.start())
         ):
-            # "said A and warned B": a second verb of the same subject ends the statement, and when it
-            # is a verb of saying, what follows it is a statement of its own
+            # "said A and warned B": a second verb of saying of the same subject ends the statement,
+            # and what follows it is a statement of its own
             said = lstrip_span(text, verb.end(), end)
             that = _THAT.match(text, said, end)
             said = lstrip_span(text, that.end() if that else said, end)
-            if CUE_RE.fullmatch(verb.group(1)) and word_count(text[said:end]) >= MIN_REPORTED_WORDS:
+            if word_count(text[said:end]) >= MIN_REPORTED_WORDS:
                 self.extra.append(
                     Statement(self.resolve(subject[0], subject[1]), said, end, verb.group(1), False)
                 )
