@@ -13,6 +13,11 @@ replays a probe stream into a copy of that store as a fresh process and reads it
 - peak memory: the probe process's maximum resident set (the OS's accounting of the finished child);
 - identical: whether the probe's stdout equals that of a reference run (`--reference CMD`, by
   default the same command) on another copy of the same store, byte for byte.
+
+With --profile, the probe is replayed once more (into a third copy) under cProfile, and the split of
+its time is printed per size: own time summed by module (C functions under the module that called
+them, e.g. sqlite3's execute under bot.storage), then the top cumulative entries. Profiling slows the
+run, so the split is in shares of the profiled total, not in milliseconds of the timed run.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import argparse
 import itertools
 import json
 import os
+import pstats
 import random
 import shlex
 import shutil
@@ -119,6 +125,93 @@ def timed_replay(command: list[str], db: Path, stream: Path) -> tuple[bytes, lis
     return b"".join(out), arrivals, time.perf_counter() - t0, usage.ru_maxrss / 1024
 
 
+def interpreter(command: list[str]) -> list[str]:
+    """The command as `python SCRIPT ...` (the script's own interpreter), so that cProfile can run it."""
+    script = shutil.which(command[0]) or command[0]
+    with open(script, "rb") as handle:
+        first = handle.readline()
+    if not first.startswith(b"#!") or b"python" not in first:
+        sys.exit(f"--profile needs a Python script as the command, not {command[0]}")
+    return [first[2:].decode().strip(), script, *command[1:]]
+
+
+def _module(filename: str) -> str:
+    """A profile entry's file as a dotted module name (site-packages and the repo trimmed)."""
+    if filename.startswith("~") or filename.startswith("<"):
+        return filename
+    path = Path(filename)
+    parts = list(path.with_suffix("").parts)
+    for anchor in ("site-packages", "python3.11", "lib"):
+        if anchor in parts:
+            parts = parts[len(parts) - parts[::-1].index(anchor) :]
+            break
+    else:
+        for root in ("bot", "plugins"):
+            if root in parts:
+                parts = parts[parts.index(root) :]
+                break
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts[:3]) or filename
+
+
+def _c_name(name: str) -> str:
+    """<method 'execute' of 'sqlite3.Connection' objects> as sqlite3.Connection.execute."""
+    quoted = name.split("'")
+    if len(quoted) >= 4:
+        return f"{quoted[3]}.{quoted[1]}"
+    return name.removeprefix("<built-in method ").removesuffix(">")
+
+
+def profile_split(command: list[str], db: Path, stream: Path, out: Path, top: int = 25) -> str:
+    """Replay stream into db under cProfile; the time split by module and the top cumulative entries."""
+    subprocess.run(
+        [
+            *interpreter(command)[:1],
+            "-m",
+            "cProfile",
+            "-o",
+            str(out),
+            *interpreter(command)[1:],
+            "--db",
+            str(db),
+            str(stream),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    stats = pstats.Stats(str(out))
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, dict[object, object]]]
+    raw = stats.stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in raw.values()) or 1.0
+    by_module: dict[str, float] = {}
+    for (filename, _, name), (_, _, own, _, callers) in raw.items():
+        module = _module(filename)
+        if filename == "~" and callers:  # a C function: charged to the module of its main caller
+            caller = max(callers.items(), key=lambda kv: kv[1][2])[0]  # type: ignore[index]
+            module = f"{_module(caller[0])} (C: {_c_name(name)})"  # type: ignore[index]
+        by_module[module] = by_module.get(module, 0.0) + own
+    ingest = sum(e[3] for (f, _, n), e in raw.items() if n == "ingest" and f.endswith("pipeline.py"))
+    lines = [
+        f"profiled total {total:.2f} s, of which Pipeline.ingest {ingest:.2f} s "
+        f"({100 * ingest / total:.0f} %, the rest is start-up and output); own time by module:"
+    ]
+    for module, own in sorted(by_module.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"  {100 * own / total:5.1f} %  {module}")
+    lines.append("top cumulative entries:")
+    entries = sorted(raw.items(), key=lambda kv: -kv[1][3])
+    shown = 0
+    for (filename, line, name), (_, calls, _, cum, _) in entries:
+        if filename.startswith("<frozen") or name in ("<module>", "<built-in method builtins.exec>"):
+            continue
+        lines.append(f"  {100 * cum / total:5.1f} %  {calls:>8} calls  {_module(filename)}:{line} {name}")
+        shown += 1
+        if shown == top:
+            break
+    return "\n".join(lines)
+
+
 def startup(command: list[str], tmp: Path, runs: int = 5) -> float:
     """Median wall seconds of replay on an empty stream into a fresh store."""
     empty = tmp / "empty.jsonl"
@@ -141,11 +234,13 @@ def main() -> None:
     ap.add_argument("--command", default=".venv/bin/wirewatch replay --json", help="the replay under test")
     ap.add_argument("--reference", default=None, help="the replay whose output must match (default: same)")
     ap.add_argument("--window", default="3650d", help="passed to replay as --window")
+    ap.add_argument("--profile", action="store_true", help="also print the probe's profile split")
     args = ap.parse_args()
     command = [*shlex.split(args.command), "--window", args.window]
     reference = [*shlex.split(args.reference or args.command), "--window", args.window]
     stream = Stream(load_sentences(args.folder), args.seed)
     rows = []
+    splits = []
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as name:
         tmp = Path(name)
         start = startup(command, tmp)
@@ -165,6 +260,10 @@ def main() -> None:
                 copies.append(copy)
             out, arrivals, _, peak = timed_replay(command, copies[0], probe)
             ref_out = timed_replay(reference, copies[1], probe)[0]
+            if args.profile:
+                shutil.copyfile(store, copies[1])
+                split = profile_split(command, copies[1], probe, tmp / f"probe-{size}.prof")
+                splits.append(f"profile of the probe at {size:,} stored: {split}")
             for copy in copies:
                 copy.unlink()
             gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(arrivals))
@@ -177,6 +276,8 @@ def main() -> None:
     for size, rate, p50, p99, peak, same in rows:
         print(f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} | {'yes' if same else 'NO'} |")
     print(f"\np50 at {rows[-1][0]:,} stored is {rows[-1][2] / rows[0][2]:.2f}x the p50 at {rows[0][0]:,}")
+    for split in splits:
+        print(f"\n{split}")
 
 
 if __name__ == "__main__":
