@@ -119,6 +119,7 @@ class Context:
     lock: AbstractContextManager[Any] = field(default_factory=threading.RLock)
     commands: Mapping[str, Command] = field(default_factory=builtin_commands)
     kinds: tuple[str, ...] = ("feed", "page")  # the source kinds a feed added from chat may have
+    timezone: str = "UTC"  # times in replies are shown in the configured zone
 
     @property
     def watched(self) -> Feeds:

@@ -62,3 +62,15 @@ def url_problem(url: str) -> str | None:
     except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
         return f"{url[:200]!r} cannot be parsed: {exc}"
     return None
+
+
+def display_url(url: str) -> str:
+    """The URL as shown to people: tracking parameters (utm_*, fbclid, ...) dropped, the rest as given."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in query if not k.lower().startswith(_TRACKING)]
+    if len(kept) == len(query):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))
