@@ -11,6 +11,10 @@ replays a probe stream into a copy of that store as a fresh process and reads it
 - articles/s: probe articles over the time from the first to the last output line;
 - p50 / p99 ms: the gaps between consecutive output lines (the per-article cost, start-up excluded);
 - peak memory: the probe process's maximum resident set (the OS's accounting of the finished child);
+- CPU ms/article: the probe process's user + system CPU time, less the median CPU time of start-up,
+  per probe article: on a machine shared with other busy processes the wall-clock figures swing with
+  their load, this one much less (it counts what the first articles load on first use, and any
+  second core the process uses);
 - identical: whether the probe's stdout equals that of a reference run (`--reference CMD`, by
   default the same command) on another copy of the same store, byte for byte.
 
@@ -107,8 +111,11 @@ def write_jsonl(path: Path, records: Iterator[Record] | list[Record]) -> int:
     return n
 
 
-def timed_replay(command: list[str], db: Path, stream: Path) -> tuple[bytes, list[float], float, float]:
-    """Run replay; return its stdout, the arrival time of each line, the wall time and peak RSS in MB."""
+def timed_replay(
+    command: list[str], db: Path, stream: Path
+) -> tuple[bytes, list[float], float, float, float]:
+    """Run replay; return its stdout, the arrival time of each line, the wall time, peak RSS in MB and
+    the CPU seconds (user + system) it used."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [*command, "--db", str(db), str(stream)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
@@ -122,7 +129,8 @@ def timed_replay(command: list[str], db: Path, stream: Path) -> tuple[bytes, lis
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         sys.exit(f"{shlex.join(command)} exited {proc.returncode}")
-    return b"".join(out), arrivals, time.perf_counter() - t0, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return b"".join(out), arrivals, time.perf_counter() - t0, usage.ru_maxrss / 1024, cpu
 
 
 def interpreter(command: list[str]) -> list[str]:
@@ -212,16 +220,18 @@ def profile_split(command: list[str], db: Path, stream: Path, out: Path, top: in
     return "\n".join(lines)
 
 
-def startup(command: list[str], tmp: Path, runs: int = 5) -> float:
-    """Median wall seconds of replay on an empty stream into a fresh store."""
+def startup(command: list[str], tmp: Path, runs: int = 5) -> tuple[float, float]:
+    """Median wall seconds and median CPU seconds of replay on an empty stream into a fresh store."""
     empty = tmp / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    times = []
+    times, cpus = [], []
     for i in range(runs):
         db = tmp / f"startup-{i}.db"
-        times.append(timed_replay(command, db, empty)[2])
+        _, _, wall, _, cpu = timed_replay(command, db, empty)
+        times.append(wall)
+        cpus.append(cpu)
         db.unlink(missing_ok=True)
-    return statistics.median(times)
+    return statistics.median(times), statistics.median(cpus)
 
 
 def main() -> None:
@@ -243,7 +253,7 @@ def main() -> None:
     splits = []
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as name:
         tmp = Path(name)
-        start = startup(command, tmp)
+        start, start_cpu = startup(command, tmp)
         store = tmp / "store.db"
         for size in sorted(args.sizes):
             fill = tmp / f"fill-{size}.jsonl"
@@ -258,7 +268,7 @@ def main() -> None:
                 copy = tmp / f"{which}-{size}.db"
                 shutil.copyfile(store, copy)
                 copies.append(copy)
-            out, arrivals, _, peak = timed_replay(command, copies[0], probe)
+            out, arrivals, _, peak, cpu = timed_replay(command, copies[0], probe)
             ref_out = timed_replay(reference, copies[1], probe)[0]
             if args.profile:
                 shutil.copyfile(store, copies[1])
@@ -269,12 +279,19 @@ def main() -> None:
             gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(arrivals))
             rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
             p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
-            rows.append((size, rate, statistics.median(gaps), p99, peak, out == ref_out))
-    print(f"start-up (empty stream, median of 5): {start:.3f} s")
-    print("| stored articles | articles/s | p50 ms | p99 ms | peak memory MB | identical to reference |")
-    print("| ---: | ---: | ---: | ---: | ---: | :---: |")
-    for size, rate, p50, p99, peak, same in rows:
-        print(f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} | {'yes' if same else 'NO'} |")
+            per_article = 1000 * max(0.0, cpu - start_cpu) / args.probe
+            rows.append((size, rate, statistics.median(gaps), p99, peak, per_article, out == ref_out))
+    print(f"start-up (empty stream, median of 5): {start:.3f} s wall, {start_cpu:.3f} s CPU")
+    print(
+        "| stored articles | articles/s | p50 ms | p99 ms | peak memory MB | CPU ms/article "
+        "| identical to reference |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | :---: |")
+    for size, rate, p50, p99, peak, per_article, same in rows:
+        print(
+            f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} | {per_article:.1f} "
+            f"| {'yes' if same else 'NO'} |"
+        )
     print(f"\np50 at {rows[-1][0]:,} stored is {rows[-1][2] / rows[0][2]:.2f}x the p50 at {rows[0][0]:,}")
     for split in splits:
         print(f"\n{split}")
