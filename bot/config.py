@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.keywords import problem as keyword_problem
 from bot.urls import url_problem
 
 if TYPE_CHECKING:
@@ -424,6 +425,9 @@ def parse_config(
             if name not in feed_names:
                 raise ConfigError(f"{where}feeds", f"no feed is named {name!r}")
         keywords = _str_list(raw, "keywords", where)
+        for entry in keywords:
+            if bad := keyword_problem(entry):
+                raise ConfigError(f"{where}keywords", bad)
         only = _str(raw, "only", where, "all")
         if only not in ONLY:
             raise ConfigError(f"{where}only", f"{only!r} is not one of {', '.join(ONLY)}")

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from bot import queries
 from bot.config import Channel
+from bot.keywords import Keywords
+from bot.keywords import parse as parse_keywords
 from bot.messages import Block, Message
 from bot.registry import DigestSection
 from bot.storage import Store
@@ -48,13 +50,10 @@ class Digest:
     stories: list[StoryDigest]
 
 
-def _matches(feeds: set[str], keywords: set[str], row: dict[str, object]) -> bool:
+def _matches(feeds: set[str], keywords: Keywords, row: dict[str, object]) -> bool:
     if feeds and row.get("feed") not in feeds:
         return False
-    if keywords:
-        haystack = f"{row.get('title') or ''}\n{row.get('text') or ''}".lower()
-        return any(k.lower() in haystack for k in keywords)
-    return True
+    return not keywords or keywords.matches(f"{row.get('title') or ''}\n{row.get('text') or ''}")
 
 
 def filters(store: Store, channel: Channel) -> tuple[set[str], set[str]]:
@@ -67,7 +66,8 @@ def filters(store: Store, channel: Channel) -> tuple[set[str], set[str]]:
 
 def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
     """The stories with articles ingested in (since, until] that pass the channel's filters."""
-    feeds, keywords = filters(store, channel)
+    feeds, words = filters(store, channel)
+    keywords = parse_keywords(words, strict=False)
     rows = [r for r in queries.articles_for_digest(store.db, since, until) if _matches(feeds, keywords, r)]
     stories: dict[str, StoryDigest] = {}
     for row in rows:
