@@ -20,6 +20,7 @@ from bot.config import Channel, Config, Feed
 from bot.delivery import deliver_held, delivery_lock, queue_digest, queue_notice
 from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
+from bot.live import queue_live
 from bot.locks import store_lock
 from bot.messages import Message
 from bot.models import Article, Result
@@ -66,6 +67,7 @@ class Bot:
         self.sleep: Callable[[float], None] = (
             time.sleep
         )  # waits between delivery attempts (tests record them)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # when live card edits are due
         # the operator's allow_hosts and configured feeds may be private; everything else must be public
         self.http = Http(
             config.http,
@@ -220,9 +222,24 @@ class Bot:
                         "another wirewatch process is delivering from this store; it sends the digests"
                     )
                     return 0
+                self.queue_live()
                 for channel in chosen:
-                    self.queue_digest(channel)
+                    if channel.digests:
+                        self.queue_digest(channel)
                 return deliver_held(self.store, self.adapters, self.sleep)
+
+    def queue_live(self) -> int:
+        """The live step of every live channel (bot/live.py): cards, replies and due edits queued."""
+        return sum(queue_live(self.store, c, self.clock()) for c in self.config.channels if c.live)
+
+    def send_live(self) -> int:
+        """Queue the live channels' cards, replies and due edits, and deliver everything pending."""
+        with self.lock, delivery_lock(self.store) as held:
+            if not held:
+                log.warning("another wirewatch process is delivering from this store; it sends the cards")
+                return 0
+            self.queue_live()
+            return deliver_held(self.store, self.adapters, self.sleep)
 
     def queue_digest(self, channel: Channel, send_empty: bool = False) -> int | None:
         """Compose a channel's digest with the registered sections and put it in the outbox."""

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import live
 from bot.adapters import Adapter, DeliveryError
 from bot.adapters.limits import Limits, split_message
 from bot.config import Channel
@@ -195,6 +196,29 @@ def _attempt(
     return None
 
 
+def _edit(
+    row: Mapping[str, Any], adapter: Adapter, message: Message, remote_id: str, sleep: Callable[[float], None]
+) -> str | None:
+    """Edit a posted card, trying again as _attempt does; an edit is the card's whole content, derived
+    from the store, so one that may have arrived is simply made again (no lookup needed)."""
+    edit = getattr(adapter, "edit", None)
+    if edit is None:
+        raise DeliveryError(f"{row['platform']} cannot edit messages", permanent=True)
+    for attempt in range(RETRIES):
+        try:
+            edit(row["channel"], remote_id, message)
+            return remote_id
+        except DeliveryError as exc:
+            wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
+            if exc.permanent or attempt == RETRIES - 1 or wait > MAX_WAIT:
+                raise
+            log.warning(
+                "editing %s in %s failed (%s); trying again in %.1fs", remote_id, row["channel"], exc, wait
+            )
+            sleep(wait)
+    return None
+
+
 def deliver_held(
     store: Store,
     adapters: Mapping[str, Adapter],
@@ -233,8 +257,17 @@ def deliver_held(
                     "select remote_id from outbox where digest_id = ? and part = 1", [row["digest_id"]]
                 ).fetchone()
                 message = replace(message, reply_to=parent[0] if parent else None)
+            card_remote: str | None = None
+            if row.get("action"):  # a live card's post, edit or thread reply (bot/live.py)
+                message, card_remote = live.addressed(store, row, message)
+                if row["action"] != "card" and card_remote is None:
+                    _note(store, row, "its card is not posted yet; it waits for the card")
+                    continue
             try:
-                remote_id = _attempt(store, row, adapter, message, sleep)
+                if row.get("action") == "edit":
+                    remote_id = _edit(row, adapter, message, str(card_remote), sleep)
+                else:
+                    remote_id = _attempt(store, row, adapter, message, sleep)
             except DeliveryError as exc:
                 update: dict[str, Any] = {
                     "status": "failed" if exc.permanent else "pending",
@@ -247,16 +280,19 @@ def deliver_held(
                 log.error("digest part %s to %s %s not sent: %s", row["id"], *target, exc)
                 blocked.add(target)
                 continue
-            table.update(
-                row["id"],
-                {
-                    "status": "sent",
-                    "sent_at": now_iso(),
-                    "remote_id": remote_id,
-                    "in_doubt": 0,
-                    "last_error": None,
-                },
-            )
+            with store.db.atomic():
+                table.update(
+                    row["id"],
+                    {
+                        "status": "sent",
+                        "sent_at": now_iso(),
+                        "remote_id": remote_id,
+                        "in_doubt": 0,
+                        "last_error": None,
+                    },
+                )
+                if row.get("action"):
+                    live.confirmed(store, row, remote_id)
             sent += 1
 
 
