@@ -190,7 +190,8 @@ class Bot:
     def poll_if_due(self, feed: Feed) -> list[Result]:
         """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""
         with self.lock:
-            due = self.watched.state(feed).due(datetime.now(UTC))
+            watched = self.watched.get(feed.name) is not None  # not removed from chat meanwhile
+            due = watched and self.watched.state(feed).due(datetime.now(UTC))
         if not due:
             return []
         return self.poll(feed)

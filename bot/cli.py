@@ -154,7 +154,7 @@ def run(config_path: Path, once: bool) -> None:
         except ValueError as exc:  # a setting the platform's library refuses (a Discord permission name)
             raise click.ClickException(str(exc)) from None
         scheduler = build_scheduler(bot)
-        click.echo(f"wirewatch running: {len(config.feeds)} feeds, {len(config.channels)} channels", err=True)
+        click.echo(f"wirewatch running: {len(bot.feeds())} feeds, {len(config.channels)} channels", err=True)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
             scheduler.start()
     finally:
@@ -175,8 +175,13 @@ def check_config(path: Path) -> None:
         click.echo(f"feed {feed.name}: {feed.url} every {feed.every}s")
     for ch in config.channels:
         platform = registry.platforms[ch.platform]
-        ready = not platform.env or any(os.environ.get(name) for name in platform.env)
-        where = ch.platform if ready else f"nowhere yet ({' or '.join(platform.env)} not set)"
+        # the platform itself says whether the environment has what it needs to post
+        ready = platform.adapter(config.platforms.get(ch.platform, platform.settings), os.environ)
+        where = (
+            ch.platform
+            if ready
+            else f"nowhere yet: parts wait until its token is set ({', '.join(platform.env)})"
+        )
         wanted = [
             f"feeds {', '.join(ch.feeds)}" if ch.feeds else "",
             f"keywords {', '.join(ch.keywords)}" if ch.keywords else "",
@@ -190,10 +195,17 @@ def check_config(path: Path) -> None:
 
 
 @cli.command("plugins")
-def list_plugins() -> None:
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), help="Leave out what this config disables."
+)
+def list_plugins(config_path: Path | None) -> None:
     """List the loaded plugins: their names, where each comes from, and the hooks it implements."""
-    for name, origin, hooks in describe(_manager_or_exit()):
+    pm = _load(config_path)[1] if config_path is not None else _manager_or_exit()
+    for name, origin, hooks in describe(pm):
         click.echo(f"{name}: {origin}\n  hooks: {', '.join(hooks) or 'none'}")
+    disabled = [name for name, plugin in pm.list_name_plugin() if plugin is None]
+    if disabled:
+        click.echo(f"disabled in the config: {', '.join(disabled)}")
 
 
 @cli.command()

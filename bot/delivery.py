@@ -113,7 +113,20 @@ def queue_notice(store: Store, channel: Channel, lines: str | Sequence[str]) -> 
 
 TOKENS = {"slack": "SLACK_BOT_TOKEN", "discord": "DISCORD_BOT_TOKEN or DISCORD_WEBHOOK_URL"}
 DELIVERY_WAIT = 30.0  # seconds a second process waits for the one delivering before leaving it the work
-PAUSE_AFTER_SEND = "WIREWATCH_PAUSE_AFTER_SEND"  # fault injection: pause between confirmation and commit
+# fault injection for crash tests: the file to write before pausing (the test then kills the process),
+# at the point between the platform's confirmation and the commit, or between the commit of an attempt
+# and its send; WIREWATCH_PAUSE_PART picks the outbox part (default: the first one sent)
+PAUSE_AFTER_SEND = "WIREWATCH_PAUSE_AFTER_SEND"
+PAUSE_BEFORE_SEND = "WIREWATCH_PAUSE_BEFORE_SEND"
+
+
+def _fault_point(name: str, part: int) -> None:
+    """Pause here for good (writing the marker file first) when the environment asks for it."""
+    marker = os.environ.get(name)
+    wanted = os.environ.get("WIREWATCH_PAUSE_PART")
+    if marker and (not wanted or wanted == str(part)) and not Path(marker).exists():
+        Path(marker).write_text(str(part))
+        time.sleep(600)
 
 
 def delivery_lock(store: Store, wait: float = DELIVERY_WAIT) -> AbstractContextManager[bool]:
@@ -176,6 +189,7 @@ def _attempt(
                 return found
         tried_at, attempts = now_iso(), attempts + 1
         table.update(row["id"], {"in_doubt": 1, "tried_at": tried_at, "attempts": attempts})
+        _fault_point(PAUSE_BEFORE_SEND, row["part"])
         try:
             remote_id = adapter.send(row["channel"], message, key)
         except DeliveryError as exc:
@@ -188,10 +202,7 @@ def _attempt(
             log.warning("sending to %s failed (%s); trying again in %.1fs", row["channel"], exc, wait)
             sleep(wait)
             continue
-        pause = os.environ.get(PAUSE_AFTER_SEND)
-        if pause:  # fault injection for the crash tests: the platform has it, the store does not yet
-            Path(pause).write_text(str(row["id"]))
-            time.sleep(600)
+        _fault_point(PAUSE_AFTER_SEND, row["part"])  # the platform has it, the store does not yet
         return remote_id
     return None
 

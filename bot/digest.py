@@ -11,6 +11,7 @@ from bot.config import Channel
 from bot.keywords import Keywords
 from bot.keywords import parse as parse_keywords
 from bot.messages import Block, Message
+from bot.quote_text import quote_line
 from bot.registry import DigestSection
 from bot.storage import Store
 
@@ -29,7 +30,7 @@ class StoryDigest:
     rewrites: list[str] = field(default_factory=list)
     related: list[tuple[str, str]] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
-    quotes: list[tuple[str, str, str, str | None]] = field(default_factory=list)  # speaker, text, source, url
+    quotes: list[tuple[str, str, str | None]] = field(default_factory=list)  # quote line, source, url
     latest: str = ""
     began_here: bool = False  # its first article arrived in this digest's period
     updated: list[tuple[str, str, str | None]] = field(default_factory=list)  # source, new title, url
@@ -90,7 +91,9 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
                 if len(entry.added) < MAX_ADDED and len(sentence.split()) >= 6:
                     entry.added.append(f"{sentence} ({row['source']})")
         for q in queries.article_new_quotes(store.db, row["id"]):
-            entry.quotes.append((q["speaker"], q["text"], row["source"] or "", row["url"]))
+            direct, resolved = bool(q["direct"]), not q["unresolved"]
+            line = quote_line(q["speaker"], q["text"], direct, resolved, MAX_QUOTE_CHARS)
+            entry.quotes.append((line, row["source"] or "", row["url"]))
         entry.latest = max(entry.latest, row["at"] or "")
     if channel.only == "new":  # only stories that began in this period
         stories = {k: v for k, v in stories.items() if v.began_here}

@@ -276,7 +276,14 @@ def m016_outbox_delivery_state(db: sqlite_utils.Database) -> None:
 
 
 @migration
-def m017_live_cards(db: sqlite_utils.Database) -> None:
+def m017_quote_mentions(db: sqlite_utils.Database) -> None:
+    """How an article referred to a quote's speaker, and whether that names anybody."""
+    db.table("quotes").add_column("mention", str)
+    db.table("quotes").add_column("unresolved", int, not_null_default=0)
+
+
+@migration
+def m018_live_cards(db: sqlite_utils.Database) -> None:
     """Live story cards: one per story per channel, what each has said in its thread, how far each
     channel's live step has read, and which outbox parts post, edit or reply to a card."""
     db.table("cards").create(

@@ -58,6 +58,8 @@ class Quote:
     same_as: int | None = None
     speaker_keys: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()  # index terms under which equivalent statements are looked for
+    mention: str = ""  # how the article refers to the speaker ("he", "the company", "their union")
+    resolved: bool = True  # False where the mention names nobody: the speaker is then a description
 
     def as_json(self) -> dict[str, object]:
         """The replay contract's shape of a quote."""
@@ -69,6 +71,8 @@ class Quote:
             "cue": self.cue,
             "direct": self.direct,
             "new": self.new,
+            "mention": self.mention,
+            "resolved": self.resolved,
         }
 
 

@@ -63,7 +63,9 @@ def article_new_quotes(db: sqlite_utils.Database, article_id: str) -> list[Row]:
     """The statements first attributed in an article, in text order."""
     return list(
         db.query(
-            "select speaker, text from quotes where article_id = ? and new = 1 order by start", [article_id]
+            "select speaker, text, direct, unresolved from quotes where article_id = ? and new = 1 "
+            "order by start",
+            [article_id],
         )
     )
 
@@ -81,7 +83,9 @@ def story_articles(db: sqlite_utils.Database, story_id: str) -> list[Row]:
 
 def story_new_quotes(db: sqlite_utils.Database, story_id: str) -> list[Row]:
     """The statements first attributed in a story (and the stories merged into it)."""
-    return _in_story(db, "select speaker, text from quotes", story_id, "and new = 1 order by id")
+    return _in_story(
+        db, "select speaker, text, direct, unresolved from quotes", story_id, "and new = 1 order by id"
+    )
 
 
 def quotes_since(
@@ -97,7 +101,8 @@ def quotes_since(
         params += [f"%{words}%"] * 3
     return list(
         db.query(
-            "select q.speaker, q.text, q.new, q.first_seen, a.source, a.url from quotes q "
+            "select q.speaker, q.text, q.direct, q.unresolved, q.new, q.first_seen, a.source, a.url "
+            "from quotes q "
             f"join speakers s on s.id = q.speaker_id join articles a on a.id = q.article_id where {where} "
             "order by q.id desc limit ?",
             [*params, limit],

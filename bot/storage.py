@@ -223,6 +223,8 @@ class Store:
                 "cue": q["cue"],
                 "direct": bool(q["direct"]),
                 "new": bool(q["new"]),
+                "mention": q["mention"] or "",
+                "resolved": not q["unresolved"],
             }
             for q in self.db.query("select * from quotes where article_id = ? order by start", [article_id])
         ]
@@ -330,6 +332,8 @@ class Store:
                         "direct": int(quote.direct),
                         "new": int(quote.new),
                         "same_as": quote.same_as,
+                        "mention": quote.mention,
+                        "unresolved": int(not quote.resolved),
                         "first_seen": stamp,
                         "at": at,
                     },

@@ -217,3 +217,28 @@ def test_killed_between_confirmation_and_commit_then_restarted_posts_nothing_twi
     assert {r["status"] for r in rows} == {"sent"}, again.stderr
     assert len(slack.posted(CHANNEL)) == len(rows) and set(keys(slack).values()) == {1}
     assert len(rows) >= 3
+
+
+def test_a_threaded_reply_lost_after_slack_stored_it_is_found_in_its_thread(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    store, parts = digest_store(tmp_path, 3, Channel("slack", CHANNEL, thread=True))
+    adapter = SlackAdapter("xoxb-test-token", slack.url + "/api/")
+    try:
+        real_send = adapter.send
+        calls: list[int] = []
+
+        def send(channel: str, message: object, key: str | None = None) -> str | None:
+            calls.append(1)
+            if len(calls) == 2:  # the first reply in the thread: stored by Slack, the answer lost
+                slack.after_store.append(503)
+            return real_send(channel, message, key)  # type: ignore[arg-type]
+
+        adapter.send = send  # type: ignore[method-assign]
+        assert deliver(store, {"slack": adapter}, [].append) == parts
+        assert len(slack.posted(CHANNEL)) == parts and set(keys(slack).values()) == {1}
+        assert len(slack.posts("conversations.replies")) == 1 and not slack.posts("conversations.history")
+        parent = slack.posted(CHANNEL)[0]["ts"]
+        assert all(m.get("thread_ts") == parent for m in slack.posted(CHANNEL)[1:])
+    finally:
+        store.close()

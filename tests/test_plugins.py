@@ -75,6 +75,15 @@ def test_a_misspelled_hook_in_an_installed_plugin_fails_check_config_in_one_line
     assert "register_commands" in line  # the hooks there are, to spot the typo
 
 
+def test_a_plugin_that_cannot_be_imported_fails_in_one_line(tmp_path: Path) -> None:
+    proc = run_cli("plugins", env=installed(tmp_path, broken="wirewatch_not_there"), check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert (
+        "plugin broken (wirewatch_not_there) cannot be loaded: No module named 'wirewatch_not_there'" in line
+    )
+
+
 def test_each_bot_has_its_own_manager() -> None:
     class Extra:
         @hookimpl
@@ -197,6 +206,11 @@ def test_plugin_settings_have_their_defaults_and_a_plugin_can_be_disabled(tmp_pa
     )
     assert config.plugins["stories"]["related_min"] == 0.4 and config.plugins["stories"]["candidates"] == 20
     assert config.disabled == ("quotes",)
+    toml = tmp_path / "p.toml"
+    toml.write_text(f'[storage]\npath = "{tmp_path / "p.db"}"\n[plugins.quotes]\nenabled = false\n')
+    listed = run_cli("plugins", "--config", str(toml)).stdout
+    assert "stories: plugins.stories" in listed and "quotes:" not in listed
+    assert "disabled in the config: quotes" in listed
     bot = Bot(config, adapters={})
     try:
         assert "quotes" not in plugin_names(bot.pm) and "stories" in plugin_names(bot.pm)

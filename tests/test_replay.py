@@ -60,7 +60,17 @@ def test_replay_json_follows_the_contract(tmp_path: Path) -> None:
         assert row["relation"] in ("new", "rewrite", "related")
         assert 0.0 <= row["score"] <= 1.0
         for q in row["quotes"]:
-            assert set(q) == {"speaker", "text", "start", "end", "cue", "direct", "new"}
+            assert set(q) == {
+                "speaker",
+                "text",
+                "start",
+                "end",
+                "cue",
+                "direct",
+                "new",
+                "mention",
+                "resolved",
+            }
             assert texts[row["id"]][q["start"] : q["end"]] == q["text"]
     a1, a2, a3 = rows
     assert (a1["relation"], a1["of"]) == ("new", None)

@@ -23,6 +23,7 @@ from bot.feeds import FeedError
 from bot.hookspecs import hookimpl
 from bot.keywords import problem as keyword_problem
 from bot.messages import Block, Message
+from bot.quote_text import quote_line
 
 SINCE = Param("since", "how far back, e.g. 7d", "duration", option=True, default="7d")
 
@@ -70,7 +71,9 @@ def _story(request: Request, ctx: Context) -> Message:
         for sentence in json.loads(row["added"] or "[]")[:2]:
             blocks.append(Block("context", f"+ {clip(sentence, 300)}"))
     for q in queries.story_new_quotes(ctx.store.db, story_id):
-        blocks.append(Block("text", f"{q['speaker']}: “{clip(q['text'], 300)}”"))
+        blocks.append(
+            Block("text", quote_line(q["speaker"], q["text"], bool(q["direct"]), not q["unresolved"]))
+        )
     return Message(tuple(blocks), story["headline"])
 
 
@@ -80,7 +83,8 @@ def _quotes(request: Request, ctx: Context) -> Message:
     blocks = [Block("header", f"{len(rows)} quotes" + (f" for {words!r}" if words else ""))]
     for row in rows:
         mark = "NEW " if row["new"] else ""
-        text = f"{mark}{row['speaker']}: “{clip(row['text'], 300)}” ({row['source'] or '-'})"
+        line = quote_line(row["speaker"], row["text"], bool(row["direct"]), not row["unresolved"])
+        text = f"{mark}{line} ({row['source'] or '-'})"
         blocks.append(Block("text", text, row["url"]))
     if not rows:
         blocks.append(Block("text", "No quotes found."))

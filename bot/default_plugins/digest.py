@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.digest import MAX_QUOTE_CHARS, StoryDigest, clip
+from bot.digest import StoryDigest, clip
 from bot.hookspecs import hookimpl
 from bot.messages import Block
 from bot.registry import DigestSection
@@ -32,10 +32,7 @@ def added(story: StoryDigest) -> list[Block]:
 
 def quotes(story: StoryDigest) -> list[Block]:
     """The statements first attributed in this period."""
-    return [
-        Block("text", f"NEW {speaker}: “{clip(text, MAX_QUOTE_CHARS)}” ({source})", url=url)
-        for speaker, text, source, url in story.quotes
-    ]
+    return [Block("text", f"NEW {line} ({source})", url=url) for line, source, url in story.quotes]
 
 
 BUILT_IN = (

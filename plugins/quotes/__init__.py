@@ -10,7 +10,7 @@ from bot.models import Article, KnownQuote, Quote
 from bot.store_view import StoreView
 from plugins.quotes.extract import Extractor
 from plugins.quotes.novelty import content, index_terms, same_statement
-from plugins.quotes.speakers import speaker_keys
+from plugins.quotes.speakers import compact, speaker_keys
 
 
 def _first_equivalent(text: str, known: list[KnownQuote], strict_numbers: bool) -> KnownQuote | None:
@@ -29,10 +29,11 @@ def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mappi
     quotes = []
     names: dict[str, str] = {}
     for st in Extractor(article.text).run():
-        keys = speaker_keys(st.speaker)
+        keys = speaker_keys(st.speaker, st.kind) if st.resolved else (f"u:{compact(st.speaker)}",)
         if st.speaker not in names:
             # a bare surname takes the full name the store already knows ("Solis" -> "Marta Solis")
-            names[st.speaker] = (len(st.speaker.split()) == 1 and known.speaker_name(keys)) or st.speaker
+            person = st.resolved and st.kind not in ("org", "place") and len(st.speaker.split()) == 1
+            names[st.speaker] = (person and known.speaker_name(keys)) or st.speaker
         text = article.text[st.start : st.end]
         terms = index_terms(text)
         candidates = known.known_quotes(keys, terms) if terms else []
@@ -49,6 +50,8 @@ def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mappi
                 same_as=same.id if same else None,
                 speaker_keys=keys,
                 terms=terms,
+                mention=st.mention,
+                resolved=st.resolved,
             )
         )
     return quotes

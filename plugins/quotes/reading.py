@@ -50,6 +50,7 @@ RULES = (
     "reported",  # Name said (that) ... / ..., Name said.
     "participle",  # ..., saying ...
     "according",  # according to Name, ...
+    "pull-quote",  # a paragraph signed by a name: "We will rebuild. Ana Li, mayor"
 )
 
 

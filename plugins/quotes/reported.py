@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from plugins.quotes.entities import first_name_gender
 from plugins.quotes.lexicon import (
     ACCORDING,
     ADVERBIAL,
@@ -24,7 +25,7 @@ from plugins.quotes.lexicon import (
     SUBJECT_ENDS,
 )
 from plugins.quotes.marks import lstrip_span, paragraphs, rstrip_span, word_count
-from plugins.quotes.reading import Reading, Statement
+from plugins.quotes.reading import Mention, Reading, Statement
 from plugins.quotes.subjects import cue_fits, subject_after, subject_before
 
 
@@ -219,3 +220,33 @@ class ReportedRules(Reading):
         if word_count(text[start:end]) < MIN_REPORTED_WORDS:
             return None
         return Statement(self.resolve(subject[0], subject[1]), start, end, "according to", False)
+
+    def _pull_quotes(self) -> list[Statement]:
+        """A paragraph of its own that a name signs: 'We will rebuild. Ana Li, mayor', or an embedded
+        post 'We are restoring power ... — City Hydro (@cityhydro) May 2, 2024'."""
+        out = []
+        for pa, pb in paragraphs(self.text):
+            para = self.text[pa:pb]
+            m = _SIGNED.match(para) or _EMBEDDED_POST.match(para)
+            if not m or re.search(r"\b(?:photo|gallery|file image)\b", para, re.I):
+                continue  # a photo caption signed by its photographer says nothing
+            name = m.group("name")
+            if m.re is _SIGNED and first_name_gender(name.split()[0]) is None:
+                continue  # a signature is a person's name
+            start = lstrip_span(self.text, pa + m.start("said"), pa + m.end("said"))
+            end = rstrip_span(self.text, start, pa + m.end("said"))
+            while end > start and self.text[end - 1] in ".!?":
+                end -= 1
+            if word_count(self.text[start:end]) >= 6 and not self._inside_quote(start):
+                out.append(Statement(Mention(name, pa + m.start("name")), start, end, "", False))
+        return out
+
+
+# "<words>. Ana Li" or "<words>. Ana Li, Lake Town mayor" as a paragraph of its own
+_SIGNED = re.compile(
+    r"(?P<said>[^\n“”\"]{20,}?[.!?])\s+(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2})(?:,\s+[^.\n]{1,60})?\s*$"
+)
+# "<words> pic.twitter.com/... — City Hydro (@cityhydro) May 2, 2024"
+_EMBEDDED_POST = re.compile(
+    r"(?P<said>[^\n“”\"]{20,}?)(?:\s*\S*pic\.twitter\.com/\S+)?\s+[—–-]\s+(?P<name>[^(\n]{2,40}?)\s+\(@\w+\)"
+)

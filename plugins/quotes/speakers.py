@@ -81,16 +81,19 @@ def skeleton(name: str) -> str:
     return re.sub(r"[aeiouy]", "", compact(name))
 
 
-def speaker_keys(name: str) -> tuple[str, ...]:
+def speaker_keys(name: str, kind: str = "person") -> tuple[str, ...]:
     """Keys under which variants of one speaker meet in the store.
 
     A full name matches on its compact form and its consonant skeleton; it also offers its surname
     (a "~" key: registered, never matched on), so a later bare "Harris" finds "Kamala Harris", while
-    "Blair Harris" stays someone else.
+    "Blair Harris" stays someone else. An organisation or a place has a key of its own kind, so it
+    never merges into a person ("Ford" the company is not "Doug Ford").
     """
     tokens = [compact(t) for t in name.split() if compact(t)]
     if not tokens:
         return ()
+    if kind in ("org", "place"):
+        return (f"o:{compact(name)}",)
     if len(tokens) == 1:
         return (f"s:{tokens[0]}",)
     keys = [f"n:{compact(name)}", f"k:{skeleton(name)}"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from plugins.quotes.entities import PERSON_ROLES
 from plugins.quotes.lexicon import (
     AMBIGUOUS,
     AUX,
@@ -133,7 +134,13 @@ def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
         m = longer if longer and SUBJECT_ENDS.match(s, longer.end()) else m
     if m and not any(w.lower() in NOT_IN_NAMES for w in m.group(1).split()):
         return m.group(1), pos + m.end()
+    m = _ROLE_THEN_NAME.match(s)  # "said oil and gas worker Mike Wipf"
+    if m and m.group(1).split()[-1] in PERSON_ROLES and SUBJECT_ENDS.match(s, m.end()):
+        return m.group(2), pos + m.end()
     m = re.match(r"\s+((?:the|a|an|one|another)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+)", s, re.I)
     if m:
         return m.group(1), pos + m.end()
     return None
+
+
+_ROLE_THEN_NAME = re.compile(r"\s+((?:[a-z][\w'’-]*\s+){1,5})((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)")

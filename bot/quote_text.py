@@ -1,0 +1,61 @@
+"""How a stored statement reads in every message: direct quotes in quotation marks, reported speech as
+reported speech, and a speaker the article never names as a description, not as a name."""
+
+from __future__ import annotations
+
+import re
+
+_QUOTE_MARKS = '“”"«»„'
+_OUTER_PUNCTUATION = " \t\n,;:—–-"
+_SENTENCE_OPENERS = frozenset("The A An It This That These Those There Its Their His Her".split())
+_PRONOUNS = frozenset("he she they it we i him her them us".split())
+_DETERMINERS = re.compile(r"^(?:the|his|her|their|its|our|my|your|this|that|these|those|a|an|one)\s+", re.I)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def speaker_label(speaker: str, resolved: bool = True) -> str:
+    """The speaker as shown: a name, or for one the article never names a description
+    ('a union spokesperson (unnamed)')."""
+    speaker = " ".join(speaker.split())
+    if resolved and speaker:
+        return speaker
+    if not speaker or speaker.lower() in _PRONOUNS:
+        return "an unnamed speaker"
+    bare = _DETERMINERS.sub("", speaker)
+    if bare.lower().endswith(("s", "people")) and not bare.lower().endswith(("ss", "us")):
+        return f"{bare} (unnamed)"  # 'officials', 'their lawyers'
+    low = bare.lower()
+    vowel = low[:1] in "aeio" or (low[:1] == "u" and not low.startswith(("uni", "use", "usu", "ur")))
+    article = "an" if vowel else "a"
+    return f"{article} {bare} (unnamed)"
+
+
+def trim_quotation(text: str) -> str:
+    """A quotation's words without the marks and the punctuation at its edges ('tomorrow morning,' ->
+    'tomorrow morning')."""
+    text = " ".join(text.split())
+    text = text.strip(_OUTER_PUNCTUATION)
+    while len(text) > 1 and text[0] in _QUOTE_MARKS and text[-1] in _QUOTE_MARKS:
+        text = text[1:-1].strip(_OUTER_PUNCTUATION)
+    return text
+
+
+def quote_line(speaker: str, text: str, direct: bool, resolved: bool = True, limit: int = 300) -> str:
+    """One statement as a line: 'Ana Petrov: “We will appeal.”' or 'Ana Petrov said she had asked for …'.
+
+    A statement counts as a quotation only when all of it was quoted; reported speech that quotes a
+    few words keeps those words' own marks and is shown as reported speech.
+    """
+    who = speaker_label(speaker, resolved)
+    words = trim_quotation(text)
+    if direct and not any(c in words for c in _QUOTE_MARKS):
+        return f"{who}: “{_clip(words, limit)}”"
+    words = words.rstrip(".")
+    first = words.split(" ", 1)[0]
+    if first in _SENTENCE_OPENERS:  # "The project will cost ..." -> "said the project will cost ..."
+        words = first.lower() + words[len(first) :]
+    return f"{who} said {_clip(words, limit)}"
