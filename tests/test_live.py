@@ -3,17 +3,25 @@ one card per story per channel, coalesced edits, new quotes in its thread, merge
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT, run_cli
 from fake_platforms import FakeDiscord, FakeSlack
 from fixtures.stories import BRIDGE, STRANDED, STRIKE
 
 from bot.app import Bot
 from bot.config import ConfigError, parse_config
+from bot.delivery import PAUSE_AFTER_SEND
 from bot.live import mute
 from bot.models import Article
 
@@ -260,3 +268,89 @@ def test_live_settings_are_checked() -> None:
         parse_config(channel(mode="live", digest="hourly"))
     with pytest.raises(ConfigError, match=r"channels\[0\]\.min_outlets"):
         parse_config(channel(min_outlets=0))
+
+
+def live_config(tmp_path: Path, slack: FakeSlack, records: list[dict[str, str]]) -> Path:
+    """A config with a live Slack channel fed by a local folder of JSON lines."""
+    feed = tmp_path / "feed"
+    feed.mkdir(exist_ok=True)
+    (feed / "items.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    config = tmp_path / "wirewatch.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp_path / "store.db"}"\n\n[slack]\napi_url = "{slack.url}/api/"\n\n'
+        f'[[feeds]]\nname = "wire"\nurl = "{feed}"\nbackfill = 100\n\n'
+        f'[[channels]]\nplatform = "slack"\nid = "{SLACK}"\nmode = "live"\nedit_every = "1s"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def record(article: Article) -> dict[str, str]:
+    return {"id": article.id, "title": article.title, "text": article.text, "source": article.source}
+
+
+def killed_after_the_platform_confirmed(config: Path) -> None:
+    """Run `wirewatch run --once` until its first post reached Slack, then kill -9 it before it
+    records that."""
+    marker = config.parent / "paused"
+    marker.unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--once", "--config", str(config)],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", **ENV, PAUSE_AFTER_SEND: str(marker)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), proc.communicate()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+
+
+def test_killed_after_a_card_or_reply_reached_slack_nothing_is_posted_twice(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    config = live_config(tmp_path, slack, [record(original())])
+    killed_after_the_platform_confirmed(config)  # Slack has the card; the store does not know
+    assert len(slack.posted(SLACK)) == 1
+    again = run_cli("run", "--once", "--config", str(config), env=ENV)
+    [card] = cards(slack)  # found through its metadata, not posted again
+    assert len(slack.posted(SLACK)) == 1 and "Traceback" not in again.stderr
+    assert len(slack.posts("conversations.history")) == 1
+    # a rewrite with a new quote: its reply is the first post of the next run, killed again
+    live_config(tmp_path, slack, [record(original()), record(rewrite(2, QUOTE_1))])
+    killed_after_the_platform_confirmed(config)
+    assert len(replies(slack, card["ts"])) == 1
+    run_cli("run", "--once", "--config", str(config), env=ENV)
+    [reply] = replies(slack, card["ts"])  # found in the thread through conversations.replies
+    assert reply["text"].startswith("NEW Marta Lindqvist") and len(cards(slack)) == 1
+    assert len(slack.posts("conversations.replies")) >= 1
+    assert len(slack.posts("chat.update")) == 1  # the card edited with the rewrite
+    keys = [m["metadata"]["event_payload"]["part"] for m in slack.posted(SLACK)]
+    assert len(keys) == len(set(keys)) == 2
+
+
+def test_a_discord_card_and_reply_whose_answer_was_lost_are_created_once(
+    tmp_path: Path, slack: FakeSlack, discord_api: FakeDiscord
+) -> None:
+    bot, clock = make_bot(tmp_path, slack, discord_api, edit_every="1s")
+    try:
+        bot.pipeline.ingest(original())
+        discord_api.after_store.append(500)  # created, but the answer is an error: sent again, same nonce
+        bot.send_live()
+        [card] = discord_api.in_channel(DISCORD)
+        clock.advance(5)
+        bot.pipeline.ingest(rewrite(2, QUOTE_1))
+        discord_api.after_store.append(500)
+        bot.send_live()
+        assert len(discord_api.in_channel(DISCORD)) == 1
+        [reply] = discord_api.in_channel(card["id"])
+        assert reply["content"].startswith("NEW Marta Lindqvist")
+        nonces = [b["nonce"] for b in discord_api.posts("/messages") if "nonce" in b]
+        assert len(nonces) == 4 and len(set(nonces)) == 2  # each sent twice, created once
+        assert {r["status"] for r in bot.store.db.query("select status from outbox")} == {"sent"}
+    finally:
+        bot.close()
