@@ -54,10 +54,11 @@ def build_scheduler(bot: Bot) -> BlockingScheduler:
             scheduler.remove_job(f"feed:{feed.name}")
 
     bot.watched.listeners.append(in_step)
-    if any(c.live for c in bot.config.channels):  # cards soon after their articles, edits once due
+    live = [c for c in bot.config.channels if c.live]
+    if live:  # cards soon after their articles, edits once due (a short edit_every is kept to)
         scheduler.add_job(
             bot.send_live,
-            IntervalTrigger(seconds=LIVE_EVERY),
+            IntervalTrigger(seconds=max(1.0, min(LIVE_EVERY, *(c.edit_every for c in live)))),
             id="live",
             max_instances=1,
             coalesce=True,

@@ -9,13 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, LocalServer, run_cli
 from fake_platforms import FakeDiscord, FakeSlack
 from fixtures.stories import BRIDGE, STRANDED, STRIKE
 
@@ -354,3 +354,71 @@ def test_a_discord_card_and_reply_whose_answer_was_lost_are_created_once(
         assert {r["status"] for r in bot.store.db.query("select status from outbox")} == {"sent"}
     finally:
         bot.close()
+
+
+def rss(articles: list[Article]) -> bytes:
+    items = "".join(
+        f"<item><title>{a.title}</title><guid>urn:{a.id}</guid><link>http://news.example/{a.id}</link>"
+        f"<source url='http://news.example/'>{a.source}</source>"
+        f"<content:encoded><![CDATA[{''.join(f'<p>{p}</p>' for p in a.text.split(chr(10) * 2))}]]>"
+        "</content:encoded></item>"
+        for a in articles
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>Wire</title>'
+        f"{items}</channel></rss>"
+    ).encode()
+
+
+def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[str], what: str) -> None:
+    deadline = time.monotonic() + 90
+    while not condition():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise AssertionError(f"never saw {what}: {proc.communicate()[1][-3000:]}")
+        time.sleep(0.1)
+
+
+def test_wirewatch_run_posts_one_card_edits_it_and_replies_in_its_thread(
+    tmp_path: Path, slack: FakeSlack, http_server: LocalServer
+) -> None:
+    published = [original()]
+    http_server.routes["/feed.xml"] = lambda _h: (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        rss(published),
+    )
+    config = tmp_path / "wirewatch.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp_path / "store.db"}"\n\n[slack]\napi_url = "{slack.url}/api/"\n\n'
+        f"[http]\nhost_interval = 0\n\n"
+        f'[[feeds]]\nname = "wire"\nurl = "{http_server.url}/feed.xml"\nevery = "1s"\nbackfill = 10\n\n'
+        f'[[channels]]\nplatform = "slack"\nid = "{SLACK}"\nmode = "live"\nedit_every = "1s"\n',
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run", "--config", str(config)],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": ENV["SLACK_BOT_TOKEN"]},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: len(cards(slack)) == 1, proc, "the card")
+        published += [rewrite(1), rewrite(2, QUOTE_1)]  # the feed gains articles while wirewatch runs
+        ts = cards(slack)[0]["ts"]
+        wait_for(
+            lambda: bool(replies(slack, ts)) and bool(slack.posts("chat.update")), proc, "an edit and a reply"
+        )
+        published.append(rewrite(4, QUOTE_2))
+        wait_for(lambda: len(replies(slack, ts)) == 2, proc, "the second reply")
+        wait_for(lambda: "3 rewrites" in block_text(cards(slack)[0]), proc, "the card edited with 3 rewrites")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert len(cards(slack)) == 1
+    assert [m["text"].split(":")[0] for m in replies(slack, ts)] == ["NEW Marta Lindqvist", "NEW Olav Brekke"]
+    updates = [b for b in slack.posts("chat.update") if b.get("ts") == ts]
+    assert updates and len(updates) == len(slack.posts("chat.update"))
