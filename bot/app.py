@@ -215,6 +215,7 @@ class Bot:
     def send_digests(self, channels: Sequence[Channel] | None = None) -> int:
         """Queue each channel's digest, then deliver everything pending; the number of parts sent.
         One process at a time does this for a store (the others leave it to that one)."""
+        self.first_polls()
         with self.lock:
             chosen = self.config.channels if channels is None else channels
             with delivery_lock(self.store) as held:
@@ -228,6 +229,18 @@ class Bot:
                     if channel.digests:
                         self.queue_digest(channel)
                 return deliver_held(self.store, self.adapters, self.sleep)
+
+    def first_polls(self) -> int:
+        """Poll every feed that was never polled yet, so that no digest starts before each feed's first
+        poll has finished; the number of feeds polled."""
+        with self.lock:
+            never = [
+                f for f in self.feeds() if not (s := self.watched.state(f)).last_success and not s.failures
+            ]
+        if never:
+            log.info("polling %d feeds for the first time before the digest", len(never))
+            self.poll_many(never)
+        return len(never)
 
     def queue_live(self) -> int:
         """The live step of every live channel (bot/live.py): cards, replies and due edits queued."""

@@ -18,7 +18,7 @@ from bot import live
 from bot.adapters import Adapter, DeliveryError
 from bot.adapters.limits import Limits, split_message
 from bot.config import Channel
-from bot.digest import compose, render, render_headlines
+from bot.digest import capped, compose, more_block, render, render_headlines
 from bot.locks import store_lock
 from bot.messages import Block, Message
 from bot.registry import DigestSection
@@ -50,11 +50,14 @@ def queue_digest(
     limits: the platform's built-in ones by default) and put it in the outbox; its id, or None."""
     until = until or now_iso()
     since = last_until(store, channel)
-    digest = compose(store, channel, since, until)
+    digest, rest = capped(compose(store, channel, since, until), channel.max_stories)
     if not digest.stories and not (send_empty or channel.send_empty):
         return None
     stories = json.dumps([s.story_id for s in digest.stories])
-    parts = split_message(render(digest, sections), channel.platform, limits)
+    message = render(digest, sections)
+    if rest:  # the most important max_stories stories; the others are counted, with the command
+        message = replace(message, blocks=(*message.blocks, more_block(rest, since, until)))
+    parts = split_message(message, channel.platform, limits)
     if channel.thread:  # headlines in the channel, the details as replies in their thread
         details = [replace(p, in_thread=True) for p in parts]
         parts = [*split_message(render_headlines(digest), channel.platform, limits), *details]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -13,7 +14,7 @@ from bot.keywords import parse as parse_keywords
 from bot.messages import Block, Message
 from bot.quote_text import quote_line
 from bot.registry import DigestSection
-from bot.storage import Store
+from bot.storage import Store, parse_time
 
 MAX_ADDED = 3  # sentences of "what is new" shown per story
 MAX_QUOTE_CHARS = 300
@@ -158,3 +159,21 @@ def render_headlines(digest: Digest) -> Message:
         blocks.append(Block("text", f"• {story.headline} ({', '.join(facts)})", url=story.first_url))
     blocks.append(Block("context", "details in the thread"))
     return Message(tuple(blocks), _fallback(digest))
+
+
+def capped(digest: Digest, max_stories: int) -> tuple[Digest, int]:
+    """The digest's most important max_stories stories (they come ordered), and how many were left out."""
+    rest = len(digest.stories) - max_stories
+    if rest <= 0:
+        return digest, 0
+    return Digest(digest.channel, digest.since, digest.until, digest.stories[:max_stories]), rest
+
+
+def more_block(rest: int, since: str, until: str) -> Block:
+    """The line under a capped digest: how many stories it left out, and the command that lists them."""
+    start, end = parse_time(since), parse_time(until)
+    hours = 24 * 7
+    if start and end and start.year > 1:
+        hours = max(1, math.ceil((end - start).total_seconds() / 3600))
+    span = f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
+    return Block("context", f"and {rest} more: /wirewatch stories --since {span}")
