@@ -105,6 +105,7 @@ def render(card: Card) -> Message:
     blocks.append(Block("context", f"{coverage(card)} · first: {card.first_source} · story {card.story_id}"))
     for speaker, text, source in card.quotes[-CARD_QUOTES:]:
         blocks.append(Block("text", f"{speaker}: “{clip(text, MAX_QUOTE_CHARS)}” ({source})"))
+    blocks.append(Block("actions", card.story_id))  # Mute story, All coverage, Quotes
     return Message(tuple(blocks), clip(f"{card.headline} ({_plural(len(card.outlets), 'outlet')})", 300))
 
 

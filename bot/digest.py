@@ -96,6 +96,8 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
             line = quote_line(q["speaker"], q["text"], direct, resolved, MAX_QUOTE_CHARS)
             entry.quotes.append((line, row["source"] or "", row["url"]))
         entry.latest = max(entry.latest, row["at"] or "")
+    muted = queries.muted_stories(store.db, channel.platform, channel.id)  # by a button press
+    stories = {k: v for k, v in stories.items() if k not in muted}
     if channel.only == "new":  # only stories that began in this period
         stories = {k: v for k, v in stories.items() if v.began_here}
     elif channel.only == "quotes":

@@ -210,6 +210,7 @@ def queue_live(store: Store, channel: Channel, now: datetime | None = None) -> i
     r = rules(store, channel)
     watched = watched_speaker_ids(store, r)
     since, until = _cursor(store, channel), now_iso()
+    muted = queries.muted_stories(store.db, channel.platform, channel.id)
     queued = 0
     with store.db.atomic():
         _follow_merges(store, channel)
@@ -218,7 +219,12 @@ def queue_live(store: Store, channel: Channel, now: datetime | None = None) -> i
             card = card_for(store, channel, story_id)
             fresh = since < row["ingested"] <= until and not row["quiet"]
             if card is None:
-                if fresh and r.counts(row) and _earns_card(store, story_id, r, watched):
+                if (
+                    fresh
+                    and story_id not in muted
+                    and r.counts(row)
+                    and _earns_card(store, story_id, r, watched)
+                ):
                     _new_card(store, channel, story_id, now)
                     queued += 1
                 continue

@@ -285,7 +285,8 @@ def m017_quote_mentions(db: sqlite_utils.Database) -> None:
 @migration
 def m018_live_cards(db: sqlite_utils.Database) -> None:
     """Live story cards: one per story per channel, what each has said in its thread, how far each
-    channel's live step has read, and which outbox parts post, edit or reply to a card."""
+    channel's live step has read, which outbox parts post, edit or reply to a card; the stories a
+    channel muted and who pressed which story button."""
     db.table("cards").create(
         {
             "id": int,
@@ -313,6 +314,14 @@ def m018_live_cards(db: sqlite_utils.Database) -> None:
     outbox.add_column("card_id", int)
     outbox.add_column("action", str)  # None: a digest part; "card", "edit" or "reply"
     outbox.create_index(["card_id", "status"])
+    db.table("muted_stories").create(
+        {"platform": str, "channel": str, "story_id": str, "by": str, "at": str},
+        pk=("platform", "channel", "story_id"),
+    )
+    db.table("presses").create(  # who pressed which story button where
+        {"id": int, "platform": str, "channel": str, "user": str, "action": str, "story_id": str, "at": str},
+        pk="id",
+    )
 
 
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:

@@ -116,7 +116,8 @@ def block_text(message: dict[str, Any]) -> str:
     for block in message.get("blocks") or []:
         if "text" in block:
             out.append(block["text"]["text"])
-        out += [e["text"] for e in block.get("elements", [])]
+        if block["type"] == "context":
+            out += [e["text"] for e in block["elements"]]
     return "\n".join(out)
 
 

@@ -12,7 +12,7 @@ import discord
 import discord.webhook.async_ as webhook_module
 
 from bot.adapters import DeliveryError
-from bot.messages import Block, Message
+from bot.messages import STORY_BUTTONS, Block, Message
 
 _WEBHOOK = re.compile(r"/webhooks/(\d+)/([\w.-]+)")
 
@@ -32,6 +32,8 @@ def render(message: Message) -> tuple[str, list[discord.Embed]]:
     content = ""
     groups: list[list[Block]] = []
     for block in message.blocks:
+        if block.kind == "actions":
+            continue  # buttons: components, not embed text (see story_buttons)
         if block.kind == "header":
             content = neutral(block.text)[:2000]
         elif block.kind == "divider" or not groups:
@@ -49,6 +51,35 @@ def render(message: Message) -> tuple[str, list[discord.Embed]]:
             discord.Embed(title=neutral(first.text)[:256], url=url, description="\n".join(lines)[:4096])
         )
     return content or neutral(message.fallback)[:2000], embeds
+
+
+CUSTOM_ID = "wirewatch:{command}:{story}"  # stateless: any process, before or after a restart, answers it
+MAX_ROWS = 5  # action rows in one Discord message
+
+
+def story_buttons(message: Message) -> discord.ui.View | None:
+    """The stories' buttons as a persistent view (no timeout, custom ids that carry the command and the
+    story), one row per story for the first five; None where the message has none. Call it inside
+    the event loop."""
+    stories = [b.text for b in message.blocks if b.kind == "actions"][:MAX_ROWS]
+    if not stories:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row, story in enumerate(stories):
+        prefix = f"{row + 1}. " if len(stories) > 1 else ""
+        for command, label in STORY_BUTTONS:
+            custom_id = CUSTOM_ID.format(command=command, story=story)[:100]
+            view.add_item(discord.ui.Button(label=prefix + label, custom_id=custom_id, row=row))
+    return view
+
+
+def pressed(custom_id: str) -> tuple[str, str] | None:
+    """The command and story id of a story button's custom id, or None for another component."""
+    head, _, rest = custom_id.partition(":")
+    command, _, story = rest.partition(":")
+    if head != "wirewatch" or command not in {c for c, _ in STORY_BUTTONS} or not story:
+        return None
+    return command, story
 
 
 def _rebase(route: discord.http.Route, base: str) -> None:
@@ -106,13 +137,13 @@ class DiscordAdapter:
         message.reply_to); its message id; raise DeliveryError (permanent where retrying cannot help,
         maybe sent where it may have arrived)."""
         content, embeds = render(message)
-        return self._run(self._send(channel_id, content, embeds, key, message.reply_to))
+        return self._run(self._send(channel_id, content, embeds, key, message.reply_to, message))
 
     def edit(self, channel_id: str, message_id: str, message: Message) -> None:
         """Replace a posted message's content (a message edit; discord.py keeps to the route's rate
         limit bucket); raise DeliveryError on failure."""
         content, embeds = render(message)
-        self._run(self._edit(channel_id, message_id, content, embeds))
+        self._run(self._edit(channel_id, message_id, content, embeds, message))
 
     def _run(self, call: Coroutine[Any, Any, str | None]) -> str | None:
         """Run one request, its failures as DeliveryError."""
@@ -152,9 +183,12 @@ class DiscordAdapter:
         embeds: list[discord.Embed],
         key: str | None = None,
         reply_to: str | None = None,
+        message: Message | None = None,
     ) -> str | None:
         none = discord.AllowedMentions.none()
         if self.token:
+            view = story_buttons(message) if message else None
+            extra: dict[str, Any] = {"view": view} if view else {}
             client = self._client()
             try:
                 await client.http.static_login(self.token)  # REST only: no gateway, no application lookup
@@ -166,10 +200,10 @@ class DiscordAdapter:
                 # discord.py sends enforce_nonce with a nonce: a repeat returns the message already posted
                 if key:
                     sent = await channel.send(
-                        content=content, embeds=embeds, allowed_mentions=none, nonce=key
+                        content=content, embeds=embeds, allowed_mentions=none, nonce=key, **extra
                     )
                 else:
-                    sent = await channel.send(content=content, embeds=embeds, allowed_mentions=none)
+                    sent = await channel.send(content=content, embeds=embeds, allowed_mentions=none, **extra)
                 return str(sent.id)
             finally:
                 await client.close()
@@ -180,16 +214,22 @@ class DiscordAdapter:
             return str(posted.id)
 
     async def _edit(
-        self, channel_id: str, message_id: str, content: str, embeds: list[discord.Embed]
+        self,
+        channel_id: str,
+        message_id: str,
+        content: str,
+        embeds: list[discord.Embed],
+        message: Message | None = None,
     ) -> None:
         none = discord.AllowedMentions.none()
         if self.token:
             client = self._client()
+            view = story_buttons(message) if message else None
             try:
                 await client.http.static_login(self.token)
                 channel = client.get_partial_messageable(int(channel_id))
                 await channel.get_partial_message(int(message_id)).edit(
-                    content=content, embeds=embeds, allowed_mentions=none
+                    content=content, embeds=embeds, allowed_mentions=none, view=view
                 )
             finally:
                 await client.close()

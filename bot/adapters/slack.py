@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters import DeliveryError
-from bot.messages import Block, Message
+from bot.messages import STORY_BUTTONS, Block, Message
 
 # errors that no retry can mend: the channel or the token is wrong
 PERMANENT = {
@@ -52,6 +52,8 @@ def render_block(block: Block) -> dict[str, Any]:
         return {"type": "header", "text": _plain(block.text, 150)}
     if block.kind == "divider":
         return {"type": "divider"}
+    if block.kind == "actions":
+        return buttons(block.text)
     text = escape(block.text)
     if block.url and block.url.startswith(("http://", "https://")):
         url = block.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
@@ -59,6 +61,26 @@ def render_block(block: Block) -> dict[str, Any]:
     if block.kind == "context":
         return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+ACTION = "wirewatch:"  # action ids of the story buttons: wirewatch:<command>, the story id as value
+
+
+def buttons(story_id: str) -> dict[str, Any]:
+    """A story's buttons as a Block Kit actions block."""
+    return {
+        "type": "actions",
+        "block_id": f"story:{story_id}"[:255],
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ACTION + command,
+                "text": {"type": "plain_text", "text": label},
+                "value": story_id[:2000],
+            }
+            for command, label in STORY_BUTTONS
+        ],
+    }
 
 
 class SlackAdapter:
