@@ -257,6 +257,10 @@ class FakeDiscord(FakeAPI):
         """Create (once per enforced nonce), edit, start a thread on a message, or answer as
         discord_default does."""
         parts = path.split("?")[0].strip("/").split("/")
+        if (
+            method == "POST" and parts[-1] == "callback" and "interactions" in parts
+        ):  # an interaction answered
+            return 200, {}, {"interaction": {"id": parts[parts.index("interactions") + 1], "type": 3}}
         if len(parts) >= 6 and parts[-4] == "channels" and parts[-2] == "messages" and method == "PATCH":
             return self._on_message(method, parts[-3], parts[-1], body)
         if len(parts) >= 7 and parts[-5] == "channels" and parts[-3] == "messages" and parts[-1] == "threads":
