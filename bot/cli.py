@@ -269,7 +269,13 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
 
 @cli.group(invoke_without_command=True)
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="TOML config file.")
-@click.option("--limit", default=20, show_default=True, help="How many of the latest parts to list.")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="How many of the latest parts to list.",
+)
 @click.pass_context
 def outbox(ctx: click.Context, config_path: Path | None, limit: int) -> None:
     """List the latest digest parts with their delivery status and why they wait or failed."""

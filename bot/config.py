@@ -350,6 +350,14 @@ def _live(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
     return values
 
 
+def _local_path(base: Path, path: str, key: str) -> str:
+    """A path resolved against base, or a ConfigError when it cannot be one (a NUL byte, too long)."""
+    try:
+        return str((base / path).resolve())
+    except (ValueError, OSError) as exc:
+        raise ConfigError(key, f"{path[:80]!r} is not a usable path ({exc})") from None
+
+
 def parse_config(
     data: Mapping[str, Any], base: Path | None = None, registry: Registry | None = None
 ) -> Config:
@@ -371,7 +379,7 @@ def parse_config(
     storage = _table(data, "storage", "")
     only_keys(storage, "storage.", ("path", "window"))
     path = _str(storage, "path", "storage.")
-    storage_path = path if path == ":memory:" else str((base / path).resolve())
+    storage_path = path if path == ":memory:" else _local_path(base, path, "storage.path")
     window = parse_duration(storage.get("window", "14d"), "storage.window")
 
     bot_table = _table(data, "bot", "")
@@ -379,7 +387,7 @@ def parse_config(
     timezone = _str(bot_table, "timezone", "bot.", "UTC")
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ConfigError(
             "bot.timezone", f"{timezone!r} is not a time zone name like 'Europe/Paris'"
         ) from None
@@ -402,7 +410,7 @@ def parse_config(
         if not url.startswith(("http://", "https://")):
             if "://" in url:
                 raise ConfigError(f"{where}url", f"must be an http(s) URL or a local path, got {url!r}")
-            url = str((base / url).resolve())
+            url = _local_path(base, url, f"{where}url")
         every = parse_duration(raw.get("every", "10m"), f"{where}every")
         backfill = raw.get("backfill", 0)
         if not isinstance(backfill, int) or isinstance(backfill, bool) or backfill < 0:

@@ -206,7 +206,13 @@ class Store:
     def view(self, at: str) -> StoreWindow:
         """A read-only view of the store for plugins, limited to the window before `at`."""
         moment = parse_time(at) or datetime.now(UTC)
-        return StoreWindow(self, (moment - timedelta(seconds=self.window)).isoformat(timespec="seconds"))
+        try:
+            since = moment - timedelta(seconds=self.window)
+        except (
+            OverflowError
+        ):  # a date in the first years of the calendar: the window reaches back to its start
+            since = datetime.min.replace(tzinfo=UTC)
+        return StoreWindow(self, since.isoformat(timespec="seconds"))
 
     def result_of(self, article_id: str) -> dict[str, Any] | None:
         """The stored relation, story and quotes of an article, in the replay contract's shape."""

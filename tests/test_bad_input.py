@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 from pathlib import Path
 
@@ -131,3 +133,41 @@ def test_a_slack_request_with_a_timestamp_that_is_no_number(tmp_path: Path) -> N
     finally:
         api.close()
         store.close()
+
+
+HOSTILE = [None, -1, 0, 1e308, float("nan"), float("inf"), "", "x" * 10_000, [], {}, [1, 2], {"a": 1}, True]
+HOSTILE += ["\x00", "99999999999999999999d", 2**70, -(2**70), "-5m"]
+
+
+def test_every_config_key_with_hostile_values_is_a_config_error_or_accepted(tmp_path: Path) -> None:
+    from bot.config import ConfigError, parse_config
+
+    base: dict[str, object] = {
+        "storage": {"path": str(tmp_path / "x.db"), "window": "14d"},
+        "bot": {"timezone": "UTC", "admins": ["U1"], "allow_hosts": ["a.example"]},
+        "http": {"per_host": 2, "host_interval": 1, "timeout": 20, "max_pages": 50},
+        "feeds": [
+            {"name": "a", "url": "https://example.com/rss", "every": "10m", "backfill": 0, "kind": "feed"}
+        ],
+        "channels": [
+            {"platform": "console", "id": "desk", "digest": "hourly", "feeds": ["a"], "only": "all"}
+        ],
+    }
+    tried = 0
+    for section, value in base.items():
+        table = value[0] if isinstance(value, list) else value
+        assert isinstance(table, dict)
+        for key in list(table):
+            for hostile in HOSTILE:
+                data = json.loads(json.dumps(base))
+                (data[section][0] if isinstance(value, list) else data[section])[key] = hostile
+                tried += 1
+                with contextlib.suppress(ConfigError):  # one line naming the key; anything else escapes
+                    parse_config(data)
+        for hostile in HOSTILE:
+            data = json.loads(json.dumps(base))
+            data[section] = hostile
+            tried += 1
+            with contextlib.suppress(ConfigError):
+                parse_config(data)
+    assert tried > 300

@@ -110,3 +110,16 @@ def test_slack_digest_links_cannot_break_out_of_their_brackets() -> None:
     text = block["text"]["text"]
     assert text.count("<") == 1 and text.count(">") == 1 and "<!" not in text
     assert json.dumps(block).count("|") == 1
+
+
+def test_discord_embed_links_are_urls_discord_accepts() -> None:
+    from bot.messages import Block, Message
+
+    blocks = (
+        Block("header", "h"),
+        Block("text", "a", 'https://news.example/a b"c<d>'),
+        Block("divider", ""),
+        Block("text", "b", "javascript:alert(1)"),
+    )
+    _, embeds = discord_render(Message(blocks, "h"))
+    assert [e.url for e in embeds] == ["https://news.example/a%20b%22c%3Cd%3E", None]

@@ -48,6 +48,12 @@ def test_malformed_links_and_dates_among_good_items(tmp_path: Path, http_server:
         item(5, "http://" + "a" * 190 + ".example/", LONG.replace("harbour", "airport")),
         item(6, "http://news.example/ok", LONG, date="Mon, 99 Zzz 99999 99:99:99 GMT"),
         item(7, "http://h:99999999/", "Short teaser."),
+        item(
+            8,
+            "http://news.example/old",
+            LONG.replace("harbour", "canal"),
+            date="Mon, 01 Jan 0001 00:00:00 GMT",
+        ),
     ]
     http_server.serve(
         "/news/feed",
@@ -62,7 +68,8 @@ def test_malformed_links_and_dates_among_good_items(tmp_path: Path, http_server:
         assert "new port budget" in texts and "new airport budget" in texts  # their own text, link dropped
         assert "ran aground off Isla Brava" in texts  # the relative link's page was fetched
         assert "new harbour budget" in texts  # an unreadable date costs only the date
-        assert stored == 7 and sent >= 1 and adapter.sent  # every item kept, and the digest went out
+        assert "new canal budget" in texts  # and a date in year 1 does not overflow the story window
+        assert stored == 8 and sent >= 1 and adapter.sent  # every item kept, and the digest went out
         assert not b.store.db.table("feeds").get("news")["failures"]
     finally:
         b.close()

@@ -146,3 +146,13 @@ def test_a_paragraph_signed_by_a_name_is_that_persons_statement() -> None:
     assert not any(
         "low tide" in text[s.start : s.end] for s in found(text)
     )  # a photo credit, not a statement
+
+
+def test_quoted_words_after_a_subject_inside_the_sentence() -> None:
+    text = (
+        "The hearing ran late into the evening, and Senator Vera Holm likened the new tariff to "
+        "“a kitchen table tax” before the vote."
+    )
+    statement = speaker_of(text, "a kitchen table tax")
+    assert (statement.speaker, statement.direct) == ("Vera Holm", True)
+    assert Extractor(text, off={"inner-clause"}).run() == []

@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import discord
@@ -27,6 +28,14 @@ def neutral(text: str) -> str:
     return re.sub(r"<@([!&]?\d+)>", "<@\u200b\\1>", text)
 
 
+def _link(url: str | None) -> str | None:
+    """An http(s) link as Discord accepts it in an embed (spaces and other unsafe characters quoted, so
+    one odd article URL cannot make Discord refuse the whole message), or None."""
+    if not url or not url.startswith(("http://", "https://")) or len(url) > 2000:
+        return None
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+
+
 def render(message: Message) -> tuple[str, list[discord.Embed]]:
     """The header as message content, each story (divider to divider) as one embed."""
     content = ""
@@ -45,7 +54,7 @@ def render(message: Message) -> tuple[str, list[discord.Embed]]:
         if not group:
             continue
         first, rest = group[0], group[1:]
-        url = first.url if first.url and first.url.startswith(("http://", "https://")) else None
+        url = _link(first.url)
         lines = [f"*{neutral(b.text)}*" if b.kind == "context" else neutral(b.text) for b in rest]
         embeds.append(
             discord.Embed(title=neutral(first.text)[:256], url=url, description="\n".join(lines)[:4096])

@@ -26,6 +26,13 @@ _PROGRESSIVE_VERB = re.compile(
 )
 
 
+# a name and its verb inside a sentence: "Trump likened", "Reid has repeatedly called"
+_INNER_SUBJECT_VERB = re.compile(
+    r"(?<![\w’'])(?P<subj>(?:[A-Z][\w’'.-]*\s+){0,2}[A-Z][\w’'-]*[a-z])\s+(?:(?:has|had|have|also|again|repeatedly|"
+    r"then|once|often|later)\s+)*(?P<verb>[a-z]{3,}ed|likens|calls|describes|dubs|labels|accuses)\b"
+)
+
+
 class DirectRules(Reading):
     """Attribution rules for quotations."""
 
@@ -42,6 +49,16 @@ class DirectRules(Reading):
             opening = _OPENING.match(self.text, sa, q.start)
             m = SUBJECT_VERB.match(self.text, opening.end(), q.start) if opening else None
             m = m or _PROGRESSIVE_VERB.match(self.text, opening.end() if opening else sa, q.start)
+        if (not m or m.group("verb").lower() in COPULAS) and self.on("inner-clause"):
+            # "..., and Trump likened the refugees to a “vicious snake”": a named subject and its verb
+            # in the middle of the sentence, close before the quotation
+            inner = [x for x in _INNER_SUBJECT_VERB.finditer(self.text, sa, q.start - 1)]
+            m = inner[-1] if inner else None
+            if m and (
+                word_count(self.text[m.end() : q.start]) > 12
+                or re.search(r"[.;:]", self.text[m.end() : q.start])
+            ):
+                m = None
         if not m or m.group("verb").lower() in COPULAS:
             return None
         start = lstrip_span(self.text, m.end(), sb)

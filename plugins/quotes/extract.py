@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from plugins.quotes.direct import DirectRules
-from plugins.quotes.lexicon import MIN_QUOTE_WORDS
+from plugins.quotes.lexicon import CUES, MIN_QUOTE_WORDS
 from plugins.quotes.marks import is_title_case, word_count
 from plugins.quotes.naming import Entities
 from plugins.quotes.reading import Mention, Statement
@@ -75,7 +75,7 @@ class Extractor(DirectRules, ReportedRules):
                     covered.append(clause)
         found = _drop_nested(sorted(covered, key=lambda s: (s.start, s.end)))
         for s in found:
-            if s.direct and _no_speaker(s):
+            if s.direct and (s.cue in CUES or not s.cue) and _no_speaker(s):
                 s.speaker = Mention("", s.start)  # quoted words with no speaker phrase: as a floating quote
         found = [s for s in found if not _no_speaker(s) and not self._in_furniture(s.start)]
         self._name_speakers(found)

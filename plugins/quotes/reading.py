@@ -46,6 +46,7 @@ RULES = (
     "according-quote",  # according to Name, “...”
     "continued-quote",  # a quote opening the paragraph after one of the same speaker
     "floating-quote",  # a quote with no attribution: the speaker of the quotes before
+    "inner-clause",  # ..., and Name likened it to “...”
     "quoting-clause",  # Name mocked it as “...”
     "reported",  # Name said (that) ... / ..., Name said.
     "participle",  # ..., saying ...
