@@ -423,3 +423,16 @@ def test_wirewatch_run_posts_one_card_edits_it_and_replies_in_its_thread(
     assert [m["text"].split(":")[0] for m in replies(slack, ts)] == ["NEW Marta Lindqvist", "NEW Olav Brekke"]
     updates = [b for b in slack.posts("chat.update") if b.get("ts") == ts]
     assert updates and len(updates) == len(slack.posts("chat.update"))
+
+
+def test_hostile_live_settings_are_config_errors() -> None:
+    import contextlib
+
+    from test_bad_input import HOSTILE
+
+    keys = {"mode": "both", "edit_every": "60s", "speakers": ["A"], "sources": ["B"], "min_outlets": 2}
+    for key in [*keys, "max_stories", "keywords"]:
+        for hostile in HOSTILE:
+            channel = {"platform": "console", "id": "c", **keys, key: hostile}
+            with contextlib.suppress(ConfigError):  # one line naming the key; anything else escapes
+                parse_config({"storage": {"path": ":memory:"}, "channels": [channel]})
