@@ -148,6 +148,7 @@ def render(digest: Digest, sections: Sequence[DigestSection] | None = None) -> M
         blocks.append(Block("text", story.headline, url=story.first_url))
         for section in sections:
             blocks.extend(section.render(story))
+        blocks.append(Block("actions", story.story_id))  # its buttons, after every section's lines
     return Message(tuple(blocks), _fallback(digest))
 
 

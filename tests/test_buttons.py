@@ -185,3 +185,18 @@ def test_discord_buttons_are_persistent_components(
     finally:
         discord.http.Route.BASE = base
         bot.close()
+
+
+def test_digest_entries_carry_the_story_buttons(tmp_path: Path, slack: FakeSlack) -> None:
+    bot, _ = make_bot(tmp_path, slack, mode="both")
+    try:
+        bot.pipeline.ingest(original())
+        bot.send_digests()
+        digest = [m for m in slack.posted(SLACK) if "wirewatch digest" in m["text"]]
+        assert len(digest) == 1
+        actions = [b for b in digest[0]["blocks"] if b["type"] == "actions"]
+        story = bot.store.db.execute("select story_id from cards").fetchone()[0]
+        assert [e["value"] for e in actions[0]["elements"]] == [story] * 3
+        assert len(cards(slack)) == 2  # and, in mode "both", its live card beside the digest
+    finally:
+        bot.close()
