@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -22,16 +22,19 @@ from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
 from bot.live import queue_live
 from bot.locks import store_lock
-from bot.messages import Message
+from bot.messages import Message, counted, plural
+from bot.metrics import Metrics, StoreFacts, facts_from, read_facts
 from bot.models import Article, Result
 from bot.netgate import trusted_hosts
 from bot.pipeline import Pipeline
 from bot.plugins import collect, make_manager
+from bot.progress import Progress
 from bot.registry import Registry
 from bot.sources import Fetched
 from bot.storage import Store
 
 log = logging.getLogger(__name__)
+PROGRESS_FROM = 200  # a poll bringing this many items (a first backfill) shows its progress
 
 
 def default_adapters(config: Config, registry: Registry, env: Mapping[str, str]) -> dict[str, Adapter]:
@@ -64,10 +67,12 @@ class Bot:
         adapters: Mapping[str, Adapter] | None = None,
     ) -> None:
         self.config = config
+        self.stopping = threading.Event()  # set on SIGTERM/SIGINT: finish the article, write no more
         self.sleep: Callable[[float], None] = (
-            time.sleep
+            self._pause
         )  # waits between delivery attempts (tests record them)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # when live card edits are due
+        self.metrics = Metrics(self.facts)
         # the operator's allow_hosts and configured feeds may be private; everything else must be public
         self.http = Http(
             config.http,
@@ -83,8 +88,23 @@ class Bot:
         self.watched = Feeds(self.store, config.feeds)  # the one owner of the list of feeds
         self.pipeline = Pipeline(self.store, self.pm, config.plugins)
         self.adapters = (
-            dict(adapters) if adapters is not None else default_adapters(config, self.registry, self.env)
+            dict(adapters)
+            if adapters is not None
+            else {
+                k: self.metrics.timed(a) for k, a in default_adapters(config, self.registry, self.env).items()
+            }
         )
+
+    def _pause(self, seconds: float) -> None:
+        """Wait between delivery attempts, cut short when the bot is asked to stop."""
+        self.stopping.wait(seconds)
+
+    def facts(self) -> StoreFacts:
+        """Counts, failing feeds, pending outbox parts and the last ingest, read from the store."""
+        if self.store.path == ":memory:":
+            with self.lock:
+                return facts_from(self.store.db.conn)
+        return read_facts(self.store.path)
 
     def close(self) -> None:
         """Release the database and the HTTP connections."""
@@ -106,6 +126,8 @@ class Bot:
         outcomes = self.http.run(self._fetch_all(feeds, states))
         # one process at a time writes what it fetched: another on the same store waits its turn
         with self.lock, store_lock(self.store.path, "ingest"):
+            if self.stopping.is_set():  # fetched, but the bot is stopping: the next start fetches again
+                return []
             notices: list[tuple[Feed, str]] = []  # this cycle's changes of feed health, sent together
             results = [
                 r
@@ -143,16 +165,21 @@ class Bot:
         health is added to notices."""
         if isinstance(fetched, SourceError):
             exc = fetched
+            self.metrics.fetches.labels("deferred" if exc.deferred else "error").inc()
             if exc.deferred:  # not tried: the host is resting after a Retry-After
                 log.info("%s", exc)
                 self.watched.record_deferred(feed, exc.retry_after or feed.every)
                 return []
             after, delay = self.watched.record_failure(feed, str(exc), exc.retry_after)
-            log.error("%s (failure %d; next try in %.0fs)", exc, after.failures, delay)
+            reason = str(exc).removeprefix(f"feed {feed.name}: ")  # the feed is named once, not twice
+            log.error("feed %s: %s (failure %d; next try in %.0fs)", feed.name, reason, after.failures, delay)
             if after.failing and not state.failing:
-                notices.append((feed, f"{feed.name} is failing after {after.failures} attempts: {exc}"))
+                notices.append((feed, f"{feed.name} is failing after {after.failures} attempts: {reason}"))
             return []
-        results = [r for article in fetched.articles if (r := self._ingest(feed, article)) is not None]
+        self.metrics.fetches.labels("not_modified" if fetched.not_modified else "ok").inc()
+        results = self._ingest_all(feed, fetched.articles)
+        if results is None:  # stopped half-way: keep the old validators, so the next start reads it again
+            return []
         fresh = [r for r in results if not r.duplicate]
         for r in results:
             if r.edited and feed.repost_edits is not None and r.change >= feed.repost_edits:
@@ -167,7 +194,26 @@ class Bot:
         if state.failing:
             notices.append((feed, f"{feed.name} has recovered"))
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
+        self.metrics.ingested.inc(len(fresh))
         return fresh
+
+    def _ingest_all(self, feed: Feed, articles: Sequence[Article]) -> list[Result] | None:
+        """Ingest articles one transaction each, showing progress for a long batch; None when the bot
+        was asked to stop before the last one (the article being written is finished first)."""
+        progress = Progress(f"feed {feed.name}", len(articles)) if len(articles) >= PROGRESS_FROM else None
+        results: list[Result] = []
+        for article in articles:
+            if self.stopping.is_set():
+                log.info("feed %s: stopped after %d of %d items", feed.name, len(results), len(articles))
+                return None
+            result = self._ingest(feed, article)
+            if result is not None:
+                results.append(result)
+            if progress is not None:
+                progress.update()
+        if progress is not None:
+            progress.close()
+        return results
 
     def _ingest(self, feed: Feed, article: Article) -> Result | None:
         """Ingest one article; one that cannot be analysed is logged with its feed and skipped (a
@@ -217,6 +263,8 @@ class Bot:
         One process at a time does this for a store (the others leave it to that one)."""
         self.first_polls()
         with self.lock:
+            if self.stopping.is_set():
+                return 0
             chosen = self.config.channels if channels is None else channels
             with delivery_lock(self.store) as held:
                 if not held:
@@ -228,7 +276,10 @@ class Bot:
                 for channel in chosen:
                     if channel.digests:
                         self.queue_digest(channel)
-                return deliver_held(self.store, self.adapters, self.sleep)
+                sent = deliver_held(self.store, self.adapters, self.sleep)
+            if sent:
+                log.info("sent %d digest %s", sent, plural(sent, "message"))
+            return sent
 
     def first_polls(self) -> int:
         """Poll every feed that was never polled yet, so that no digest starts before each feed's first
@@ -259,7 +310,12 @@ class Bot:
         """Compose a channel's digest with the registered sections and put it in the outbox."""
         platform = self.registry.platforms.get(channel.platform)
         limits = platform.limits if platform else None
-        return queue_digest(self.store, channel, None, send_empty, self.registry.sections, limits)
+        digest_id = queue_digest(self.store, channel, None, send_empty, self.registry.sections, limits)
+        if digest_id is not None:
+            self.metrics.digests.inc()
+            n = len(json.loads(self.store.db.table("digests").get(digest_id)["stories"] or "[]"))
+            log.info("digest for %s:%s: %s", channel.platform, channel.id, counted(n, "story", "stories"))
+        return digest_id
 
     def send_channel_digest(self, platform: str, channel_id: str) -> int:
         """Queue and deliver one channel's digest now (nothing else); the number of parts sent."""
@@ -289,6 +345,7 @@ class Bot:
             lock=self.lock,
             commands=self.registry.commands,
             kinds=tuple(self.registry.sources),
+            timezone=self.config.timezone,
         )
 
     def serve_chat(self) -> list[str]:
@@ -309,6 +366,24 @@ class Bot:
             if platform.serve(self.config.platforms.get(name, platform.settings), self.env, here, commands):
                 serving.append(name)
         return serving
+
+    def serve_http(self, web_app: object) -> list[str]:
+        """Mount the inbound routes of each platform that answers over the bot's HTTP server (Slack's
+        HTTP mode) and has its secrets in the environment; the names of those platforms."""
+        mounted = []
+        for name, platform in self.registry.platforms.items():
+            if platform.mount is None:
+                continue
+            ctx = self.context(name)
+
+            def here(
+                text: str, user: str, channel: str, admin: bool, ctx: Context = ctx
+            ) -> tuple[Message, bool]:
+                return answer(text, ctx, user, channel, admin)
+
+            if platform.mount(self.config.platforms.get(name, platform.settings), self.env, here, web_app):
+                mounted.append(name)
+        return mounted
 
     def run_once(self) -> tuple[int, int]:
         """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""

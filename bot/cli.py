@@ -1,14 +1,15 @@
-"""The `wirewatch` command: replay, run, check-config, feeds."""
+"""The `wirewatch` command: run, replay, init, check-config, plugins, feeds, digest, outbox, ask, slack,
+discord."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,29 +17,45 @@ import click
 
 from bot import queries
 from bot.config import Config, ConfigError, disabled_plugins, parse_config, read_toml
+from bot.logs import setup_logging
+from bot.messages import counted, duration, local_time
 from bot.plugins import Manager, PluginError, collect, describe, make_manager, plugin_names
-from bot.sources import read_jsonl
+from bot.records import read_jsonl
 
 if TYPE_CHECKING:
     from bot.app import Bot
 
 log = logging.getLogger("wirewatch")
+DEFAULT_CONFIG = "wirewatch.toml"
+STOP_WAIT = 8.0  # seconds a stop waits for the article being written before closing anyway
 
 
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def config_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--config FILE, from $WIREWATCH_CONFIG, else ./wirewatch.toml; the same for every command."""
+    return click.option(
+        "--config",
+        "config_path",
+        envvar="WIREWATCH_CONFIG",
+        default=DEFAULT_CONFIG,
+        show_default="$WIREWATCH_CONFIG, else ./wirewatch.toml",
+        type=click.Path(path_type=Path),
+        help="TOML config file.",
+    )(f)
 
 
 @click.group()
 @click.version_option(package_name="wirewatch")
-@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
-def cli(verbose: bool) -> None:
+@click.option("-v", "--verbose", count=True, help="-v: the bot's debug lines; -vv: libraries' too.")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one JSON object a line, for log shippers.",
+)
+def cli(verbose: int, log_format: str) -> None:
     """wirewatch: tells new stories from rewrites and finds newly attributed quotes."""
-    _logging(verbose)
+    setup_logging(verbose, log_format)
 
 
 @cli.command()
@@ -63,6 +80,7 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
     from bot import migrations
     from bot.config import parse_duration
     from bot.pipeline import Pipeline
+    from bot.progress import Progress
     from bot.storage import Store, StoreError
 
     if config_path is not None:
@@ -79,6 +97,9 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
         migrations.apply(store.db, collect(pm).migrations)
         pipeline = Pipeline(store, pm, settings)
         count = 0
+        with stream.open("rb") as lines:
+            total = sum(1 for line in lines if line.strip())
+        progress = Progress("replay", total)
         for article in read_jsonl(stream, feed="replay"):
             result = pipeline.ingest(article)
             count += 1
@@ -91,14 +112,19 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
                     f"{article.id:<24} {tied:<36} story {result.story:<24} "
                     f"score {result.score:.2f}  quotes {len(result.quotes)} ({new} new)"
                 )
-            if count % 100 == 0:
-                click.echo(f"{count} articles", err=True)
-        click.echo(f"replayed {count} articles", err=True)
+            progress.update()
+        progress.close()
+        click.echo(f"replayed {counted(count, 'article')}", err=True)
         store.close()
 
 
 def _load(path: Path) -> tuple[Config, Manager]:
     """The validated config and its plugin manager (less the plugins it disables), or one clear line."""
+    if str(path) == DEFAULT_CONFIG and not path.exists():
+        raise click.ClickException(
+            f"config error: no {DEFAULT_CONFIG} here; pass --config FILE, set WIREWATCH_CONFIG, "
+            "or write a starter config with `wirewatch init`"
+        )
     try:
         data = read_toml(path)
         pm = make_manager(disabled=disabled_plugins(data))
@@ -133,38 +159,88 @@ def _bot(path: Path) -> Bot:
 
 
 @cli.command()
-@click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
-)
+@config_option
 @click.option("--once", is_flag=True, help="One ingest cycle and one digest delivery, then exit.")
 def run(config_path: Path, once: bool) -> None:
-    """Run the bot: poll feeds and deliver digests on schedule (or once)."""
+    """Run the bot: poll feeds and deliver digests on schedule (or once); SIGTERM or SIGINT stops it
+    after the article being written (a second one exits at once)."""
+    from bot.lifecycle import Stopper, exit_now_if_threads_linger
+
     bot = _bot(config_path)
-    config = bot.config
+    Stopper(bot.stopping).install()
     try:
         if once:
             stored, sent = bot.run_once()
-            click.echo(f"stored {stored} new articles; sent {sent} digest messages", err=True)
+            click.echo(
+                f"stored {counted(stored, 'new article')}; sent {counted(sent, 'digest message')}", err=True
+            )
             return
-        from bot.scheduler import build_scheduler
+        _serve(bot)
+    finally:
+        bot.close()
+    exit_now_if_threads_linger(0)
 
+
+def _serve(bot: Bot) -> None:
+    """Start the HTTP server, chat commands and the scheduler; return once asked to stop."""
+    from bot.scheduler import build_scheduler
+    from bot.server import Server, ServerError
+
+    config = bot.config
+    server: Server | None = Server(config.server.host, config.server.port, bot.metrics, bot.facts)
+    assert server is not None
+    mounted = bot.serve_http(server.app)  # Slack's HTTP mode, where its secrets are set
+    if not (mounted or config.server.enabled):
+        server.stop()
+        server = None
+    try:
+        if server is not None:
+            try:
+                server.start()  # before any work: a port that cannot be bound stops the start
+            except ServerError as exc:
+                raise click.ClickException(str(exc)) from None
+            for platform in mounted:
+                click.echo(
+                    f"answering /wirewatch from {platform} at http://{server.host}:{server.port}", err=True
+                )
         try:
             for platform in bot.serve_chat():
                 click.echo(f"answering /wirewatch in {platform}", err=True)
         except ValueError as exc:  # a setting the platform's library refuses (a Discord permission name)
             raise click.ClickException(str(exc)) from None
         scheduler = build_scheduler(bot)
-        click.echo(f"wirewatch running: {len(bot.feeds())} feeds, {len(config.channels)} channels", err=True)
-        with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            scheduler.start()
+        # the scheduler in a thread of its own, so that this (the main) thread handles the signals
+        thread = threading.Thread(target=scheduler.start, name="scheduler", daemon=True)
+        thread.start()
+        if server is not None:
+            server.scheduler_ok = lambda: thread.is_alive() and bool(scheduler.running)
+        click.echo(
+            f"wirewatch running: {counted(len(bot.feeds()), 'feed')}, "
+            f"{counted(len(config.channels), 'channel')}",
+            err=True,
+        )
+        while not bot.stopping.wait(1.0):
+            if not thread.is_alive():
+                raise click.ClickException("the scheduler stopped unexpectedly")
+        scheduler.shutdown(wait=False)
+        # the article being written is finished (ingest and delivery hold the lock between articles);
+        # the lock stays held: no chat command writes while the store closes
+        if not bot.lock.acquire(timeout=STOP_WAIT):
+            log.warning("an ingest did not finish within %.0fs; closing anyway", STOP_WAIT)
+        pending = bot.store.db.table("outbox").count_where("status = 'pending'")
+        later = f"; {counted(pending, 'outbox part')} pending for the next start" if pending else ""
+        log.info("stopped%s", later)
     finally:
-        bot.close()
+        if server is not None:
+            server.stop()
 
 
 @cli.command("check-config")
-@click.argument("path", type=click.Path(path_type=Path))
-def check_config(path: Path) -> None:
-    """Validate a config file and explain what it sets up."""
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@config_option
+def check_config(path: Path | None, config_path: Path) -> None:
+    """Validate a config file and explain what it sets up (PATH is the same as --config)."""
+    path = path or config_path
     config, pm = _load(path)
     registry = collect(pm)
     click.echo(f"{path}: OK")
@@ -172,7 +248,7 @@ def check_config(path: Path) -> None:
         f"storage: {config.storage_path} (stories and quotes matched over {config.window // 86400} days)"
     )
     for feed in config.feeds:
-        click.echo(f"feed {feed.name}: {feed.url} every {feed.every}s")
+        click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}")
     for ch in config.channels:
         platform = registry.platforms[ch.platform]
         # the platform itself says whether the environment has what it needs to post
@@ -209,9 +285,7 @@ def list_plugins(config_path: Path | None) -> None:
 
 
 @cli.command()
-@click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
-)
+@config_option
 def feeds(config_path: Path) -> None:
     """List the feeds with their last success, last error, next poll and items seen."""
     from bot.feeds import Feeds
@@ -222,19 +296,19 @@ def feeds(config_path: Path) -> None:
     for feed in watched.all():
         st = watched.state(feed)
         origin = "" if feed in config.feeds else f" (added from chat by {st.added_by})"
+        tz = config.timezone
+        error = (st.last_error or "").removeprefix(f"feed {feed.name}: ")  # the feed is named once
         click.echo(
-            f"{feed.name}: {feed.url}{origin}\n  last success {st.last_success or 'never'}; "
+            f"{feed.name}: {feed.url}{origin}\n  last success {local_time(st.last_success, tz)}; "
             f"failures {st.failures}{' (FAILING)' if st.failing else ''}; "
-            f"items seen {st.items_seen}; next poll {st.next_poll or 'at start'}"
-            + (f"\n  last error: {st.last_error}" if st.last_error else "")
+            f"items seen {st.items_seen}; next poll {local_time(st.next_poll, tz, never='at start')}"
+            + (f"\n  last error: {error}" if error else "")
         )
     store.close()
 
 
 @cli.command()
-@click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
-)
+@config_option
 @click.option("--channel", "channel_id", required=True, help="The channel id, as in the config.")
 @click.option(
     "--print", "print_only", is_flag=True, help="Render the digest here without sending or queuing it."
@@ -262,13 +336,13 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
                 return
             bot.queue_digest(channel, send_empty=True)
             sent = deliver_held(bot.store, bot.adapters)
-        click.echo(f"sent {sent} digest messages", err=True)
+        click.echo(f"sent {counted(sent, 'digest message')}", err=True)
     finally:
         bot.close()
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="TOML config file.")
+@config_option
 @click.option(
     "--limit",
     default=20,
@@ -277,13 +351,11 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
     help="How many of the latest parts to list.",
 )
 @click.pass_context
-def outbox(ctx: click.Context, config_path: Path | None, limit: int) -> None:
+def outbox(ctx: click.Context, config_path: Path, limit: int) -> None:
     """List the latest digest parts with their delivery status and why they wait or failed."""
     ctx.obj = config_path
     if ctx.invoked_subcommand is not None:
         return
-    if config_path is None:
-        raise click.UsageError("--config is required")
     config = _config_or_exit(config_path)
     store = _store_or_exit(config)
     rows = queries.outbox_latest(store.db, limit)
@@ -293,10 +365,10 @@ def outbox(ctx: click.Context, config_path: Path | None, limit: int) -> None:
         line = (
             f"#{row['id']} digest {row['digest_id']} part {row['part']} -> "
             f"{row['platform']}:{row['channel']}: "
-            f"{row['status']} after {row['attempts']} attempt(s)"
+            f"{row['status']} after {counted(row['attempts'], 'attempt')}"
         )
         if row["sent_at"]:
-            line += f", sent {row['sent_at']}"
+            line += f", sent {local_time(row['sent_at'], config.timezone)}"
         if row["status"] == "pending" and row["not_before"]:
             line += f", not before {row['not_before']} (Retry-After)"
         if row["last_error"] and row["status"] != "sent":
@@ -330,7 +402,7 @@ def outbox_retry(ctx: click.Context, part_id: int | None, all_failed: bool, conf
         store.close()
     if part_id is not None and not count:
         raise click.ClickException(f"no unsent outbox part #{part_id}")
-    click.echo(f"{count} part(s) queued again; they go out with the next delivery")
+    click.echo(f"{counted(count, 'part')} queued again; they go out with the next delivery")
 
 
 def _store_or_exit(config: Config) -> Any:
@@ -345,9 +417,7 @@ def _store_or_exit(config: Config) -> Any:
 
 @cli.command()
 @click.argument("line")
-@click.option(
-    "--config", "config_path", required=True, type=click.Path(path_type=Path), help="TOML config file."
-)
+@config_option
 @click.option("--user", default="", help="Ask as this user id (admins may change feeds).")
 @click.option("--channel", "channel_id", default="", help="Ask in this channel (as in the config).")
 def ask(line: str, config_path: Path, user: str, channel_id: str) -> None:
@@ -370,6 +440,58 @@ def ask(line: str, config_path: Path, user: str, channel_id: str) -> None:
             sys.exit(2)
     finally:
         bot.close()
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path | None, force: bool) -> None:
+    """Write a commented starter config (default: $WIREWATCH_CONFIG, else ./wirewatch.toml)."""
+    from bot.starter import STARTER
+
+    path = path or Path(os.environ.get("WIREWATCH_CONFIG") or DEFAULT_CONFIG)
+    if path.exists() and not force:
+        raise click.ClickException(f"{path} exists; pass --force to overwrite it")
+    path.write_text(STARTER, encoding="utf-8")
+    click.echo(f"wrote {path}; check it with: wirewatch check-config --config {path}", err=True)
+
+
+@cli.group()
+def slack() -> None:
+    """Setting up the Slack app."""
+
+
+@slack.command("manifest")
+@click.option("--url", help="The bot's public https base URL (HTTP mode): Slack posts to URL/slack/events.")
+@click.option("--socket-mode", is_flag=True, help="For Socket Mode (SLACK_APP_TOKEN): no request URLs.")
+@click.option("--name", default="wirewatch", show_default=True, help="The app's name in Slack.")
+def slack_manifest(url: str | None, socket_mode: bool, name: str) -> None:
+    """Print a manifest for Slack's "Create an app from a manifest" (JSON)."""
+    from bot.adapters.slack_setup import manifest
+
+    if bool(url) == socket_mode:
+        raise click.UsageError("pass either --url https://your.host (HTTP mode) or --socket-mode")
+    if url and not url.startswith("https://"):
+        raise click.UsageError(f"--url must be an https:// URL (Slack only posts to https), got {url!r}")
+    click.echo(json.dumps(manifest(None if socket_mode else url, name), indent=2))
+
+
+@cli.group()
+def discord() -> None:
+    """Setting up the Discord bot."""
+
+
+@discord.command("invite")
+@click.option(
+    "--client-id", required=True, help="The application's id (Developer Portal, General Information)."
+)
+def discord_invite(client_id: str) -> None:
+    """Print the URL that adds the bot to a server, with the scopes and permissions it uses."""
+    from bot.adapters.discord_setup import invite_url
+
+    if not client_id.isdigit():
+        raise click.UsageError(f"--client-id must be the application's numeric id, got {client_id!r}")
+    click.echo(invite_url(client_id))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from bot.config import ConfigError, parse_duration
 from bot.digest import clip as clip
 from bot.feeds import Feeds
 from bot.messages import Block, Message
-from bot.netgate import why_not_public
 from bot.storage import Store
 from bot.urls import url_problem
 
@@ -120,6 +119,7 @@ class Context:
     lock: AbstractContextManager[Any] = field(default_factory=threading.RLock)
     commands: Mapping[str, Command] = field(default_factory=builtin_commands)
     kinds: tuple[str, ...] = ("feed", "page")  # the source kinds a feed added from chat may have
+    timezone: str = "UTC"  # times in replies are shown in the configured zone
 
     @property
     def watched(self) -> Feeds:
@@ -244,6 +244,8 @@ def check_public_url(url: str, ctx: Context) -> None:
         addresses = [host] if _is_ip(host) else ctx.resolve(host)
     except (OSError, UnicodeError):
         raise UsageError(f"cannot resolve {host}") from None
+    from bot.netgate import why_not_public  # httpx and httpcore: only when a feed is added
+
     for address in addresses:
         if why_not_public(address):
             raise UsageError(f"{host} points into a private or local network; not added")

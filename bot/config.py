@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.keywords import problem as keyword_problem
 from bot.urls import url_problem
 
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
 
 
 ONLY = ("all", "new", "quotes")
-CORE_SECTIONS = ("storage", "feeds", "channels", "plugins", "bot", "http")
+CORE_SECTIONS = ("storage", "feeds", "channels", "plugins", "bot", "http", "server")
 CHANNEL_KEYS = ("platform", "id", "digest", "feeds", "keywords", "only", "send_empty", "thread")
 LIVE_KEYS = ("mode", "edit_every", "speakers", "sources", "min_outlets", "max_stories")
 MODES = ("digest", "live", "both")
@@ -75,6 +73,8 @@ def check_number(value: Any, key: str, low: float, high: float, integer: bool = 
 
 def parse_cron(text: str, key: str = "digest") -> str:
     """A five-field cron expression, with "hourly" and "daily" accepted as shorthands."""
+    from apscheduler.triggers.cron import CronTrigger  # only a config with digests needs it
+
     expr = DIGEST_ALIASES.get(str(text).strip().lower(), str(text).strip())
     try:
         CronTrigger.from_crontab(expr)
@@ -141,6 +141,15 @@ class HttpSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    """Where the HTTP server (Slack HTTP mode, /healthz, /metrics) listens."""
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+    enabled: bool = False  # serve /healthz and /metrics even without Slack HTTP mode
+
+
+@dataclass(frozen=True)
 class Config:
     """The validated configuration of one bot instance."""
 
@@ -155,6 +164,7 @@ class Config:
     admins: tuple[str, ...] = ()
     allow_hosts: tuple[str, ...] = ()
     http: HttpSettings = field(default_factory=HttpSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
     source: Path | None = None
 
 
@@ -236,6 +246,19 @@ def _http(data: Mapping[str, Any]) -> HttpSettings:
     return HttpSettings(
         per_host, _seconds(section.get("host_interval", 1), "http.host_interval"), timeout, max_pages
     )
+
+
+def _server(data: Mapping[str, Any]) -> ServerSettings:
+    section = _table(data, "server", "")
+    only_keys(section, "server.", ("host", "port", "enabled"))
+    host = _str(section, "host", "server.", "127.0.0.1")
+    port = section.get("port", 3000)
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ConfigError("server.port", f"must be a port number from 0 to 65535, got {port!r}")
+    enabled = section.get("enabled", "server" in data)
+    if not isinstance(enabled, bool):
+        raise ConfigError("server.enabled", "must be true or false")
+    return ServerSettings(host, port, enabled)
 
 
 def _type_name(default: Any) -> str:
@@ -502,6 +525,7 @@ def parse_config(
         admins=_str_list(bot_table, "admins", "bot."),
         allow_hosts=tuple(h.lower() for h in _str_list(bot_table, "allow_hosts", "bot.")),
         http=_http(data),
+        server=_server(data),
     )
 
 

@@ -11,7 +11,7 @@ from bot import queries
 from bot.config import Channel
 from bot.keywords import Keywords
 from bot.keywords import parse as parse_keywords
-from bot.messages import Block, Message
+from bot.messages import Block, Message, counted
 from bot.quote_text import quote_line
 from bot.registry import DigestSection
 from bot.storage import Store, parse_time
@@ -132,7 +132,7 @@ def _header(digest: Digest) -> Block:
 def _fallback(digest: Digest) -> str:
     """The plain-text form notifications show: how many stories, the first headlines."""
     headlines = "; ".join(s.headline for s in digest.stories[:5])
-    return clip(f"wirewatch digest: {len(digest.stories)} stories: {headlines}", 3000)
+    return clip(f"wirewatch digest: {counted(len(digest.stories), 'story', 'stories')}: {headlines}", 3000)
 
 
 def render(digest: Digest, sections: Sequence[DigestSection] | None = None) -> Message:

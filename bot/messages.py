@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from bot.urls import display_url
 
 # a story's buttons: the chat command each runs (with the story's id), and its label
 STORY_BUTTONS = (("mute", "Mute story"), ("coverage", "All coverage"), ("story-quotes", "Quotes"))
@@ -18,6 +22,10 @@ class Block:
     kind: BlockKind
     text: str = ""
     url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.url:  # links are shown without tracking parameters
+            object.__setattr__(self, "url", display_url(self.url))
 
 
 @dataclass(frozen=True)
@@ -65,3 +73,34 @@ class Message:
             else:
                 lines.append(f"{block.text}  <{block.url}>" if block.url else block.text)
         return "\n".join(lines).strip("\n")
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """The word for n of a thing: "story" for 1, else "stories" (or one + "s")."""
+    return one if n == 1 else (many or one + "s")
+
+
+def counted(n: int, one: str, many: str | None = None) -> str:
+    """n with its word: "1 story", "2 stories", "0 rewrites"."""
+    return f"{n} {plural(n, one, many)}"
+
+
+def local_time(text: str | None, timezone: str = "UTC", never: str = "never") -> str:
+    """A stored ISO time shown in the configured zone to the minute ("2026-12-01 09:05 CET")."""
+    if not text:
+        return never
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return value.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def duration(seconds: int) -> str:
+    """Seconds as the config writes them: "90s", "10m", "2h", "1d"."""
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

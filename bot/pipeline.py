@@ -65,7 +65,7 @@ class Pipeline:
     def _duplicate(self, article: Article, stored_id: str, stored_text: str | None = None) -> Result:
         """The stored result of the same item; a copy under another id is a rewrite of the stored one.
         stored_text: the stored item's text, where the caller has already read it."""
-        log.info("article %s is already stored as %s; not stored again", article.id, stored_id)
+        log.debug("article %s is already stored as %s; not stored again", article.id, stored_id)
         stored = self.store.result_of(stored_id) or {}
         quotes = [Quote(**q) for q in stored.get("quotes", [])]
         if stored_text is None:

@@ -111,11 +111,13 @@ def quotes_since(
 
 
 def speakers_like(db: sqlite_utils.Database, words: str, limit: int = 20) -> list[Row]:
-    """Speakers whose name contains the words, most quoted first: name, n, new."""
+    """Speakers whose name contains the words, most quoted first: name, n, new.
+
+    Only named speakers are rows: an unresolved mention ("he", "the company") names nobody."""
     return list(
         db.query(
             "select s.name, count(q.id) as n, sum(q.new) as new from speakers s "
-            "left join quotes q on q.speaker_id = s.id where s.name like ? "
+            "join quotes q on q.speaker_id = s.id and coalesce(q.unresolved, 0) = 0 where s.name like ? "
             "group by s.id order by n desc limit ?",
             [f"%{words}%", limit],
         )

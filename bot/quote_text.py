@@ -29,6 +29,8 @@ def speaker_label(speaker: str, resolved: bool = True) -> str:
     if bare.lower().endswith(("s", "people")) and not bare.lower().endswith(("ss", "us")):
         return f"{bare} (unnamed)"  # 'officials', 'their lawyers'
     low = bare.lower()
+    if re.match(r"[\w-]+['’]s\s", low):
+        return f"the {bare} (unnamed)"  # 'the city's finance department', not 'a city's ...'
     vowel = low[:1] in "aeio" or (low[:1] == "u" and not low.startswith(("uni", "use", "usu", "ur")))
     article = "an" if vowel else "a"
     return f"{article} {bare} (unnamed)"

@@ -52,6 +52,9 @@ class Platform:
     threads: bool = False  # whether a digest's details can go in a thread
     # inbound, optional: (table, environment, answer, commands) -> whether it now answers commands
     serve: Callable[[Mapping[str, Any], Mapping[str, str], Answer, Sequence[Command]], bool] | None = None
+    # inbound over the bot's HTTP server, optional: (table, environment, answer, the aiohttp application)
+    # -> whether it mounted its routes (Slack's HTTP mode)
+    mount: Callable[[Mapping[str, Any], Mapping[str, str], Answer, Any], bool] | None = None
 
 
 @dataclass(frozen=True)

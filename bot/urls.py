@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import httpx
-
 _TRACKING = ("utm_", "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "_ga", "igshid", "ref_src")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -57,8 +55,22 @@ def url_problem(url: str) -> str | None:
             return f"the host of {url[:100]!r} is not a valid name ({exc})"
         if len(ascii_host) > 253:
             return f"the host of {url[:100]!r}… is longer than 253 characters"
+    import httpx  # here, not at import: replay and the store never parse URLs this way
+
     try:
         httpx.URL(url.strip())
     except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
         return f"{url[:200]!r} cannot be parsed: {exc}"
     return None
+
+
+def display_url(url: str) -> str:
+    """The URL as shown to people: tracking parameters (utm_*, fbclid, ...) dropped, the rest as given."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(k, v) for k, v in query if not k.lower().startswith(_TRACKING)]
+    if len(kept) == len(query):
+        return url
+    return urlunsplit(parts._replace(query=urlencode(kept)))

@@ -6,8 +6,6 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from wordfreq import zipf_frequency
-
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace,
 # or at a line break.
@@ -74,6 +72,8 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=200_000)
 def weight(word: str) -> float:
     """How informative a word is: 0 for the commonest English words, up to 8 for unknown ones."""
+    from wordfreq import zipf_frequency  # imported on first use: a process that reads no text never pays
+
     return max(0.0, 8.0 - zipf_frequency(word, "en")) if len(word) > 1 else 0.0
 
 

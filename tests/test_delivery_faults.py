@@ -98,7 +98,7 @@ def test_without_a_token_parts_wait_and_the_outbox_says_why(tmp_path: Path, slac
     listing = wirewatch("outbox", "--config", str(config)).stdout
     assert "why it waits: no slack adapter: SLACK_BOT_TOKEN is not set" in listing
     again = wirewatch("run", "--once", "--config", str(config), env=TOKEN)
-    assert f"sent {len(rows)} digest messages" in again.stderr
+    assert f"sent {len(rows)} digest message" in again.stderr
     assert len(slack.posted(CHANNEL)) == len(rows) and set(keys(slack).values()) == {1}
 
 
@@ -114,10 +114,8 @@ def test_a_permanent_error_can_be_retried_once_mended(tmp_path: Path, slack: Fak
     assert (
         bad.exit_code == 2 and isinstance(bad.exception, SystemExit | None) and "usage" in bad.stderr.lower()
     )
-    assert (
-        "1 part(s) queued again" in wirewatch("outbox", "retry", "--failed", "--config", str(config)).stdout
-    )
-    assert "sent 1 digest messages" in wirewatch("run", "--once", "--config", str(config), env=TOKEN).stderr
+    assert "1 part queued again" in wirewatch("outbox", "retry", "--failed", "--config", str(config)).stdout
+    assert "sent 1 digest message" in wirewatch("run", "--once", "--config", str(config), env=TOKEN).stderr
     assert len(slack.posted(CHANNEL)) == 1 and outbox(config)[0]["status"] == "sent"
 
 

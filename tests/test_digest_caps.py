@@ -39,7 +39,10 @@ def test_a_digest_keeps_its_most_important_stories_and_counts_the_rest(
     for article in unrelated(25):
         pipeline.ingest(article)
     bigger = unrelated(25)[7]  # carried by a second outlet: more important than the others
-    pipeline.ingest(Article("copy", bigger.text, bigger.title, "Other outlet"))
+    copy = pipeline.ingest(
+        Article("copy", bigger.text.rsplit(". ", 1)[0] + ".", bigger.title + " (update)", "Other")
+    )
+    assert copy.relation == "rewrite" and not copy.duplicate
     adapter = MemoryAdapter()
     queue_digest(store, Channel("console", "desk", max_stories=20), until="9999-01-01T00:00:00+00:00")
     deliver(store, {"console": adapter})

@@ -287,7 +287,7 @@ def test_a_third_party_plugin_adds_a_command_a_source_kind_and_a_digest_line(tmp
         check = run_cli("check-config", str(config), env=env)
         assert {"stories", "quotes", "extra"} <= set(check.stdout.split("plugins: ")[1].strip().split(", "))
         run = run_cli("run", "--config", str(config), "--once", env={**env, "SLACK_BOT_TOKEN": "xoxb-test"})
-        assert "stored 2 new articles; sent 1 digest messages" in run.stderr
+        assert "stored 2 new articles; sent 1 digest message" in run.stderr
         (post,) = slack.posts("chat.postMessage")
         contexts = [e["text"] for b in post["blocks"] if b["type"] == "context" for e in b["elements"]]
         assert contexts.count("carried by 1 outlet") == 2  # the plugin's line under each story

@@ -52,6 +52,7 @@ def test_quote_line_direct_reported_and_unnamed() -> None:
     )
     assert speaker_label("their union", resolved=False) == "a union (unnamed)"
     assert speaker_label("he", resolved=False) == "an unnamed speaker"
+    assert speaker_label("the city's parks office", resolved=False) == "the city's parks office (unnamed)"
     assert trim_quotation("“Not one tonne more,”") == "Not one tonne more"
 
 
@@ -120,3 +121,26 @@ def test_digest_shows_reported_speech_without_quotation_marks_everywhere(
         assert f"“{reported}" not in text and "“she had asked" not in text, platform  # never as a quotation
         assert direct in text, platform
         assert unnamed in text, platform
+
+
+def test_unresolved_speakers_are_no_rows_of_the_speaker_table(pipeline: Pipeline, store: Store) -> None:
+    from bot.queries import speakers_like
+
+    pipeline.ingest(ARTICLE)
+    pipeline.ingest(
+        Article(
+            id="quay",
+            title="Quay repairs begin",
+            source="Coast Ledger",
+            text=(
+                "Repairs on the north quay began on Monday.\n\n"
+                "“We expect to finish before the winter storms arrive,” he said.\n\n"
+                "The company said the work would cost less than planned."
+            ),
+        )
+    )
+    unresolved = {r["speaker"] for r in store.db.query("select speaker from quotes where unresolved = 1")}
+    assert unresolved  # the test needs unresolved mentions to be stored at all
+    names = [r["name"] for r in speakers_like(store.db, "")]
+    assert "Ilse Marchetti" in names
+    assert not set(names) & unresolved

@@ -310,3 +310,49 @@ def test_each_rule_can_be_switched_off_on_its_own() -> None:
     assert Extractor(text, off={"reported", "cue-after"}).run() == []
     with pytest.raises(ValueError, match="unknown quote rules"):
         Extractor(text, off={"no-such-rule"})
+
+
+@pytest.mark.parametrize(
+    "text,content",
+    [
+        # a source in lower case after "according to", before or after the statement
+        (
+            "According to police, the driver left the car with a crowbar and came back.",
+            "the driver left the car with a crowbar and came back",
+        ),
+        (
+            "The ferry carried 9,000 people last year, according to harbour records.",
+            "The ferry carried 9,000 people last year",
+        ),
+        # a plain noun phrase as the subject of a verb of saying
+        (
+            "However, 63 percent said the mayor was right to delay the vote.",
+            "the mayor was right to delay the vote",
+        ),
+        ("Experts on river ecology said the new dam could change that.", "the new dam could change that"),
+        # the cue inside the sentence, a further clause after it
+        (
+            "It would take two weeks to convene the board, he said, and the talks could drag on.",
+            "It would take two weeks to convene the board",
+        ),
+        # an inverted cue with a long appositive after the name
+        (
+            "The dredging would resume within a month, said Karl Obermann, a senior engineer with the port "
+            "board that oversees the works on both quays and the old canal.",
+            "The dredging would resume within a month",
+        ),
+    ],
+)
+def test_reported_speech_in_plainer_forms(text: str, content: str) -> None:
+    assert content in {text[s.start : s.end] for s in Extractor(text).run()}
+
+
+def test_no_statement_from_a_refusal_or_a_name_before_the_appositive() -> None:
+    text = (
+        "Paramedic Terry Chapman said the wait was too long.\n\n"
+        "But the director of operations for the agency, Jeff Fraser, says the system is designed for that.\n\n"
+        "He won't say what the plan is."
+    )
+    found = {text[s.start : s.end]: s.speaker for s in Extractor(text).run()}
+    assert found["the system is designed for that"] == "Jeff Fraser"
+    assert "what the plan is" not in found

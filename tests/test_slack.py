@@ -152,7 +152,7 @@ def test_run_once_posts_the_sample_digest_to_the_configured_slack(tmp_path: Path
         '[[channels]]\nplatform = "slack"\nid = "C0NEWS"\ndigest = "daily"\n'
     )
     proc = run_cli("run", "--config", str(config), "--once", env={"SLACK_BOT_TOKEN": "xoxb-from-env"})
-    assert "sent 1 digest messages" in proc.stderr
+    assert "sent 1 digest message" in proc.stderr
     (post,) = slack.posts("chat.postMessage")
     assert post["channel"] == "C0NEWS"
     assert any("Varna dam" in json.dumps(b) for b in post["blocks"])

@@ -134,7 +134,7 @@ def test_run_once_command_against_a_local_feed_server(tmp_path: Path, http_serve
         '[[channels]]\nplatform = "console"\nid = "desk"\n'
     )
     first = run_cli("run", "--config", str(config), "--once")
-    assert "stored 2 new articles; sent 1 digest messages" in first.stderr
+    assert "stored 2 new articles; sent 1 digest message" in first.stderr
     assert "NEW Ines Moreau: “Everyone is safe" in first.stdout  # quoted on the page, not in the teaser
     second = run_cli("run", "--config", str(config), "--once")
     assert "stored 0 new articles; sent 0 digest messages" in second.stderr

@@ -67,6 +67,17 @@ def test_a_place_and_an_organisation_are_never_a_persons_pronoun() -> None:
     assert speaker_of(text, "Half my fields are flat").speaker == "Daniel Moreau"
 
 
+def test_a_street_the_text_calls_their_is_still_a_place_and_no_speaker() -> None:
+    text = (
+        "The council voted on Tuesday to close the market square to cars.\n\n"
+        "Traders on Quarry Lane had fought the plan for a year. Their association said it would take the "
+        "council to court."
+    )
+    statement = speaker_of(text, "take the council to court")
+    assert statement.speaker != "Quarry Lane"
+    assert not statement.resolved and statement.mention == "Their association"
+
+
 def test_a_place_before_the_verb_gives_way_to_the_person_it_describes() -> None:
     text = (
         "Sen. Harriet Quill of Vermont, the chair of the budget committee, said the vote would wait "

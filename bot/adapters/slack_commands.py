@@ -8,7 +8,7 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond, Say
 from slack_bolt.middleware import RequestVerification
 from slack_sdk import WebClient
 
@@ -59,6 +59,16 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
             response_type="in_channel" if ok and not first.startswith("wirewatch commands") else "ephemeral",
         )
 
+    def mentioned(event: dict[str, Any], say: Say) -> None:
+        message, _ok = answer(
+            mention_line(event.get("text", "")), event.get("user", ""), event.get("channel", "")
+        )
+        say(
+            text=message.fallback[:3000],
+            blocks=[render_block(b) for b in message.blocks][:50],
+            thread_ts=event.get("thread_ts") or event.get("ts"),
+        )
+
     app.command("/wirewatch")(ack=acknowledge, lazy=[reply])
 
     def press(body: dict[str, Any], respond: Respond) -> None:
@@ -78,16 +88,18 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
 
     buttons = re.compile("^" + re.escape(ACTION) + "(" + "|".join(c for c, _ in STORY_BUTTONS) + ")$")
     app.action(buttons)(ack=acknowledge, lazy=[press])
+    app.event("app_mention")(mentioned)
     return app
 
 
-def serve(app: App, app_token: str | None = None, port: int = 3000) -> None:
-    """Start answering in the background: Socket Mode when an app token is given, else HTTP on port."""
-    import threading
+def mention_line(text: str) -> str:
+    """The command in a mention of the bot: "<@U123> stories dam" -> "stories dam"."""
+    return re.sub(r"^\s*<@[A-Z0-9]+>\s*", "", text)
 
-    if app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        SocketModeHandler(app, app_token).connect()  # type: ignore[no-untyped-call]
-        return
-    threading.Thread(target=app.start, kwargs={"port": port}, daemon=True, name="slack-http").start()
+def serve(app: App, app_token: str) -> None:
+    """Start answering in the background through Socket Mode (HTTP mode is bot.adapters.slack_http,
+    on the bot's own server)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    SocketModeHandler(app, app_token).connect()  # type: ignore[no-untyped-call]

@@ -22,9 +22,11 @@ from bot.config import parse_duration
 from bot.feeds import FeedError
 from bot.hookspecs import hookimpl
 from bot.keywords import problem as keyword_problem
-from bot.messages import Block, Message
+from bot.messages import Block, Message, counted, local_time
 from bot.quote_text import quote_line
 
+ALL = 1_000_000  # rows read to count what a cut list leaves out
+SHOWN = {"stories": 10, "quotes": 15, "speakers": 20}  # lines a reply lists
 SINCE = Param("since", "how far back, e.g. 7d", "duration", option=True, default="7d")
 
 
@@ -36,21 +38,37 @@ def _stories(request: Request, ctx: Context) -> Message:
     query = fts_query(" ".join(request.args)) if request.args else ""
     if request.args and not query:
         raise UsageError("no words to search for; usage: " + ctx.commands["stories"].usage)
-    rows = queries.stories_since(ctx.store.db, since_iso(request), query)
+    found = queries.stories_since(ctx.store.db, since_iso(request), query, limit=ALL)
+    rows = found[: SHOWN["stories"]]
     matching = f" matching {' '.join(request.args)!r}" if request.args else ""
-    blocks = [Block("header", f"{len(rows)} stories{matching}")]
+    blocks = [Block("header", _of(len(rows), len(found), "story", "stories") + matching)]
     for row in rows:
         blocks.append(Block("text", f"{row['headline']}  [{row['story']}]"))
         blocks.append(
             Block(
                 "context",
-                f"{row['n']} articles · {row['rewrites']} rewrites · {row['related']} related · "
-                f"outlets: {clip(row['outlets'] or '-', 200)}",
+                f"{counted(row['n'], 'article')} · {counted(row['rewrites'] or 0, 'rewrite')} · "
+                f"{row['related'] or 0} related · outlets: {clip(row['outlets'] or '-', 200)}",
             )
         )
     if not rows:
         blocks.append(Block("text", "No stories found."))
+    elif len(found) > len(rows):
+        blocks.append(Block("context", _more("stories", "with the most articles")))
     return Message(tuple(blocks), blocks[0].text)
+
+
+def _of(shown: int, total: int, one: str, many: str | None = None) -> str:
+    """ "10 of 89 stories" when the list is cut, else "3 stories"."""
+    return f"{shown} of {counted(total, one, many)}" if total > shown else counted(total, one, many)
+
+
+def _more(name: str, which: str) -> str:
+    """How to see what a cut list left out."""
+    return (
+        f"the {SHOWN[name]} {which} are shown; narrow it with words or a shorter time, "
+        f"e.g. /wirewatch {name} WORDS --since 1d"
+    )
 
 
 def _story(request: Request, ctx: Context) -> Message:
@@ -79,38 +97,48 @@ def _story(request: Request, ctx: Context) -> Message:
 
 def _quotes(request: Request, ctx: Context) -> Message:
     words = " ".join(request.args)
-    rows = queries.quotes_since(ctx.store.db, since_iso(request), words, request.new_only)
-    blocks = [Block("header", f"{len(rows)} quotes" + (f" for {words!r}" if words else ""))]
+    found = queries.quotes_since(ctx.store.db, since_iso(request), words, request.new_only, limit=ALL)
+    rows = found[: SHOWN["quotes"]]
+    blocks = [Block("header", _of(len(rows), len(found), "quote") + (f" for {words!r}" if words else ""))]
+    linked: set[str] = set()
     for row in rows:
         mark = "NEW " if row["new"] else ""
         line = quote_line(row["speaker"], row["text"], bool(row["direct"]), not row["unresolved"])
         text = f"{mark}{line} ({row['source'] or '-'})"
-        blocks.append(Block("text", text, row["url"]))
+        blocks.append(Block("text", text, row["url"] if row["url"] not in linked else None))
+        linked.add(row["url"])  # one link per article
     if not rows:
         blocks.append(Block("text", "No quotes found."))
+    elif len(found) > len(rows):
+        blocks.append(Block("context", _more("quotes", "newest")))
     return Message(tuple(blocks), blocks[0].text)
 
 
 def _speakers(request: Request, ctx: Context) -> Message:
-    rows = queries.speakers_like(ctx.store.db, " ".join(request.args))
-    blocks = [Block("header", f"{len(rows)} speakers")]
+    found = queries.speakers_like(ctx.store.db, " ".join(request.args), limit=ALL)
+    rows = found[: SHOWN["speakers"]]
+    blocks = [Block("header", _of(len(rows), len(found), "speaker"))]
     blocks += [
-        Block("text", f"{r['name']}: {r['n']} statements, {r['new'] or 0} first attributed here")
+        Block("text", f"{r['name']}: {counted(r['n'], 'statement')}, {r['new'] or 0} first attributed here")
         for r in rows
     ]
+    if len(found) > len(rows):
+        blocks.append(Block("context", "the most quoted are shown; narrow it: /wirewatch speakers NAME"))
     return Message(tuple(blocks), blocks[0].text)
 
 
 def _feeds(request: Request, ctx: Context) -> Message:
     watched = ctx.watched
     feeds = watched.all()
-    blocks = [Block("header", f"{len(feeds)} feeds")]
+    blocks = [Block("header", counted(len(feeds), "feed"))]
     for feed in feeds:
         st = watched.state(feed)
-        last = st.last_success or "never"
-        state = f"failing: {st.last_error}" if st.last_error else f"ok, last success {last}"
+        last = local_time(st.last_success, ctx.timezone)
+        error = (st.last_error or "").removeprefix(f"feed {feed.name}: ")  # the feed is named once
+        state = f"failing: {error}" if error else f"ok, last success {last}"
         origin = f", added by {st.added_by}" if st.added_by and feed not in watched.configured else ""
-        blocks.append(Block("text", f"{feed.name}: {feed.url} — {state}; {st.items_seen} items{origin}"))
+        items = counted(st.items_seen, "item")
+        blocks.append(Block("text", f"{feed.name}: {feed.url} — {state}; {items}{origin}"))
     return Message(tuple(blocks), blocks[0].text)
 
 

@@ -31,8 +31,14 @@ def added(story: StoryDigest) -> list[Block]:
 
 
 def quotes(story: StoryDigest) -> list[Block]:
-    """The statements first attributed in this period."""
-    return [Block("text", f"NEW {line} ({source})", url=url) for line, source, url in story.quotes]
+    """The statements first attributed in this period; one link per article (the headline's, then
+    each other article's first quote)."""
+    linked = {story.first_url}
+    blocks = []
+    for line, source, url in story.quotes:
+        blocks.append(Block("text", f"NEW {line} ({source})", url=url if url not in linked else None))
+        linked.add(url)
+    return blocks
 
 
 BUILT_IN = (

@@ -37,8 +37,9 @@ def _slack(settings: Mapping[str, Any], env: Mapping[str, str]) -> Adapter | Non
 def _slack_serve(
     settings: Mapping[str, Any], env: Mapping[str, str], answer: Answer, commands: Sequence[Command]
 ) -> bool:
-    """Answer /wirewatch through slack-bolt, where the signing secret and bot token are set."""
-    if not (env.get("SLACK_SIGNING_SECRET") and env.get("SLACK_BOT_TOKEN")):
+    """Answer /wirewatch through slack-bolt in Socket Mode, where the app token is set as well as the
+    signing secret and bot token (without it, _slack_mount answers over the bot's HTTP server)."""
+    if not (env.get("SLACK_SIGNING_SECRET") and env.get("SLACK_BOT_TOKEN") and env.get("SLACK_APP_TOKEN")):
         return False
     from bot.adapters.slack_commands import build_app, serve
 
@@ -48,7 +49,24 @@ def _slack_serve(
         lambda text, user, channel: answer(text, user, channel, False),
         settings.get("api_url"),
     )
-    serve(app, env.get("SLACK_APP_TOKEN") or None)
+    serve(app, env["SLACK_APP_TOKEN"])
+    return True
+
+
+def _slack_mount(settings: Mapping[str, Any], env: Mapping[str, str], answer: Answer, web_app: Any) -> bool:
+    """Slack's HTTP mode: /slack/events on the bot's server, where the signing secret and bot token are
+    set and no app token asks for Socket Mode."""
+    if not (env.get("SLACK_SIGNING_SECRET") and env.get("SLACK_BOT_TOKEN")) or env.get("SLACK_APP_TOKEN"):
+        return False
+    from bot.adapters.slack_http import build_async_app, mount
+
+    app = build_async_app(
+        env["SLACK_SIGNING_SECRET"],
+        env["SLACK_BOT_TOKEN"],
+        lambda text, user, channel: answer(text, user, channel, False),
+        settings.get("api_url"),
+    )
+    mount(web_app, app)
     return True
 
 
@@ -117,6 +135,7 @@ def register_platforms(register: Callable[[Platform], None]) -> None:
             env=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"),
             threads=True,
             serve=_slack_serve,
+            mount=_slack_mount,
         )
     )
     register(

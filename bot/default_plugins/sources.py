@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot.hookspecs import hookimpl
 from bot.registry import SourceKind
-from bot.sources import fetch
+
+if TYPE_CHECKING:
+    from bot.config import Feed
+    from bot.http import Http
+    from bot.registry import Known
+    from bot.sources import Fetched
+
+
+async def fetch(
+    feed: Feed, http: Http, etag: str | None = None, modified: str | None = None, known: Known | None = None
+) -> Fetched:
+    """bot.sources.fetch, imported on the first poll: a command that polls nothing (replay) does not
+    load feedparser, trafilatura and httpx."""
+    from bot.sources import fetch as fetch_now
+
+    return await fetch_now(feed, http, etag, modified, known)
 
 
 @hookimpl(tryfirst=True)

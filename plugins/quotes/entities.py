@@ -65,7 +65,8 @@ ORG_HEADS = frozenset(
 # last words that make a name a place
 PLACE_HEADS = frozenset(
     """
-    street st avenue ave road rd boulevard blvd drive highway freeway bridge square park county
+    street st avenue ave road rd lane boulevard blvd drive highway freeway parkway bridge square plaza
+    park county
     province state territory district region city town village township island islands mainland
     valley lake lakes river bay harbour harbor beach coast mountain mountains hills peninsula
     heights north south east west northern southern eastern western central downtown airport
@@ -147,14 +148,19 @@ def first_name_vote(token: str) -> tuple[str, float]:
     }.get(guess, ("", 0.0))
 
 
+def is_place_word(name: str) -> bool:
+    """Whether a name's own words make it a place: 'Elm Street', 'Lower Mainland', 'Lake Louise'."""
+    words = fold(name).split()
+    return bool(words) and (words[-1] in PLACE_HEADS or (len(words) >= 2 and words[0] in _PLACE_FIRST))
+
+
 @lru_cache(maxsize=100_000)
 def is_place(name: str) -> bool:
     """Whether a name is a known place or ends in a word for one ('Lower Mainland', 'Elm Street')."""
+    if is_place_word(name):
+        return True  # known from its words alone: the gazetteer is loaded only when needed
     folded = fold(name)
-    if folded in _gazetteer() or folded.removeprefix("the ") in _gazetteer():
-        return True
-    words = folded.split()
-    return bool(words) and (words[-1] in PLACE_HEADS or (len(words) >= 2 and words[0] in _PLACE_FIRST))
+    return folded in _gazetteer() or folded.removeprefix("the ") in _gazetteer()
 
 
 @lru_cache(maxsize=100_000)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from wordfreq import zipf_frequency
+from functools import lru_cache
 
 from plugins.quotes.entities import (
     GROUP,
@@ -22,6 +22,7 @@ from plugins.quotes.entities import (
     front_role,
     is_org_name,
     is_place,
+    is_place_word,
     strip_openers,
     title_gender,
 )
@@ -87,16 +88,33 @@ class Entity:
     """Someone or something the article names, under the fullest name it uses."""
 
     name: str
-    kind: str = OTHER
     votes: dict[str, float] = field(default_factory=lambda: {"m": 0.0, "f": 0.0, "n": 0.0})  # he, she, it
     roles: set[str] = field(default_factory=set)
     titled: bool = False
     speaks: bool = False
+    decide: Callable[[Entity], str] | None = field(default=None, repr=False, compare=False)
+    decided: str | None = None
+    name_votes: dict[str, float] = field(default_factory=dict)  # what the first name suggests
+
+    @property
+    def kind(self) -> str:
+        """person, org, place, group or other: decided when first asked, so that the place lists
+        are loaded only for a name whose kind a speaker needs."""
+        if self.decided is None:
+            self.decided = self.decide(self) if self.decide else OTHER
+        return self.decided
+
+    @kind.setter
+    def kind(self, value: str) -> None:
+        self.decided = value
 
     @property
     def gender(self) -> str:
         """'m', 'f' or '' (unknown) from the evidence gathered."""
-        m, f = self.votes["m"], self.votes["f"]
+        m, f = (
+            self.votes["m"] + self.name_votes.get("m", 0.0),
+            self.votes["f"] + self.name_votes.get("f", 0.0),
+        )
         return "m" if m > f else "f" if f > m else ""
 
 
@@ -206,11 +224,11 @@ class Entities:
         self.seen.sort(key=lambda s: s.start)
         self._ends = [s.end for s in self.seen]
         for entity in {id(e): e for e in self.by_name.values()}.values():
-            entity.kind = self._kind(entity)
+            entity.decide = self._kind
             if len(entity.name.split()) >= 2:
                 gender, weight = first_name_vote(entity.name.split()[0])
                 if gender:
-                    entity.votes[gender] += weight
+                    entity.name_votes[gender] = weight
 
     def _runs(self) -> list[tuple[int, str]]:
         """Capitalised runs with their starts; 'Ana Li and Bo Chen' is two, 'Fish and Game Council' one."""
@@ -232,14 +250,11 @@ class Entities:
         words = name.split()
         if is_org_name(name) or " of " in name:
             return None
-        place = is_place(name)
         best: Entity | None = None
         for other in self._by_token.get(words[-1], []) + self._by_token.get(words[0], []):
             entity, ow = self.by_name[other], other.split()
-            if len(ow) <= len(words) or is_org_name(other) or is_place(other) or " of " in other:
+            if len(ow) <= len(words) or is_org_name(other) or " of " in other:
                 continue
-            if place and first_name_gender(ow[0]) is None:
-                continue  # "Canada" is not short for "Citizenship Canada"
             first_name = (
                 len(words) == 1
                 and words[0] == ow[0]
@@ -247,8 +262,12 @@ class Entities:
                 and first_name_gender(ow[0]) is not None
             )
             short_for = ow[-len(words) :] == words or first_name
-            if short_for and (best is None or len(entity.name) > len(best.name)):
-                best = entity
+            if not short_for or (best is not None and len(entity.name) <= len(best.name)):
+                continue
+            # place checks last: the gazetteer is loaded only for a name that could be short for another
+            if is_place(other) or (first_name_gender(ow[0]) is None and is_place(name)):
+                continue  # "Canada" is not short for "Citizenship Canada"
+            best = entity
         return best
 
     def _kind(self, entity: Entity) -> str:
@@ -257,8 +276,13 @@ class Entities:
         if is_org_name(name):
             return ORG
         pronouns = entity.votes["m"] + entity.votes["f"]
-        if entity.votes["n"] > pronouns and not entity.titled and first_name_vote(words[0])[1] < 1.5:
-            return ORG  # referred to as "it"
+        if (
+            entity.votes["n"] > pronouns
+            and not entity.titled
+            and first_name_vote(words[0])[1] < 1.5
+            and not is_place_word(name)
+        ):
+            return ORG  # referred to as "it" (but "Mill Road ... their" is still a road)
         if is_place(name):
             spoken_of = pronouns >= 2 or (pronouns >= 1 and entity.speaks)  # "Kim said she ..."
             return PERSON if (entity.titled and len(words) >= 2) or spoken_of else PLACE
@@ -266,10 +290,10 @@ class Entities:
         if entity.titled or first is not None:
             return PERSON
         singular = name.lower().removesuffix("s")  # "Prosecutors": a plural of a common word
-        group = len(words) == 1 and name.endswith("s") and zipf_frequency(singular, "en") >= 3.0
+        group = len(words) == 1 and name.endswith("s") and _zipf(singular) >= 3.0
         if group:
             return GROUP
-        if pronouns and (entity.speaks or (len(words) == 1 and zipf_frequency(name.lower(), "en") < 4.0)):
+        if pronouns and (entity.speaks or (len(words) == 1 and _zipf(name.lower()) < 4.0)):
             return PERSON  # a word that is also common ("French") needs more than a pronoun nearby
         if entity.speaks and len(words) == 1:  # "Lonechild said"; "BC Hydro said" may be anything
             return PERSON
@@ -577,6 +601,14 @@ class Entities:
             if entity.kind == OTHER:
                 entity.kind = PERSON  # a name that speaks, neither an organisation nor a place
             self.spoke.append((at, entity))
+
+
+@lru_cache(maxsize=50_000)
+def _zipf(word: str) -> float:
+    """How common an English word is (wordfreq's Zipf scale), wordfreq imported on first use."""
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
 
 
 SPEAKING_AFTER = re.compile(r"(?:\s*,[^,.;]{1,80},)?(?:\s+(?:has|had|also|later|then))?\s+" + CUE_RE.pattern)

@@ -72,13 +72,15 @@ class ReportedRules(Reading):
             subject = None
             content_end = -1
             ends_with_comma = re.search(r",[”\"’]?\s*$", lead) is not None  # '... "raw time," said X'
-            if (not lead.strip(" ,") or ends_with_comma) and word_count(trail) <= 14:
+            appositive = _NAME_THEN_COMMA.match(trail) is not None  # "said Ana Li, a ... who ..."
+            if (not lead.strip(" ,") or ends_with_comma) and (word_count(trail) <= 14 or appositive):
                 subject = subject_after(text, ce, sb)
                 if subject and not SUBJECT_ENDS.match(text, subject[1], sb):
                     subject = None  # "..., said it was impossible": a clause follows, not a speaker
                 content_end = sa + len(lead.rstrip(" ,"))
             after = NEXT_CLAUSE.match(trail)  # "..., Fiorina said, adding that ..."
-            if subject is None and (not trail.strip(" .") or ADVERBIAL.match(trail) or after):
+            joined = _JOINED.match(trail) is not None  # "..., he said, and ..."
+            if subject is None and (not trail.strip(" .") or ADVERBIAL.match(trail) or after or joined):
                 subject = subject_before(text, sa, cs)
                 content_end = text.rfind(",", sa, subject[1]) if subject else -1
             if subject and content_end > sa and cue_fits(cue, text, sa, cs):
@@ -102,6 +104,8 @@ class ReportedRules(Reading):
                     return Statement(speaker, start, end, cue, False)
         # "SUBJECT said (that) CONTENT."
         subject = subject_before(text, sa, cs)
+        if subject is None and cue in _PLAIN_CUES:
+            subject = _plain_subject(text, sa, cs)
         if not subject or not cue_fits(cue, text, sa, cs):
             return None
         start = ce
@@ -113,6 +117,8 @@ class ReportedRules(Reading):
         )
         # "said on Monday evening that ...", "told reporters in the capital that ..."
         to_that = re.match(r"\s*(?:[\w'’.-]+\s+){0,8}?that\b", rest)
+        if to_that and word_count(rest[to_that.end() :]) < MIN_REPORTED_WORDS:
+            to_that = None  # "said the new dam could change that": the 'that' ends the statement
         to_colon = re.match(r"\s*(?:[\w'’.-]+\s+){0,5}?[\w'’.-]+:", rest)  # "told parliament: “...”"
         if to_that:
             skip = to_that
@@ -205,10 +211,13 @@ class ReportedRules(Reading):
 
     def _according(self, sa: int, sb: int, cs: int, ce: int) -> Statement | None:
         text = self.text
-        subject = subject_after(text, ce, sb)
-        if not subject:
-            return None
         lead = text[sa:cs]
+        subject = subject_after(text, ce, sb)
+        if not subject:  # "according to police, ...", "..., according to federal statistics."
+            plain = _PLAIN_SOURCE.match(text, ce, sb)
+            if not plain or (lead.strip(" ,") and text[plain.end() : sb].strip(" .")):
+                return None
+            subject = plain.group(1), plain.start(1)
         if lead.strip(" ,"):  # "CONTENT, according to SUBJECT."
             start, end = lstrip_span(text, sa, cs), sa + len(lead.rstrip(" ,"))
         else:  # "According to SUBJECT, CONTENT."
@@ -250,3 +259,45 @@ _SIGNED = re.compile(
 _EMBEDDED_POST = re.compile(
     r"(?P<said>[^\n“”\"]{20,}?)(?:\s*\S*pic\.twitter\.com/\S+)?\s+[—–-]\s+(?P<name>[^(\n]{2,40}?)\s+\(@\w+\)"
 )
+
+
+# "said Ana Li, ...": a name right after the cue, then an appositive however long
+_NAME_THEN_COMMA = re.compile(r"\s+(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*,\s")
+# ", and ..." / ", but ..." after "..., he said": the statement is what came before the cue
+_JOINED = re.compile(r"\s*,\s+(?:and|but)\s")
+# the verbs of saying that take any noun phrase as their subject ("63 percent said", "experts say")
+_PLAIN_CUES = frozenset("said say says told tell tells".split())
+# a source in lower case after "according to": "police", "federal statistics", "exit polls"
+_PLAIN_SOURCE = re.compile(r"\s+((?:[\w'’-]+\s+){0,4}[\w'’-]+)\s*(?:,|\.?$)")
+_NOT_IN_SUBJECT = frozenset(
+    """is was are were be been being has have had do does did would will can could should may might
+    must not that which who what when if as than because while after before since so but also""".split()
+)
+_ADVERB_OPENER = re.compile(r"\s*(?:However|But|And|Still|Yet|Meanwhile|Instead|Overall|Now|Today),\s+")
+
+
+def _plain_subject(text: str, sa: int, cs: int) -> tuple[str, int] | None:
+    """The noun phrase opening a sentence right before its verb of saying: 'Nearly eight of 10 voters
+    say', 'Experts on river ecology said', 'Elected officials from both parties say'."""
+    opener = _ADVERB_OPENER.match(text, sa, cs)
+    start = opener.end() if opener else sa
+    while start < cs and text[start] in ' \t\n“"(':
+        start += 1
+    phrase = text[start:cs].rstrip()
+    words = phrase.split()
+    if not 1 <= len(words) <= 8 or re.search(r"[,;:“”\"()—–]", phrase):
+        return None
+    lowered = [w.lower().strip(".") for w in words]
+    if lowered[0] in _PRONOUN_HEADS or any(w.endswith(("n't", "n’t")) for w in lowered):
+        return None  # "he won't say", "you simply can't say": no statement
+    if lowered[0] in NOT_SUBJECTS or lowered[-1] in _OPEN_END_WORDS or set(lowered) & _NOT_IN_SUBJECT:
+        return None
+    if any(re.search(r"(?:ed|ing)$", w) and w not in ("elected", "retired", "united") for w in lowered[1:]):
+        return None  # "The plan approved yesterday said" is a clause, not a noun phrase
+    if len(words) >= 2 and words[1][:1].islower() and re.fullmatch(r"[A-Z][a-z]+", words[0]):
+        phrase = phrase[:1].lower() + phrase[1:]  # "Experts on ...": a description, not a name
+    return phrase, start
+
+
+_PRONOUN_HEADS = frozenset("he she they we you i it this that there".split())
+_OPEN_END_WORDS = frozenset("the a an of to in on at by for from with and or his her their its".split())

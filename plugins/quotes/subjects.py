@@ -46,6 +46,10 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         inner = s[:-1]
         comma = inner.rfind(",")
         if comma != -1 and len(inner) - comma < 160:
+            named = _APPOSITIVE_NAME.fullmatch(inner, comma + 1)
+            if named and re.search(r"\b(?:the|a|an|its|their|his|her)\s+[a-z]", inner[:comma]):
+                # "the director of operations, Jeff Fraser, said": the name is the appositive
+                return named.group(1), floor + named.start(1)
             s = inner[:comma].rstrip()
         else:
             return None
@@ -88,6 +92,10 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
     ):
         return m.group(1), floor + m.start(1)
     return None
+
+
+# a person's name standing alone as an appositive: " Jeff Fraser", " Ana María López"
+_APPOSITIVE_NAME = re.compile(r"\s*((?:[A-Z][\w'’-]+\.?\s+){1,3}[A-Z][\w'’-]+)\s*")
 
 
 def abbreviation_before(text: str, dot: int) -> bool:
