@@ -26,10 +26,17 @@ Row = dict[str, Any]
 
 
 def _cursor(store: Store, channel: Channel) -> str:
+    """Where the channel's live step stopped; for its first step, where its last digest ended (a
+    channel switched to live is not flooded with cards for stories its digests had), else the start."""
     row = store.db.execute(
         "select until from live_cursors where platform = ? and channel = ?", [channel.platform, channel.id]
     ).fetchone()
-    return str(row[0]) if row else EPOCH
+    if row:
+        return str(row[0])
+    digest = store.db.execute(
+        "select max(until) from digests where channel = ? and platform = ?", [channel.id, channel.platform]
+    ).fetchone()
+    return str(digest[0]) if digest and digest[0] else EPOCH
 
 
 def card_for(store: Store, channel: Channel, story_id: str) -> Row | None:

@@ -436,3 +436,31 @@ def test_hostile_live_settings_are_config_errors() -> None:
             channel = {"platform": "console", "id": "c", **keys, key: hostile}
             with contextlib.suppress(ConfigError):  # one line naming the key; anything else escapes
                 parse_config({"storage": {"path": ":memory:"}, "channels": [channel]})
+
+
+def test_a_channel_switched_to_live_gets_no_cards_for_stories_its_digests_had(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    bot, _ = make_bot(tmp_path, slack, mode="digest")
+    try:
+        bot.pipeline.ingest(original())
+        bot.send_digests()
+        assert len(slack.posted(SLACK)) == 1
+    finally:
+        bot.close()
+    bot, _ = make_bot(tmp_path, slack, mode="both")
+    try:
+        bot.send_live()
+        assert len(slack.posted(SLACK)) == 1  # the old story: no card
+        bot.pipeline.ingest(
+            Article(
+                "new",
+                "Ferry services to the outer islands resumed on Friday after the storm.",
+                "Ferries resume",
+                "Post",
+            )
+        )
+        bot.send_live()
+        assert "Ferries resume" in block_text(slack.posted(SLACK)[-1])
+    finally:
+        bot.close()
