@@ -464,3 +464,17 @@ def test_a_channel_switched_to_live_gets_no_cards_for_stories_its_digests_had(
         assert "Ferries resume" in block_text(slack.posted(SLACK)[-1])
     finally:
         bot.close()
+
+
+def test_the_cli_names_live_channels_and_card_parts(tmp_path: Path, slack: FakeSlack) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    config = live_config(tmp_path, slack, [record(original())])
+    runner = CliRunner()
+    checked = runner.invoke(cli, ["check-config", str(config)], env={"SLACK_BOT_TOKEN": ""})
+    assert f"channel slack:{SLACK}: live cards (edits at most every 1s)" in checked.stdout
+    runner.invoke(cli, ["run", "--once", "--config", str(config)], env=ENV)
+    listing = runner.invoke(cli, ["outbox", "--config", str(config)], env=ENV).stdout
+    assert f"#1 card 1 post -> slack:{SLACK}: sent after 1 attempt" in listing
