@@ -104,7 +104,9 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
             result = pipeline.ingest(article)
             count += 1
             if as_json:
-                click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+                # one line per input article, under its own id (the store may keep it under another,
+                # e.g. when its GUID was reused for another story)
+                click.echo(json.dumps({**result.as_json(), "id": article.id}, ensure_ascii=False))
             else:
                 new = sum(q.new for q in result.quotes)
                 tied = f"{result.relation} of {result.of}" if result.of else result.relation

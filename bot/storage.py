@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 _ARTICLE_COLUMNS = "id, title, text, source, story_id, published, fingerprint"
 CHECKPOINT_EVERY = 0.5  # seconds between background WAL checkpoints
 RESTART_FRAMES = 16384  # pages in the WAL (64 MB of 4 KB pages) beyond which it is started afresh
+# a story and those merged into it (each merged story points straight at the one it is part of)
+_STORY_AND_MERGED = "select ? union select id from stories where merged_into = ?"
 POSTINGS = 50  # newest articles read per index key when looking for candidates
 QUOTE_CANDIDATES = 30  # stored statements a new one is compared with, those sharing most terms first
 
@@ -258,6 +260,28 @@ class Store:
         ).fetchone()
         return str(row[0]) if row and row[0] else None
 
+    def story_start(self, story_id: str) -> str | None:
+        """When the earliest article of a story (and of the stories merged into it) was published."""
+        row = self.db.execute(
+            f"select min(at) from articles where story_id in ({_STORY_AND_MERGED})",
+            [story_id, story_id],
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def _refresh_first(self, story_id: str) -> None:
+        """Make the earliest published article of a story its first (and its title the headline): an
+        article published earlier but ingested later, or a story merged in, can change which it is."""
+        row = self.db.execute(
+            f"select id, title, text from articles where story_id in ({_STORY_AND_MERGED}) "
+            "order by at, rowid limit 1",
+            [story_id, story_id],
+        ).fetchone()
+        if row:
+            self.db.execute(
+                "update stories set first_article = ?, headline = ? where id = ? and first_article != ?",
+                [row[0], row[1] or _first_line(row[2] or ""), story_id, row[0]],
+            )
+
     def count(self, table: str) -> int:
         """Number of rows in a table."""
         return self.db.table(table).count
@@ -322,6 +346,8 @@ class Store:
                 "insert or ignore into article_keys (key, article_id, at) values (?, ?, ?)",
                 [(k, art.id, at) for k in dict.fromkeys(keys)],
             )
+            if result.relation != "new" or result.merged:
+                self._refresh_first(result.story)
             for quote in result.quotes:
                 speaker_id = self._speaker(quote.speaker, quote.speaker_keys)
                 quote_id = self._insert(

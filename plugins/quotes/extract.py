@@ -23,6 +23,8 @@ class Extractor(DirectRules, ReportedRules):
         for q in self.quotes:
             content = self.text[q.start : q.end]
             words = word_count(content)
+            if is_title_case(content) and words <= 8 and self._words_before(q):
+                continue  # a title inside a sentence: 'said on CBS's “Face the Nation”', 'his book “...”'
             attribution = self._attribute_quote(q)
             cue_at, embedded = -1, False
             if attribution is not None:
