@@ -27,6 +27,7 @@ class StoreFacts:
     stories: int = 0
     quotes: int = 0
     outbox: dict[str, int] = field(default_factory=dict)
+    waiting: dict[str, int] = field(default_factory=dict)  # why pending parts wait, and how many
     failing: list[str] = field(default_factory=list)
     last_ingest: str | None = None
 
@@ -51,6 +52,12 @@ def facts_from(conn: sqlite3.Connection) -> StoreFacts:
         stories=int(one("select count(*) from stories where merged_into is null")),
         quotes=int(one("select count(*) from quotes")),
         outbox=outbox,
+        waiting=dict(
+            conn.execute(
+                "select last_error, count(*) from outbox where status = 'pending' and last_error is not null"
+                " group by last_error order by last_error"
+            ).fetchall()
+        ),
         failing=[r[0] for r in conn.execute("select name from feeds where failing = 1 order by name")],
         last_ingest=one("select max(ingested) from articles"),
     )
