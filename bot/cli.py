@@ -270,7 +270,12 @@ def check_config(path: Path | None, config_path: Path) -> None:
             f"keywords {', '.join(ch.keywords)}" if ch.keywords else "",
         ]
         filters = ", ".join(w for w in wanted if w) or "everything"
-        click.echo(f"channel {ch.platform}:{ch.id}: digest '{ch.digest}' via {where}; {filters}")
+        sends = {
+            "digest": f"digest '{ch.digest}'",
+            "live": f"live cards (edits at most every {ch.edit_every:g}s)",
+            "both": f"digest '{ch.digest}' and live cards (edits at most every {ch.edit_every:g}s)",
+        }[ch.mode]
+        click.echo(f"channel {ch.platform}:{ch.id}: {sends} via {where}; {filters}")
     click.echo(
         f"plugins: {', '.join(plugin_names(pm))}"
         + (f" (disabled: {', '.join(config.disabled)})" if config.disabled else "")
@@ -369,8 +374,13 @@ def outbox(ctx: click.Context, config_path: Path, limit: int) -> None:
     if not rows:
         click.echo("the outbox is empty")
     for row in rows:
+        what = (  # a live card's post, edit or reply, or a digest's part
+            f"card {row['card_id']} {'post' if row['action'] == 'card' else row['action']}"
+            if row.get("action")
+            else f"digest {row['digest_id']} part {row['part']}"
+        )
         line = (
-            f"#{row['id']} digest {row['digest_id']} part {row['part']} -> "
+            f"#{row['id']} {what} -> "
             f"{row['platform']}:{row['channel']}: "
             f"{row['status']} after {counted(row['attempts'], 'attempt')}"
         )

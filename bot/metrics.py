@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from bot.adapters import Adapter
+from bot.adapters import Adapter, DeliveryError
 from bot.messages import Message
 
 OUTBOX_STATES = ("pending", "sent", "failed")
@@ -134,3 +134,10 @@ class _TimedAdapter:
     def find(self, channel_id: str, message: Message, key: str, since: float) -> str | None:
         """Ask the wrapped adapter whether the message was posted already."""
         return self.inner.find(channel_id, message, key, since)
+
+    def edit(self, channel_id: str, message_id: str, message: Message) -> None:
+        """Edit a live card through the wrapped adapter (one that cannot edit says so)."""
+        edit = getattr(self.inner, "edit", None)
+        if edit is None:
+            raise DeliveryError(f"{self.platform} cannot edit messages", permanent=True)
+        edit(channel_id, message_id, message)

@@ -63,7 +63,7 @@ def write_config(tmp_path: Path, slack: FakeSlack, n: int = 40) -> Path:
     config.write_text(
         f'[storage]\npath = "{tmp_path / "store.db"}"\n\n[slack]\napi_url = "{slack.url}/api/"\n\n'
         f'[[feeds]]\nname = "wire"\nurl = "{feed}"\nbackfill = {n}\n\n'
-        f'[[channels]]\nplatform = "slack"\nid = "{CHANNEL}"\n',
+        f'[[channels]]\nplatform = "slack"\nid = "{CHANNEL}"\nmax_stories = {n}\n',  # every story: many parts
         encoding="utf-8",
     )
     return config
