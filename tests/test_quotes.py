@@ -414,3 +414,27 @@ def test_a_second_verb_that_is_no_verb_of_saying_stays_in_the_statement() -> Non
     text = "Harbour master Ola Berg said the sirens in the valley had been tested and worked."
     found = {text[s.start : s.end] for s in Extractor(text).run()}
     assert "the sirens in the valley had been tested and worked" in found
+
+
+def test_transcript_turns_are_said_by_their_labels() -> None:
+    text = (
+        "Mayor Ines Varga spoke to the radio host Tom Adler about the flood barrier.\n\n"
+        "Partial transcript as follows:\n\n"
+        '"ADLER: Will the barrier be finished before the spring thaw, and who pays for it?\n\n'
+        '"VARGA: The barrier will be finished in March and the province pays half of it.\n\n'
+        '"ADLER: And the other half?\n\n'
+        '"VARGA: The city pays the rest from the reserve fund we set aside last year.'
+    )
+    found = statements(text)
+    assert [(s, t) for s, t, _ in found] == [
+        ("Tom Adler", "Will the barrier be finished before the spring thaw, and who pays for it?"),
+        ("Ines Varga", "The barrier will be finished in March and the province pays half of it."),
+        ("Tom Adler", "And the other half?"),
+        ("Ines Varga", "The city pays the rest from the reserve fund we set aside last year."),
+    ]
+
+
+def test_a_capitalised_heading_with_a_colon_is_no_speaker() -> None:
+    text = "Officials met on Monday.\n\n“UPDATE: the ferry to the island runs again from the north pier,” the port said."
+    found = statements(text)
+    assert found and all(s != "Update" for s, _, _ in found)
