@@ -356,3 +356,85 @@ def test_no_statement_from_a_refusal_or_a_name_before_the_appositive() -> None:
     found = {text[s.start : s.end]: s.speaker for s in Extractor(text).run()}
     assert found["the system is designed for that"] == "Jeff Fraser"
     assert "what the plan is" not in found
+
+
+@pytest.mark.parametrize(
+    "text,speaker,content",
+    [
+        # an opening phrase, then the subject and an irregular verb
+        (
+            "In recent weeks, Lund has gone after Berg as a “harbour leech” and a “spoiled brat.”",
+            "Lund",
+            "after Berg as a “harbour leech” and a “spoiled brat.”",
+        ),
+        # a short regular verb after an auxiliary, and quoted words in title case
+        (
+            "Berg has used the phrase “Harbour Terror” often in his campaign.",
+            "Berg",
+            "the phrase “Harbour Terror”",
+        ),
+        # a progressive verb after a subject with words in lower case
+        (
+            "Independent candidate Ola Berg’s doctor is calling the candidate “extremely physically fit.”",
+            "Ola Berg’s doctor",
+            "the candidate “extremely physically fit.”",
+        ),
+    ],
+)
+def test_quoted_words_after_a_subject_and_any_verb(text: str, speaker: str, content: str) -> None:
+    found = {text[s.start : s.end]: s for s in Extractor(text).run()}
+    assert content in found
+    assert speaker in found[content].speaker or found[content].mention.endswith(speaker)
+
+
+def test_a_title_inside_a_sentence_is_no_quote() -> None:
+    text = (
+        "“The quay will hold,” Berg said on Nordic Radio’s “Morning Harbour Show.”\n\n"
+        "Lund read from her book “The Long Winter Tide” at the library."
+    )
+    found = {text[s.start : s.end] for s in Extractor(text).run()}
+    assert "The quay will hold," in found
+    assert not any("Morning Harbour Show" in f or f == "Long Winter Tide" for f in found)
+
+
+def test_a_second_verb_of_saying_starts_a_second_statement() -> None:
+    text = "Berg said he would order a full review of the quay and warned against storms from the north."
+    found = {text[s.start : s.end]: s.cue for s in Extractor(text).run()}
+    assert found.get("he would order a full review of the quay") == "said"
+    assert found.get("against storms from the north") == "warned"
+
+
+def test_the_verb_next_to_a_quotation_introduces_it() -> None:
+    text = "Berg walked onto the pier in the rain after the vote, chanting “We want the quay back!”"
+    found = {text[s.start : s.end] for s in Extractor(text).run()}
+    assert any(f.startswith("“We want the quay back!") or f.startswith("We want") for f in found), found
+
+
+def test_a_second_verb_that_is_no_verb_of_saying_stays_in_the_statement() -> None:
+    text = "Harbour master Ola Berg said the sirens in the valley had been tested and worked."
+    found = {text[s.start : s.end] for s in Extractor(text).run()}
+    assert "the sirens in the valley had been tested and worked" in found
+
+
+def test_transcript_turns_are_said_by_their_labels() -> None:
+    text = (
+        "Mayor Ines Varga spoke to the radio host Tom Adler about the flood barrier.\n\n"
+        "Partial transcript as follows:\n\n"
+        '"ADLER: Will the barrier be finished before the spring thaw, and who pays for it?\n\n'
+        '"VARGA: The barrier will be finished in March and the province pays half of it.\n\n'
+        '"ADLER: And the other half?\n\n'
+        '"VARGA: The city pays the rest from the reserve fund we set aside last year.'
+    )
+    found = statements(text)
+    assert [(s, t) for s, t, _ in found] == [
+        ("Tom Adler", "Will the barrier be finished before the spring thaw, and who pays for it?"),
+        ("Ines Varga", "The barrier will be finished in March and the province pays half of it."),
+        ("Tom Adler", "And the other half?"),
+        ("Ines Varga", "The city pays the rest from the reserve fund we set aside last year."),
+    ]
+
+
+def test_a_capitalised_heading_with_a_colon_is_no_speaker() -> None:
+    text = "Officials met on Monday.\n\n“UPDATE: the ferry to the island runs again from the north pier,” the port said."
+    found = statements(text)
+    assert found and all(s != "Update" for s, _, _ in found)

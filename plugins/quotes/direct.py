@@ -18,10 +18,27 @@ from plugins.quotes.reading import Reading, Statement
 from plugins.quotes.subjects import abbreviation_before, cue_fits, subject_after, subject_before
 
 # an opening phrase before a sentence's subject: "At Monday's debate, ", "In a speech on Friday, "
-_OPENING = re.compile(r"(?:(?:At|In|On|During|After|Before|Later|Earlier|Meanwhile)\b[^,“”\"]{0,50},\s*)")
+_TRAILING_AUX = re.compile(
+    r"(?:\s+(?:has|had|have|also|then|later|again|would|will|repeatedly|once|even))+$", re.I
+)
+# words that introduce quoted words as words: "as “...”", "the phrase “...”", "the nickname “...”"
+_NAMING_BEFORE = re.compile(r"\b(?:as|phrase|term|words?|slogan|nickname|label|name)(?:\s+(?:a|an|the))?\s*$")
+# a verb right before a quotation: "..., chanting “...”", "boasted, “...”", "call them “...”"
+_NEAR_VERB = re.compile(
+    r"\b([a-z]{3,}ing|[a-z]{3,}ed|says|said|calls|call)(?:\s+(?:them|him|her|it))?[,:]?\s*"
+)
+# a second clause joined to the sentence before the quotation: "The hearing ran late, and X likened ..."
+_JOINED_CLAUSE = re.compile(r",\s+(?:and|but|while|as|when)\s+(?:[A-Z][\w’'.-]*\s+){0,2}[A-Z]")
+_OPENERS = frozenset("at in on during after before later earlier meanwhile".split())
+_OPENING = re.compile(
+    r"(?:(?:At|In|On|During|After|Before|Later|Earlier|Meanwhile)\b[^,“”\"]{0,50},\s*"
+    r"|(?:[\w-]+\s+){1,3}(?:years?|months?|weeks?|days?)\s+(?:ago|later|earlier),?\s*)"
+)
+_TIME_NOUNS = frozenset("years months weeks days hours times decades".split())
 # "Clinton is describing ...", "Reid has been steadily pounding ...": a verb of the progressive
 _PROGRESSIVE_VERB = re.compile(
-    r"\s*(?P<subj>(?:[A-Z][\w'’.-]*\s+){0,4}[A-Z][\w'’-]*)(?:\s*\([^)]{1,20}\))?(?:,[^,]{3,60},)?"
+    r"\s*(?P<subj>[A-Z][\w'’.-]*(?:\s+[\w'’.-]+){0,6}?)"
+    r"(?:\s*\([^)]{1,20}\))?(?:,[^,]{3,60},)?"
     r"\s+(?:is|was|are|were|has been|had been|have been)\s+(?:\w+ly\s+)?(?P<verb>[a-z]{3,}ing)\b"
 )
 
@@ -40,16 +57,21 @@ class DirectRules(Reading):
         """'Trump mocked their protestations as “political bullshit.”': the subject of the sentence
         is the source of the quoted words; the statement runs from its verb to the quotation's end."""
         content = self.text[q.start : q.end]
-        if word_count(content) < 2 or is_title_case(content) or not self._words_before(q):
+        if word_count(content) < 2 or not self._words_before(q):
             return None
+        titled = is_title_case(content)
         sa, sb = next(((a, b) for a, b in self.sentences if a <= q.start < b), (q.para_start, q.para_end))
         m = SUBJECT_VERB.match(self.text, sa, q.start)
+        if m and (m.group("subj").split()[0].lower() in _OPENERS or m.group("verb").lower() in _TIME_NOUNS):
+            m = None  # "In recent weeks, X has gone after ...": the subject follows the opening phrase
         if not m or m.group("verb").lower() in COPULAS:
             # "At the debate, Clinton cited ...": the subject after an opening phrase
             opening = _OPENING.match(self.text, sa, q.start)
             m = SUBJECT_VERB.match(self.text, opening.end(), q.start) if opening else None
             m = m or _PROGRESSIVE_VERB.match(self.text, opening.end() if opening else sa, q.start)
-        if (not m or m.group("verb").lower() in COPULAS) and self.on("inner-clause"):
+        if m is not None and _JOINED_CLAUSE.search(self.text, m.end(), q.start) is not None:
+            m = None  # "The hearing ran late, and X likened ...": the quotation belongs to the second clause
+        if (not m or m.group("verb").lower() in COPULAS) and self.on("inner-clause") and not titled:
             # "..., and Trump likened the refugees to a “vicious snake”": a named subject and its verb
             # in the middle of the sentence, close before the quotation
             inner = [x for x in _INNER_SUBJECT_VERB.finditer(self.text, sa, q.start - 1)]
@@ -61,11 +83,22 @@ class DirectRules(Reading):
                 m = None
         if not m or m.group("verb").lower() in COPULAS:
             return None
+        if titled and not (
+            CUE_RE.fullmatch(m.group("verb").lower())
+            or _NAMING_BEFORE.search(self.text, m.end(), q.start - 1)
+        ):
+            return None  # "closed with “Dancing in the Dark”": a title; "used the phrase “...”" names words
         start = lstrip_span(self.text, m.end(), sb)
         end = q.close  # the attributed words end with the quotation, not with the sentence
-        return Statement(
-            self.resolve(m.group("subj"), sa + m.start("subj") - sa), start, end, m.group("verb"), True
-        )
+        subject, at, verb = _TRAILING_AUX.sub("", m.group("subj")), m.start("subj"), m.group("verb")
+        nearer = [v for v in _NEAR_VERB.finditer(self.text, start, q.start - 1) if v.end() == q.start - 1]
+        if nearer and word_count(self.text[start : nearer[-1].start()]) > 5:
+            # "Trump walked onto the stage, chanting “...”": the verb next to the quotation introduces it
+            v = nearer[-1]
+            own = subject_before(self.text, start, v.start(1)) if not v.group(1).endswith("ing") else None
+            subject, at = own if own else (subject, at)
+            start, verb = lstrip_span(self.text, v.end(), q.start), v.group(1)
+        return Statement(self.resolve(subject, at), start, end, verb, True)
 
     def _attribute_quote(self, q: QuoteSpan) -> tuple[str, str, int, bool] | None:
         """Speaker and cue for a quote, looked for right after it, then right before it."""

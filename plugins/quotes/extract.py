@@ -21,8 +21,15 @@ class Extractor(DirectRules, ReportedRules):
         used_cues: set[int] = set()
         last_speaker: tuple[str, int] | None = None  # speaker of the previous quote, and its paragraph end
         for q in self.quotes:
+            turn = self._turn(q.start, q.end)
+            if turn is not None:  # "PENCE: Well, look, ...": a transcript turn, said by its label
+                direct.append(turn)
+                last_speaker = (turn.speaker, q.para_end)
+                continue
             content = self.text[q.start : q.end]
             words = word_count(content)
+            if is_title_case(content) and words <= 8 and self._words_before(q):
+                continue  # a title inside a sentence: 'said on CBS's “Face the Nation”', 'his book “...”'
             attribution = self._attribute_quote(q)
             cue_at, embedded = -1, False
             if attribution is not None:
@@ -81,6 +88,19 @@ class Extractor(DirectRules, ReportedRules):
         self._name_speakers(found)
         return found
 
+    def _turn(self, start: int, end: int) -> Statement | None:
+        """A transcript turn: a capitalised name label and a colon opening a quotation, where the
+        name also appears elsewhere in the text or labels more than one turn."""
+        m = _TURN.match(self.text, start, end)
+        if m is None or word_count(self.text[m.end() : end]) < MIN_QUOTE_WORDS:
+            return None
+        label = m.group("label")
+        surname = label.split()[-1].title()
+        labels = len(re.findall(rf"(?m)^[“\"]?{re.escape(label)}:", self.text))
+        if labels < 2 and not re.search(rf"\b{re.escape(surname)}\b", self.text):
+            return None
+        return Statement(Mention(label.title(), start), m.end(), end, "", True)
+
     def _in_furniture(self, pos: int) -> bool:
         """Whether a position lies in a link to another story: 'READ MORE: ...', 'WATCH: ...'."""
         line_start = self.text.rfind("\n", 0, pos) + 1
@@ -99,6 +119,8 @@ class Extractor(DirectRules, ReportedRules):
                 entities.said(max(at, s.start), naming.name)
 
 
+# a speaker label opening a transcript turn: "WALLACE: ", "JAKE TAPPER: " (capitals, no single letter)
+_TURN = re.compile(r"(?P<label>(?:[A-Z][A-Z.’'-]+\s){0,2}[A-Z][A-Z’'-]*[A-Z]):\s+")
 # a line that links to other coverage, not part of the story
 _FURNITURE = re.compile(r"[ \t]*(?:READ MORE|WATCH|RELATED|LISTEN|VIDEO|PHOTOS|MORE|SEE ALSO)\s*:")
 # words that end a phrase only when it is cut short: "In the", "The president has not", "Nanaimo also"

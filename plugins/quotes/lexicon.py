@@ -41,7 +41,8 @@ SUBJECT_VERB = re.compile(
     r"|(?:the|a|an|his|her|their)\s+(?:[a-z][\w'’-]*\s+){0,3}[a-z][\w'’-]*)"
     r"(?:,[^,]{3,120},)?"  # an appositive: "Cruz, leading narrowly in Iowa polls, questioned ..."
     r"\s+(?:(?:also|then|later|again|has|had|have|would|will|repeatedly|once|even)\s+)*"
-    r"(?P<verb>[a-z]{3,}(?:ed|s)|told|wrote|said|spoke|took|made|gave|called)\b",
+    r"(?P<verb>[a-z]{2,}(?:ed|s)|told|wrote|said|spoke|took|made|gave|called|gone|went|put|drew|threw|"
+    r"struck|sang|brought|began|ran|led|held|kept|got|sent|won|found)\b",
     re.I,
 )
 COPULAS = frozenset("was is has does seems looks remains becomes appears means its his this".split())

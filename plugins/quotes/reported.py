@@ -144,6 +144,24 @@ class ReportedRules(Reading):
                     Statement(self.resolve(subject[0], subject[1]), more_start, end, turn.group(1), False)
                 )
             end = rstrip_span(text, start, turn.start())
+        verb = _AND_VERB.search(text, start, end)
+        if verb and not CUE_RE.fullmatch(verb.group(1)):
+            verb = None  # "had been tested and worked": one statement; only a verb of saying starts another
+        if (
+            verb
+            and word_count(text[start : verb.start()]) >= MIN_REPORTED_WORDS
+            and not self._inside_quote(verb.start())
+        ):
+            # "said A and warned B": a second verb of saying of the same subject ends the statement,
+            # and what follows it is a statement of its own
+            said = lstrip_span(text, verb.end(), end)
+            that = _THAT.match(text, said, end)
+            said = lstrip_span(text, that.end() if that else said, end)
+            if word_count(text[said:end]) >= MIN_REPORTED_WORDS:
+                self.extra.append(
+                    Statement(self.resolve(subject[0], subject[1]), said, end, verb.group(1), False)
+                )
+            end = rstrip_span(text, start, verb.start())
         if not text[start:end].strip() and text[ce : sb + 1].strip().endswith(":"):
             # "In a speech last July, he said:" and the words follow as their own paragraph
             following = next((p for p in paragraphs(text) if p[0] > sb), None)
@@ -301,3 +319,9 @@ def _plain_subject(text: str, sa: int, cs: int) -> tuple[str, int] | None:
 
 _PRONOUN_HEADS = frozenset("he she they we you i it this that there".split())
 _OPEN_END_WORDS = frozenset("the a an of to in on at by for from with and or his her their its".split())
+
+# a second verb of the subject: "said A and warned B", "said A, and then added B"
+_AND_VERB = re.compile(
+    r",?\s+and\s+(?:then\s+|also\s+|later\s+)?([a-z]{3,}ed|said|told|wrote|spoke)\b(?!\s+(?:by|to|in|with)\b)"
+)
+_THAT = re.compile(r"\s*(?:that\b)?")
