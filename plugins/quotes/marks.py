@@ -33,7 +33,11 @@ def find_quotes(text: str) -> list[QuoteSpan]:
         for i in range(pa, pb):
             ch = text[i]
             if opener is None:
-                if ch == "”" and (i == pa or text[i - 1].isspace()) and text[i + 1 : i + 2].isalnum():
+                if (
+                    ch == "”"
+                    and (i == pa or text[i - 1].isspace() or text[i - 1] in "([")
+                    and text[i + 1 : i + 2].isalnum()
+                ):
                     ch = "“"  # a closing mark typed where the quotation opens
                 # a straight quote right after a letter or digit closes something or marks inches
                 if ch in _PAIRS and not (ch == '"' and i > pa and text[i - 1].isalnum()):
