@@ -11,8 +11,17 @@ replays a probe stream into a copy of that store as a fresh process and reads it
 - articles/s: probe articles over the time from the first to the last output line;
 - p50 / p99 ms: the gaps between consecutive output lines (the per-article cost, start-up excluded);
 - peak memory: the probe process's maximum resident set (the OS's accounting of the finished child);
+- CPU ms/article: the probe process's user + system CPU time, less the median CPU time of start-up,
+  per probe article: on a machine shared with other busy processes the wall-clock figures swing with
+  their load, this one much less (it counts what the first articles load on first use, and any
+  second core the process uses);
 - identical: whether the probe's stdout equals that of a reference run (`--reference CMD`, by
   default the same command) on another copy of the same store, byte for byte.
+
+With --profile, the probe is replayed once more (into a third copy) under cProfile, and the split of
+its time is printed per size: own time summed by module (C functions under the module that called
+them, e.g. sqlite3's execute under bot.storage), then the top cumulative entries. Profiling slows the
+run, so the split is in shares of the profiled total, not in milliseconds of the timed run.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ import argparse
 import itertools
 import json
 import os
+import pstats
 import random
 import shlex
 import shutil
@@ -101,8 +111,11 @@ def write_jsonl(path: Path, records: Iterator[Record] | list[Record]) -> int:
     return n
 
 
-def timed_replay(command: list[str], db: Path, stream: Path) -> tuple[bytes, list[float], float, float]:
-    """Run replay; return its stdout, the arrival time of each line, the wall time and peak RSS in MB."""
+def timed_replay(
+    command: list[str], db: Path, stream: Path
+) -> tuple[bytes, list[float], float, float, float]:
+    """Run replay; return its stdout, the arrival time of each line, the wall time, peak RSS in MB and
+    the CPU seconds (user + system) it used."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [*command, "--db", str(db), str(stream)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
@@ -116,19 +129,109 @@ def timed_replay(command: list[str], db: Path, stream: Path) -> tuple[bytes, lis
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         sys.exit(f"{shlex.join(command)} exited {proc.returncode}")
-    return b"".join(out), arrivals, time.perf_counter() - t0, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return b"".join(out), arrivals, time.perf_counter() - t0, usage.ru_maxrss / 1024, cpu
 
 
-def startup(command: list[str], tmp: Path, runs: int = 5) -> float:
-    """Median wall seconds of replay on an empty stream into a fresh store."""
+def interpreter(command: list[str]) -> list[str]:
+    """The command as `python SCRIPT ...` (the script's own interpreter), so that cProfile can run it."""
+    script = shutil.which(command[0]) or command[0]
+    with open(script, "rb") as handle:
+        first = handle.readline()
+    if not first.startswith(b"#!") or b"python" not in first:
+        sys.exit(f"--profile needs a Python script as the command, not {command[0]}")
+    return [first[2:].decode().strip(), script, *command[1:]]
+
+
+def _module(filename: str) -> str:
+    """A profile entry's file as a dotted module name (site-packages and the repo trimmed)."""
+    if filename.startswith("~") or filename.startswith("<"):
+        return filename
+    path = Path(filename)
+    parts = list(path.with_suffix("").parts)
+    for anchor in ("site-packages", "python3.11", "lib"):
+        if anchor in parts:
+            parts = parts[len(parts) - parts[::-1].index(anchor) :]
+            break
+    else:
+        for root in ("bot", "plugins"):
+            if root in parts:
+                parts = parts[parts.index(root) :]
+                break
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts[:3]) or filename
+
+
+def _c_name(name: str) -> str:
+    """<method 'execute' of 'sqlite3.Connection' objects> as sqlite3.Connection.execute."""
+    quoted = name.split("'")
+    if len(quoted) >= 4:
+        return f"{quoted[3]}.{quoted[1]}"
+    return name.removeprefix("<built-in method ").removesuffix(">")
+
+
+def profile_split(command: list[str], db: Path, stream: Path, out: Path, top: int = 25) -> str:
+    """Replay stream into db under cProfile; the time split by module and the top cumulative entries."""
+    subprocess.run(
+        [
+            *interpreter(command)[:1],
+            "-m",
+            "cProfile",
+            "-o",
+            str(out),
+            *interpreter(command)[1:],
+            "--db",
+            str(db),
+            str(stream),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    stats = pstats.Stats(str(out))
+    raw: dict[tuple[str, int, str], tuple[int, int, float, float, dict[object, object]]]
+    raw = stats.stats  # type: ignore[attr-defined]
+    total = sum(entry[2] for entry in raw.values()) or 1.0
+    by_module: dict[str, float] = {}
+    for (filename, _, name), (_, _, own, _, callers) in raw.items():
+        module = _module(filename)
+        if filename == "~" and callers:  # a C function: charged to the module of its main caller
+            caller = max(callers.items(), key=lambda kv: kv[1][2])[0]  # type: ignore[index]
+            module = f"{_module(caller[0])} (C: {_c_name(name)})"  # type: ignore[index]
+        by_module[module] = by_module.get(module, 0.0) + own
+    ingest = sum(e[3] for (f, _, n), e in raw.items() if n == "ingest" and f.endswith("pipeline.py"))
+    lines = [
+        f"profiled total {total:.2f} s, of which Pipeline.ingest {ingest:.2f} s "
+        f"({100 * ingest / total:.0f} %, the rest is start-up and output); own time by module:"
+    ]
+    for module, own in sorted(by_module.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"  {100 * own / total:5.1f} %  {module}")
+    lines.append("top cumulative entries:")
+    entries = sorted(raw.items(), key=lambda kv: -kv[1][3])
+    shown = 0
+    for (filename, line, name), (_, calls, _, cum, _) in entries:
+        if filename.startswith("<frozen") or name in ("<module>", "<built-in method builtins.exec>"):
+            continue
+        lines.append(f"  {100 * cum / total:5.1f} %  {calls:>8} calls  {_module(filename)}:{line} {name}")
+        shown += 1
+        if shown == top:
+            break
+    return "\n".join(lines)
+
+
+def startup(command: list[str], tmp: Path, runs: int = 5) -> tuple[float, float]:
+    """Median wall seconds and median CPU seconds of replay on an empty stream into a fresh store."""
     empty = tmp / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    times = []
+    times, cpus = [], []
     for i in range(runs):
         db = tmp / f"startup-{i}.db"
-        times.append(timed_replay(command, db, empty)[2])
+        _, _, wall, _, cpu = timed_replay(command, db, empty)
+        times.append(wall)
+        cpus.append(cpu)
         db.unlink(missing_ok=True)
-    return statistics.median(times)
+    return statistics.median(times), statistics.median(cpus)
 
 
 def main() -> None:
@@ -141,14 +244,16 @@ def main() -> None:
     ap.add_argument("--command", default=".venv/bin/wirewatch replay --json", help="the replay under test")
     ap.add_argument("--reference", default=None, help="the replay whose output must match (default: same)")
     ap.add_argument("--window", default="3650d", help="passed to replay as --window")
+    ap.add_argument("--profile", action="store_true", help="also print the probe's profile split")
     args = ap.parse_args()
     command = [*shlex.split(args.command), "--window", args.window]
     reference = [*shlex.split(args.reference or args.command), "--window", args.window]
     stream = Stream(load_sentences(args.folder), args.seed)
     rows = []
+    splits = []
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as name:
         tmp = Path(name)
-        start = startup(command, tmp)
+        start, start_cpu = startup(command, tmp)
         store = tmp / "store.db"
         for size in sorted(args.sizes):
             fill = tmp / f"fill-{size}.jsonl"
@@ -163,20 +268,33 @@ def main() -> None:
                 copy = tmp / f"{which}-{size}.db"
                 shutil.copyfile(store, copy)
                 copies.append(copy)
-            out, arrivals, _, peak = timed_replay(command, copies[0], probe)
+            out, arrivals, _, peak, cpu = timed_replay(command, copies[0], probe)
             ref_out = timed_replay(reference, copies[1], probe)[0]
+            if args.profile:
+                shutil.copyfile(store, copies[1])
+                split = profile_split(command, copies[1], probe, tmp / f"probe-{size}.prof")
+                splits.append(f"profile of the probe at {size:,} stored: {split}")
             for copy in copies:
                 copy.unlink()
             gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(arrivals))
             rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
             p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
-            rows.append((size, rate, statistics.median(gaps), p99, peak, out == ref_out))
-    print(f"start-up (empty stream, median of 5): {start:.3f} s")
-    print("| stored articles | articles/s | p50 ms | p99 ms | peak memory MB | identical to reference |")
-    print("| ---: | ---: | ---: | ---: | ---: | :---: |")
-    for size, rate, p50, p99, peak, same in rows:
-        print(f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} | {'yes' if same else 'NO'} |")
+            per_article = 1000 * max(0.0, cpu - start_cpu) / args.probe
+            rows.append((size, rate, statistics.median(gaps), p99, peak, per_article, out == ref_out))
+    print(f"start-up (empty stream, median of 5): {start:.3f} s wall, {start_cpu:.3f} s CPU")
+    print(
+        "| stored articles | articles/s | p50 ms | p99 ms | peak memory MB | CPU ms/article "
+        "| identical to reference |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | :---: |")
+    for size, rate, p50, p99, peak, per_article, same in rows:
+        print(
+            f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} | {per_article:.1f} "
+            f"| {'yes' if same else 'NO'} |"
+        )
     print(f"\np50 at {rows[-1][0]:,} stored is {rows[-1][2] / rows[0][2]:.2f}x the p50 at {rows[0][0]:,}")
+    for split in splits:
+        print(f"\n{split}")
 
 
 if __name__ == "__main__":

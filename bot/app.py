@@ -20,6 +20,7 @@ from bot.config import Channel, Config, Feed
 from bot.delivery import deliver_held, delivery_lock, queue_digest, queue_notice
 from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
+from bot.live import queue_live
 from bot.locks import store_lock
 from bot.messages import Message, counted, plural
 from bot.metrics import Metrics, StoreFacts, facts_from, read_facts
@@ -70,6 +71,7 @@ class Bot:
         self.sleep: Callable[[float], None] = (
             self._pause
         )  # waits between delivery attempts (tests record them)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # when live card edits are due
         self.metrics = Metrics(self.facts)
         # the operator's allow_hosts and configured feeds may be private; everything else must be public
         self.http = Http(
@@ -259,6 +261,7 @@ class Bot:
     def send_digests(self, channels: Sequence[Channel] | None = None) -> int:
         """Queue each channel's digest, then deliver everything pending; the number of parts sent.
         One process at a time does this for a store (the others leave it to that one)."""
+        self.first_polls()
         with self.lock:
             if self.stopping.is_set():
                 return 0
@@ -269,12 +272,39 @@ class Bot:
                         "another wirewatch process is delivering from this store; it sends the digests"
                     )
                     return 0
+                self.queue_live()
                 for channel in chosen:
-                    self.queue_digest(channel)
+                    if channel.digests:
+                        self.queue_digest(channel)
                 sent = deliver_held(self.store, self.adapters, self.sleep)
             if sent:
                 log.info("sent %d digest %s", sent, plural(sent, "message"))
             return sent
+
+    def first_polls(self) -> int:
+        """Poll every feed that was never polled yet, so that no digest starts before each feed's first
+        poll has finished; the number of feeds polled."""
+        with self.lock:
+            never = [
+                f for f in self.feeds() if not (s := self.watched.state(f)).last_success and not s.failures
+            ]
+        if never:
+            log.info("polling %d feeds for the first time before the digest", len(never))
+            self.poll_many(never)
+        return len(never)
+
+    def queue_live(self) -> int:
+        """The live step of every live channel (bot/live.py): cards, replies and due edits queued."""
+        return sum(queue_live(self.store, c, self.clock()) for c in self.config.channels if c.live)
+
+    def send_live(self) -> int:
+        """Queue the live channels' cards, replies and due edits, and deliver everything pending."""
+        with self.lock, delivery_lock(self.store) as held:
+            if not held:
+                log.warning("another wirewatch process is delivering from this store; it sends the cards")
+                return 0
+            self.queue_live()
+            return deliver_held(self.store, self.adapters, self.sleep)
 
     def queue_digest(self, channel: Channel, send_empty: bool = False) -> int | None:
         """Compose a channel's digest with the registered sections and put it in the outbox."""

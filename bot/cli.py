@@ -3,6 +3,7 @@ discord."""
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -96,6 +97,9 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
             raise click.ClickException(str(exc)) from None
         migrations.apply(store.db, collect(pm).migrations)
         pipeline = Pipeline(store, pm, settings)
+        # what start-up made (modules, plugins, lexicons) lives as long as the process: the collector
+        # need not walk it again on every collection while the stream is ingested
+        gc.freeze()
         count = 0
         with stream.open("rb") as lines:
             total = sum(1 for line in lines if line.strip())
@@ -104,7 +108,9 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
             result = pipeline.ingest(article)
             count += 1
             if as_json:
-                click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+                # one line per input article, under its own id (the store may keep it under another,
+                # e.g. when its GUID was reused for another story)
+                click.echo(json.dumps({**result.as_json(), "id": article.id}, ensure_ascii=False))
             else:
                 new = sum(q.new for q in result.quotes)
                 tied = f"{result.relation} of {result.of}" if result.of else result.relation
@@ -209,6 +215,7 @@ def _serve(bot: Bot) -> None:
         except ValueError as exc:  # a setting the platform's library refuses (a Discord permission name)
             raise click.ClickException(str(exc)) from None
         scheduler = build_scheduler(bot)
+        gc.freeze()  # the long-lived start-up objects, out of every later collection's walk
         # the scheduler in a thread of its own, so that this (the main) thread handles the signals
         thread = threading.Thread(target=scheduler.start, name="scheduler", daemon=True)
         thread.start()
@@ -263,7 +270,12 @@ def check_config(path: Path | None, config_path: Path) -> None:
             f"keywords {', '.join(ch.keywords)}" if ch.keywords else "",
         ]
         filters = ", ".join(w for w in wanted if w) or "everything"
-        click.echo(f"channel {ch.platform}:{ch.id}: digest '{ch.digest}' via {where}; {filters}")
+        sends = {
+            "digest": f"digest '{ch.digest}'",
+            "live": f"live cards (edits at most every {ch.edit_every:g}s)",
+            "both": f"digest '{ch.digest}' and live cards (edits at most every {ch.edit_every:g}s)",
+        }[ch.mode]
+        click.echo(f"channel {ch.platform}:{ch.id}: {sends} via {where}; {filters}")
     click.echo(
         f"plugins: {', '.join(plugin_names(pm))}"
         + (f" (disabled: {', '.join(config.disabled)})" if config.disabled else "")
@@ -362,8 +374,13 @@ def outbox(ctx: click.Context, config_path: Path, limit: int) -> None:
     if not rows:
         click.echo("the outbox is empty")
     for row in rows:
+        what = (  # a live card's post, edit or reply, or a digest's part
+            f"card {row['card_id']} {'post' if row['action'] == 'card' else row['action']}"
+            if row.get("action")
+            else f"digest {row['digest_id']} part {row['part']}"
+        )
         line = (
-            f"#{row['id']} digest {row['digest_id']} part {row['part']} -> "
+            f"#{row['id']} {what} -> "
             f"{row['platform']}:{row['channel']}: "
             f"{row['status']} after {counted(row['attempts'], 'attempt')}"
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.keywords import problem as keyword_problem
 from bot.urls import url_problem
 
 if TYPE_CHECKING:
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 ONLY = ("all", "new", "quotes")
 CORE_SECTIONS = ("storage", "feeds", "channels", "plugins", "bot", "http", "server")
 CHANNEL_KEYS = ("platform", "id", "digest", "feeds", "keywords", "only", "send_empty", "thread")
+LIVE_KEYS = ("mode", "edit_every", "speakers", "sources", "min_outlets", "max_stories")
+MODES = ("digest", "live", "both")
 DIGEST_ALIASES = {"hourly": "0 * * * *", "daily": "0 8 * * *"}
 MAX_DURATION = 36500 * 86400  # a hundred years: longer durations are typing errors and overflow dates
 MAX_WAIT = 3600.0  # seconds: the longest timeout or interval between two requests to one host
@@ -109,6 +112,22 @@ class Channel:
     only: str = "all"  # "all", "new" (stories that began in the period) or "quotes" (with new quotes)
     send_empty: bool = False
     thread: bool = False  # Slack: headlines in the channel, each digest's details in their thread
+    mode: str = "digest"  # "digest", "live" (a card per story, kept up to date) or "both"
+    edit_every: float = 60.0  # seconds: at most one edit of a live card in this time
+    speakers: tuple[str, ...] = ()  # alert: a story with a new quote by one of them gets its card at once
+    sources: tuple[str, ...] = ()  # only articles from these outlets (or feeds) count, when given
+    min_outlets: int = 1  # alert: a card only once this many outlets carry the story
+    max_stories: int = 20  # stories in one digest, most important first; the rest are counted
+
+    @property
+    def live(self) -> bool:
+        """Whether stories get live cards here."""
+        return self.mode in ("live", "both")
+
+    @property
+    def digests(self) -> bool:
+        """Whether digests go here."""
+        return self.mode in ("digest", "both")
 
 
 @dataclass(frozen=True)
@@ -337,6 +356,23 @@ def _platforms(data: Mapping[str, Any], registry: Registry) -> dict[str, dict[st
     return tables
 
 
+def _live(raw: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """A channel's live-mode and alert settings, checked."""
+    mode = _str(raw, "mode", where, "digest")
+    if mode not in MODES:
+        raise ConfigError(f"{where}mode", f"{mode!r} is not one of {', '.join(MODES)}")
+    if mode == "live" and "digest" in raw:
+        raise ConfigError(f"{where}digest", 'a live-only channel has no digest; use mode = "both" for both')
+    values: dict[str, Any] = {"mode": mode}
+    if "edit_every" in raw:
+        values["edit_every"] = _seconds(raw["edit_every"], f"{where}edit_every")
+    values["speakers"] = _str_list(raw, "speakers", where)
+    values["sources"] = _str_list(raw, "sources", where)
+    for key, default in (("min_outlets", 1), ("max_stories", 20)):
+        values[key] = int(check_number(raw.get(key, default), f"{where}{key}", 1, 10_000, integer=True))
+    return values
+
+
 def _local_path(base: Path, path: str, key: str) -> str:
     """A path resolved against base, or a ConfigError when it cannot be one (a NUL byte, too long)."""
     try:
@@ -440,9 +476,7 @@ def parse_config(
         where = f"channels[{i}]."
         if not isinstance(raw, Mapping):
             raise ConfigError(f"channels[{i}]", "must be a table")
-        only_keys(
-            raw, where, ("platform", "id", "digest", "feeds", "keywords", "only", "send_empty", "thread")
-        )
+        only_keys(raw, where, (*CHANNEL_KEYS, *LIVE_KEYS))
         platform = _str(raw, "platform", where)
         if platform not in registry.platforms:
             raise ConfigError(
@@ -455,6 +489,9 @@ def parse_config(
             if name not in feed_names:
                 raise ConfigError(f"{where}feeds", f"no feed is named {name!r}")
         keywords = _str_list(raw, "keywords", where)
+        for entry in keywords:
+            if bad := keyword_problem(entry):
+                raise ConfigError(f"{where}keywords", bad)
         only = _str(raw, "only", where, "all")
         if only not in ONLY:
             raise ConfigError(f"{where}only", f"{only!r} is not one of {', '.join(ONLY)}")
@@ -469,7 +506,11 @@ def parse_config(
             raise ConfigError(f"{where}thread", f"threads are for {threaded} channels, not {platform}")
         if any(c.platform == platform and c.id == channel_id for c in channels):
             raise ConfigError(f"{where}id", f"channel {platform}:{channel_id} is configured twice")
-        channels.append(Channel(platform, channel_id, digest, wanted, keywords, only, send_empty, thread))
+        channels.append(
+            Channel(
+                platform, channel_id, digest, wanted, keywords, only, send_empty, thread, **_live(raw, where)
+            )
+        )
 
     disabled = disabled_plugins(data)
     return Config(

@@ -14,10 +14,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot import live
 from bot.adapters import Adapter, DeliveryError
 from bot.adapters.limits import Limits, split_message
 from bot.config import Channel
-from bot.digest import compose, render, render_headlines
+from bot.digest import capped, compose, more_block, render, render_headlines
 from bot.locks import store_lock
 from bot.messages import Block, Message
 from bot.registry import DigestSection
@@ -49,11 +50,14 @@ def queue_digest(
     limits: the platform's built-in ones by default) and put it in the outbox; its id, or None."""
     until = until or now_iso()
     since = last_until(store, channel)
-    digest = compose(store, channel, since, until)
+    digest, rest = capped(compose(store, channel, since, until), channel.max_stories)
     if not digest.stories and not (send_empty or channel.send_empty):
         return None
     stories = json.dumps([s.story_id for s in digest.stories])
-    parts = split_message(render(digest, sections), channel.platform, limits)
+    message = render(digest, sections)
+    if rest:  # the most important max_stories stories; the others are counted, with the command
+        message = replace(message, blocks=(*message.blocks, more_block(rest, since, until)))
+    parts = split_message(message, channel.platform, limits)
     if channel.thread:  # headlines in the channel, the details as replies in their thread
         details = [replace(p, in_thread=True) for p in parts]
         parts = [*split_message(render_headlines(digest), channel.platform, limits), *details]
@@ -206,6 +210,29 @@ def _attempt(
     return None
 
 
+def _edit(
+    row: Mapping[str, Any], adapter: Adapter, message: Message, remote_id: str, sleep: Callable[[float], None]
+) -> str | None:
+    """Edit a posted card, trying again as _attempt does; an edit is the card's whole content, derived
+    from the store, so one that may have arrived is simply made again (no lookup needed)."""
+    edit = getattr(adapter, "edit", None)
+    if edit is None:
+        raise DeliveryError(f"{row['platform']} cannot edit messages", permanent=True)
+    for attempt in range(RETRIES):
+        try:
+            edit(row["channel"], remote_id, message)
+            return remote_id
+        except DeliveryError as exc:
+            wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
+            if exc.permanent or attempt == RETRIES - 1 or wait > MAX_WAIT:
+                raise
+            log.warning(
+                "editing %s in %s failed (%s); trying again in %.1fs", remote_id, row["channel"], exc, wait
+            )
+            sleep(wait)
+    return None
+
+
 def deliver_held(
     store: Store,
     adapters: Mapping[str, Adapter],
@@ -244,8 +271,17 @@ def deliver_held(
                     "select remote_id from outbox where digest_id = ? and part = 1", [row["digest_id"]]
                 ).fetchone()
                 message = replace(message, reply_to=parent[0] if parent else None)
+            card_remote: str | None = None
+            if row.get("action"):  # a live card's post, edit or thread reply (bot/live.py)
+                message, card_remote = live.addressed(store, row, message)
+                if row["action"] != "card" and card_remote is None:
+                    _note(store, row, "its card is not posted yet; it waits for the card")
+                    continue
             try:
-                remote_id = _attempt(store, row, adapter, message, sleep)
+                if row.get("action") == "edit":
+                    remote_id = _edit(row, adapter, message, str(card_remote), sleep)
+                else:
+                    remote_id = _attempt(store, row, adapter, message, sleep)
             except DeliveryError as exc:
                 update: dict[str, Any] = {
                     "status": "failed" if exc.permanent else "pending",
@@ -258,16 +294,19 @@ def deliver_held(
                 log.error("digest part %s to %s %s not sent: %s", row["id"], *target, exc)
                 blocked.add(target)
                 continue
-            table.update(
-                row["id"],
-                {
-                    "status": "sent",
-                    "sent_at": now_iso(),
-                    "remote_id": remote_id,
-                    "in_doubt": 0,
-                    "last_error": None,
-                },
-            )
+            with store.db.atomic():
+                table.update(
+                    row["id"],
+                    {
+                        "status": "sent",
+                        "sent_at": now_iso(),
+                        "remote_id": remote_id,
+                        "in_doubt": 0,
+                        "last_error": None,
+                    },
+                )
+                if row.get("action"):
+                    live.confirmed(store, row, remote_id)
             sent += 1
 
 

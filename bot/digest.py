@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot import queries
 from bot.config import Channel
+from bot.keywords import Keywords
+from bot.keywords import parse as parse_keywords
 from bot.messages import Block, Message, counted
 from bot.quote_text import quote_line
 from bot.registry import DigestSection
-from bot.storage import Store
+from bot.storage import Store, parse_time
 
 MAX_ADDED = 3  # sentences of "what is new" shown per story
 MAX_QUOTE_CHARS = 300
@@ -49,13 +52,10 @@ class Digest:
     stories: list[StoryDigest]
 
 
-def _matches(feeds: set[str], keywords: set[str], row: dict[str, object]) -> bool:
+def _matches(feeds: set[str], keywords: Keywords, row: dict[str, object]) -> bool:
     if feeds and row.get("feed") not in feeds:
         return False
-    if keywords:
-        haystack = f"{row.get('title') or ''}\n{row.get('text') or ''}".lower()
-        return any(k.lower() in haystack for k in keywords)
-    return True
+    return not keywords or keywords.matches(f"{row.get('title') or ''}\n{row.get('text') or ''}")
 
 
 def filters(store: Store, channel: Channel) -> tuple[set[str], set[str]]:
@@ -68,7 +68,8 @@ def filters(store: Store, channel: Channel) -> tuple[set[str], set[str]]:
 
 def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
     """The stories with articles ingested in (since, until] that pass the channel's filters."""
-    feeds, keywords = filters(store, channel)
+    feeds, words = filters(store, channel)
+    keywords = parse_keywords(words, strict=False)
     rows = [r for r in queries.articles_for_digest(store.db, since, until) if _matches(feeds, keywords, r)]
     stories: dict[str, StoryDigest] = {}
     for row in rows:
@@ -95,6 +96,8 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
             line = quote_line(q["speaker"], q["text"], direct, resolved, MAX_QUOTE_CHARS)
             entry.quotes.append((line, row["source"] or "", row["url"]))
         entry.latest = max(entry.latest, row["at"] or "")
+    muted = queries.muted_stories(store.db, channel.platform, channel.id)  # by a button press
+    stories = {k: v for k, v in stories.items() if k not in muted}
     if channel.only == "new":  # only stories that began in this period
         stories = {k: v for k, v in stories.items() if v.began_here}
     elif channel.only == "quotes":
@@ -145,6 +148,7 @@ def render(digest: Digest, sections: Sequence[DigestSection] | None = None) -> M
         blocks.append(Block("text", story.headline, url=story.first_url))
         for section in sections:
             blocks.extend(section.render(story))
+        blocks.append(Block("actions", story.story_id))  # its buttons, after every section's lines
     return Message(tuple(blocks), _fallback(digest))
 
 
@@ -158,3 +162,21 @@ def render_headlines(digest: Digest) -> Message:
         blocks.append(Block("text", f"• {story.headline} ({', '.join(facts)})", url=story.first_url))
     blocks.append(Block("context", "details in the thread"))
     return Message(tuple(blocks), _fallback(digest))
+
+
+def capped(digest: Digest, max_stories: int) -> tuple[Digest, int]:
+    """The digest's most important max_stories stories (they come ordered), and how many were left out."""
+    rest = len(digest.stories) - max_stories
+    if rest <= 0:
+        return digest, 0
+    return Digest(digest.channel, digest.since, digest.until, digest.stories[:max_stories]), rest
+
+
+def more_block(rest: int, since: str, until: str) -> Block:
+    """The line under a capped digest: how many stories it left out, and the command that lists them."""
+    start, end = parse_time(since), parse_time(until)
+    hours = 24 * 7
+    if start and end and start.year > 1:
+        hours = max(1, math.ceil((end - start).total_seconds() / 3600))
+    span = f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
+    return Block("context", f"and {rest} more: /wirewatch stories --since {span}")

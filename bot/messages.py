@@ -9,12 +9,15 @@ from zoneinfo import ZoneInfo
 
 from bot.urls import display_url
 
-BlockKind = Literal["header", "text", "context", "divider"]
+# a story's buttons: the chat command each runs (with the story's id), and its label
+STORY_BUTTONS = (("mute", "Mute story"), ("coverage", "All coverage"), ("story-quotes", "Quotes"))
+BlockKind = Literal["header", "text", "context", "divider", "actions"]
 
 
 @dataclass(frozen=True)
 class Block:
-    """One piece of a message: a header, a paragraph of text, small print, or a divider."""
+    """One piece of a message: a header, a paragraph of text, small print, a divider, or the buttons
+    of a story (kind "actions", text: the story's id)."""
 
     kind: BlockKind
     text: str = ""
@@ -63,6 +66,8 @@ class Message:
                 ]
             elif block.kind == "divider":
                 lines.append("-" * 72)
+            elif block.kind == "actions":
+                continue  # buttons: only where the platform has them
             elif block.kind == "context":
                 lines.append(f"  {block.text}")
             else:

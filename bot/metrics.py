@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from bot.adapters import Adapter
+from bot.adapters import Adapter, DeliveryError
 from bot.messages import Message
 
 OUTBOX_STATES = ("pending", "sent", "failed")
@@ -27,6 +27,7 @@ class StoreFacts:
     stories: int = 0
     quotes: int = 0
     outbox: dict[str, int] = field(default_factory=dict)
+    waiting: dict[str, int] = field(default_factory=dict)  # why pending parts wait, and how many
     failing: list[str] = field(default_factory=list)
     last_ingest: str | None = None
 
@@ -51,6 +52,12 @@ def facts_from(conn: sqlite3.Connection) -> StoreFacts:
         stories=int(one("select count(*) from stories where merged_into is null")),
         quotes=int(one("select count(*) from quotes")),
         outbox=outbox,
+        waiting=dict(
+            conn.execute(
+                "select last_error, count(*) from outbox where status = 'pending' and last_error is not null"
+                " group by last_error order by last_error"
+            ).fetchall()
+        ),
         failing=[r[0] for r in conn.execute("select name from feeds where failing = 1 order by name")],
         last_ingest=one("select max(ingested) from articles"),
     )
@@ -127,3 +134,10 @@ class _TimedAdapter:
     def find(self, channel_id: str, message: Message, key: str, since: float) -> str | None:
         """Ask the wrapped adapter whether the message was posted already."""
         return self.inner.find(channel_id, message, key, since)
+
+    def edit(self, channel_id: str, message_id: str, message: Message) -> None:
+        """Edit a live card through the wrapped adapter (one that cannot edit says so)."""
+        edit = getattr(self.inner, "edit", None)
+        if edit is None:
+            raise DeliveryError(f"{self.platform} cannot edit messages", permanent=True)
+        edit(channel_id, message_id, message)

@@ -282,6 +282,48 @@ def m017_quote_mentions(db: sqlite_utils.Database) -> None:
     db.table("quotes").add_column("unresolved", int, not_null_default=0)
 
 
+@migration
+def m018_live_cards(db: sqlite_utils.Database) -> None:
+    """Live story cards: one per story per channel, what each has said in its thread, how far each
+    channel's live step has read, which outbox parts post, edit or reply to a card; the stories a
+    channel muted and who pressed which story button."""
+    db.table("cards").create(
+        {
+            "id": int,
+            "platform": str,
+            "channel": str,
+            "story_id": str,
+            "created": str,
+            "remote_id": str,  # the platform's id of the posted card (Slack ts, Discord message id)
+            "content": str,  # a hash of the content last queued (posted or edited)
+            "edit_due": str,  # before then a change waits (edits are coalesced)
+            "edits": int,
+            "dirty": int,  # a change waits to be queued
+            "muted": int,
+            "merged_into": str,  # the surviving story, once this card's story was absorbed
+        },
+        pk="id",
+    )
+    db.table("cards").create_index(["platform", "channel", "story_id"], unique=True)
+    db.table("cards").create_index(["dirty"])
+    db.table("card_items").create({"card_id": int, "item": str, "at": str}, pk=("card_id", "item"))
+    db.table("live_cursors").create(
+        {"platform": str, "channel": str, "until": str}, pk=("platform", "channel")
+    )
+    outbox = db.table("outbox")
+    outbox.add_column("card_id", int)
+    outbox.add_column("action", str)  # None: a digest part; "card", "edit" or "reply"
+    outbox.create_index(["card_id", "status"])
+    db.table("muted_stories").create(
+        {"platform": str, "channel": str, "story_id": str, "by": str, "at": str},
+        pk=("platform", "channel", "story_id"),
+    )
+    db.table("presses").create(  # who pressed which story button where
+        {"id": int, "platform": str, "channel": str, "user": str, "action": str, "story_id": str, "at": str},
+        pk="id",
+    )
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names. The whole run holds
     the write lock from its first read, so two processes opening a fresh store take turns (the second

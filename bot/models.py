@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 Relation = Literal["new", "rewrite", "related"]
@@ -24,9 +25,10 @@ class Article:
     guid: str | None = None
     author: str | None = None
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """Hash of the whitespace-normalised title and text: the same content hashes the same."""
+        """Hash of the whitespace-normalised title and text: the same content hashes the same (worked
+        out once per article: identity, revisions and the store all ask for it)."""
         norm = re.sub(r"\s+", " ", f"{self.title}\n{self.text}").strip().lower()
         return hashlib.sha256(norm.encode("utf-8")).hexdigest()
 

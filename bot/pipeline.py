@@ -11,7 +11,7 @@ import pluggy
 
 from bot.identity import identify
 from bot.models import Article, Quote, Result, StoryMatch
-from bot.storage import Store
+from bot.storage import Store, parse_time
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +46,16 @@ class Pipeline:
         if match is not None:
             keys, fingerprint = match.keys, match.fingerprint
             story = self.store.story_of(match.of) if match.of else None
+            if story and not self._within_window(story, article):
+                story = None  # a story may not outgrow the window: this one starts another
             if match.relation != "new" and story:
                 result.relation, result.of, result.story = match.relation, match.of, story
                 result.added = match.added
-                others = {s for a in match.also if (s := self.store.story_of(a)) and s != story}
+                others = {
+                    s
+                    for a in match.also
+                    if (s := self.store.story_of(a)) and s != story and self._within_window(s, article)
+                }
                 # an article tied to one other story shows the two are one; tied to several, it is
                 # more likely a roundup of different stories than proof that they are all one
                 if len(others) == 1:
@@ -61,6 +67,13 @@ class Pipeline:
         self.store.save(result, keys, fingerprint)
         self.pm.hook.wirewatch_article_stored(result=result, settings=self.settings)
         return result
+
+    def _within_window(self, story: str, article: Article) -> bool:
+        """Whether the story's earliest article is within the window before this one (or after it)."""
+        start, at = parse_time(self.store.story_start(story)), parse_time(article.published)
+        if start is None or at is None:
+            return True
+        return (at - start).total_seconds() <= self.store.window
 
     def _duplicate(self, article: Article, stored_id: str, stored_text: str | None = None) -> Result:
         """The stored result of the same item; a copy under another id is a rewrite of the stored one.

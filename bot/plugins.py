@@ -23,6 +23,7 @@ DEFAULT_PLUGINS = {
     "default_sources": "bot.default_plugins.sources",
     "default_platforms": "bot.default_plugins.platforms",
     "default_digest": "bot.default_plugins.digest",
+    "default_story_actions": "bot.default_plugins.story_actions",
 }
 REGISTRATION = ("commands", "sources", "platforms", "digest_sections", "migrations", "settings")
 

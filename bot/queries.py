@@ -163,3 +163,13 @@ def unsubscribe(db: sqlite_utils.Database, platform: str, channel: str, kind: st
 def outbox_latest(db: sqlite_utils.Database, limit: int) -> list[Row]:
     """The latest outbox parts, oldest of them first."""
     return list(reversed(list(db.query("select * from outbox order by id desc limit ?", [limit]))))
+
+
+def muted_stories(db: sqlite_utils.Database, platform: str, channel: str) -> set[str]:
+    """The stories a channel muted (no updates or digest entries for them there)."""
+    if not db.table("muted_stories").exists():
+        return set()
+    rows = db.execute(
+        "select story_id from muted_stories where platform = ? and channel = ?", [platform, channel]
+    )
+    return {str(r[0]) for r in rows}

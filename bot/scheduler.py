@@ -15,6 +15,7 @@ from bot.app import Bot
 from bot.config import Feed
 
 STARTUP_SPREAD = 30  # seconds over which the feeds' first polls after start are spread
+LIVE_EVERY = 10  # seconds between two live steps (each edit still waits for its card's interval)
 WORKERS = 4  # feeds fetched at once by scheduled jobs (each host stays within its own limits)
 
 
@@ -53,7 +54,17 @@ def build_scheduler(bot: Bot) -> BlockingScheduler:
             scheduler.remove_job(f"feed:{feed.name}")
 
     bot.watched.listeners.append(in_step)
-    for channel in bot.config.channels:
+    live = [c for c in bot.config.channels if c.live]
+    if live:  # cards soon after their articles, edits once due (a short edit_every is kept to)
+        scheduler.add_job(
+            bot.send_live,
+            IntervalTrigger(seconds=max(1.0, min(LIVE_EVERY, *(c.edit_every for c in live)))),
+            id="live",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+    for channel in (c for c in bot.config.channels if c.digests):
         scheduler.add_job(
             bot.send_digests,
             CronTrigger.from_crontab(channel.digest, timezone=bot.config.timezone),

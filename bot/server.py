@@ -97,6 +97,7 @@ class Server:
                 "status": "ok",
                 "feeds_failing": facts.failing,
                 "outbox_pending": facts.outbox.get("pending", 0),
+                "outbox_waiting": facts.waiting,
                 "last_ingest": facts.last_ingest,
                 "articles": facts.articles,
             },

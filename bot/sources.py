@@ -175,6 +175,9 @@ def parse_feed(body: bytes, feed: Feed, base: str | None = None) -> list[Article
             continue
         if article is not None:
             out.append(article)
+    # feeds list the newest item first: ingest oldest first, so a story's first article is its first
+    # (undated items keep their place among themselves, before the dated ones)
+    out.sort(key=lambda a: a.published or "")
     if parsed.bozo and not out:
         raise SourceError(
             f"feed {feed.name}: malformed feed with no usable entry ({parsed.get('bozo_exception')})"

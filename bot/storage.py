@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from sqlite_utils.db import NotFoundError
 
 from bot import migrations
 from bot.models import Article, KnownArticle, KnownQuote, Result
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 _ARTICLE_COLUMNS = "id, title, text, source, story_id, published, fingerprint"
 CHECKPOINT_EVERY = 0.5  # seconds between background WAL checkpoints
 RESTART_FRAMES = 16384  # pages in the WAL (64 MB of 4 KB pages) beyond which it is started afresh
+# a story and those merged into it (each merged story points straight at the one it is part of)
+_STORY_AND_MERGED = "select ? union select id from stories where merged_into = ?"
 POSTINGS = 50  # newest articles read per index key when looking for candidates
 QUOTE_CANDIDATES = 30  # stored statements a new one is compared with, those sharing most terms first
 
@@ -73,6 +76,7 @@ class Checkpointer(threading.Thread):
         self.restart_frames = restart_frames
         self.stopping = threading.Event()
         self.long = threading.Event()
+        self.round_done = threading.Event()  # set after each round (tests wait for one instead of sleeping)
 
     def run(self) -> None:
         """Checkpoint what it can without waiting for the writer, until stopped."""
@@ -86,6 +90,7 @@ class Checkpointer(threading.Thread):
                     continue
                 if frames >= self.restart_frames:
                     self.long.set()
+                self.round_done.set()
         finally:
             conn.close()
 
@@ -128,6 +133,7 @@ class Store:
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 5000")
         self.window = window
+        self._statements: dict[tuple[str, ...], str] = {}
         self.migrated = migrations.apply(self.db)
         self.checkpointer: Checkpointer | None = None
         if self.path != ":memory:":
@@ -258,6 +264,28 @@ class Store:
         ).fetchone()
         return str(row[0]) if row and row[0] else None
 
+    def story_start(self, story_id: str) -> str | None:
+        """When the earliest article of a story (and of the stories merged into it) was published."""
+        row = self.db.execute(
+            f"select min(at) from articles where story_id in ({_STORY_AND_MERGED})",
+            [story_id, story_id],
+        ).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def _refresh_first(self, story_id: str) -> None:
+        """Make the earliest published article of a story its first (and its title the headline): an
+        article published earlier but ingested later, or a story merged in, can change which it is."""
+        row = self.db.execute(
+            f"select id, title, text from articles where story_id in ({_STORY_AND_MERGED}) "
+            "order by at, rowid limit 1",
+            [story_id, story_id],
+        ).fetchone()
+        if row:
+            self.db.execute(
+                "update stories set first_article = ?, headline = ? where id = ? and first_article != ?",
+                [row[0], row[1] or _first_line(row[2] or ""), story_id, row[0]],
+            )
+
     def count(self, table: str) -> int:
         """Number of rows in a table."""
         return self.db.table(table).count
@@ -272,7 +300,8 @@ class Store:
         with self.db.atomic():
             if result.relation == "new" or not result.story:
                 result.story = result.story or f"s-{art.id}"
-                self.db.table("stories").insert(
+                self._insert(
+                    "stories",
                     {
                         "id": result.story,
                         "headline": art.title or _first_line(art.text),
@@ -281,10 +310,14 @@ class Store:
                         "updated": stamp,
                         "merged_into": None,
                     },
-                    ignore=True,
+                    "or ignore",
                 )
             else:
-                self.db.table("stories").update(result.story, {"updated": stamp})
+                updated = self.db.conn.execute(
+                    "update stories set updated = ? where id = ?", [stamp, result.story]
+                )
+                if not updated.rowcount:  # as sqlite-utils' update said, before the hot path skipped it
+                    raise NotFoundError(f"no story {result.story!r}")
             for other in result.merged:  # two stories that turn out to be one
                 if other == result.story:
                     continue
@@ -322,6 +355,9 @@ class Store:
                 "insert or ignore into article_keys (key, article_id, at) values (?, ?, ?)",
                 [(k, art.id, at) for k in dict.fromkeys(keys)],
             )
+            if result.relation != "new" or result.merged:
+                self._refresh_first(result.story)
+            terms: list[tuple[object, ...]] = []
             for quote in result.quotes:
                 speaker_id = self._speaker(quote.speaker, quote.speaker_keys)
                 quote_id = self._insert(
@@ -344,10 +380,12 @@ class Store:
                         "at": at,
                     },
                 )
-                self.db.conn.executemany(
-                    "insert or ignore into quote_terms (term, speaker_id, quote_id, at) values (?, ?, ?, ?)",
-                    [(t, speaker_id, quote_id, at) for t in dict.fromkeys(quote.terms)],
-                )
+                terms += [(t, speaker_id, quote_id, at) for t in dict.fromkeys(quote.terms)]
+            # every quote's index terms in one statement, in the order they were always written
+            self.db.conn.executemany(
+                "insert or ignore into quote_terms (term, speaker_id, quote_id, at) values (?, ?, ?, ?)",
+                terms,
+            )
         self._restart_long_wal()
 
     def _restart_long_wal(self) -> None:
@@ -361,12 +399,16 @@ class Store:
         except sqlite3.Error as exc:  # busy: the checkpointer will say so again
             log.debug("restarting the WAL of %s failed: %s", self.path, exc)
 
-    def _insert(self, table: str, row: dict[str, Any]) -> int:
-        """Insert one row with plain SQL (the hot path skips sqlite-utils' introspection); its rowid."""
-        columns = ", ".join(f'"{c}"' for c in row)
-        cursor = self.db.conn.execute(
-            f'insert into "{table}" ({columns}) values ({", ".join("?" * len(row))})', list(row.values())
-        )
+    def _insert(self, table: str, row: dict[str, Any], conflict: str = "") -> int:
+        """Insert one row with plain SQL (the hot path skips sqlite-utils' introspection); its rowid.
+        The statement text is made once per table and columns, so sqlite3 reuses its prepared form."""
+        key = (table, conflict, *row)
+        sql = self._statements.get(key)
+        if sql is None:
+            columns = ", ".join(f'"{c}"' for c in row)
+            sql = f'insert {conflict} into "{table}" ({columns}) values ({", ".join("?" * len(row))})'
+            self._statements[key] = sql
+        cursor = self.db.conn.execute(sql, list(row.values()))
         return int(cursor.lastrowid or 0)
 
     def _speaker(self, name: str, keys: Sequence[str]) -> int:
@@ -374,19 +416,25 @@ class Store:
 
         Keys starting with "~" are only offered: registered for later speakers to find, never matched.
         """
-        ids = {
-            row[0]
-            for key in keys
-            if not key.startswith("~")
-            for row in self.db.execute("select speaker_id from speaker_keys where key = ?", [key])
-        }
-        if ids:
-            speaker_id = int(min(ids))
-            current = self.db.table("speakers").get(speaker_id)["name"]
-            if len(name) > len(current):
-                self.db.table("speakers").update(speaker_id, {"name": name})
+        conn = self.db.conn
+        matched = list(dict.fromkeys(k for k in keys if not k.startswith("~")))
+        row = (
+            conn.execute(
+                f"select min(speaker_id) from speaker_keys where key in ({','.join('?' * len(matched))})",
+                matched,
+            ).fetchone()
+            if matched
+            else None
+        )
+        if row and row[0] is not None:
+            speaker_id = int(row[0])
+            current = conn.execute("select name from speakers where id = ?", [speaker_id]).fetchone()
+            if current is None:
+                raise NotFoundError(f"no speaker {speaker_id}")
+            if len(name) > len(current[0]):
+                conn.execute("update speakers set name = ? where id = ?", [name, speaker_id])
         else:
-            speaker_id = int(self.db.table("speakers").insert({"name": name}).last_pk or 0)
+            speaker_id = self._insert("speakers", {"name": name})
         self.db.conn.executemany(
             "insert or ignore into speaker_keys (key, speaker_id) values (?, ?)",
             [(k.lstrip("~"), speaker_id) for k in keys],

@@ -23,6 +23,9 @@ MIN_ENTITIES = 3
 MIN_TOPIC_WORDS = 8
 SKETCH = 64  # smallest shingle hashes kept per article: a bottom-k sketch of its 3-grams
 VECTOR_TERMS = 150  # heaviest terms kept per vector in a stored fingerprint
+RARE = 4.5  # informativeness (8 - Zipf frequency) from which a name is rare: a place or a person
+RARE_WORD = 5.0  # informativeness from which a word is rare
+MEMBERS = 6  # newest articles of a story a new article is compared with (the fit uses the same)
 
 
 class Vectors(Protocol):
@@ -319,3 +322,194 @@ def align(new: Alignable, known: Alignable, cutoff: float = 62.0) -> Alignment:
     hit_known = sum(n for n, s in zip(known.lengths, best_known, strict=True) if s >= cutoff)
     unmatched = tuple(i for i, s in enumerate(best_new) if s < cutoff)
     return Alignment(hit_new / sum(new.lengths), hit_known / sum(known.lengths), unmatched)
+
+
+# ---------------------------------------------------------------- pair features for the story model
+
+_FIGURE = re.compile(r"\d[\d,.:]*")
+_WHEN = frozenset(
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
+FEATURES = (
+    "reuse3_new",  # share of the new text's word 3-grams found in the known text
+    "reuse3_known",  # share of the known text's word 3-grams found in the new text
+    "reuse5_new",  # the same for 5-grams: phrases taken over verbatim
+    "reuse5_known",
+    "aligned_new",  # share of the new text's words in sentences with a fuzzy counterpart
+    "aligned_known",
+    "words_new",  # share of the new text's informative words found in the known text
+    "words_known",
+    "terms",  # cosine of the weighted word vectors
+    "topic",  # cosine of the words that are not names
+    "names",  # cosine of the names
+    "names_new",  # weight of the new text's names found in the known text
+    "names_known",
+    "figures",  # Jaccard of the figures and dates both mention (0 when either has none)
+    "figures_missing",  # share of the new text's figures and dates the known text does not have
+    "has_figures",  # both mention figures or dates
+    "gap",  # log of the days between the two publication times (0 when either is unknown)
+    "proper_new",  # informativeness-weighted share of the new text's proper names in the known one
+    "proper_known",  # the same the other way round
+    "proper_rare",  # log of how many rare proper names (places, people) both mention
+    "names_topic",  # names times topic: the same people and places, and the same kind of event
+    "names_and_topic",  # the smaller of the two: who and what must both agree
+    "rare_words",  # log of how many rare words (weight 5 and more: "spillway", "magnitude") both use
+    "lead_new",  # weighted share of the informative words of the new text's lead (title and first two
+    "lead_known",  # sentences: what the story is) in the known text's lead, and the other way round
+    "story_reuse3",  # share of the new text's 3-grams found anywhere in the known article's story
+    "story_reuse5",  # the same for 5-grams
+)
+
+# how much of the text is reused: all that tells derived text from independent coverage of the event
+REUSE = (
+    "reuse3_new",
+    "reuse3_known",
+    "reuse5_new",
+    "reuse5_known",
+    "aligned_new",
+    "aligned_known",
+    "story_reuse3",
+    "story_reuse5",
+)
+
+
+def _grams(sentence_words: list[list[str]], n: int) -> set[tuple[str, ...]]:
+    return {tuple(ws[i : i + n]) for ws in sentence_words for i in range(len(ws) - n + 1)}
+
+
+def _share(part: set[tuple[str, ...]] | set[str], whole: set[tuple[str, ...]] | set[str]) -> float:
+    return len(part & whole) / len(part) if part else 0.0
+
+
+@dataclass
+class Reading:
+    """An article read closely for comparing it with one other: n-grams, names, figures."""
+
+    profile: Profile
+
+    @cached_property
+    def grams3(self) -> set[tuple[str, ...]]:
+        """Word 3-grams within sentences that carry a word of their own: an informative word that is
+        not a name (independent reports share names, "Governor Ines Albarran", and stock phrases,
+        "said on Monday"; text taken over shares the wording in between)."""
+        return {g for g in _grams(self.profile.sentence_words, 3) if self._worded(g)}
+
+    @cached_property
+    def grams5(self) -> set[tuple[str, ...]]:
+        """Word 5-grams within sentences, with a word of their own like grams3."""
+        return {g for g in _grams(self.profile.sentence_words, 5) if self._worded(g)}
+
+    def _worded(self, gram: tuple[str, ...]) -> bool:
+        names = self.profile.names
+        return any(w not in names and weight(w) > 2.5 for w in gram)
+
+    @cached_property
+    def vocabulary(self) -> set[str]:
+        """The informative words."""
+        return {w for ws in self.profile.sentence_words for w in ws if weight(w) > 2.5}
+
+    @cached_property
+    def length(self) -> int:
+        """Words in the body."""
+        return sum(len(ws) for ws in self.profile.sentence_words)
+
+    @cached_property
+    def figures(self) -> set[str]:
+        """Numbers, month and day names: the when and how many of an event."""
+        found = {m.strip(".,:").replace(",", "") for m in _FIGURE.findall(self.profile.text)}
+        found.discard("")
+        return found | (self.vocabulary_all & _WHEN)
+
+    @cached_property
+    def proper(self) -> set[str]:
+        """Proper names: capitalised words, except a sentence's first word when the text also
+        writes it in lower case (an ordinary word that begins a sentence)."""
+        text = self.profile.text
+        starts = {a for a, _ in self.profile.spans}
+        found = set()
+        for m in _CAPITALISED.finditer(f"{self.profile.title}\n{text}"):
+            word = fold(m.group(0))
+            at = m.start() - len(self.profile.title) - 1
+            if at in starts and word in self.vocabulary_all and f" {word}" in text:
+                continue
+            if weight(word) > 2.5:
+                found.add(word)
+        return found
+
+    @cached_property
+    def lead(self) -> set[str]:
+        """The informative words of the title and the first two sentences: what the story is."""
+        lead = words(self.profile.title) + [w for ws in self.profile.sentence_words[:2] for w in ws]
+        return {w for w in lead if weight(w) > 2.5}
+
+    @cached_property
+    def vocabulary_all(self) -> set[str]:
+        """Every word of the body."""
+        return {w for ws in self.profile.sentence_words for w in ws}
+
+
+def _weighted_share(a: set[str], b: set[str]) -> float:
+    """Informativeness-weighted share of the words of a that b has too."""
+    total = sum(weight(w) for w in a)
+    return sum(weight(w) for w in a & b) / total if total else 0.0
+
+
+def _name_share(a: Profile, b: Profile) -> float:
+    """Weight of a's names that b mentions too, between 0 and 1."""
+    return sum(v * v for w, v in a.entities.items() if w in b.names)
+
+
+def pair_features(new: Reading, known: Reading, gap_days: float | None = None) -> list[float]:
+    """The similarity features of FEATURES for a new text and a known one."""
+    a, b = new.profile, known.profile
+    aligned = align(a.alignable, b.alignable)
+    shared3 = new.grams3 & known.grams3
+    shared5 = new.grams5 & known.grams5
+    terms = _dot(a.terms, b.terms)
+    # a text with too few names to tell: its words stand in for them (as in same_event)
+    few = min(len(a.entities), len(b.entities)) < MIN_ENTITIES
+    names = terms if few else _dot(a.entities, b.entities)
+    topic = _dot(a.topic, b.topic)
+    both_figures = bool(new.figures and known.figures)
+    figures = len(new.figures & known.figures) / len(new.figures | known.figures) if both_figures else 0.0
+    missing = 1.0 - _share(new.figures, known.figures) if both_figures else 0.0
+    return [
+        len(shared3) / len(new.grams3) if new.grams3 else 0.0,
+        len(shared3) / len(known.grams3) if known.grams3 else 0.0,
+        len(shared5) / len(new.grams5) if new.grams5 else 0.0,
+        len(shared5) / len(known.grams5) if known.grams5 else 0.0,
+        aligned.covered_new,
+        aligned.covered_known,
+        _share(new.vocabulary, known.vocabulary),
+        _share(known.vocabulary, new.vocabulary),
+        terms,
+        topic,
+        names,
+        _share(new.vocabulary, known.vocabulary) if few else _name_share(a, b),
+        _share(known.vocabulary, new.vocabulary) if few else _name_share(b, a),
+        figures,
+        missing,
+        float(both_figures),
+        math.log1p(abs(gap_days)) if gap_days is not None else 0.0,
+        _weighted_share(new.proper, known.proper),
+        _weighted_share(known.proper, new.proper),
+        math.log1p(sum(1 for w in new.proper & known.proper if weight(w) >= RARE)),
+        names * topic,
+        min(names, topic),
+        math.log1p(sum(1 for w in new.vocabulary & known.vocabulary if weight(w) >= RARE_WORD)),
+        _weighted_share(new.lead, known.lead),
+        _weighted_share(known.lead, new.lead),
+    ]
+
+
+def story_features(new: Reading, members: list[Reading]) -> list[float]:
+    """How much of the new text the story's articles together already have: phrases and sentences."""
+    if not members:
+        return [0.0, 0.0]
+    union3 = set().union(*(m.grams3 for m in members))
+    union5 = set().union(*(m.grams5 for m in members))
+    return [
+        _share(new.grams3, union3),
+        _share(new.grams5, union5),
+    ]

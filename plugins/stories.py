@@ -1,95 +1,53 @@
-"""Built-in plugin: is an article a new story, a rewrite of a known article, or related coverage?"""
+"""Built-in plugin: is an article a new story, a rewrite of a known article, or related coverage?
+
+The few stored articles its index keys retrieve point at candidate stories; the article is compared
+with each candidate story's newest articles, and one learned model (plugins/story_model.py) gives,
+for each of them, the probability that it is another story, the same story written independently,
+or text the article derives from. An article joins a story when it matches that story's articles
+(the mean of its best matches), not one neighbour at the end of a chain.
+"""
 
 from __future__ import annotations
 
-import math
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping
-from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from bot.hookspecs import hookimpl
 from bot.models import Article, KnownArticle, Relation, StoryMatch
+from bot.storage import parse_time
 from bot.store_view import StoreView
 from plugins.similarity import (
-    Alignable,
+    FEATURES,
+    MEMBERS,
     Fingerprint,
     Profile,
+    Reading,
     Vectors,
     align,
     cosine,
     index_keys,
-    same_event,
-    same_topic,
+    pair_features,
     shared_shingles,
+    story_features,
 )
+from plugins.story_model import Probabilities, predict
 
-T = TypeVar("T")
-MAX_STORY_COMPARE = 10  # the newest articles of a story that "what is new" is checked against
-# Rewrites, even re-worded and translated ones, share far more word 3-grams than independent texts
-# (the seed rewrites share 19-22 % with their original, independent coverage 2-3 %).
-SHINGLES_MIN = 0.06
-MAX_ALIGNED = 3  # candidates aligned sentence by sentence, most shared 3-grams first
 DEFAULTS = {
-    "candidates": 20,  # how many retrieved articles are scored precisely
-    "rewrite_min": 0.5,  # share of either text in aligned sentences that makes a rewrite
-    "related_min": 0.33,  # weighted cosine of the names two texts mention that makes the same story
-    "related_topic_min": 0.06,  # ...with some words beyond the names in common (not just the same people)
-    # ...or two weaker signals that agree: names in common and words in common
-    "related_names_min": 0.25,
-    "related_words_min": 0.35,
+    "candidates": 20,  # how many retrieved articles are looked at
+    "stories": 3,  # how many of their stories are compared article by article
+    # a story of more than two articles is matched by the mean of its this many best matches: one
+    # neighbour at the end of a chain is not enough (a story of one or two, by its best match)
+    "support": 2,
+    "merge_min": 0.9,  # probability that another story is this one too, for merging the two
 }
-
-
-@lru_cache(maxsize=64)
-def _profile(article_id: str, title: str, text: str) -> Profile:
-    return Profile(title, text)
-
-
-class Recent(Generic[T]):
-    """The last `size` values put in, by key: what recently stored articles are compared by. Later
-    articles most often compare themselves with recent ones, so keeping what was computed when they
-    were stored saves reading and analysing them again."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[Hashable, T] = OrderedDict()
-
-    def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        """The value kept under key, or made now (and kept)."""
-        value = self.items.get(key)
-        if value is None:
-            return self.put(key, make())
-        self.items.move_to_end(key)
-        return value
-
-    def put(self, key: Hashable, value: T) -> T:
-        """Keep a value, forgetting the least recently used beyond size."""
-        self.items[key] = value
-        self.items.move_to_end(key)
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
-        return value
-
-
-# keyed by what the store keeps (the fingerprint, the text), so an edited article is never stale
-_FINGERPRINTS: Recent[Fingerprint] = Recent(2048)
-_ALIGNABLE: Recent[Alignable] = Recent(2048)
-
-
-def _vectors(other: KnownArticle) -> Vectors:
-    """A known article's fingerprint as stored, or its full analysis if it has none."""
-    stored = other.fingerprint
-    if stored:
-        return _FINGERPRINTS.get((other.id, stored), lambda: Fingerprint.from_stored(stored))
-    return _profile(other.id, other.title, other.text)
-
-
-def _alignable(other: KnownArticle) -> Alignable:
-    """A known article's sentences, ready to align."""
-    return _ALIGNABLE.get(
-        (other.id, hash(other.text)), lambda: _profile(other.id, other.title, other.text).alignable
-    )
+# below both, a retrieved article shares too little with the new one to be worth comparing closely
+LOOK_TERMS = 0.05
+LOOK_SHINGLES = 0.03
+# sentences with a counterpart: a text with this share of its own in the other, or holding this share
+# of the other's, is derived from it, whatever else it adds (or leaves out)
+COPIED = 0.7
+ALIGNED_NEW, ALIGNED_KNOWN = FEATURES.index("aligned_new"), FEATURES.index("aligned_known")
 
 
 def _settings(settings: Mapping[str, Any]) -> dict[str, float]:
@@ -97,80 +55,120 @@ def _settings(settings: Mapping[str, Any]) -> dict[str, float]:
     return {k: float(own.get(k, v)) for k, v in DEFAULTS.items()}
 
 
+def _vectors(other: KnownArticle) -> Vectors:
+    """A known article's fingerprint as stored, or its analysis if it has none."""
+    return (
+        Fingerprint.from_stored(other.fingerprint) if other.fingerprint else Profile(other.title, other.text)
+    )
+
+
+def _days(a: str | None, b: str | None) -> float | None:
+    ta, tb = parse_time(a), parse_time(b)
+    return None if ta is None or tb is None else (ta - tb).total_seconds() / 86400
+
+
+@dataclass
+class Judged:
+    """One candidate story as compared with the new article."""
+
+    story: str
+    support: float  # mean probability of the same story over its best matching articles
+    rewrite: tuple[Probabilities, KnownArticle]  # the article it most likely derives from
+    nearest: tuple[Probabilities, KnownArticle]  # the article most likely of the same story
+    members: list[tuple[KnownArticle, Reading]]
+    copied: KnownArticle | None  # an article nearly all of which is in the new one, or the reverse
+
+
+class Comparison:
+    """The new article and what it is compared with, each text read once for this article."""
+
+    def __init__(self, article: Article, known: StoreView) -> None:
+        self.article = article
+        self.known = known
+        self.profile = Profile(article.title, article.text)
+        self.reading = Reading(self.profile)
+        self.readings: dict[str, Reading] = {}
+
+    def read(self, other: KnownArticle) -> Reading:
+        """A known article read closely (once per incoming article)."""
+        found = self.readings.get(other.id)
+        if found is None:
+            found = self.readings[other.id] = Reading(Profile(other.title, other.text))
+        return found
+
+    def judge(self, story: str, retrieved: list[KnownArticle], support: int) -> Judged:
+        """Compare the article with a story's newest articles (and those of it that were retrieved)."""
+        members = self.known.story_articles(story, MEMBERS)
+        ids = {m.id for m in members}
+        members += [r for r in retrieved if r.id not in ids]
+        read = [(m, self.read(m)) for m in members]
+        shared = story_features(self.reading, [r for _, r in read[-MEMBERS:]])
+        features = [
+            (m, pair_features(self.reading, r, _days(self.article.published, m.published)) + shared)
+            for m, r in read
+        ]
+        judged = [(predict(f), m) for m, f in features]
+        best = 1 if len(judged) <= 2 else max(1, support)
+        same = sorted((p.same for p, _ in judged), reverse=True)[:best]
+        copied = [m for m, f in features if max(f[ALIGNED_NEW], f[ALIGNED_KNOWN]) >= COPIED]
+        return Judged(
+            story,
+            sum(same) / len(same),
+            max(judged, key=lambda j: (j[0].rewrite, j[1].id)),
+            max(judged, key=lambda j: (j[0].same, j[1].id)),
+            read,
+            min(copied, key=lambda m: m.id) if copied else None,
+        )
+
+    def added(self, members: list[tuple[KnownArticle, Reading]]) -> tuple[str, ...]:
+        """The sentences of the new text with no counterpart in any of these story articles."""
+        unmatched = set(range(len(self.profile.spans)))
+        for _, reading in members:
+            if not unmatched:
+                break
+            unmatched &= set(align(self.profile.alignable, reading.profile.alignable).unmatched)
+        return tuple(self.profile.text[a:b] for i, (a, b) in enumerate(self.profile.spans) if i in unmatched)
+
+
 @hookimpl
 def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[str, Any]) -> StoryMatch:
-    """Compare the article with the few stored articles its index keys retrieve."""
+    """Compare the article with the stories of the few stored articles its index keys retrieve."""
     opts = _settings(settings)
-    profile = _profile(article.id, article.title, article.text)
-    keys = index_keys(profile)
-    best_rewrite: tuple[float, KnownArticle] | None = None
-    best_related: tuple[float, KnownArticle] | None = None
-    best_score = 0.0
-    tied_to: list[KnownArticle] = []  # every known article that is the same story
-    copies: list[tuple[float, KnownArticle]] = []  # candidates that share enough 3-grams to be derived text
+    seen = Comparison(article, known)
+    keys = index_keys(seen.profile)
+    looked: list[tuple[float, KnownArticle]] = []
     for other, _shared in known.candidates(keys, int(opts["candidates"])):
         theirs = _vectors(other)
-        overlap = shared_shingles(profile, theirs)
-        if overlap >= SHINGLES_MIN:
-            copies.append((overlap, other))
-        cos = same_event(profile, theirs)
-        if cos < opts["related_names_min"] / 2:
-            continue
-        topic = same_topic(profile, theirs)  # None: too short to tell
-        on_topic = topic is None or topic >= opts["related_topic_min"]
-        if on_topic:  # the nearest miss, for the score of a new story
-            best_score = max(best_score, cos)
-        related = (cos >= opts["related_min"] and on_topic) or (
-            cos >= opts["related_names_min"] and cosine(profile, theirs) >= opts["related_words_min"]
-        )
-        if related:
-            tied_to.append(other)
-            if best_related is None or cos > best_related[0]:
-                # related through the second rule (weaker names, more words): just at the boundary
-                best_related = (max(cos, opts["related_min"]), other)
-    # sentence alignment is the costly step: only for the few texts that share the most 3-grams
-    for _overlap, other in sorted(copies, key=lambda c: (-c[0], c[1].id))[:MAX_ALIGNED]:
-        aligned = align(profile.alignable, _alignable(other))
-        derived = max(aligned.covered_new, aligned.covered_known)
-        if derived >= opts["rewrite_min"]:
-            tied_to.append(other)
-            if best_rewrite is None or derived > best_rewrite[0]:
-                best_rewrite = (derived, other)
-    relation: Relation = "rewrite" if best_rewrite else "related"
-    best = best_rewrite or best_related
-    fingerprint = Fingerprint.of(profile).to_bytes()
-    # later articles will likely compare themselves with it: keep exactly what the store keeps (weights
-    # as 32-bit floats), so that comparing with a fingerprint read back after a restart changes nothing
-    _FINGERPRINTS.put((article.id, fingerprint), Fingerprint.from_stored(fingerprint))
-    _ALIGNABLE.put((article.id, hash(article.text)), profile.alignable)
-    if best is None:
-        return StoryMatch(
-            "new", None, _scaled(best_score, opts["related_min"]), keys, fingerprint=fingerprint
-        )
-    similarity, tied = best
-    score = _scaled(similarity, opts["rewrite_min"] if relation == "rewrite" else opts["related_min"])
-    # an article that ties two stories together shows they are one
-    also = tuple(dict.fromkeys(a.id for a in tied_to if a.story_id != tied.story_id))
-    return StoryMatch(relation, tied.id, score, keys, _added(profile, known, tied), also, fingerprint)
-
-
-def _scaled(similarity: float, boundary: float) -> float:
-    """The deciding similarity on one scale for every relation: 0.5 at the decision boundary, towards 1
-    the surer the match, towards 0 the surer a new story (a logistic curve, not fitted to data)."""
-    return 1.0 / (1.0 + math.exp(-12.0 * (similarity - boundary)))
-
-
-def _added(profile: Profile, known: StoreView, tied: KnownArticle) -> tuple[str, ...]:
-    """The sentences of the new text with no counterpart anywhere in the story so far."""
-    unmatched = set(range(len(profile.spans)))
-    for other in known.story_articles(tied.story_id, MAX_STORY_COMPARE):
-        if not unmatched:
-            break
-        unmatched &= set(align(profile.alignable, _alignable(other)).unmatched)
-    return tuple(profile.text[a:b] for i, (a, b) in enumerate(profile.spans) if i in unmatched)
+        terms, copied = cosine(seen.profile, theirs), shared_shingles(seen.profile, theirs)
+        if terms >= LOOK_TERMS or copied >= LOOK_SHINGLES:
+            looked.append((terms + copied, other))
+    looked.sort(key=lambda c: (-c[0], c[1].id))
+    by_story: dict[str, list[KnownArticle]] = {}
+    for _, other in looked:
+        if other.story_id in by_story or len(by_story) < int(opts["stories"]):
+            by_story.setdefault(other.story_id, []).append(other)
+    judged = sorted(
+        (seen.judge(story, retrieved, int(opts["support"])) for story, retrieved in by_story.items()),
+        key=lambda j: (-j.support, j.story),
+    )
+    fingerprint = Fingerprint.of(seen.profile).to_bytes()
+    best = judged[0] if judged else None
+    if best is None or best.support < 0.5:
+        return StoryMatch("new", None, best.support if best else 0.0, keys, fingerprint=fingerprint)
+    derived, source = best.rewrite
+    # the model is fitted with derived and independent text weighing the same: above one half, the
+    # article's likeliest source more likely gave it its text than not
+    surely = derived.derived > 0.5 and derived.same >= 0.5
+    relation: Relation = "rewrite" if surely else "related"
+    if relation == "related" and best.copied is not None:
+        relation, source = "rewrite", best.copied  # nearly all of one text is in the other: derived
+    tied = source if relation == "rewrite" else best.nearest[1]
+    # another story this one matches as surely shows the two are one; a weaker tie does not
+    also = tuple(j.nearest[1].id for j in judged[1:] if j.support >= opts["merge_min"])
+    return StoryMatch(relation, tied.id, best.support, keys, seen.added(best.members), also, fingerprint)
 
 
 @hookimpl
 def register_settings(register: Callable[[str, Mapping[str, Any]], None]) -> None:
-    """[plugins.stories]: the thresholds above, each a number like its default."""
+    """[plugins.stories]: the settings above, each a number like its default."""
     register("stories", DEFAULTS)

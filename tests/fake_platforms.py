@@ -174,6 +174,18 @@ class FakeSlack(FakeAPI):
             if self.after_store:
                 return self.after_store.pop(0), {}, {"ok": False, "error": "internal_error"}
             return status, headers, reply
+        if route.endswith("/chat.update"):
+            channel = self.messages.get(str(body.get("channel")), [])
+            found = next((m for m in channel if m["ts"] == body.get("ts")), None)
+            if found is None:
+                return slack_error("message_not_found")
+            found.update({k: body[k] for k in ("text", "blocks") if k in body})
+            found["edits"] = found.get("edits", 0) + 1
+            return (
+                200,
+                {},
+                {"ok": True, "channel": body.get("channel"), "ts": body.get("ts"), "text": found["text"]},
+            )
         if route.endswith(("/conversations.history", "/conversations.replies")):
             posted = self.messages.get(str(body.get("channel")), [])
             if route.endswith("replies"):
@@ -201,11 +213,59 @@ class FakeDiscord(FakeAPI):
         self.created: list[dict[str, Any]] = []
         self.by_nonce: dict[str, dict[str, Any]] = {}
         self.after_store: list[int] = []
+        self.edits: list[tuple[str, dict[str, Any]]] = []  # message id, the PATCH body
+        self.threads: dict[str, str] = {}  # a thread's id (= its message's id) -> the parent channel
         self._ids = itertools.count(1)
         super().__init__(self.answer)
 
+    def _on_message(self, method: str, channel: str, message_id: str, body: dict[str, Any]) -> Reply:
+        """PATCH a created message, or POST .../threads to start a thread on it (once)."""
+        message = next((m for m in self.created if m["id"] == message_id), None)
+        if message is None:
+            return 404, {}, {"message": "Unknown Message", "code": 10008}
+        if method == "PATCH":
+            message.update({k: body[k] for k in ("content", "embeds") if k in body})
+            message["edited_timestamp"] = "2026-11-24T08:05:00+00:00"
+            self.edits.append((message_id, body))
+            return 200, {}, message
+        if message_id in self.threads:
+            return 400, {}, {"message": "A thread has already been created for this message", "code": 160004}
+        self.threads[message_id] = channel
+        thread = {
+            "id": message_id,
+            "type": 11,
+            "guild_id": "1500000000000000005",
+            "parent_id": channel,
+            "owner_id": DISCORD_USER["id"],
+            "name": body.get("name", ""),
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": "2026-11-24T08:00:00+00:00",
+                "locked": False,
+            },
+        }
+        return 201, {}, thread
+
+    def in_channel(self, channel: str) -> list[dict[str, Any]]:
+        """The created messages posted in a channel (or thread), oldest first."""
+        return [m for m in self.created if m["channel_id"] == channel]
+
     def answer(self, method: str, path: str, body: dict[str, Any]) -> Reply:
-        """Create (once per enforced nonce) or answer as discord_default does."""
+        """Create (once per enforced nonce), edit, start a thread on a message, or answer as
+        discord_default does."""
+        parts = path.split("?")[0].strip("/").split("/")
+        if (
+            method == "POST" and parts[-1] == "callback" and "interactions" in parts
+        ):  # an interaction answered
+            return 200, {}, {"interaction": {"id": parts[parts.index("interactions") + 1], "type": 3}}
+        if len(parts) >= 6 and parts[-4] == "channels" and parts[-2] == "messages" and method == "PATCH":
+            return self._on_message(method, parts[-3], parts[-1], body)
+        if len(parts) >= 7 and parts[-5] == "channels" and parts[-3] == "messages" and parts[-1] == "threads":
+            return self._on_message(method, parts[-4], parts[-2], body)
         status, headers, reply = discord_default(method, path, body)
         if method != "POST" or status != 200 or "embeds" not in reply:
             return status, headers, reply

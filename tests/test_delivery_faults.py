@@ -28,6 +28,7 @@ from bot.adapters.slack import SlackAdapter
 from bot.cli import cli
 from bot.config import Channel, load_config
 from bot.delivery import PAUSE_AFTER_SEND, deliver, queue_digest
+from bot.metrics import read_facts
 from bot.models import Article
 from bot.pipeline import Pipeline
 from bot.storage import Store
@@ -62,7 +63,7 @@ def write_config(tmp_path: Path, slack: FakeSlack, n: int = 40) -> Path:
     config.write_text(
         f'[storage]\npath = "{tmp_path / "store.db"}"\n\n[slack]\napi_url = "{slack.url}/api/"\n\n'
         f'[[feeds]]\nname = "wire"\nurl = "{feed}"\nbackfill = {n}\n\n'
-        f'[[channels]]\nplatform = "slack"\nid = "{CHANNEL}"\n',
+        f'[[channels]]\nplatform = "slack"\nid = "{CHANNEL}"\nmax_stories = {n}\n',  # every story: many parts
         encoding="utf-8",
     )
     return config
@@ -97,6 +98,8 @@ def test_without_a_token_parts_wait_and_the_outbox_says_why(tmp_path: Path, slac
     assert rows and {r["status"] for r in rows} == {"pending"}
     listing = wirewatch("outbox", "--config", str(config)).stdout
     assert "why it waits: no slack adapter: SLACK_BOT_TOKEN is not set" in listing
+    waiting = read_facts(str(load_config(config).storage_path)).waiting  # what /healthz reports
+    assert waiting == {"no slack adapter: SLACK_BOT_TOKEN is not set; the part waits for it": len(rows)}
     again = wirewatch("run", "--once", "--config", str(config), env=TOKEN)
     assert f"sent {len(rows)} digest message" in again.stderr
     assert len(slack.posted(CHANNEL)) == len(rows) and set(keys(slack).values()) == {1}

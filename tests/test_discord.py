@@ -17,7 +17,7 @@ from bot.models import Article
 from bot.pipeline import Pipeline
 from bot.storage import Store
 
-CHANNEL = Channel("discord", "1400000000000000004")
+CHANNEL = Channel("discord", "1400000000000000004", max_stories=200)  # uncapped: these test the splitting
 
 
 @pytest.fixture

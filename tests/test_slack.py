@@ -19,7 +19,7 @@ from bot.models import Article
 from bot.pipeline import Pipeline
 from bot.storage import Store
 
-SLACK = Channel("slack", "C0DIGEST")
+SLACK = Channel("slack", "C0DIGEST", max_stories=200)  # uncapped: these test the splitting
 UNTIL = "9999-01-01T00:00:00+00:00"
 
 
@@ -164,7 +164,7 @@ def test_threaded_digest_posts_details_under_its_headlines_even_after_a_crash(
     pipeline: Pipeline, store: Store, slack: FakeAPI
 ) -> None:
     many_stories(pipeline, 40)
-    queue_digest(store, Channel("slack", "C0DIGEST", thread=True), until=UNTIL)
+    queue_digest(store, Channel("slack", "C0DIGEST", thread=True, max_stories=200), until=UNTIL)
     parts = store.count("outbox")
     crash = SlackAdapter("xoxb-test-token", slack.url + "/api/")
     real_send = crash.send

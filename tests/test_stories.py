@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from fixtures.stories import (
     BRIDGE,
+    CHAIN,
     EXTENDED,
+    PARTIAL,
+    QUAKE_ONE,
+    QUAKE_TWO,
     RELATED,
     SAME_NAMES,
     STRANDED,
@@ -25,7 +29,6 @@ from bot.delivery import deliver, queue_digest
 from bot.models import Article, Result
 from bot.pipeline import Pipeline
 from bot.storage import Store
-from plugins import stories
 from plugins.similarity import Fingerprint, Profile, same_event, same_topic
 
 DAY0 = "2026-03-07T20:00:00Z"
@@ -142,10 +145,7 @@ def test_the_same_stream_gives_the_same_result(tmp_path: Path) -> None:
 
     runs = []
     for n in range(2):
-        # the second run starts as after a restart: nothing remembered in memory
-        stories._FINGERPRINTS.items.clear()
-        stories._ALIGNABLE.items.clear()
-        stories._profile.cache_clear()
+        # the second run starts as after a restart (the plugin keeps nothing between articles)
         store = Store(tmp_path / f"d{n}.db")
         pipeline = Pipeline(store, make_manager(), {})
         runs.append(
@@ -161,3 +161,69 @@ def test_the_same_stream_gives_the_same_result(tmp_path: Path) -> None:
         )
         store.close()
     assert runs[0] == runs[1]
+
+
+def test_partially_derived_text_is_a_rewrite_and_its_own_reporting_is_what_is_new(
+    pipeline: Pipeline,
+) -> None:
+    first = wire(pipeline)
+    result = ingest(pipeline, "partial", PARTIAL, published="2026-03-08T06:00:00Z")
+    assert (result.relation, result.of, result.story) == ("rewrite", "wire", first.story)
+    assert len(result.added) == 4  # the three paragraphs of its own, in four sentences
+    assert result.added[0].startswith("In the school gym of Sant Joan")
+    assert not any("Kesra volcano erupted" in s or "airport operator" in s for s in result.added)
+
+
+def test_two_earthquakes_in_different_countries_a_day_apart_are_two_stories(pipeline: Pipeline) -> None:
+    one = ingest(pipeline, "quake-1", QUAKE_ONE, published="2026-03-10T08:00:00Z")
+    two = ingest(pipeline, "quake-2", QUAKE_TWO, published="2026-03-11T09:00:00Z")
+    assert two.relation == "new" and two.story != one.story
+    assert two.score < 0.5
+
+
+def test_a_chain_of_weak_links_does_not_make_one_story_of_its_ends(pipeline: Pipeline, store: Store) -> None:
+    days = ["2026-03-02T09:00:00Z", "2026-03-03T09:00:00Z", "2026-03-04T09:00:00Z", "2026-03-05T09:00:00Z"]
+    for n, (text, day) in enumerate(zip(CHAIN, days, strict=True)):
+        ingest(pipeline, f"link-{n}", text, published=day)
+    assert store.story_of("link-0") != store.story_of("link-3")
+
+
+def test_the_first_article_of_a_story_is_the_earliest_published_even_when_ingested_last(
+    pipeline: Pipeline, store: Store
+) -> None:
+    late = ingest(pipeline, "extended", EXTENDED, published="2026-03-08T10:00:00Z")
+    assert late.relation == "new"
+    early = ingest(
+        pipeline,
+        "wire",
+        WIRE,
+        published="2026-03-07T20:00:00Z",
+        title="Kesra volcano erupts, 3,000 evacuated",
+    )
+    assert early.story == late.story
+    story = store.db.table("stories").get(late.story)
+    assert story["first_article"] == "wire"
+    assert story["headline"] == "Kesra volcano erupts, 3,000 evacuated"
+    adapter = MemoryAdapter()
+    queue_digest(store, Channel("console", "desk"), until="9999-01-01T00:00:00+00:00")
+    deliver(store, {"console": adapter})
+    assert "Kesra volcano erupts, 3,000 evacuated" in adapter.sent[0][1].as_text()
+
+
+def test_a_story_does_not_outgrow_the_window(tmp_path: Path) -> None:
+    from bot.plugins import make_manager
+
+    store = Store(tmp_path / "w.db", window=14 * 86400)
+    pipeline = Pipeline(store, make_manager(), {})
+    first = wire(pipeline)  # day 0
+    days = ["2026-03-13T09:00:00Z", "2026-03-19T09:00:00Z", "2026-03-25T09:00:00Z"]
+    later = [
+        ingest(
+            pipeline, f"follow-{n}", f"{EXTENDED}\n\nUpdate number {n + 1} from the shelters.", published=day
+        )
+        for n, day in enumerate(days)
+    ]
+    # each follow-up matches the one before it, but the last is 18 days after the story began
+    assert later[0].story == first.story
+    assert later[-1].story != first.story
+    store.close()

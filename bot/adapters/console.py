@@ -22,7 +22,14 @@ class ConsoleAdapter:
 
     def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
         """Print the message under a line naming the channel."""
-        print(f"\n#{channel_id}" + (" (thread)" if message.in_thread else ""), file=self.stream)
+        thread = " (thread)" if message.in_thread or message.reply_to else ""
+        print(f"\n#{channel_id}{thread}", file=self.stream)
         print(message.as_text(), file=self.stream)
         self.stream.flush()
-        return None
+        return key  # a live card's replies and edits name it by this
+
+    def edit(self, channel_id: str, message_id: str, message: Message) -> None:
+        """Print a live card again, as edited."""
+        print(f"\n#{channel_id} (card {message_id} updated)", file=self.stream)
+        print(message.as_text(), file=self.stream)
+        self.stream.flush()

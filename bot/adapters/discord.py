@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 from urllib.parse import quote
 
@@ -13,7 +13,7 @@ import discord
 import discord.webhook.async_ as webhook_module
 
 from bot.adapters import DeliveryError
-from bot.messages import Block, Message
+from bot.messages import STORY_BUTTONS, Block, Message
 
 _WEBHOOK = re.compile(r"/webhooks/(\d+)/([\w.-]+)")
 
@@ -41,6 +41,8 @@ def render(message: Message) -> tuple[str, list[discord.Embed]]:
     content = ""
     groups: list[list[Block]] = []
     for block in message.blocks:
+        if block.kind == "actions":
+            continue  # buttons: components, not embed text (see story_buttons)
         if block.kind == "header":
             content = neutral(block.text)[:2000]
         elif block.kind == "divider" or not groups:
@@ -58,6 +60,35 @@ def render(message: Message) -> tuple[str, list[discord.Embed]]:
             discord.Embed(title=neutral(first.text)[:256], url=url, description="\n".join(lines)[:4096])
         )
     return content or neutral(message.fallback)[:2000], embeds
+
+
+CUSTOM_ID = "wirewatch:{command}:{story}"  # stateless: any process, before or after a restart, answers it
+MAX_ROWS = 5  # action rows in one Discord message
+
+
+def story_buttons(message: Message) -> discord.ui.View | None:
+    """The stories' buttons as a persistent view (no timeout, custom ids that carry the command and the
+    story), one row per story for the first five; None where the message has none. Call it inside
+    the event loop."""
+    stories = [b.text for b in message.blocks if b.kind == "actions"][:MAX_ROWS]
+    if not stories:
+        return None
+    view = discord.ui.View(timeout=None)
+    for row, story in enumerate(stories):
+        prefix = f"{row + 1}. " if len(stories) > 1 else ""
+        for command, label in STORY_BUTTONS:
+            custom_id = CUSTOM_ID.format(command=command, story=story)[:100]
+            view.add_item(discord.ui.Button(label=prefix + label, custom_id=custom_id, row=row))
+    return view
+
+
+def pressed(custom_id: str) -> tuple[str, str] | None:
+    """The command and story id of a story button's custom id, or None for another component."""
+    head, _, rest = custom_id.partition(":")
+    command, _, story = rest.partition(":")
+    if head != "wirewatch" or command not in {c for c, _ in STORY_BUTTONS} or not story:
+        return None
+    return command, story
 
 
 def _rebase(route: discord.http.Route, base: str) -> None:
@@ -111,12 +142,22 @@ class DiscordAdapter:
         return None
 
     def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
-        """Post one message part (digests are not threaded on Discord) with key as its nonce; raise
-        DeliveryError (permanent where retrying cannot help, maybe sent where it may have arrived)."""
+        """Post one message part with key as its nonce (a live card's reply in the thread on the card,
+        message.reply_to); its message id; raise DeliveryError (permanent where retrying cannot help,
+        maybe sent where it may have arrived)."""
         content, embeds = render(message)
+        return self._run(self._send(channel_id, content, embeds, key, message.reply_to, message))
+
+    def edit(self, channel_id: str, message_id: str, message: Message) -> None:
+        """Replace a posted message's content (a message edit; discord.py keeps to the route's rate
+        limit bucket); raise DeliveryError on failure."""
+        content, embeds = render(message)
+        self._run(self._edit(channel_id, message_id, content, embeds, message))
+
+    def _run(self, call: Coroutine[Any, Any, str | None]) -> str | None:
+        """Run one request, its failures as DeliveryError."""
         try:
-            asyncio.run(self._send(channel_id, content, embeds, key))
-            return None
+            return asyncio.run(call)
         except (discord.Forbidden, discord.NotFound, discord.LoginFailure) as exc:
             raise DeliveryError(f"discord refused: {exc}", permanent=True) from None
         except discord.HTTPException as exc:
@@ -130,30 +171,93 @@ class DiscordAdapter:
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise DeliveryError(f"discord unreachable: {exc}", maybe_sent=True) from None
 
-    async def _send(
-        self, channel_id: str, content: str, embeds: list[discord.Embed], key: str | None = None
-    ) -> None:
-        none = discord.AllowedMentions.none()
-        if self.token:
-            client = discord.Client(intents=discord.Intents.none())
-            if self.base:
-                client.http.request = _rebased(client.http.request, self.base)  # type: ignore[method-assign,assignment]
-            try:
-                await client.http.static_login(self.token)  # REST only: no gateway, no application lookup
-                channel = client.get_partial_messageable(int(channel_id))
-                # discord.py sends enforce_nonce with a nonce: a repeat returns the message already posted
-                if key:
-                    await channel.send(content=content, embeds=embeds, allowed_mentions=none, nonce=key)
-                else:
-                    await channel.send(content=content, embeds=embeds, allowed_mentions=none)
-            finally:
-                await client.close()
-            return
+    def _client(self) -> discord.Client:
+        client = discord.Client(intents=discord.Intents.none())
+        if self.base:
+            client.http.request = _rebased(client.http.request, self.base)  # type: ignore[method-assign,assignment]
+        return client
+
+    def _hook(self, session: aiohttp.ClientSession) -> discord.Webhook:
         match = _WEBHOOK.search(self.webhook_url or "")
         if not match:
             raise DeliveryError("DISCORD_WEBHOOK_URL is not a Discord webhook URL", permanent=True)
         if self.base:  # this task's webhook requests only (a context variable)
             webhook_module.async_context.set(_RebasedWebhooks(self.base))
+        return discord.Webhook.partial(int(match.group(1)), match.group(2), session=session)
+
+    async def _send(
+        self,
+        channel_id: str,
+        content: str,
+        embeds: list[discord.Embed],
+        key: str | None = None,
+        reply_to: str | None = None,
+        message: Message | None = None,
+    ) -> str | None:
+        none = discord.AllowedMentions.none()
+        if self.token:
+            view = story_buttons(message) if message else None
+            extra: dict[str, Any] = {"view": view} if view else {}
+            client = self._client()
+            try:
+                await client.http.static_login(self.token)  # REST only: no gateway, no application lookup
+                target = int(channel_id)
+                if reply_to:  # in the thread on that message (a thread started on a message has its id)
+                    await _thread_on(client, channel_id, reply_to, content)
+                    target = int(reply_to)
+                channel = client.get_partial_messageable(target)
+                # discord.py sends enforce_nonce with a nonce: a repeat returns the message already posted
+                if key:
+                    sent = await channel.send(
+                        content=content, embeds=embeds, allowed_mentions=none, nonce=key, **extra
+                    )
+                else:
+                    sent = await channel.send(content=content, embeds=embeds, allowed_mentions=none, **extra)
+                return str(sent.id)
+            finally:
+                await client.close()
+        async with aiohttp.ClientSession() as session:  # a webhook has no threads: replies follow the card
+            posted = await self._hook(session).send(
+                content=content, embeds=embeds, allowed_mentions=none, wait=True
+            )
+            return str(posted.id)
+
+    async def _edit(
+        self,
+        channel_id: str,
+        message_id: str,
+        content: str,
+        embeds: list[discord.Embed],
+        message: Message | None = None,
+    ) -> None:
+        none = discord.AllowedMentions.none()
+        if self.token:
+            client = self._client()
+            view = story_buttons(message) if message else None
+            try:
+                await client.http.static_login(self.token)
+                channel = client.get_partial_messageable(int(channel_id))
+                await channel.get_partial_message(int(message_id)).edit(
+                    content=content, embeds=embeds, allowed_mentions=none, view=view
+                )
+            finally:
+                await client.close()
+            return
         async with aiohttp.ClientSession() as session:
-            hook = discord.Webhook.partial(int(match.group(1)), match.group(2), session=session)
-            await hook.send(content=content, embeds=embeds, allowed_mentions=none, wait=True)
+            await self._hook(session).edit_message(
+                int(message_id), content=content, embeds=embeds, allowed_mentions=none
+            )
+
+
+THREAD_EXISTS = 160004  # Discord's code for "a thread has already been created for this message"
+
+
+async def _thread_on(client: discord.Client, channel_id: str, message_id: str, content: str) -> None:
+    """Start the thread on a card's message, unless it has one already."""
+    try:
+        await client.http.start_thread_with_message(
+            int(channel_id), int(message_id), name=(content or "updates")[:100], auto_archive_duration=1440
+        )
+    except discord.HTTPException as exc:
+        if exc.code != THREAD_EXISTS:
+            raise

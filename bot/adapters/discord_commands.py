@@ -10,7 +10,7 @@ from typing import Any, Optional
 import discord
 from discord import app_commands
 
-from bot.adapters.discord import render
+from bot.adapters.discord import pressed, render
 from bot.commands import Command, builtin_commands
 from bot.messages import Message
 
@@ -116,6 +116,30 @@ def build_tree(
     return tree
 
 
+async def on_button(
+    interaction: discord.Interaction,
+    answer: Answer,
+    admin_roles: Collection[int] = (),
+    admin_permission: str = "manage_guild",
+) -> bool:
+    """Answer a press of a story button (a persistent component: its custom id names the command and
+    the story, so it works after a restart) with an ephemeral reply; False for another interaction."""
+    if interaction.type != discord.InteractionType.component or not isinstance(interaction.data, dict):
+        return False
+    found = pressed(str(interaction.data.get("custom_id", "")))
+    if found is None:
+        return False
+    command, story = found
+    admin = is_admin(interaction, admin_roles, admin_permission)
+    line = f"{command} {shlex.quote(story)}"
+    message, _ = answer(line, str(interaction.user.id), str(interaction.channel_id or ""), admin)
+    content, embeds = render(message)
+    await interaction.response.send_message(
+        content=content, embeds=embeds[:10], ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+    )
+    return True
+
+
 def serve(
     token: str,
     answer: Answer,
@@ -136,6 +160,11 @@ def serve(
         await tree.sync(guild=discord.Object(guild_id) if guild_id else None)
 
     client.setup_hook = setup_hook  # type: ignore[method-assign]
+
+    async def on_interaction(interaction: discord.Interaction) -> None:
+        await on_button(interaction, answer, admin_roles, admin_permission)
+
+    client.event(on_interaction)
     threading.Thread(
         target=client.run, args=(token,), kwargs={"log_handler": None}, daemon=True, name="discord-gateway"
     ).start()

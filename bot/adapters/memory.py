@@ -14,6 +14,7 @@ class MemoryAdapter:
         self.sent: list[tuple[str, Message]] = []
         self.keys: list[str | None] = []
         self.failures: list[DeliveryError] = []
+        self.edits: list[tuple[str, str, Message]] = []  # channel, message id, the new content
 
     def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
         """Record the message, or raise the next queued failure (one that may have reached the
@@ -30,3 +31,9 @@ class MemoryAdapter:
     def find(self, channel_id: str, message: Message, key: str, since: float) -> str | None:
         """The number of a recorded message with this key, if any."""
         return str(self.keys.index(key) + 1) if key in self.keys else None
+
+    def edit(self, channel_id: str, message_id: str, message: Message) -> None:
+        """Record an edit of a posted message, or raise the next queued failure."""
+        if self.failures:
+            raise self.failures.pop(0)
+        self.edits.append((channel_id, message_id, message))

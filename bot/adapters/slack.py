@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters import DeliveryError
-from bot.messages import Block, Message
+from bot.messages import STORY_BUTTONS, Block, Message
 
 # errors that no retry can mend: the channel or the token is wrong
 PERMANENT = {
@@ -25,6 +25,9 @@ PERMANENT = {
     "invalid_blocks",
     "msg_too_long",
     "restricted_action",
+    "message_not_found",
+    "cant_update_message",
+    "edit_window_closed",
 }
 
 
@@ -49,6 +52,8 @@ def render_block(block: Block) -> dict[str, Any]:
         return {"type": "header", "text": _plain(block.text, 150)}
     if block.kind == "divider":
         return {"type": "divider"}
+    if block.kind == "actions":
+        return buttons(block.text)
     text = escape(block.text)
     if block.url and block.url.startswith(("http://", "https://")):
         url = block.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
@@ -56,6 +61,26 @@ def render_block(block: Block) -> dict[str, Any]:
     if block.kind == "context":
         return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+ACTION = "wirewatch:"  # action ids of the story buttons: wirewatch:<command>, the story id as value
+
+
+def buttons(story_id: str) -> dict[str, Any]:
+    """A story's buttons as a Block Kit actions block."""
+    return {
+        "type": "actions",
+        "block_id": f"story:{story_id}"[:255],
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ACTION + command,
+                "text": {"type": "plain_text", "text": label},
+                "value": story_id[:2000],
+            }
+            for command, label in STORY_BUTTONS
+        ],
+    }
 
 
 class SlackAdapter:
@@ -119,20 +144,36 @@ class SlackAdapter:
                 **extra,
             )
             return str(response.get("ts") or "") or None
-        except SlackApiError as exc:
-            status = exc.response.status_code
-            error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
-            if status == 429:
-                retry = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-                raise DeliveryError(
-                    f"slack rate limited (429): {error}", retry_after=float(retry or 1)
-                ) from None
-            raise DeliveryError(
-                f"slack {status}: {error or exc}",
-                permanent=error in PERMANENT or (400 <= status < 500),
-                maybe_sent=status >= 500,
-            ) from None
-        except ConnectionRefusedError as exc:  # nothing was sent
-            raise DeliveryError(f"slack unreachable: {exc}") from None
-        except OSError as exc:  # a timeout or a dropped connection: the post may have arrived
-            raise DeliveryError(f"slack unreachable: {exc}", maybe_sent=True) from None
+        except (SlackApiError, OSError) as exc:
+            raise _failure(exc) from None
+
+    def edit(self, channel_id: str, message_id: str, message: Message) -> None:
+        """Replace a posted message's content (chat.update, Tier 3: the outbox coalesces edits and
+        honours Retry-After); raise DeliveryError on failure."""
+        try:
+            self.client.chat_update(
+                channel=channel_id,
+                ts=message_id,
+                text=escape(message.fallback)[:3000],
+                blocks=[render_block(b) for b in message.blocks],
+            )
+        except (SlackApiError, OSError) as exc:
+            raise _failure(exc) from None
+
+
+def _failure(exc: SlackApiError | OSError) -> DeliveryError:
+    """A failed Web API call as a DeliveryError: permanent, with Retry-After, or maybe sent."""
+    if isinstance(exc, ConnectionRefusedError):  # nothing was sent
+        return DeliveryError(f"slack unreachable: {exc}")
+    if isinstance(exc, OSError):  # a timeout or a dropped connection: the post may have arrived
+        return DeliveryError(f"slack unreachable: {exc}", maybe_sent=True)
+    status = exc.response.status_code
+    error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
+    if status == 429:
+        retry = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+        return DeliveryError(f"slack rate limited (429): {error}", retry_after=float(retry or 1))
+    return DeliveryError(
+        f"slack {status}: {error or exc}",
+        permanent=error in PERMANENT or (400 <= status < 500),
+        maybe_sent=status >= 500,
+    )

@@ -1,8 +1,10 @@
-"""Slack inbound: the /wirewatch slash command through slack-bolt (signature checked, acked at once)."""
+"""Slack inbound: the /wirewatch slash command and the story buttons through slack-bolt (signature
+checked, acked at once)."""
 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +12,8 @@ from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond, Say
 from slack_bolt.middleware import RequestVerification
 from slack_sdk import WebClient
 
-from bot.adapters.slack import escape, render_block
-from bot.messages import Message
+from bot.adapters.slack import ACTION, escape, render_block
+from bot.messages import STORY_BUTTONS, Message
 
 Answer = Callable[[str, str, str], tuple[Message, bool]]  # (text, user id, channel id) -> (reply, ok)
 
@@ -68,6 +70,24 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
         )
 
     app.command("/wirewatch")(ack=acknowledge, lazy=[reply])
+
+    def press(body: dict[str, Any], respond: Respond) -> None:
+        """A story button: its command run for the story, the answer shown only to who pressed it."""
+        action = (body.get("actions") or [{}])[0]
+        command = str(action.get("action_id", ""))[len(ACTION) :]
+        story = str(action.get("value", ""))
+        user = (body.get("user") or {}).get("id", "")
+        channel = (body.get("channel") or {}).get("id", "")
+        message, _ = answer(f"{command} {shlex.quote(story)}", user, channel)
+        respond(
+            text=escape(message.fallback)[:3000],
+            blocks=[render_block(b) for b in message.blocks][:50],
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    buttons = re.compile("^" + re.escape(ACTION) + "(" + "|".join(c for c, _ in STORY_BUTTONS) + ")$")
+    app.action(buttons)(ack=acknowledge, lazy=[press])
     app.event("app_mention")(mentioned)
     return app
 

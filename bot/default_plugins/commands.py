@@ -21,6 +21,7 @@ from bot.commands import (
 from bot.config import parse_duration
 from bot.feeds import FeedError
 from bot.hookspecs import hookimpl
+from bot.keywords import problem as keyword_problem
 from bot.messages import Block, Message, counted, local_time
 from bot.quote_text import quote_line
 
@@ -193,6 +194,8 @@ def _subscription(request: Request, ctx: Context) -> Message:
     db = ctx.store.db
     if kind == "feed" and ctx.watched.get(value) is None:
         raise UsageError(f"no feed named {value!r}; see /wirewatch feeds")
+    if kind == "keyword" and (bad := keyword_problem(value)):
+        raise UsageError(f"keyword {bad}")
     if request.name == "subscribe":
         queries.subscribe(db, ctx.platform, request.channel, kind, value, request.user)
         return Message(

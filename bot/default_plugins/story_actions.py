@@ -1,0 +1,101 @@
+"""What a story's buttons do, as chat commands (so every platform's inbound path runs them): mute the
+story in this channel, list all its coverage, list its quotes. Each use is recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot import queries
+from bot.commands import Command, Context, Param, Request, UsageError
+from bot.digest import MAX_QUOTE_CHARS, clip
+from bot.hookspecs import hookimpl
+from bot.live import mute
+from bot.messages import Block, Message
+from bot.storage import now_iso
+
+STORY = Param("story_id", "a story's id", required=True)
+MAX_LINES = 40  # articles or quotes listed in one answer; the rest are counted
+
+
+def _story_id(request: Request, ctx: Context, action: str) -> str:
+    """The story (following merges), after recording who pressed what."""
+    story_id = request.args[0]
+    row = queries.story(ctx.store.db, story_id)
+    if row is None:
+        raise UsageError(f"no story {story_id!r}; find one with /wirewatch stories")
+    with ctx.store.db.atomic():
+        ctx.store.db.table("presses").insert(
+            {
+                "platform": ctx.platform,
+                "channel": request.channel,
+                "user": request.user,
+                "action": action,
+                "story_id": story_id,
+                "at": now_iso(),
+            }
+        )
+    return str(row["merged_into"] or story_id)
+
+
+def _header(ctx: Context, story_id: str, what: str) -> Block:
+    story = queries.story(ctx.store.db, story_id) or {}
+    return Block("header", clip(f"{what}: {story.get('headline') or story_id}", 140))
+
+
+def _listed(blocks: list[Block], rest: int, fallback: str) -> Message:
+    if rest > 0:
+        blocks.append(Block("context", f"and {rest} more"))
+    return Message(tuple(blocks), fallback)
+
+
+def _mute(request: Request, ctx: Context) -> Message:
+    if not request.channel:
+        raise UsageError("usage: mute STORY_ID (in a channel)")
+    story_id = _story_id(request, ctx, "mute")
+    with ctx.store.db.atomic():
+        ctx.store.db.table("muted_stories").insert(
+            {
+                "platform": ctx.platform,
+                "channel": request.channel,
+                "story_id": story_id,
+                "by": request.user,
+                "at": now_iso(),
+            },
+            replace=True,
+        )
+    mute(ctx.store, ctx.platform, request.channel, story_id)
+    text = f"Muted story {story_id} here: no more updates or digest entries for it."
+    return Message((Block("text", text),), text)
+
+
+def _coverage(request: Request, ctx: Context) -> Message:
+    story_id = _story_id(request, ctx, "coverage")
+    rows = queries.story_articles(ctx.store.db, story_id)
+    blocks = [_header(ctx, story_id, f"{len(rows)} articles")]
+    for row in rows[:MAX_LINES]:
+        title = clip(row["title"] or row["id"], 200)
+        blocks.append(Block("text", f"{row['source'] or '-'} · {row['relation']}: {title}", row["url"]))
+    return _listed(blocks, len(rows) - MAX_LINES, f"{len(rows)} articles in story {story_id}")
+
+
+def _quotes(request: Request, ctx: Context) -> Message:
+    story_id = _story_id(request, ctx, "story-quotes")
+    rows = queries.story_new_quotes(ctx.store.db, story_id)
+    blocks = [_header(ctx, story_id, f"{len(rows)} quotes")]
+    for q in rows[:MAX_LINES]:
+        blocks.append(Block("text", f"{q['speaker']}: “{clip(q['text'], MAX_QUOTE_CHARS)}”"))
+    if not rows:
+        blocks.append(Block("text", "No quotes attributed in this story yet."))
+    return _listed(blocks, len(rows) - MAX_LINES, f"{len(rows)} quotes in story {story_id}")
+
+
+@hookimpl(tryfirst=True)
+def register_commands(register: Callable[[Command], None]) -> None:
+    """mute, coverage and story-quotes: what the Mute story, All coverage and Quotes buttons run."""
+    register(
+        Command(
+            "mute", "mute STORY_ID", _mute, "No more updates or digest entries for a story here", (STORY,)
+        )
+    )
+    register(Command("coverage", "coverage STORY_ID", _coverage, "Every article of a story", (STORY,)))
+    register(Command("story-quotes", "story-quotes STORY_ID", _quotes, "The quotes of a story", (STORY,)))

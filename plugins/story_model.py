@@ -1,0 +1,87 @@
+"""The story model: two logistic regressions over pair features, fitted by bench/train_stories.py."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from plugins.similarity import FEATURES
+
+
+@dataclass(frozen=True)
+class Probabilities:
+    """How likely a known article is another story, the same one written independently, or the source."""
+
+    none: float
+    related: float
+    rewrite: float
+
+    @property
+    def same(self) -> float:
+        """Probability of the same story, derived or not."""
+        return self.related + self.rewrite
+
+    @property
+    def derived(self) -> float:
+        """Probability that the new text derives from the known one, if it is the same story."""
+        return self.rewrite / self.same if self.same else 0.0
+
+
+@dataclass(frozen=True)
+class Head:
+    """One logistic regression: which features, their standardisation, the coefficients."""
+
+    columns: tuple[int, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+
+    def __call__(self, features: np.ndarray) -> float:
+        """The probability for these features (all of FEATURES, in order)."""
+        z = float(np.append((features[list(self.columns)] - self.mean) / self.scale, 1.0) @ self.coef)
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class StoryModel:
+    """P(same story) from every feature; P(derived | same story) from the reuse features only."""
+
+    same: Head
+    derived: Head
+
+    @classmethod
+    def load(cls, text: str) -> StoryModel:
+        """The model from its JSON; the features must be those this code computes, in order."""
+        data = json.loads(text)
+        if list(data["features"]) != list(FEATURES):
+            raise ValueError("story_weights.json was fitted on other features: run bench/train_stories.py")
+
+        def head(part: dict[str, list[float]], names: list[str]) -> Head:
+            columns = tuple(FEATURES.index(n) for n in names)
+            return Head(columns, np.array(part["mean"]), np.array(part["scale"]), np.array(part["coef"]))
+
+        return cls(head(data["same"], data["features"]), head(data["derived"], data["derived"]["features"]))
+
+    def predict(self, features: list[float]) -> Probabilities:
+        """The class probabilities of one pair."""
+        x = np.asarray(features, dtype=float)
+        same, derived = self.same(x), self.derived(x)
+        return Probabilities(1.0 - same, same * (1.0 - derived), same * derived)
+
+
+@cache
+def shipped() -> StoryModel:
+    """The model shipped with the code (read-only, the same for every bot), read when first needed."""
+    return StoryModel.load(
+        resources.files("plugins").joinpath("story_weights.json").read_text(encoding="utf-8")
+    )
+
+
+def predict(features: list[float], model: StoryModel | None = None) -> Probabilities:
+    """The class probabilities of one pair."""
+    return (model or shipped()).predict(features)

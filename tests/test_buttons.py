@@ -1,0 +1,202 @@
+"""The story buttons on live cards: Slack through slack-bolt's signature-checked actions, Discord through
+persistent components, both against local fakes; presses are recorded, a muted story goes quiet."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import discord
+import pytest
+from fake_platforms import FakeAPI, FakeDiscord, FakeSlack, slack_default
+from slack_bolt import BoltRequest
+from slack_sdk.signature import SignatureVerifier
+from test_live import DISCORD, QUOTE_1, SLACK, cards, make_bot, original, rewrite
+
+from bot.adapters.discord import pressed
+from bot.adapters.discord_commands import on_button
+from bot.adapters.slack_commands import build_app
+from bot.app import Bot
+from bot.commands import answer
+
+SECRET = "button-signing-secret"
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    api = FakeSlack()
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def discord_api() -> Iterator[FakeDiscord]:
+    api = FakeDiscord()
+    yield api
+    api.close()
+
+
+def signed(body: str, secret: str = SECRET) -> dict[str, list[str]]:
+    ts = str(int(time.time()))
+    return {
+        "content-type": ["application/x-www-form-urlencoded"],
+        "x-slack-request-timestamp": [ts],
+        "x-slack-signature": [SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)],
+    }
+
+
+def block_actions(card: dict[str, Any], action: dict[str, Any], response_url: str) -> str:
+    """A button press as Slack sends it: a form with one JSON payload."""
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U7", "username": "desk", "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "x",
+        "container": {
+            "type": "message",
+            "message_ts": card["ts"],
+            "channel_id": SLACK,
+            "is_ephemeral": False,
+        },
+        "trigger_id": "1.2.3",
+        "team": {"id": "T1", "domain": "desk"},
+        "channel": {"id": SLACK, "name": "live"},
+        "message": {"type": "message", "ts": card["ts"], "text": card["text"], "blocks": card["blocks"]},
+        "response_url": response_url,
+        "actions": [{**action, "block_id": "story", "action_ts": "1.2"}],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def responses(api: FakeAPI, n: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        posts = api.posts("/respond")
+        if len(posts) >= n:
+            return posts
+        time.sleep(0.02)
+    raise AssertionError("no answer through response_url")
+
+
+def presses(bot: Bot) -> list[tuple[str, str, str]]:
+    return [(r["user"], r["action"], r["channel"]) for r in bot.store.db.query("select * from presses")]
+
+
+def test_slack_buttons_answer_ephemerally_and_mute_the_story(tmp_path: Path, slack: FakeSlack) -> None:
+    bot, clock = make_bot(tmp_path, slack, edit_every="1s")
+    respond = FakeAPI(
+        lambda m, p, b: (200, {}, {"ok": True}) if p.startswith("/respond") else slack_default(m, p, b)
+    )
+    try:
+        bot.pipeline.ingest(original())
+        bot.pipeline.ingest(rewrite(1))
+        bot.send_live()
+        [card] = cards(slack)
+        [actions] = [b for b in card["blocks"] if b["type"] == "actions"]
+        by_label = {e["text"]["text"]: e for e in actions["elements"]}
+        assert set(by_label) == {"Mute story", "All coverage", "Quotes"}
+        app = build_app(
+            SECRET,
+            "xoxb-test",
+            lambda text, user, channel: answer(text, bot.context("slack"), user, channel),
+            api_url=slack.url + "/api/",
+        )
+        body = block_actions(card, by_label["All coverage"], respond.url + "/respond/1")
+        forged = app.dispatch(BoltRequest(body=body, headers=signed(body, secret="not-the-secret")))
+        assert forged.status == 401 and presses(bot) == []
+        assert app.dispatch(BoltRequest(body=body, headers=signed(body))).status == 200
+        [listing] = responses(respond, 1)
+        assert listing["response_type"] == "ephemeral" and listing["replace_original"] is False
+        text = json.dumps(listing["blocks"], ensure_ascii=False)
+        assert "Wire A · new" in text and "Outlet 1 · rewrite" in text
+        body = block_actions(card, by_label["Mute story"], respond.url + "/respond/2")
+        assert app.dispatch(BoltRequest(body=body, headers=signed(body))).status == 200
+        assert "Muted story" in responses(respond, 2)[1]["text"]
+        assert presses(bot) == [("U7", "coverage", SLACK), ("U7", "mute", SLACK)]
+        before = len(slack.requests)
+        clock.advance(120)
+        bot.pipeline.ingest(rewrite(2, QUOTE_1))  # a new quote and a rewrite: no reply, no edit now
+        bot.send_live()
+        assert [r for r in slack.requests[before:] if "chat." in r[1]] == []
+    finally:
+        respond.close()
+        bot.close()
+
+
+def component(custom_id: str) -> dict[str, Any]:
+    """A button press as Discord sends the interaction."""
+    user = {"id": "1600000000000000006", "username": "desk", "discriminator": "0", "avatar": None}
+    return {
+        "id": "1700000000000000017",
+        "type": 3,
+        "token": "press-token",
+        "version": 1,
+        "application_id": "1100000000000000001",
+        "channel_id": DISCORD,
+        "channel": {"id": DISCORD, "type": 1},
+        "user": user,
+        "locale": "en-US",
+        "attachment_size_limit": 8_000_000,
+        "data": {"custom_id": custom_id, "component_type": 2},
+    }
+
+
+def test_discord_buttons_are_persistent_components(
+    tmp_path: Path, slack: FakeSlack, discord_api: FakeDiscord
+) -> None:
+    bot, _ = make_bot(tmp_path, slack, discord_api)
+    base = discord.http.Route.BASE
+    try:
+        bot.pipeline.ingest(original())
+        bot.send_live()
+        [posted] = [b for b in discord_api.posts("/messages") if b.get("components")]
+        ids = [c["custom_id"] for row in posted["components"] for c in row["components"]]
+        story = bot.store.db.execute("select story_id from cards where platform = 'discord'").fetchone()[0]
+        assert ids == [
+            f"wirewatch:mute:{story}",
+            f"wirewatch:coverage:{story}",
+            f"wirewatch:story-quotes:{story}",
+        ]
+        assert [pressed(i) for i in ids] == [("mute", story), ("coverage", story), ("story-quotes", story)]
+        assert pressed("someone-else:mute:x") is None
+
+        async def press(custom_id: str) -> bool:  # a fresh client: nothing kept from the one that posted
+            client = discord.Client(intents=discord.Intents.none())
+            await client.http.static_login("discord-test-token")
+            interaction = discord.Interaction(data=component(custom_id), state=client._connection)  # type: ignore[arg-type]
+            done = await on_button(interaction, lambda t, u, c, a: answer(t, bot.context("discord"), u, c, a))
+            await client.close()
+            return done
+
+        discord.http.Route.BASE = discord_api.url + "/api/v10"  # the interaction's own client
+        assert asyncio.run(press(f"wirewatch:coverage:{story}"))
+        [callback] = [
+            b for m, p, b, _ in discord_api.requests if p.split("?")[0].endswith("/press-token/callback")
+        ]
+        assert callback["data"]["flags"] == 64 and "Wire A · new" in json.dumps(
+            callback["data"], ensure_ascii=False
+        )
+        assert presses(bot) == [("1600000000000000006", "coverage", DISCORD)]
+    finally:
+        discord.http.Route.BASE = base
+        bot.close()
+
+
+def test_digest_entries_carry_the_story_buttons(tmp_path: Path, slack: FakeSlack) -> None:
+    bot, _ = make_bot(tmp_path, slack, mode="both")
+    try:
+        bot.pipeline.ingest(original())
+        bot.send_digests()
+        digest = [m for m in slack.posted(SLACK) if "wirewatch digest" in m["text"]]
+        assert len(digest) == 1
+        actions = [b for b in digest[0]["blocks"] if b["type"] == "actions"]
+        story = bot.store.db.execute("select story_id from cards").fetchone()[0]
+        assert [e["value"] for e in actions[0]["elements"]] == [story] * 3
+        assert len(cards(slack)) == 2  # and, in mode "both", its live card beside the digest
+    finally:
+        bot.close()
