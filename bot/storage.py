@@ -76,6 +76,7 @@ class Checkpointer(threading.Thread):
         self.restart_frames = restart_frames
         self.stopping = threading.Event()
         self.long = threading.Event()
+        self.round_done = threading.Event()  # set after each round (tests wait for one instead of sleeping)
 
     def run(self) -> None:
         """Checkpoint what it can without waiting for the writer, until stopped."""
@@ -89,6 +90,7 @@ class Checkpointer(threading.Thread):
                     continue
                 if frames >= self.restart_frames:
                     self.long.set()
+                self.round_done.set()
         finally:
             conn.close()
 
@@ -131,6 +133,8 @@ class Store:
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 5000")
         self.window = window
+        # what plugins derive from stored articles and keep for later ones, one room per plugin
+        self.memos: dict[str, dict[str, Any]] = {}
         self._statements: dict[tuple[str, ...], str] = {}
         self.migrated = migrations.apply(self.db)
         self.checkpointer: Checkpointer | None = None
@@ -446,6 +450,11 @@ class StoreWindow:
     def __init__(self, store: Store, since: str) -> None:
         self.store = store
         self.since = since
+
+    def memo(self, name: str) -> dict[str, Any]:
+        """Room for what the plugin `name` derives from stored articles, kept as long as the store is
+        open (the plugin bounds what it keeps)."""
+        return self.store.memos.setdefault(name, {})
 
     def candidates(self, keys: Sequence[str], limit: int) -> list[tuple[KnownArticle, int]]:
         """Stored articles in the time window sharing index keys with these, most shared first."""

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.models import KnownArticle, KnownQuote
 
 
 class StoreView(Protocol):
     """Read-only questions a plugin may ask about what is already stored."""
+
+    def memo(self, name: str) -> dict[str, Any]:
+        """Room for what the plugin `name` derives from stored articles, kept while the store is open
+        (a cache of its own results: the plugin bounds it and checks that it fits the article)."""
+        ...
 
     def candidates(self, keys: Sequence[str], limit: int) -> list[tuple[KnownArticle, int]]:
         """Stored articles in the time window sharing index keys with these, most shared first."""

@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate, compress
+from operator import gt, mul
 from typing import Protocol
 
 from rapidfuzz import fuzz
@@ -105,11 +107,12 @@ class Profile:
     @cached_property
     def shingles(self) -> set[int]:
         """Hashes of the word 3-grams within sentences."""
-        out = set()
-        for ws in self.sentence_words:
-            for i in range(len(ws) - SHINGLE + 1):
-                out.add(_hash(" ".join(ws[i : i + SHINGLE])))
-        return out
+        grams = {
+            " ".join(g)
+            for ws in self.sentence_words
+            for g in zip(*(ws[k:] for k in range(SHINGLE)), strict=False)
+        }
+        return set(map(_hash, grams))
 
     @cached_property
     def sketch(self) -> frozenset[int]:
@@ -266,7 +269,9 @@ def index_keys(profile: Profile, sketch: int = 8, salient: int = 10, paired: int
 
 def _dot(a: dict[str, float], b: dict[str, float]) -> float:
     small, large = (a, b) if len(a) < len(b) else (b, a)
-    return sum(v * large.get(w, 0.0) for w, v in small.items())
+    # the words both have, in the smaller vector's order (the terms the others add are all 0.0)
+    both = list(filter(large.__contains__, small))
+    return sum(map(mul, map(small.__getitem__, both), map(large.__getitem__, both)), 0.0)
 
 
 def cosine(a: Vectors, b: Vectors) -> float:
@@ -374,10 +379,6 @@ REUSE = (
 )
 
 
-def _grams(sentence_words: list[list[str]], n: int) -> set[tuple[str, ...]]:
-    return {tuple(ws[i : i + n]) for ws in sentence_words for i in range(len(ws) - n + 1)}
-
-
 def _share(part: set[tuple[str, ...]] | set[str], whole: set[tuple[str, ...]] | set[str]) -> float:
     return len(part & whole) / len(part) if part else 0.0
 
@@ -389,20 +390,35 @@ class Reading:
     profile: Profile
 
     @cached_property
-    def grams3(self) -> set[tuple[str, ...]]:
-        """Word 3-grams within sentences that carry a word of their own: an informative word that is
-        not a name (independent reports share names, "Governor Ines Albarran", and stock phrases,
+    def own(self) -> list[list[bool]]:
+        """For each word of each sentence, whether it is a word of its own: an informative word that
+        is not a name (independent reports share names, "Governor Ines Albarran", and stock phrases,
         "said on Monday"; text taken over shares the wording in between)."""
-        return {g for g in _grams(self.profile.sentence_words, 3) if self._worded(g)}
+        names = self.profile.names
+        return [[w not in names and weight(w) > 2.5 for w in ws] for ws in self.profile.sentence_words]
+
+    @cached_property
+    def grams3(self) -> set[tuple[str, ...]]:
+        """Word 3-grams within sentences that carry a word of their own."""
+        return self._worded_grams(3)
 
     @cached_property
     def grams5(self) -> set[tuple[str, ...]]:
         """Word 5-grams within sentences, with a word of their own like grams3."""
-        return {g for g in _grams(self.profile.sentence_words, 5) if self._worded(g)}
+        return self._worded_grams(5)
 
-    def _worded(self, gram: tuple[str, ...]) -> bool:
-        names = self.profile.names
-        return any(w not in names and weight(w) > 2.5 for w in gram)
+    def _worded_grams(self, n: int) -> set[tuple[str, ...]]:
+        """The n-grams within sentences with at least one word of their own, found from a running
+        count of such words over each sentence (once per word, not once per word of every n-gram)."""
+        out: set[tuple[str, ...]] = set()
+        for ws, own in zip(self.profile.sentence_words, self.own, strict=True):
+            if len(ws) < n:
+                continue
+            counts = [0, *accumulate(own)]
+            # the n-grams in order, and whether the count of words of their own grows across each
+            grams = zip(*(ws[k:] for k in range(n)), strict=False)
+            out.update(compress(grams, map(gt, counts[n:], counts)))
+        return out
 
     @cached_property
     def vocabulary(self) -> set[str]:
@@ -444,15 +460,29 @@ class Reading:
         return {w for w in lead if weight(w) > 2.5}
 
     @cached_property
+    def proper_weight(self) -> float:
+        """The summed informativeness of the proper names."""
+        return _total(self.proper)
+
+    @cached_property
+    def lead_weight(self) -> float:
+        """The summed informativeness of the lead's words."""
+        return _total(self.lead)
+
+    @cached_property
     def vocabulary_all(self) -> set[str]:
         """Every word of the body."""
         return {w for ws in self.profile.sentence_words for w in ws}
 
 
-def _weighted_share(a: set[str], b: set[str]) -> float:
-    """Informativeness-weighted share of the words of a that b has too."""
-    total = sum(weight(w) for w in a)
-    return sum(weight(w) for w in a & b) / total if total else 0.0
+def _weighted_share(a: set[str], b: set[str], total: float) -> float:
+    """Informativeness-weighted share of the words of a that b has too (total: the weight of a's)."""
+    return sum(map(weight, a & b)) / total if total else 0.0
+
+
+def _total(found: set[str]) -> float:
+    """The summed informativeness of a set of words."""
+    return sum(map(weight, found))
 
 
 def _name_share(a: Profile, b: Profile) -> float:
@@ -460,10 +490,14 @@ def _name_share(a: Profile, b: Profile) -> float:
     return sum(v * v for w, v in a.entities.items() if w in b.names)
 
 
-def pair_features(new: Reading, known: Reading, gap_days: float | None = None) -> list[float]:
-    """The similarity features of FEATURES for a new text and a known one."""
+def pair_features(
+    new: Reading, known: Reading, gap_days: float | None = None, aligned: Alignment | None = None
+) -> list[float]:
+    """The similarity features of FEATURES for a new text and a known one (aligned: their sentence
+    alignment, where the caller has it already)."""
     a, b = new.profile, known.profile
-    aligned = align(a.alignable, b.alignable)
+    if aligned is None:
+        aligned = align(a.alignable, b.alignable)
     shared3 = new.grams3 & known.grams3
     shared5 = new.grams5 & known.grams5
     terms = _dot(a.terms, b.terms)
@@ -492,14 +526,14 @@ def pair_features(new: Reading, known: Reading, gap_days: float | None = None) -
         missing,
         float(both_figures),
         math.log1p(abs(gap_days)) if gap_days is not None else 0.0,
-        _weighted_share(new.proper, known.proper),
-        _weighted_share(known.proper, new.proper),
+        _weighted_share(new.proper, known.proper, new.proper_weight),
+        _weighted_share(known.proper, new.proper, known.proper_weight),
         math.log1p(sum(1 for w in new.proper & known.proper if weight(w) >= RARE)),
         names * topic,
         min(names, topic),
         math.log1p(sum(1 for w in new.vocabulary & known.vocabulary if weight(w) >= RARE_WORD)),
-        _weighted_share(new.lead, known.lead),
-        _weighted_share(known.lead, new.lead),
+        _weighted_share(new.lead, known.lead, new.lead_weight),
+        _weighted_share(known.lead, new.lead, known.lead_weight),
     ]
 
 
@@ -507,9 +541,19 @@ def story_features(new: Reading, members: list[Reading]) -> list[float]:
     """How much of the new text the story's articles together already have: phrases and sentences."""
     if not members:
         return [0.0, 0.0]
-    union3 = set().union(*(m.grams3 for m in members))
-    union5 = set().union(*(m.grams5 for m in members))
     return [
-        _share(new.grams3, union3),
-        _share(new.grams5, union5),
+        _share_in_any(new.grams3, [m.grams3 for m in members]),
+        _share_in_any(new.grams5, [m.grams5 for m in members]),
     ]
+
+
+def _share_in_any(part: set[tuple[str, ...]], wholes: list[set[tuple[str, ...]]]) -> float:
+    """The share of part found in any of wholes (as _share with their union, without building it)."""
+    if not part:
+        return 0.0
+    left = part
+    for whole in wholes:
+        if not left:
+            break
+        left = left - whole
+    return (len(part) - len(left)) / len(part)

@@ -9,6 +9,7 @@ or text the article derives from. An article joins a story when it matches that 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from bot.store_view import StoreView
 from plugins.similarity import (
     FEATURES,
     MEMBERS,
+    Alignment,
     Fingerprint,
     Profile,
     Reading,
@@ -48,6 +50,48 @@ LOOK_SHINGLES = 0.03
 # of the other's, is derived from it, whatever else it adds (or leaves out)
 COPIED = 0.7
 ALIGNED_NEW, ALIGNED_KNOWN = FEATURES.index("aligned_new"), FEATURES.index("aligned_known")
+READINGS = 512  # stored articles whose close reading is kept between incoming articles, per store
+
+
+class Readings:
+    """The close readings of the stored articles most recently compared with, newest kept: a story's
+    articles are compared with every article that joins it, and each is read once, not every time.
+    A reading is used only for the very text it was made from."""
+
+    def __init__(self, size: int = READINGS) -> None:
+        self.size = size
+        self.kept: OrderedDict[str, tuple[str, str, Reading]] = OrderedDict()
+
+    def get(self, other: KnownArticle) -> Reading:
+        """The reading of a stored article, made now if it is not kept (or its text has changed)."""
+        kept = self.kept.get(other.id)
+        if kept is not None and kept[0] == other.title and kept[1] == other.text:
+            self.kept.move_to_end(other.id)
+            return kept[2]
+        reading = Reading(Profile(other.title, other.text))
+        self.keep(other.id, reading)
+        return reading
+
+    def keep(self, article_id: str, reading: Reading) -> None:
+        """Keep the reading of an article stored (or about to be) under this id."""
+        # its shingles made its own fingerprint and index keys; comparisons with it do not use them
+        vars(reading.profile).pop("shingles", None)
+        self.kept[article_id] = (reading.profile.title, reading.profile.text, reading)
+        self.kept.move_to_end(article_id)
+        while len(self.kept) > self.size:
+            self.kept.popitem(last=False)
+
+
+def _readings(known: StoreView) -> Readings:
+    """The readings kept with this store (a store view without room for them: kept for this article)."""
+    memo = getattr(known, "memo", None)
+    if not callable(memo):
+        return Readings()
+    room = memo("stories")
+    found = room.get("readings")
+    if not isinstance(found, Readings):
+        found = room["readings"] = Readings()
+    return found
 
 
 def _settings(settings: Mapping[str, Any]) -> dict[str, float]:
@@ -87,13 +131,18 @@ class Comparison:
         self.known = known
         self.profile = Profile(article.title, article.text)
         self.reading = Reading(self.profile)
-        self.readings: dict[str, Reading] = {}
+        self.readings = _readings(known)
+        self.alignments: dict[str, Alignment] = {}
 
     def read(self, other: KnownArticle) -> Reading:
-        """A known article read closely (once per incoming article)."""
-        found = self.readings.get(other.id)
+        """A known article read closely (once, then kept with the store)."""
+        return self.readings.get(other)
+
+    def aligned(self, other: KnownArticle, reading: Reading) -> Alignment:
+        """The new text's sentences aligned with a known article's (once per incoming article)."""
+        found = self.alignments.get(other.id)
         if found is None:
-            found = self.readings[other.id] = Reading(Profile(other.title, other.text))
+            found = self.alignments[other.id] = align(self.profile.alignable, reading.profile.alignable)
         return found
 
     def judge(self, story: str, retrieved: list[KnownArticle], support: int) -> Judged:
@@ -104,7 +153,11 @@ class Comparison:
         read = [(m, self.read(m)) for m in members]
         shared = story_features(self.reading, [r for _, r in read[-MEMBERS:]])
         features = [
-            (m, pair_features(self.reading, r, _days(self.article.published, m.published)) + shared)
+            (
+                m,
+                pair_features(self.reading, r, _days(self.article.published, m.published), self.aligned(m, r))
+                + shared,
+            )
             for m, r in read
         ]
         judged = [(predict(f), m) for m, f in features]
@@ -123,10 +176,10 @@ class Comparison:
     def added(self, members: list[tuple[KnownArticle, Reading]]) -> tuple[str, ...]:
         """The sentences of the new text with no counterpart in any of these story articles."""
         unmatched = set(range(len(self.profile.spans)))
-        for _, reading in members:
+        for other, reading in members:
             if not unmatched:
                 break
-            unmatched &= set(align(self.profile.alignable, reading.profile.alignable).unmatched)
+            unmatched &= set(self.aligned(other, reading).unmatched)
         return tuple(self.profile.text[a:b] for i, (a, b) in enumerate(self.profile.spans) if i in unmatched)
 
 
@@ -152,6 +205,9 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
         key=lambda j: (-j.support, j.story),
     )
     fingerprint = Fingerprint.of(seen.profile).to_bytes()
+    # the article is most likely stored as it came: the next ones compare with it without reading it
+    # again (under another id or with another text, the kept reading is simply not used)
+    seen.readings.keep(article.id, seen.reading)
     best = judged[0] if judged else None
     if best is None or best.support < 0.5:
         return StoryMatch("new", None, best.support if best else 0.0, keys, fingerprint=fingerprint)
