@@ -21,7 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from test_live import DISCORD, QUOTE_1, SLACK, cards, make_bot, original, rewrite
 
 from bot.adapters.discord import pressed
-from bot.adapters.discord_commands import on_button
+from bot.adapters.discord_commands import build_client, on_button
 from bot.adapters.slack_commands import build_app, serve
 from bot.app import Bot
 from bot.commands import answer
@@ -284,4 +284,42 @@ def test_slack_buttons_work_through_socket_mode(tmp_path: Path, slack: FakeSlack
         if server is not None:
             server.close()
         respond.close()
+        bot.close()
+
+
+def test_a_discord_button_press_reaches_on_button_through_the_clients_event_path(
+    tmp_path: Path, slack: FakeSlack, discord_api: FakeDiscord
+) -> None:
+    bot, _ = make_bot(tmp_path, slack, discord_api)
+    base = discord.http.Route.BASE
+    try:
+        bot.pipeline.ingest(original())
+        bot.pipeline.ingest(rewrite(1))
+        bot.send_live()
+        story = bot.store.db.execute("select story_id from cards where platform = 'discord'").fetchone()[0]
+
+        def callbacks() -> list[dict[str, Any]]:
+            return [
+                b for m, p, b, _ in discord_api.requests if p.split("?")[0].endswith("/press-token/callback")
+            ]
+
+        async def gateway_press(custom_id: str) -> None:
+            """The client serve() runs, fed an INTERACTION_CREATE as the gateway delivers it."""
+            client = build_client(lambda t, u, c, a: answer(t, bot.context("discord"), u, c, a))
+            async with client:
+                await client.http.static_login("discord-test-token")
+                client._connection.parse_interaction_create(component(custom_id))  # type: ignore[arg-type]
+                for _ in range(500):  # the event's handler runs as a task on the client's loop
+                    if callbacks():
+                        break
+                    await asyncio.sleep(0.01)
+
+        discord.http.Route.BASE = discord_api.url + "/api/v10"
+        asyncio.run(gateway_press(f"wirewatch:coverage:{story}"))
+        [callback] = callbacks()
+        assert callback["type"] == 4 and callback["data"]["flags"] == 64  # a reply only the presser sees
+        assert "Outlet 1 · rewrite" in json.dumps(callback["data"], ensure_ascii=False)
+        assert presses(bot) == [("1600000000000000006", "coverage", DISCORD)]
+    finally:
+        discord.http.Route.BASE = base
         bot.close()
