@@ -17,7 +17,7 @@ from bot import migrations
 from bot.adapters import Adapter
 from bot.commands import Context, answer
 from bot.config import Channel, Config, Feed
-from bot.delivery import deliver_held, delivery_lock, queue_digest, queue_notice
+from bot.delivery import EditBudget, deliver_held, delivery_lock, queue_digest, queue_notice
 from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
 from bot.live import queue_live
@@ -72,6 +72,8 @@ class Bot:
             self._pause
         )  # waits between delivery attempts (tests record them)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # when live card edits are due
+        # card edits this bot may send per platform and minute (Slack Tier 3), across all its cards
+        self.edit_budget = EditBudget(clock=lambda: self.clock())
         self.metrics = Metrics(self.facts)
         # the operator's allow_hosts and configured feeds may be private; everything else must be public
         self.http = Http(
@@ -276,7 +278,7 @@ class Bot:
                 for channel in chosen:
                     if channel.digests:
                         self.queue_digest(channel)
-                sent = deliver_held(self.store, self.adapters, self.sleep)
+                sent = deliver_held(self.store, self.adapters, self.sleep, budget=self.edit_budget)
             if sent:
                 log.info("sent %d digest %s", sent, plural(sent, "message"))
             return sent
@@ -304,7 +306,7 @@ class Bot:
                 log.warning("another wirewatch process is delivering from this store; it sends the cards")
                 return 0
             self.queue_live()
-            return deliver_held(self.store, self.adapters, self.sleep)
+            return deliver_held(self.store, self.adapters, self.sleep, budget=self.edit_budget)
 
     def queue_digest(self, channel: Channel, send_empty: bool = False) -> int | None:
         """Compose a channel's digest with the registered sections and put it in the outbox."""
@@ -327,7 +329,7 @@ class Bot:
                 log.warning("another wirewatch process is delivering from this store; it sends the digest")
                 return 0
             self.queue_digest(channel)
-            return deliver_held(self.store, self.adapters, self.sleep, only=channel)
+            return deliver_held(self.store, self.adapters, self.sleep, only=channel, budget=self.edit_budget)
 
     def channel(self, platform: str, channel_id: str) -> Channel | None:
         """The configured channel of that platform and id."""

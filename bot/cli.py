@@ -347,7 +347,7 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
                 )
                 return
             bot.queue_digest(channel, send_empty=True)
-            sent = deliver_held(bot.store, bot.adapters)
+            sent = deliver_held(bot.store, bot.adapters, budget=bot.edit_budget)
         click.echo(f"sent {counted(sent, 'digest message')}", err=True)
     finally:
         bot.close()

@@ -210,11 +210,58 @@ def _attempt(
     return None
 
 
+SLACK_EDITS = 50  # chat.update is Slack Tier 3: about 50 calls a minute per workspace
+EDIT_WINDOW = 60.0
+
+
+class EditBudget:
+    """How many card edits one bot may still send to a platform in the current window (shared by all
+    its cards and channels), and until when a 429 holds them all; edits beyond it wait in the outbox
+    for a later live step. `clock` is injectable so tests move time instead of sleeping."""
+
+    def __init__(
+        self,
+        limits: Mapping[str, int] | None = None,
+        window: float = EDIT_WINDOW,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.limits = dict(limits if limits is not None else {"slack": SLACK_EDITS})
+        self.window = timedelta(seconds=window)
+        self.clock = clock
+        self.sent: dict[str, list[datetime]] = {}
+        self.held: dict[str, datetime] = {}
+
+    def take(self, platform: str) -> bool:
+        """Count one edit to the platform if its budget allows one now; False if it must wait."""
+        limit = self.limits.get(platform)
+        if limit is None:  # no budget kept for it (discord.py keeps Discord's per-route buckets)
+            return True
+        now = self.clock()
+        if now < self.held.get(platform, now):
+            return False
+        recent = [t for t in self.sent.get(platform, []) if t > now - self.window]
+        if len(recent) >= limit:
+            self.sent[platform] = recent
+            return False
+        self.sent[platform] = [*recent, now]
+        return True
+
+    def hold(self, platform: str, seconds: float) -> None:
+        """Send no more edits to the platform for `seconds` (its Retry-After)."""
+        self.held[platform] = self.clock() + timedelta(seconds=seconds)
+
+
 def _edit(
-    row: Mapping[str, Any], adapter: Adapter, message: Message, remote_id: str, sleep: Callable[[float], None]
+    row: Mapping[str, Any],
+    adapter: Adapter,
+    message: Message,
+    remote_id: str,
+    sleep: Callable[[float], None],
+    budget: EditBudget | None = None,
 ) -> str | None:
-    """Edit a posted card, trying again as _attempt does; an edit is the card's whole content, derived
-    from the store, so one that may have arrived is simply made again (no lookup needed)."""
+    """Edit a posted card, trying again as _attempt does (with a budget, a Retry-After holds the
+    budget instead of this step: the edit waits in the outbox); an edit is the card's whole content,
+    derived from the store, so one that may have arrived is simply made again (no lookup needed)."""
     edit = getattr(adapter, "edit", None)
     if edit is None:
         raise DeliveryError(f"{row['platform']} cannot edit messages", permanent=True)
@@ -223,6 +270,9 @@ def _edit(
             edit(row["channel"], remote_id, message)
             return remote_id
         except DeliveryError as exc:
+            if budget is not None and exc.retry_after is not None and not exc.permanent:
+                budget.hold(row["platform"], exc.retry_after)
+                raise
             wait = exc.retry_after if exc.retry_after is not None else 2.0**attempt
             if exc.permanent or attempt == RETRIES - 1 or wait > MAX_WAIT:
                 raise
@@ -238,8 +288,10 @@ def deliver_held(
     adapters: Mapping[str, Adapter],
     sleep: Callable[[float], None] = time.sleep,
     only: Channel | None = None,
+    budget: EditBudget | None = None,
 ) -> int:
-    """deliver, by a caller that holds the delivery lock already (it queued digests under it)."""
+    """deliver, by a caller that holds the delivery lock already (it queued digests under it); card
+    edits beyond the budget (if one is given) stay pending for a later step."""
     sent, last = 0, 0
     blocked: set[tuple[str, str]] = set()  # a channel that failed now keeps its order: no later part jumps it
     table = store.db.table("outbox")
@@ -277,9 +329,11 @@ def deliver_held(
                 if row["action"] != "card" and card_remote is None:
                     _note(store, row, "its card is not posted yet; it waits for the card")
                     continue
+            if row.get("action") == "edit" and budget is not None and not budget.take(row["platform"]):
+                continue  # over the platform's edit budget: a later step sends it (it does not block)
             try:
                 if row.get("action") == "edit":
-                    remote_id = _edit(row, adapter, message, str(card_remote), sleep)
+                    remote_id = _edit(row, adapter, message, str(card_remote), sleep, budget)
                 else:
                     remote_id = _attempt(store, row, adapter, message, sleep)
             except DeliveryError as exc:
@@ -287,6 +341,10 @@ def deliver_held(
                     "status": "failed" if exc.permanent else "pending",
                     "last_error": str(exc),
                 }
+                if row.get("action") == "edit" and budget is not None and not exc.permanent:
+                    table.update(row["id"], update)  # the budget holds the edits; other parts go on
+                    log.warning("card edit %s to %s %s waits: %s", row["id"], *target, exc)
+                    continue
                 if exc.retry_after is not None and not exc.permanent:
                     until = datetime.now(UTC) + timedelta(seconds=min(exc.retry_after, 86400.0))
                     update["not_before"] = until.isoformat(timespec="seconds")

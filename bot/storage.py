@@ -76,6 +76,7 @@ class Checkpointer(threading.Thread):
         self.restart_frames = restart_frames
         self.stopping = threading.Event()
         self.long = threading.Event()
+        self.round_done = threading.Event()  # set after each round (tests wait for one instead of sleeping)
 
     def run(self) -> None:
         """Checkpoint what it can without waiting for the writer, until stopped."""
@@ -89,6 +90,7 @@ class Checkpointer(threading.Thread):
                     continue
                 if frames >= self.restart_frames:
                     self.long.set()
+                self.round_done.set()
         finally:
             conn.close()
 

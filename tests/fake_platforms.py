@@ -162,11 +162,14 @@ class FakeSlack(FakeAPI):
     def __init__(self) -> None:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.after_store: list[int] = []
+        self.socket_url = ""  # what apps.connections.open hands out (a local websocket server)
         super().__init__(self.answer)
 
     def answer(self, method: str, path: str, body: dict[str, Any]) -> Reply:
         """Post, list or answer as slack_default does."""
         route = path.split("?")[0]
+        if route.endswith("/apps.connections.open") and self.socket_url:
+            return 200, {}, {"ok": True, "url": self.socket_url}
         if route.endswith("/chat.postMessage"):
             status, headers, reply = slack_default(method, route, body)
             stored = {k: body[k] for k in ("text", "metadata", "thread_ts", "blocks") if k in body}

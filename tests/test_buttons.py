@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import discord
 import pytest
+from aiohttp import WSMsgType, web
 from fake_platforms import FakeAPI, FakeDiscord, FakeSlack, slack_default
 from slack_bolt import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from test_live import DISCORD, QUOTE_1, SLACK, cards, make_bot, original, rewrite
 
 from bot.adapters.discord import pressed
-from bot.adapters.discord_commands import on_button
-from bot.adapters.slack_commands import build_app
+from bot.adapters.discord_commands import build_client, on_button
+from bot.adapters.slack_commands import build_app, serve
 from bot.app import Bot
 from bot.commands import answer
 
@@ -199,4 +201,125 @@ def test_digest_entries_carry_the_story_buttons(tmp_path: Path, slack: FakeSlack
         assert [e["value"] for e in actions[0]["elements"]] == [story] * 3
         assert len(cards(slack)) == 2  # and, in mode "both", its live card beside the digest
     finally:
+        bot.close()
+
+
+class SocketModeServer:
+    """Slack's Socket Mode end on 127.0.0.1 (an aiohttp websocket server in a thread): says hello,
+    sends the envelopes it is given, keeps what the app sends back (its acks)."""
+
+    def __init__(self, envelopes: list[dict[str, Any]]) -> None:
+        self.envelopes = envelopes
+        self.received: list[dict[str, Any]] = []
+        self.loop = asyncio.new_event_loop()
+        started = threading.Event()
+        threading.Thread(target=self._run, args=(started,), daemon=True).start()
+        started.wait(10)
+        self.url = f"ws://127.0.0.1:{self.port}/link"
+
+    def _run(self, started: threading.Event) -> None:
+        async def link(request: web.Request) -> web.WebSocketResponse:
+            ws = web.WebSocketResponse()
+            await ws.prepare(request)
+            hello = {"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}}
+            await ws.send_json(hello)
+            for envelope in self.envelopes:
+                await ws.send_json(envelope)
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    self.received.append(json.loads(msg.data))
+            return ws
+
+        async def start() -> None:
+            app = web.Application()
+            app.router.add_get("/link", link)
+            self.runner = web.AppRunner(app)
+            await self.runner.setup()
+            site = web.TCPSite(self.runner, "127.0.0.1", 0)
+            await site.start()
+            self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            started.set()
+
+        self.loop.run_until_complete(start())
+        self.loop.run_forever()
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def test_slack_buttons_work_through_socket_mode(tmp_path: Path, slack: FakeSlack) -> None:
+    bot, _ = make_bot(tmp_path, slack)
+    respond = FakeAPI(lambda m, p, b: (200, {}, {"ok": True}))
+    server: SocketModeServer | None = None
+    handler = None
+    try:
+        bot.pipeline.ingest(original())
+        bot.pipeline.ingest(rewrite(1))
+        bot.send_live()
+        [card] = cards(slack)
+        [actions] = [b for b in card["blocks"] if b["type"] == "actions"]
+        by_label = {e["text"]["text"]: e for e in actions["elements"]}
+        form = block_actions(card, by_label["All coverage"], respond.url + "/respond/1")
+        payload = json.loads(parse_qs(form)["payload"][0])
+        envelope = {"envelope_id": "env-1", "type": "interactive", "payload": payload}
+        server = SocketModeServer([{**envelope, "accepts_response_payload": False}])
+        slack.socket_url = server.url
+        app = build_app(
+            SECRET,  # Socket Mode requests carry no signature: the connection is the app's own
+            "xoxb-test",
+            lambda text, user, channel: answer(text, bot.context("slack"), user, channel),
+            api_url=slack.url + "/api/",
+        )
+        handler = serve(app, "xapp-test-token")
+        [listing] = responses(respond, 1)
+        assert listing["response_type"] == "ephemeral" and listing["replace_original"] is False
+        assert "Outlet 1 · rewrite" in json.dumps(listing["blocks"], ensure_ascii=False)
+        assert {"envelope_id": "env-1"} in server.received  # acked on the socket
+        assert slack.posts("apps.connections.open")
+        assert presses(bot) == [("U7", "coverage", SLACK)]
+    finally:
+        if handler is not None:
+            handler.close()  # type: ignore[no-untyped-call]
+        if server is not None:
+            server.close()
+        respond.close()
+        bot.close()
+
+
+def test_a_discord_button_press_reaches_on_button_through_the_clients_event_path(
+    tmp_path: Path, slack: FakeSlack, discord_api: FakeDiscord
+) -> None:
+    bot, _ = make_bot(tmp_path, slack, discord_api)
+    base = discord.http.Route.BASE
+    try:
+        bot.pipeline.ingest(original())
+        bot.pipeline.ingest(rewrite(1))
+        bot.send_live()
+        story = bot.store.db.execute("select story_id from cards where platform = 'discord'").fetchone()[0]
+
+        def callbacks() -> list[dict[str, Any]]:
+            return [
+                b for m, p, b, _ in discord_api.requests if p.split("?")[0].endswith("/press-token/callback")
+            ]
+
+        async def gateway_press(custom_id: str) -> None:
+            """The client serve() runs, fed an INTERACTION_CREATE as the gateway delivers it."""
+            client = build_client(lambda t, u, c, a: answer(t, bot.context("discord"), u, c, a))
+            async with client:
+                await client.http.static_login("discord-test-token")
+                client._connection.parse_interaction_create(component(custom_id))  # type: ignore[arg-type]
+                for _ in range(500):  # the event's handler runs as a task on the client's loop
+                    if callbacks():
+                        break
+                    await asyncio.sleep(0.01)
+
+        discord.http.Route.BASE = discord_api.url + "/api/v10"
+        asyncio.run(gateway_press(f"wirewatch:coverage:{story}"))
+        [callback] = callbacks()
+        assert callback["type"] == 4 and callback["data"]["flags"] == 64  # a reply only the presser sees
+        assert "Outlet 1 · rewrite" in json.dumps(callback["data"], ensure_ascii=False)
+        assert presses(bot) == [("1600000000000000006", "coverage", DISCORD)]
+    finally:
+        discord.http.Route.BASE = base
         bot.close()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
+import string
 import subprocess
 import sys
 import time
@@ -16,7 +18,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, LocalServer, run_cli
-from fake_platforms import FakeDiscord, FakeSlack
+from fake_platforms import FakeDiscord, FakeSlack, slack_error
 from fixtures.stories import BRIDGE, STRANDED, STRIKE
 
 from bot.app import Bot
@@ -478,3 +480,66 @@ def test_the_cli_names_live_channels_and_card_parts(tmp_path: Path, slack: FakeS
     runner.invoke(cli, ["run", "--once", "--config", str(config)], env=ENV)
     listing = runner.invoke(cli, ["outbox", "--config", str(config)], env=ENV).stdout
     assert f"#1 card 1 post -> slack:{SLACK}: sent after 1 attempt" in listing
+
+
+def story(n: int, outlet: str, trim: bool = False) -> Article:
+    """A story of its own (made-up words drawn for n), from an outlet; trimmed, a rewrite of it."""
+    pick = random.Random(n)
+    word = lambda: "".join(pick.choices(string.ascii_lowercase, k=pick.randint(4, 9)))  # noqa: E731
+    paras = [" ".join(word() for _ in range(14)).capitalize() + "." for _ in range(4)]
+    return Article(f"{outlet}-{n}", "\n\n".join(paras[:3] if trim else paras), paras[0][:60], outlet)
+
+
+def test_many_cards_share_one_slack_edit_budget(tmp_path: Path, slack: FakeSlack) -> None:
+    bot, clock = make_bot(tmp_path, slack, edit_every="60s")
+    try:
+        for n in range(80):
+            bot.pipeline.ingest(story(n, "Wire A"))
+        bot.send_live()
+        assert len(cards(slack)) == 80
+        for n in range(80):  # every story gains a rewrite: every card needs one edit
+            bot.pipeline.ingest(story(n, "Outlet B", trim=True))
+        clock.advance(61)
+        bot.send_live()
+        assert len(slack.posts("chat.update")) == 50  # Slack Tier 3, shared by all cards
+        bot.send_live()  # the same minute: still nothing more
+        assert len(slack.posts("chat.update")) == 50
+        pending = bot.store.db.execute(
+            "select count(*) from outbox where action = 'edit' and status = 'pending'"
+        )
+        assert pending.fetchone()[0] == 30  # the rest wait in the outbox, nothing lost
+        clock.advance(60)
+        bot.send_live()
+        assert len(slack.posts("chat.update")) == 80
+        assert sorted(m.get("edits", 0) for m in cards(slack)) == [1] * 80  # each card edited once
+        assert {r["status"] for r in bot.store.db.query("select status from outbox")} == {"sent"}
+    finally:
+        bot.close()
+
+
+def test_a_slack_429_on_an_edit_holds_every_card_edit_until_retry_after(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    bot, clock = make_bot(tmp_path, slack, edit_every="60s")
+    pauses: list[float] = []
+    bot.sleep = pauses.append
+    try:
+        for n in range(3):
+            bot.pipeline.ingest(story(n, "Wire A"))
+        bot.send_live()
+        for n in range(3):
+            bot.pipeline.ingest(story(n, "Outlet B", trim=True))
+        clock.advance(61)
+        slack.script = [slack_error("ratelimited", 429, {"Retry-After": "30"})]
+        bot.send_live()
+        assert len(slack.posts("chat.update")) == 1  # refused; the other two were not tried
+        assert pauses == []  # the live step does not stall on it: the edits wait in the outbox
+        clock.advance(20)
+        bot.send_live()
+        assert len(slack.posts("chat.update")) == 1
+        clock.advance(11)
+        bot.send_live()
+        assert len(slack.posts("chat.update")) == 4
+        assert sorted(m.get("edits", 0) for m in cards(slack)) == [1, 1, 1]
+    finally:
+        bot.close()

@@ -438,3 +438,34 @@ def test_a_capitalised_heading_with_a_colon_is_no_speaker() -> None:
     text = "Officials met on Monday.\n\n“UPDATE: the ferry to the island runs again from the north pier,” the port said."
     found = statements(text)
     assert found and all(s != "Update" for s, _, _ in found)
+
+
+def test_quoted_words_after_a_possessive_are_the_owners() -> None:
+    text = (
+        "The ferry operator Lena Sorvik met the council on Monday.\n\n"
+        "Council members doubted Sorvik’s claim that the new boats would “halve the crossing time” "
+        "on the northern route.\n\n"
+        "Councillor Abel Moss spoke about the harbour after the vote. Sorvik kept to her usual lines "
+        "(”the weather is a partner, not an enemy of the ferry”) and left early."
+    )
+    found = {text[s.start : s.end]: s.speaker for s in Extractor(text).run()}
+    assert found.get("the new boats would “halve the crossing time” on the northern route") == "Lena Sorvik"
+    assert found.get("the weather is a partner, not an enemy of the ferry") == "Lena Sorvik"
+
+
+def test_a_possessive_before_a_title_is_no_speaker() -> None:
+    text = "Critics praised Sorvik’s “Harbour Lights” at the festival on Sunday."
+    assert not any(s.speaker == "Sorvik" for s in Extractor(text).run())
+
+
+def test_quotes_inside_an_excerpt_block_that_runs_over_paragraphs() -> None:
+    text = (
+        "The weekly paper described the evening in detail:\n\n"
+        '"The crowd had waited two hours in the cold square before the doors opened.\n\n'
+        '"Mayor Ines Varga walked onto the stage, chanting “Open the harbour now!”\n\n'
+        '"The band played until midnight and nobody left early."'
+    )
+    found = {text[s.start : s.end]: s.speaker for s in Extractor(text).run()}
+    # the chanted words are a quote of their own, said by the mayor, not the excerpt's whole paragraph
+    assert any("Open the harbour now!" in f and sp == "Ines Varga" for f, sp in found.items()), found
+    assert not any(f.startswith("Mayor Ines Varga walked") for f in found)

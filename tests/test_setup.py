@@ -66,6 +66,8 @@ def test_slack_manifest_for_http_mode_and_socket_mode() -> None:
     assert http["settings"]["event_subscriptions"]["request_url"] == url
     assert http["settings"]["socket_mode_enabled"] is False
     assert "app_mentions:read" in http["oauth_config"]["scopes"]["bot"]  # the event it subscribes to
+    # a part whose send may have reached Slack is looked up in the channel's history before it is resent
+    assert {"channels:history", "groups:history"} <= set(http["oauth_config"]["scopes"]["bot"])
     socket = json.loads(run_cli("slack", "manifest", "--socket-mode").stdout)
     assert socket["settings"]["socket_mode_enabled"] is True
     assert "url" not in socket["features"]["slash_commands"][0]
@@ -81,9 +83,18 @@ def test_discord_invite_asks_for_exactly_the_permissions_the_bot_uses() -> None:
     assert parts.netloc == "discord.com" and query["client_id"] == ["123"]
     assert query["scope"] == ["bot applications.commands"]
     granted = discord.Permissions(int(query["permissions"][0]))
-    # what bot/adapters/discord.py does: post embeds to a channel it can see; nothing more
+    # what bot/adapters/discord.py does: post embeds to a channel it can see, start a thread on a live
+    # card and post its updates there; nothing more
     assert granted.view_channel and granted.send_messages and granted.embed_links
-    assert granted.value == discord.Permissions(view_channel=True, send_messages=True, embed_links=True).value
+    assert granted.create_public_threads and granted.send_messages_in_threads
+    uses = discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        embed_links=True,
+        create_public_threads=True,
+        send_messages_in_threads=True,
+    )
+    assert granted.value == uses.value
     assert not granted.administrator and not granted.mention_everyone
     bad = run_cli("discord", "invite", "--client-id", "abc", check=False)
     assert bad.returncode == 2

@@ -140,18 +140,15 @@ async def on_button(
     return True
 
 
-def serve(
-    token: str,
+def build_client(
     answer: Answer,
     guild_id: int | None = None,
     admin_roles: Collection[int] = (),
     admin_permission: str = "manage_guild",
     commands: Sequence[Command] | None = None,
-) -> None:
-    """Connect to the gateway in the background and answer /wirewatch (commands synced at start-up,
-    to one guild when guild_id is given, which is immediate, else globally)."""
-    import threading
-
+) -> discord.Client:
+    """The gateway client that answers /wirewatch (commands synced at start-up, to one guild when
+    guild_id is given, which is immediate, else globally) and the story buttons."""
     # the guilds intent (not privileged) keeps each server's roles, so admin roles can be checked
     client = discord.Client(intents=discord.Intents(guilds=True))
     tree = build_tree(client, answer, guild_id, admin_roles, admin_permission, commands)
@@ -165,6 +162,21 @@ def serve(
         await on_button(interaction, answer, admin_roles, admin_permission)
 
     client.event(on_interaction)
+    return client
+
+
+def serve(
+    token: str,
+    answer: Answer,
+    guild_id: int | None = None,
+    admin_roles: Collection[int] = (),
+    admin_permission: str = "manage_guild",
+    commands: Sequence[Command] | None = None,
+) -> None:
+    """Connect to the gateway in the background with build_client's client."""
+    import threading
+
+    client = build_client(answer, guild_id, admin_roles, admin_permission, commands)
     threading.Thread(
         target=client.run, args=(token,), kwargs={"log_handler": None}, daemon=True, name="discord-gateway"
     ).start()

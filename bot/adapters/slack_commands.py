@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond, Say
 from slack_bolt.middleware import RequestVerification
@@ -14,6 +14,9 @@ from slack_sdk import WebClient
 
 from bot.adapters.slack import ACTION, escape, render_block
 from bot.messages import STORY_BUTTONS, Message
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 Answer = Callable[[str, str, str], tuple[Message, bool]]  # (text, user id, channel id) -> (reply, ok)
 
@@ -97,9 +100,11 @@ def mention_line(text: str) -> str:
     return re.sub(r"^\s*<@[A-Z0-9]+>\s*", "", text)
 
 
-def serve(app: App, app_token: str) -> None:
+def serve(app: App, app_token: str) -> SocketModeHandler:
     """Start answering in the background through Socket Mode (HTTP mode is bot.adapters.slack_http,
-    on the bot's own server)."""
+    on the bot's own server); the handler, to close it."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    SocketModeHandler(app, app_token).connect()  # type: ignore[no-untyped-call]
+    handler = SocketModeHandler(app, app_token)
+    handler.connect()  # type: ignore[no-untyped-call]
+    return handler

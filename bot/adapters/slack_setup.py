@@ -6,7 +6,9 @@ from typing import Any
 
 from bot.adapters.slack_http import EVENTS_PATH
 
-BOT_SCOPES = ("app_mentions:read", "chat:write", "commands")  # mentions, digests, /wirewatch
+# mentions, digests, /wirewatch, and the history of public and private channels, where a part whose
+# send may have reached Slack is looked up (by its metadata) before it is sent again
+BOT_SCOPES = ("app_mentions:read", "chat:write", "commands", "channels:history", "groups:history")
 BOT_EVENTS = ("app_mention",)
 USAGE_HINT = "stories [query] | story ID | quotes [speaker] | feeds | help"
 

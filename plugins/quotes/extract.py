@@ -6,7 +6,7 @@ import re
 
 from plugins.quotes.direct import DirectRules
 from plugins.quotes.lexicon import CUES, MIN_QUOTE_WORDS
-from plugins.quotes.marks import is_title_case, word_count
+from plugins.quotes.marks import QuoteSpan, is_title_case, rstrip_span, word_count
 from plugins.quotes.naming import Entities
 from plugins.quotes.reading import Mention, Statement
 from plugins.quotes.reported import ReportedRules
@@ -41,6 +41,9 @@ class Extractor(DirectRules, ReportedRules):
                 and q.start - 1 == q.para_start
             ):
                 speaker, cue = Mention("", q.start), ""  # a quote continued from the previous paragraph
+            elif self.on("possessive-quote") and (owned := self._owned(q)) is not None and words >= 6:
+                direct.append(owned)  # "his personal riffs (“...”)": not the quote before's speaker
+                continue
             else:
                 if not self.on("floating-quote") or words < 6 or is_title_case(content):
                     continue  # scare quotes, titles, slogans with nobody saying them
@@ -77,7 +80,10 @@ class Extractor(DirectRules, ReportedRules):
         covered = kept + reported
         for q in self.quotes:  # quoted words inside a sentence that no verb of saying introduces
             if not any(s.start <= q.start and q.end <= s.end for s in covered):
-                clause = self._quoting_clause(q) if self.on("quoting-clause") else None
+                # "doubted Sorvik’s claim that “...”": the claim's owner said it, not the doubter
+                owned = self._owned(q) if self.on("possessive-quote") else None
+                clause = owned if owned and owned.start < q.start else None  # the "claim that" form
+                clause = clause or (self._quoting_clause(q) if self.on("quoting-clause") else None) or owned
                 if clause:
                     covered.append(clause)
         found = _drop_nested(sorted(covered, key=lambda s: (s.start, s.end)))
@@ -87,6 +93,32 @@ class Extractor(DirectRules, ReportedRules):
         found = [s for s in found if not _no_speaker(s) and not self._in_furniture(s.start)]
         self._name_speakers(found)
         return found
+
+    def _owned(self, q: QuoteSpan) -> Statement | None:
+        """Quoted words a possessive introduces: 'Musk’s “production hell”', 'his personal riffs
+        (“...”)'; after a noun of saying and 'that' the statement is the clause: 'Trump’s claim
+        that there have been “...” in Chicago'."""
+        content = self.text[q.start : q.end]
+        if is_title_case(content) or word_count(content) < 2:
+            return None  # 'DuVernay’s “13th”': a title, not words said
+        m = _POSSESSOR.search(self.text, max(q.para_start, q.start - 160), q.start - 1)
+        if m is None:
+            return None
+        rest = word_count(m.group("rest"))
+        if rest > 3 and not (m.group("noun") and rest <= 10):
+            return None
+        if m.group("name"):
+            owner = Mention(m.group("name"), m.start("name"))
+        else:
+            owner = Mention(_PRONOUN_OF[m.group("pron").lower()], m.start("pron"))
+        that = re.match(r"\w+\s+that\s+", m.group("rest")) if m.group("noun") else None
+        if that is None:
+            return Statement(owner, q.start, q.end, m.group("noun") or "", True)
+        end = min((b for a, b in self.sentences if a <= q.start < b), default=q.para_end)
+        end = rstrip_span(self.text, q.close, min(end, q.para_end))
+        while end > q.close and self.text[end - 1] in ".;:,":
+            end -= 1
+        return Statement(owner, m.start("rest") + that.end(), max(end, q.close), m.group("noun"), True)
 
     def _turn(self, start: int, end: int) -> Statement | None:
         """A transcript turn: a capitalised name label and a colon opening a quotation, where the
@@ -119,6 +151,13 @@ class Extractor(DirectRules, ReportedRules):
                 entities.said(max(at, s.start), naming.name)
 
 
+# a possessive right before a quotation, with a few words or a noun of saying between
+_POSSESSOR = re.compile(
+    r"(?:(?<![\w’'])(?P<name>(?:[A-Z][\w.-]*\s+){0,2}[A-Z][\w-]*[a-z])[’']s|\b(?P<pron>[Hh]is|[Hh]er|[Tt]heir))\s+"
+    r"(?P<rest>(?P<noun>(?:claim|claims|statement|remark|remarks|words|promise|pledge|warning|assertion|"
+    r"description|comment|comments|call|vow|boast|charge|accusation)\b)?[^“”\"().,;:!?]*?)\(?$"
+)
+_PRONOUN_OF = {"his": "he", "her": "she", "their": "they"}
 # a speaker label opening a transcript turn: "WALLACE: ", "JAKE TAPPER: " (capitals, no single letter)
 _TURN = re.compile(r"(?P<label>(?:[A-Z][A-Z.’'-]+\s){0,2}[A-Z][A-Z’'-]*[A-Z]):\s+")
 # a line that links to other coverage, not part of the story

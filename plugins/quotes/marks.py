@@ -27,13 +27,25 @@ def find_quotes(text: str) -> list[QuoteSpan]:
     """Spans of text inside quotation marks, paragraph by paragraph; a mark closes only its own kind."""
     out = []
     for pa, pb in paragraphs(text):
+        out += _scan(text, pa, pb, pa, pb)
+    return out
+
+
+def _scan(text: str, pa: int, pb: int, para_start: int, para_end: int) -> list[QuoteSpan]:
+    """The quotes between pa and pb, inside the paragraph para_start..para_end."""
+    out: list[QuoteSpan] = []
+    if True:
         opener: str | None = None
         open_at = pa
         depth = 0  # quotations inside the open one: “... what he calls “hell” than ...”
         for i in range(pa, pb):
             ch = text[i]
             if opener is None:
-                if ch == "”" and (i == pa or text[i - 1].isspace()) and text[i + 1 : i + 2].isalnum():
+                if (
+                    ch == "”"
+                    and (i == pa or text[i - 1].isspace() or text[i - 1] in "([")
+                    and text[i + 1 : i + 2].isalnum()
+                ):
                     ch = "“"  # a closing mark typed where the quotation opens
                 # a straight quote right after a letter or digit closes something or marks inches
                 if ch in _PAIRS and not (ch == '"' and i > pa and text[i - 1].isalnum()):
@@ -42,10 +54,12 @@ def find_quotes(text: str) -> list[QuoteSpan]:
                 depth -= 1
             elif ch in _PAIRS[opener]:
                 if i > open_at:
-                    out.append(QuoteSpan(open_at, i, i + 1, pa, pb))
+                    out.append(QuoteSpan(open_at, i, i + 1, para_start, para_end))
                 opener = None
             elif ch == "“" and opener == "“" and not depth and _closes(text, i, pb):
-                out.append(QuoteSpan(open_at, i, i + 1, pa, pb))  # an opening mark typed as the closing one
+                out.append(
+                    QuoteSpan(open_at, i, i + 1, para_start, para_end)
+                )  # an opening mark typed as the closing one
                 opener = None
             elif ch == "“" and opener == "“":
                 if text.count("”", i, pb) >= 2:
@@ -53,9 +67,17 @@ def find_quotes(text: str) -> list[QuoteSpan]:
                 else:
                     open_at = i + 1  # an unclosed quote, reopened: keep the later one
         if opener is not None and pb - open_at > 1:
-            # no closing mark in its paragraph: a quote that runs on into the next one
-            out.append(QuoteSpan(open_at, rstrip_span(text, open_at, pb), pb, pa, pb))
+            # no closing mark in its paragraph: a quote that runs on into the next one (each paragraph
+            # of a long quotation opens with a mark, only the last closes); quotations of another kind
+            # of mark inside it are quotes of their own: "Trump walked on, chanting “U-S-A!”
+            inner = _scan(text, open_at, pb, pa, pb) if opener != "“" or "«" in text[open_at:pb] else []
+            whole = QuoteSpan(open_at, rstrip_span(text, open_at, pb), pb, para_start, para_end)
+            turn = _TURN_LABEL.match(text, open_at)  # "PENCE: ...": a transcript turn is one quote
+            out += ([q for q in inner if q.end < q.close] if not turn else []) or [whole]
     return out
+
+
+_TURN_LABEL = re.compile(r"(?:[A-Z][A-Z.’'-]+\s){0,2}[A-Z][A-Z’'-]*[A-Z]:\s")
 
 
 def _closes(text: str, i: int, end: int) -> bool:

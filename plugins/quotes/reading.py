@@ -48,6 +48,7 @@ RULES = (
     "floating-quote",  # a quote with no attribution: the speaker of the quotes before
     "inner-clause",  # ..., and Name likened it to “...”
     "quoting-clause",  # Name mocked it as “...”
+    "possessive-quote",  # Name’s “...”, his claim that “...”
     "reported",  # Name said (that) ... / ..., Name said.
     "participle",  # ..., saying ...
     "according",  # according to Name, ...
