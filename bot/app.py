@@ -350,6 +350,16 @@ class Bot:
             timezone=self.config.timezone,
         )
 
+    def _answerer(self, platform: str) -> Callable[[str, str, str, bool], tuple[Message, bool]]:
+        """What a platform's inbound server calls with a command line: the answer, and whether it was
+        refused."""
+        ctx = self.context(platform)
+
+        def here(text: str, user: str, channel: str, admin: bool) -> tuple[Message, bool]:
+            return answer(text, ctx, user, channel, admin)
+
+        return here
+
     def serve_chat(self) -> list[str]:
         """Start answering chat commands on each platform that has an inbound server and its secrets
         in the environment; the names of those platforms."""
@@ -358,13 +368,7 @@ class Bot:
         for name, platform in self.registry.platforms.items():
             if platform.serve is None:
                 continue
-            ctx = self.context(name)
-
-            def here(
-                text: str, user: str, channel: str, admin: bool, ctx: Context = ctx
-            ) -> tuple[Message, bool]:
-                return answer(text, ctx, user, channel, admin)
-
+            here = self._answerer(name)
             if platform.serve(self.config.platforms.get(name, platform.settings), self.env, here, commands):
                 serving.append(name)
         return serving
@@ -376,13 +380,7 @@ class Bot:
         for name, platform in self.registry.platforms.items():
             if platform.mount is None:
                 continue
-            ctx = self.context(name)
-
-            def here(
-                text: str, user: str, channel: str, admin: bool, ctx: Context = ctx
-            ) -> tuple[Message, bool]:
-                return answer(text, ctx, user, channel, admin)
-
+            here = self._answerer(name)
             if platform.mount(self.config.platforms.get(name, platform.settings), self.env, here, web_app):
                 mounted.append(name)
         return mounted
