@@ -20,7 +20,7 @@ from bot.config import Channel, Config, Feed
 from bot.delivery import EditBudget, deliver_held, delivery_lock, queue_digest, queue_notice
 from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
-from bot.live import queue_live
+from bot.live import queue_live, start_cursors
 from bot.locks import store_lock
 from bot.messages import Message, counted, plural
 from bot.metrics import Metrics, StoreFacts, facts_from, read_facts
@@ -88,6 +88,7 @@ class Bot:
         self.registry = collect(self.pm)  # the commands, sources, platforms and sections plugins registered
         migrations.apply(self.store.db, self.registry.migrations)  # the plugins' own tables
         self.watched = Feeds(self.store, config.feeds)  # the one owner of the list of feeds
+        start_cursors(self.store, config.channels)  # a live channel added to a full store: no backlog burst
         self.pipeline = Pipeline(self.store, self.pm, config.plugins)
         self.adapters = (
             dict(adapters)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,6 +37,20 @@ def _cursor(store: Store, channel: Channel) -> str:
         "select max(until) from digests where channel = ? and platform = ?", [channel.id, channel.platform]
     ).fetchone()
     return str(digest[0]) if digest and digest[0] else EPOCH
+
+
+def start_cursors(store: Store, channels: Iterable[Channel]) -> None:
+    """A live channel new to a store that already holds articles starts where it was added, so the
+    backlog does not come out as a burst of cards (a channel that had digests starts where they ended;
+    on an empty store the first poll's stories get their cards)."""
+    if not store.db.execute("select 1 from articles limit 1").fetchone():
+        return
+    with store.db.atomic():
+        for channel in channels:
+            if channel.live and _cursor(store, channel) == EPOCH:
+                store.db.table("live_cursors").insert(
+                    {"platform": channel.platform, "channel": channel.id, "until": now_iso()}, replace=True
+                )
 
 
 def card_for(store: Store, channel: Channel, story_id: str) -> Row | None:

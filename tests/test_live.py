@@ -468,6 +468,32 @@ def test_a_channel_switched_to_live_gets_no_cards_for_stories_its_digests_had(
         bot.close()
 
 
+def test_a_live_channel_added_to_a_store_with_a_backlog_gets_cards_only_for_what_comes_next(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    bot, _ = make_bot(tmp_path, slack, mode="digest")
+    try:
+        bot.pipeline.ingest(original())  # stored, never sent anywhere
+    finally:
+        bot.close()
+    bot, _ = make_bot(tmp_path, slack, mode="live")
+    try:
+        bot.send_live()
+        assert slack.posted(SLACK) == []  # the backlog: no burst of cards
+        bot.pipeline.ingest(
+            Article(
+                "new",
+                "Ferry services to the outer islands resumed on Friday after the storm.",
+                "Ferries resume",
+                "Post",
+            )
+        )
+        bot.send_live()
+        assert len(slack.posted(SLACK)) == 1 and "Ferries resume" in block_text(slack.posted(SLACK)[0])
+    finally:
+        bot.close()
+
+
 def test_the_cli_names_live_channels_and_card_parts(tmp_path: Path, slack: FakeSlack) -> None:
     from click.testing import CliRunner
 
