@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from fake_platforms import FakeDiscord, FakeSlack
 
 from bot.pipeline import Pipeline
 from bot.plugins import make_manager
@@ -26,6 +27,22 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s = Store(tmp_path / "test.db")
     yield s
     s.close()
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    """A fake Slack Web API on a random local port (a test file may define its own)."""
+    api = FakeSlack()
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def discord_api() -> Iterator[FakeDiscord]:
+    """A fake Discord REST API on a random local port (a test file may define its own)."""
+    api = FakeDiscord()
+    yield api
+    api.close()
 
 
 @pytest.fixture

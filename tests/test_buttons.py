@@ -7,13 +7,11 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import discord
-import pytest
 from aiohttp import WSMsgType, web
 from fake_platforms import FakeAPI, FakeDiscord, FakeSlack, slack_default
 from slack_bolt import BoltRequest
@@ -27,20 +25,6 @@ from bot.app import Bot
 from bot.commands import answer
 
 SECRET = "button-signing-secret"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    api = FakeSlack()
-    yield api
-    api.close()
-
-
-@pytest.fixture
-def discord_api() -> Iterator[FakeDiscord]:
-    api = FakeDiscord()
-    yield api
-    api.close()
 
 
 def signed(body: str, secret: str = SECRET) -> dict[str, list[str]]:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import discord
@@ -36,13 +35,6 @@ from bot.storage import Store
 WORDS = top_n_list("en", 3000)[200:]
 UNTIL = "9999-01-01T00:00:00+00:00"
 CHANNEL = "C0DIGEST"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    api = FakeSlack()
-    yield api
-    api.close()
 
 
 def stories(n: int) -> list[dict[str, str]]:

@@ -11,7 +11,7 @@ import string
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -70,20 +70,6 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    api = FakeSlack()
-    yield api
-    api.close()
-
-
-@pytest.fixture
-def discord_api() -> Iterator[FakeDiscord]:
-    api = FakeDiscord()
-    yield api
-    api.close()
 
 
 def make_bot(

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, run_cli
-from fake_platforms import FakeAPI, FakeSlack, slack_error
+from fake_platforms import FakeAPI, slack_error
 from wordfreq import top_n_list
 
 from bot.adapters.slack import SlackAdapter
@@ -21,13 +20,6 @@ from bot.storage import Store
 
 SLACK = Channel("slack", "C0DIGEST", max_stories=200)  # uncapped: these test the splitting
 UNTIL = "9999-01-01T00:00:00+00:00"
-
-
-@pytest.fixture
-def slack() -> Iterator[FakeSlack]:
-    api = FakeSlack()
-    yield api
-    api.close()
 
 
 def adapters(api: FakeAPI) -> dict[str, SlackAdapter]:
