@@ -69,6 +69,16 @@ class FakeAPI:
         """Bodies of the POST requests whose path contains path_part."""
         return [body for method, path, body, _ in self.requests if method == "POST" and path_part in path]
 
+    def wait_posts(self, path_part: str, n: int, timeout: float = 10) -> list[dict[str, Any]]:
+        """The POST bodies to path_part once there are at least n (answers sent from another thread)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            posts = self.posts(path_part)
+            if len(posts) >= n:
+                return posts
+            time.sleep(0.02)
+        raise AssertionError(f"fewer than {n} POSTs to {path_part} within {timeout} s")
+
 
 _SLACK_TS = itertools.count(100)
 

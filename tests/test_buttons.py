@@ -60,13 +60,7 @@ def block_actions(card: dict[str, Any], action: dict[str, Any], response_url: st
 
 
 def responses(api: FakeAPI, n: int) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        posts = api.posts("/respond")
-        if len(posts) >= n:
-            return posts
-        time.sleep(0.02)
-    raise AssertionError("no answer through response_url")
+    return api.wait_posts("/respond", n)
 
 
 def presses(bot: Bot) -> list[tuple[str, str, str]]:

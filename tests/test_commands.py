@@ -176,13 +176,7 @@ def slash(text: str, response_url: str, user: str = "U1") -> str:
 
 
 def wait_for(api: FakeAPI, n: int) -> list[dict[str, object]]:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        posts = api.posts("/respond")
-        if len(posts) >= n:
-            return posts
-        time.sleep(0.02)
-    raise AssertionError("no reply through response_url")
+    return api.wait_posts("/respond", n)
 
 
 def test_slack_slash_commands_through_bolt(bot: Bot) -> None:
