@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import live
+from bot import live, queries
 from bot.adapters import Adapter, DeliveryError
 from bot.adapters.limits import Limits, split_message
 from bot.config import Channel
@@ -25,17 +25,13 @@ from bot.registry import DigestSection
 from bot.storage import Store, now_iso, parse_time
 
 log = logging.getLogger(__name__)
-EPOCH = "0000-01-01T00:00:00+00:00"
 RETRIES = 4
 MAX_WAIT = 120.0  # a longer Retry-After leaves the part for the next run
 
 
 def last_until(store: Store, channel: Channel) -> str:
     """Where the channel's previous digest ended, or the beginning of time."""
-    row = store.db.execute(
-        "select max(until) from digests where channel = ? and platform = ?", [channel.id, channel.platform]
-    ).fetchone()
-    return row[0] or EPOCH
+    return queries.last_digest_until(store.db, channel.platform, channel.id)
 
 
 def queue_digest(

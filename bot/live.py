@@ -21,7 +21,6 @@ from bot.messages import Message
 from bot.storage import Store, now_iso, parse_time
 
 log = logging.getLogger(__name__)
-EPOCH = "0000-01-01T00:00:00+00:00"
 Row = dict[str, Any]
 
 
@@ -31,12 +30,7 @@ def _cursor(store: Store, channel: Channel) -> str:
     row = store.db.execute(
         "select until from live_cursors where platform = ? and channel = ?", [channel.platform, channel.id]
     ).fetchone()
-    if row:
-        return str(row[0])
-    digest = store.db.execute(
-        "select max(until) from digests where channel = ? and platform = ?", [channel.id, channel.platform]
-    ).fetchone()
-    return str(digest[0]) if digest and digest[0] else EPOCH
+    return str(row[0]) if row else queries.last_digest_until(store.db, channel.platform, channel.id)
 
 
 def start_cursors(store: Store, channels: Iterable[Channel]) -> None:
@@ -47,7 +41,7 @@ def start_cursors(store: Store, channels: Iterable[Channel]) -> None:
         return
     with store.db.atomic():
         for channel in channels:
-            if channel.live and _cursor(store, channel) == EPOCH:
+            if channel.live and _cursor(store, channel) == queries.EPOCH:
                 store.db.table("live_cursors").insert(
                     {"platform": channel.platform, "channel": channel.id, "until": now_iso()}, replace=True
                 )

@@ -173,3 +173,14 @@ def muted_stories(db: sqlite_utils.Database, platform: str, channel: str) -> set
         "select story_id from muted_stories where platform = ? and channel = ?", [platform, channel]
     )
     return {str(r[0]) for r in rows}
+
+
+EPOCH = "0000-01-01T00:00:00+00:00"  # before every stored time: "since the beginning"
+
+
+def last_digest_until(db: sqlite_utils.Database, platform: str, channel: str) -> str:
+    """Where the channel's previous digest ended, or the beginning of time."""
+    row = db.execute(
+        "select max(until) from digests where channel = ? and platform = ?", [channel, platform]
+    ).fetchone()
+    return str(row[0]) if row and row[0] else EPOCH
