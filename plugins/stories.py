@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from bot.hookspecs import hookimpl
@@ -123,14 +124,45 @@ class Judged:
     copied: KnownArticle | None  # an article nearly all of which is in the new one, or the reverse
 
 
+@dataclass
+class Analysed:
+    """What the new article's text alone gives: its close reading, index keys and fingerprint (worked
+    out ahead by wirewatch_prepare, maybe in another process)."""
+
+    reading: Reading
+    keys: tuple[str, ...]
+    fingerprint: bytes
+
+    @classmethod
+    def of(cls, article: Article) -> Analysed:
+        """The article analysed, every property of its reading worked out (comparisons then only look
+        them up); its shingles, which made its keys and fingerprint, are left out."""
+        profile = Profile(article.title, article.text)
+        reading = Reading(profile)
+        keys, fingerprint = index_keys(profile), Fingerprint.of(profile).to_bytes()
+        for made in (profile, reading):
+            for name, value in vars(type(made)).items():
+                if isinstance(value, cached_property):
+                    getattr(made, name)
+        vars(profile).pop("shingles", None)
+        return cls(reading, keys, fingerprint)
+
+    def fits(self, article: Article) -> bool:
+        """Whether this is the analysis of this article's title and text."""
+        return self.reading.profile.text == article.text and self.reading.profile.title == article.title
+
+
 class Comparison:
     """The new article and what it is compared with, each text read once for this article."""
 
-    def __init__(self, article: Article, known: StoreView) -> None:
+    def __init__(self, article: Article, known: StoreView, analysed: Analysed | None = None) -> None:
         self.article = article
         self.known = known
-        self.profile = Profile(article.title, article.text)
-        self.reading = Reading(self.profile)
+        if analysed is None or not analysed.fits(article):
+            analysed = Analysed.of(article)
+        self.analysed = analysed
+        self.profile = analysed.reading.profile
+        self.reading = analysed.reading
         self.readings = _readings(known)
         self.alignments: dict[str, Alignment] = {}
 
@@ -184,11 +216,19 @@ class Comparison:
 
 
 @hookimpl
-def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[str, Any]) -> StoryMatch:
+def wirewatch_prepare(article: Article, settings: Mapping[str, Any]) -> dict[str, Analysed]:
+    """The article's own analysis, from its text alone."""
+    return {"stories": Analysed.of(article)}
+
+
+@hookimpl
+def wirewatch_match_story(
+    article: Article, known: StoreView, settings: Mapping[str, Any], prepared: Mapping[str, Any]
+) -> StoryMatch:
     """Compare the article with the stories of the few stored articles its index keys retrieve."""
     opts = _settings(settings)
-    seen = Comparison(article, known)
-    keys = index_keys(seen.profile)
+    seen = Comparison(article, known, prepared.get("stories"))
+    keys = seen.analysed.keys
     looked: list[tuple[float, KnownArticle]] = []
     for other, _shared in known.candidates(keys, int(opts["candidates"])):
         theirs = _vectors(other)
@@ -204,7 +244,7 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
         (seen.judge(story, retrieved, int(opts["support"])) for story, retrieved in by_story.items()),
         key=lambda j: (-j.support, j.story),
     )
-    fingerprint = Fingerprint.of(seen.profile).to_bytes()
+    fingerprint = seen.analysed.fingerprint
     # the article is most likely stored as it came: the next ones compare with it without reading it
     # again (under another id or with another text, the kept reading is simply not used)
     seen.readings.keep(article.id, seen.reading)
