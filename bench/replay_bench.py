@@ -21,10 +21,12 @@ replays a probe stream into a copy of that store as a fresh process and reads it
 - identical: whether the probe's stdout equals that of a reference run (`--reference CMD`, by
   default the same command) on another copy of the same store, byte for byte.
 
-With --cache DIR, each filled store is kept in DIR under a key of the fill command, the folder, the
-seed, the window, the size and bot/migrations.py (the shape of the store), and taken from there the
+With --cache DIR, each filled store is kept in DIR under a key of the fill command (its window
+included), the folder, the seed, the sizes up to this one, the probe count (they decide which
+articles the stream makes) and bot/migrations.py (the shape of the store), and taken from there the
 next time instead of being filled again (--fill-command: fill with another replay than the one
-probed, e.g. the previous version when both give the same results).
+probed, e.g. the previous version when both give the same results). --keep DIR keeps each size's
+filled store, probe stream, probe output and profile for a closer look.
 
 With --profile, the probe is replayed once more (into a third copy) under cProfile, and the split of
 its time is printed per size: own time summed by module (C functions under the module that called
@@ -263,11 +265,14 @@ def startup(command: list[str], tmp: Path, runs: int = 5) -> tuple[float, float,
     return statistics.median(times), statistics.median(cpus), statistics.median(mains)
 
 
-def cache_key(command: list[str], folder: Path, seed: int, size: int) -> str:
-    """The name a filled store is kept under in --cache (see the module's docstring)."""
+def cache_key(command: list[str], folder: Path, seed: int, sizes: list[int], probe: int) -> str:
+    """The name a filled store is kept under in --cache (see the module's docstring): the sizes
+    filled before it and the probe count change which articles the stream makes after them."""
     shape = (Path(__file__).resolve().parent.parent / "bot" / "migrations.py").read_bytes()
     shape_hash = hashlib.sha1(shape).hexdigest()
-    parts = [shlex.join(command), str(folder.resolve()), str(seed), str(size), shape_hash]
+    size = sizes[-1]
+    made = ",".join(map(str, sizes))
+    parts = [shlex.join(command), str(folder.resolve()), str(seed), made, str(probe), shape_hash]
     return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:16] + f"-{size}.db"
 
 
@@ -284,6 +289,7 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true", help="also print the probe's profile split")
     ap.add_argument("--cache", type=Path, help="keep filled stores here and reuse them")
     ap.add_argument("--fill-command", default=None, help="the replay that fills (default: --command)")
+    ap.add_argument("--keep", type=Path, help="copy each size's store, probe, output and profile here")
     args = ap.parse_args()
     command = [*shlex.split(args.command), "--window", args.window]
     reference = [*shlex.split(args.reference or args.command), "--window", args.window]
@@ -298,7 +304,9 @@ def main() -> None:
         for size in sorted(args.sizes):
             fill = tmp / f"fill-{size}.jsonl"
             added = write_jsonl(fill, stream.fill(size))
-            kept = args.cache / cache_key(filler, args.folder, args.seed, size) if args.cache else None
+            sizes = [s for s in sorted(args.sizes) if s <= size]
+            key = cache_key(filler, args.folder, args.seed, sizes, args.probe)
+            kept = args.cache / key if args.cache else None
             if kept is not None and kept.exists():
                 shutil.copyfile(kept, store)
                 print(f"filled to {size:,}: taken from {kept}", file=sys.stderr)
@@ -323,6 +331,13 @@ def main() -> None:
                 shutil.copyfile(store, copies[1])
                 split = profile_split(command, copies[1], probe, tmp / f"probe-{size}.prof")
                 splits.append(f"profile of the probe at {size:,} stored: {split}")
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(store, args.keep / f"store-{size}.db")
+                shutil.copyfile(probe, args.keep / probe.name)
+                (args.keep / f"probe-{size}.out").write_bytes(out)
+                if args.profile:
+                    shutil.copyfile(tmp / f"probe-{size}.prof", args.keep / f"probe-{size}.prof")
             for copy in copies:
                 copy.unlink()
             gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(arrivals))

@@ -324,6 +324,13 @@ def m018_live_cards(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m019_kept_readings(db: sqlite_utils.Database) -> None:
+    """What the story plugin keeps of each article's text to compare later ones with it (StoryMatch.kept),
+    apart from the articles, whose rows the many candidate look-ups read."""
+    db.table("article_readings").create({"article_id": str, "data": bytes}, pk="article_id")
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names. The whole run holds
     the write lock from its first read, so two processes opening a fresh store take turns (the second

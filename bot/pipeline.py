@@ -60,8 +60,9 @@ class Pipeline:
         match: StoryMatch | None = self.pm.hook.wirewatch_match_story(**kwargs)
         keys: tuple[str, ...] = ()
         fingerprint: str | bytes = ""
+        kept = b""
         if match is not None:
-            keys, fingerprint = match.keys, match.fingerprint
+            keys, fingerprint, kept = match.keys, match.fingerprint, match.kept
             story = self.store.story_of(match.of) if match.of else None
             if story and not self._within_window(story, article):
                 story = None  # a story may not outgrow the window: this one starts another
@@ -81,7 +82,7 @@ class Pipeline:
         for found in self.pm.hook.wirewatch_extract_quotes(**kwargs):
             result.quotes.extend(q for q in found if isinstance(q, Quote))
         result.quotes.sort(key=lambda q: (q.start, q.end))
-        self.store.save(result, keys, fingerprint)
+        self.store.save(result, keys, fingerprint, kept)
         self.pm.hook.wirewatch_article_stored(result=result, settings=self.settings)
         return result
 

@@ -19,6 +19,7 @@ from bot.hookspecs import hookimpl
 from bot.models import Article, KnownArticle, Relation, StoryMatch
 from bot.storage import parse_time
 from bot.store_view import StoreView
+from plugins.kept import keep, restore
 from plugins.similarity import (
     FEATURES,
     MEMBERS,
@@ -63,13 +64,17 @@ class Readings:
         self.size = size
         self.kept: OrderedDict[str, tuple[str, str, Reading]] = OrderedDict()
 
-    def get(self, other: KnownArticle) -> Reading:
-        """The reading of a stored article, made now if it is not kept (or its text has changed)."""
+    def get(self, other: KnownArticle, known: StoreView | None = None) -> Reading:
+        """The reading of a stored article, made now if it is not kept (or its text has changed):
+        read back from the store where it kept one, else from the text."""
         kept = self.kept.get(other.id)
         if kept is not None and kept[0] == other.title and kept[1] == other.text:
             self.kept.move_to_end(other.id)
             return kept[2]
-        reading = Reading(Profile(other.title, other.text))
+        stored = getattr(known, "kept_reading", None)
+        reading = restore(stored(other.id), other.title, other.text) if callable(stored) else None
+        if reading is None:
+            reading = Reading(Profile(other.title, other.text))
         self.keep(other.id, reading)
         return reading
 
@@ -124,14 +129,14 @@ class Judged:
     copied: KnownArticle | None  # an article nearly all of which is in the new one, or the reverse
 
 
-@dataclass
 class Analysed:
-    """What the new article's text alone gives: its close reading, index keys and fingerprint (worked
-    out ahead by wirewatch_prepare, maybe in another process)."""
+    """What the new article's text alone gives: its index keys, fingerprint and close reading, the
+    reading also as kept in the store (worked out ahead by wirewatch_prepare, maybe in another
+    process: it travels as kept, and is read back from that where it is used)."""
 
-    reading: Reading
-    keys: tuple[str, ...]
-    fingerprint: bytes
+    def __init__(self, title: str, text: str, keys: tuple[str, ...], fingerprint: bytes, kept: bytes) -> None:
+        self.title, self.text = title, text
+        self.keys, self.fingerprint, self.kept = keys, fingerprint, kept
 
     @classmethod
     def of(cls, article: Article) -> Analysed:
@@ -145,11 +150,21 @@ class Analysed:
                 if isinstance(value, cached_property):
                     getattr(made, name)
         vars(profile).pop("shingles", None)
-        return cls(reading, keys, fingerprint)
+        analysed = cls(article.title, article.text, keys, fingerprint, keep(reading))
+        vars(analysed)["reading"] = reading
+        return analysed
+
+    @cached_property
+    def reading(self) -> Reading:
+        """The close reading."""
+        return restore(self.kept, self.title, self.text) or Reading(Profile(self.title, self.text))
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k != "reading"}  # the reading travels as kept
 
     def fits(self, article: Article) -> bool:
         """Whether this is the analysis of this article's title and text."""
-        return self.reading.profile.text == article.text and self.reading.profile.title == article.title
+        return self.text == article.text and self.title == article.title
 
 
 class Comparison:
@@ -168,7 +183,7 @@ class Comparison:
 
     def read(self, other: KnownArticle) -> Reading:
         """A known article read closely (once, then kept with the store)."""
-        return self.readings.get(other)
+        return self.readings.get(other, self.known)
 
     def aligned(self, other: KnownArticle, reading: Reading) -> Alignment:
         """The new text's sentences aligned with a known article's (once per incoming article)."""
@@ -249,8 +264,11 @@ def wirewatch_match_story(
     # again (under another id or with another text, the kept reading is simply not used)
     seen.readings.keep(article.id, seen.reading)
     best = judged[0] if judged else None
+    kept = seen.analysed.kept
     if best is None or best.support < 0.5:
-        return StoryMatch("new", None, best.support if best else 0.0, keys, fingerprint=fingerprint)
+        return StoryMatch(
+            "new", None, best.support if best else 0.0, keys, fingerprint=fingerprint, kept=kept
+        )
     derived, source = best.rewrite
     # the model is fitted with derived and independent text weighing the same: above one half, the
     # article's likeliest source more likely gave it its text than not
@@ -261,7 +279,9 @@ def wirewatch_match_story(
     tied = source if relation == "rewrite" else best.nearest[1]
     # another story this one matches as surely shows the two are one; a weaker tie does not
     also = tuple(j.nearest[1].id for j in judged[1:] if j.support >= opts["merge_min"])
-    return StoryMatch(relation, tied.id, best.support, keys, seen.added(best.members), also, fingerprint)
+    return StoryMatch(
+        relation, tied.id, best.support, keys, seen.added(best.members), also, fingerprint, kept
+    )
 
 
 @hookimpl
