@@ -5,15 +5,15 @@ in the main process instead."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any
 
 import pluggy
@@ -58,21 +58,62 @@ def default_workers() -> int:
     return max(1, min(3, os.cpu_count() or 1))
 
 
-# the worker process's plugin manager and settings (set once in each worker by _start)
-_worker: tuple[pluggy.PluginManager, Mapping[str, Any]] | None = None
-
-
-def _start(pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> None:
-    """Set up a worker: the manager and settings it was forked with; Ctrl-C is the main process's."""
-    global _worker
+def _serve(conn: Connection, pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> None:
+    """A worker: prepare each article it is sent, in order, until it is sent None (or the main process
+    goes away). Ctrl-C is the main process's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _worker = (pm, settings)
+    while True:
+        try:
+            article = conn.recv()
+        except (EOFError, OSError):
+            return
+        if article is None:
+            return
+        try:
+            answer: Prepared | str = prepare(pm, article, settings)
+            conn.send(answer)
+        except OSError:  # the main process stopped listening
+            return
+        except Exception as exc:  # e.g. a plugin's value that cannot be pickled: this article only
+            with contextlib.suppress(OSError):
+                conn.send(f"{type(exc).__name__}: {exc}")
 
 
-def _work(article: Article) -> Prepared:
-    """Prepare one article in a worker."""
-    assert _worker is not None, "a worker prepares articles only once started"
-    return prepare(_worker[0], article, _worker[1])
+class _Worker:
+    """One worker process and its end of the pipe, with the articles sent to it and not yet answered."""
+
+    def __init__(self, pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> None:
+        context = multiprocessing.get_context("fork")  # the plugins as loaded here, nothing imported again
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs, pm, settings), daemon=True)
+        self.process.start()
+        theirs.close()  # its only other end is the worker's: a worker that dies is an EOF here
+
+    def send(self, article: Article) -> bool:
+        """Hand the worker an article; False when it is gone."""
+        try:
+            self.conn.send(article)
+            return True
+        except OSError:
+            return False
+
+    def receive(self) -> Prepared | str | None:
+        """The next answer: what it prepared, why it could not (str), or None when it is gone."""
+        try:
+            answer = self.conn.recv()
+        except (EOFError, OSError):
+            return None
+        return answer if isinstance(answer, Prepared | str) else None
+
+    def stop(self) -> None:
+        """Ask it to end (and stop listening: answers not read are dropped), and end it if it does not."""
+        with contextlib.suppress(OSError):
+            self.conn.send(None)
+        self.conn.close()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
 
 
 class Preparer:
@@ -94,57 +135,46 @@ class Preparer:
         if not self.forked or (count is not None and count < PARALLEL_FROM):
             yield from ((article, None) for article in articles)
             return
-        pool = ProcessPoolExecutor(
-            self.forked,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_start,
-            initargs=(self.pm, self.settings),
-        )
+        workers = [_Worker(self.pm, self.settings) for _ in range(self.forked)]
         log.info("analysing the articles' text in %d worker processes", self.forked)
-        pending: deque[tuple[Article, Future[Prepared] | None]] = deque()
-        source = iter(articles)
+        # article n goes to worker n % len(workers); each answers in the order it was sent articles
+        pending: deque[tuple[Article, _Worker | None]] = deque()
+        turn = 0
         broken = False
         try:
-            for article in source:
-                pending.append((article, None if broken else self._submit(pool, article)))
-                broken = broken or pending[-1][1] is None
+            for article in articles:
+                worker = None if broken else workers[turn % len(workers)]
+                turn += 1
+                if worker is not None and not worker.send(article):
+                    broken, worker = self._broken(), None
+                pending.append((article, worker))
                 # the main process ingests the oldest while the workers prepare those after it
-                while pending and (broken or len(pending) >= AHEAD * self.forked):
-                    done, broken = self._done(pool, *pending.popleft(), broken)
+                while pending and (broken or len(pending) >= AHEAD * len(workers)):
+                    done, broken = self._answer(*pending.popleft(), broken)
                     yield done
             while pending:
-                done, broken = self._done(pool, *pending.popleft(), broken)
+                done, broken = self._answer(*pending.popleft(), broken)
                 yield done
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            for worker in workers:
+                worker.stop()
 
-    def _submit(self, pool: ProcessPoolExecutor, article: Article) -> Future[Prepared] | None:
-        """The article handed to a worker; None when the pool is broken."""
-        try:
-            return pool.submit(_work, article)
-        except BrokenProcessPool:
-            _broken(pool)
-            return None
-
-    def _done(
-        self, pool: ProcessPoolExecutor, article: Article, future: Future[Prepared] | None, broken: bool
+    def _answer(
+        self, article: Article, worker: _Worker | None, broken: bool
     ) -> tuple[tuple[Article, Prepared | None], bool]:
         """The article and what its worker prepared (None: to be prepared in the main process), and
-        whether the pool is broken now."""
-        if future is None:
+        whether a worker has died."""
+        if worker is None or broken:
             return (article, None), broken
-        try:
-            return (article, future.result()), broken
-        except (BrokenProcessPool, CancelledError):
-            if not broken:
-                _broken(pool)
-            return (article, None), True
-        except Exception as exc:  # e.g. a plugin's value that cannot be pickled: this article only
-            log.warning("article %s is analysed in the main process: %s", article.id, exc)
+        answer = worker.receive()
+        if answer is None:
+            return (article, None), self._broken()
+        if isinstance(answer, str):
+            log.warning("article %s is analysed in the main process: %s", article.id, answer)
             return (article, None), broken
+        return (article, answer), broken
 
-
-def _broken(pool: ProcessPoolExecutor) -> None:
-    """A worker died: the rest of the batch is prepared in the main process."""
-    log.warning("a worker process died; the rest of this batch is analysed in the main process")
-    pool.shutdown(wait=False, cancel_futures=True)
+    def _broken(self) -> bool:
+        """A worker died: the rest of the batch is prepared in the main process."""
+        log.warning("a worker process died; the rest of this batch is analysed in the main process")
+        return True
