@@ -87,3 +87,28 @@ def test_comparing_with_kept_readings_finds_what_the_texts_give(
     assert from_kept == results(tmp_path, "texts", keep_readings=False)
     assert not any(restored)
     assert {r[0] for r in from_kept} >= {"new", "rewrite"}
+
+
+def test_making_articles_quiet_leaves_the_search_index_alone(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    pm = make_manager()
+    pipeline = Pipeline(store, pm, collect(pm).settings)
+    for article in read_jsonl(fixture_stream(tmp_path / "s.jsonl"), "wire"):
+        pipeline.ingest(article)
+
+    def found(word: str) -> set[str]:
+        rows = store.db.execute(
+            "select id from articles where rowid in "
+            "(select rowid from articles_fts where articles_fts match ?)",
+            [word],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    index = store.db.execute("select count(*), sum(length(block)) from articles_fts_data").fetchone()
+    store.quieten(["a0", "a1", "a2"])
+    assert store.db.execute("select count(*), sum(length(block)) from articles_fts_data").fetchone() == index
+    assert "a0" in found("Baltline")
+    with store.db.conn:  # a changed text is searched as it now is
+        store.db.execute("update articles set text = 'Hovercraft replace the ferries' where id = 'a0'")
+    assert "a0" not in found("Baltline") and found("Hovercraft") == {"a0"}
+    store.close()
