@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from bot.messages import counted
 from bot.models import Article
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,8 @@ class _Worker:
     """One worker process and its end of the pipe, with the articles sent to it and not yet answered."""
 
     def __init__(self, pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> None:
+        import multiprocessing  # only where a batch is long enough for workers (start-up stays short)
+
         context = multiprocessing.get_context("fork")  # the plugins as loaded here, nothing imported again
         self.conn, theirs = context.Pipe()
         self.process = context.Process(target=_serve, args=(theirs, pm, settings), daemon=True)
@@ -136,7 +140,9 @@ class Preparer:
             yield from ((article, None) for article in articles)
             return
         workers = [_Worker(self.pm, self.settings) for _ in range(self.forked)]
-        log.info("analysing the articles' text in %d worker processes", self.forked)
+        log.info(
+            "analysing the articles' text in %s", counted(self.forked, "worker process", "worker processes")
+        )
         # article n goes to worker n % len(workers); each answers in the order it was sent articles
         pending: deque[tuple[Article, _Worker | None]] = deque()
         turn = 0
