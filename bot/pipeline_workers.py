@@ -8,7 +8,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import signal
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -64,13 +66,11 @@ def _serve(conn: Connection, pm: pluggy.PluginManager, settings: Mapping[str, An
     """A worker: prepare each article it is sent, in order, until it is sent None (or the main process
     goes away). Ctrl-C is the main process's to handle."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    while True:
-        try:
-            article = conn.recv()
-        except (EOFError, OSError):
-            return
-        if article is None:
-            return
+    # what arrives is read at once, whatever the worker is doing: the main process never waits to hand
+    # over an article while the worker waits to hand back a large answer (each would wait for the other)
+    inbox: queue.SimpleQueue[Article | None] = queue.SimpleQueue()
+    threading.Thread(target=_read, args=(conn, inbox), daemon=True).start()
+    while (article := inbox.get()) is not None:
         try:
             answer: Prepared | str = prepare(pm, article, settings)
             conn.send(answer)
@@ -79,6 +79,18 @@ def _serve(conn: Connection, pm: pluggy.PluginManager, settings: Mapping[str, An
         except Exception as exc:  # e.g. a plugin's value that cannot be pickled: this article only
             with contextlib.suppress(OSError):
                 conn.send(f"{type(exc).__name__}: {exc}")
+
+
+def _read(conn: Connection, inbox: queue.SimpleQueue[Article | None]) -> None:
+    """Move what the main process sends into the worker's inbox; None once it is done or gone."""
+    while True:
+        try:
+            article = conn.recv()
+        except (EOFError, OSError):
+            article = None
+        inbox.put(article)
+        if article is None:
+            return
 
 
 class _Worker:

@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,10 @@ from conftest import write_stream
 
 from bot.app import Bot
 from bot.config import ConfigError, parse_config
+from bot.hookspecs import hookimpl
+from bot.models import Article
+from bot.pipeline_workers import Prepared, Preparer
+from bot.plugins import make_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 STORIES = [
@@ -187,3 +192,23 @@ def test_a_bots_first_poll_stores_the_same_with_workers(
 def test_workers_setting_is_checked() -> None:
     with pytest.raises(ConfigError, match=r"bot\.workers"):
         parse_config({"storage": {"path": ":memory:"}, "bot": {"workers": -1}})
+
+
+class Bulky:
+    """A plugin whose prepared value is far larger than a pipe holds."""
+
+    @hookimpl
+    def wirewatch_prepare(self, article: Article, settings: object) -> dict[str, object]:
+        return {"bulky": article.text.encode() * 4}
+
+
+def test_long_articles_and_large_prepared_values_do_not_stall_the_workers() -> None:
+    pm = make_manager(load_entry_points=False, extra=(Bulky(),))
+    articles = [Article(id=f"b{n}", text=f"{n} " + "word " * 60_000) for n in range(24)]
+    done: list[tuple[Article, Prepared | None]] = []
+    run = threading.Thread(target=lambda: done.extend(Preparer(pm, {}, 3).ahead(articles)), daemon=True)
+    run.start()
+    run.join(90)
+    assert not run.is_alive(), "the workers and the main process wait for each other"
+    assert [a.id for a, _ in done] == [a.id for a in articles]
+    assert all(p is not None and p.plugins["bulky"] == a.text.encode() * 4 for a, p in done)
