@@ -151,7 +151,15 @@ class Preparer:
         if not self.forked or (count is not None and count < PARALLEL_FROM):
             yield from ((article, None) for article in articles)
             return
-        workers = [_Worker(self.pm, self.settings) for _ in range(self.forked)]
+        workers: list[_Worker] = []
+        try:
+            workers += [_Worker(self.pm, self.settings) for _ in range(self.forked)]
+        except (OSError, ValueError) as exc:  # no fork here, or no room for another process
+            log.warning("no worker processes (%s); the articles are analysed in the main process", exc)
+            for started in workers:
+                started.stop()
+            yield from ((article, None) for article in articles)
+            return
         log.info(
             "analysing the articles' text in %s", counted(self.forked, "worker process", "worker processes")
         )
