@@ -10,14 +10,15 @@ replays a probe stream into a copy of that store as a fresh process and reads it
 - start-up: the wall time of `wirewatch replay --json` on an empty stream (imports, store opening);
 - articles/s: probe articles over the time from the first to the last output line;
 - p50 / p99 ms: the gaps between consecutive output lines (the per-article cost, start-up excluded);
-- peak memory: the probe process's maximum resident set (the OS's accounting of the finished child);
+- peak memory: the largest maximum resident set of the probe process and its worker processes (the
+  OS's accounting of the finished child; forked workers share most of their pages with it);
 - CPU ms/article: the probe process's user + system CPU time, less the median CPU time of start-up,
   per probe article: on a machine shared with other busy processes the wall-clock figures swing with
   their load, this one much less (it counts what the first articles load on first use, and any
   second core the process uses);
-- main CPU ms/article: the same for the replay's own (main) process alone, from the CPU line it
-  writes on stderr at the end ("-" for a replay that writes none); the difference from CPU ms/article
-  is what its worker processes used;
+- main / workers CPU ms/article: the same for the replay's own (main) process alone and for its
+  worker processes together, from the CPU line it writes on stderr at the end ("-" for a replay that
+  writes none): the main process, which does all the store's work in order, bounds the rate;
 - identical: whether the probe's stdout equals that of a reference run (`--reference CMD`, by
   default the same command) on another copy of the same store, byte for byte.
 
@@ -125,7 +126,7 @@ def write_jsonl(path: Path, records: Iterator[Record] | list[Record]) -> int:
 
 
 # the line replay ends with on stderr: "replay used 1.23 s CPU in this process, 4.56 s in 2 workers"
-_CPU_LINE = re.compile(rb"replay used ([\d.]+) s CPU in this process")
+_CPU_LINE = re.compile(rb"replay used ([\d.]+) s CPU in this process, ([\d.]+) s in its workers")
 
 
 @dataclass
@@ -138,6 +139,7 @@ class Run:
     peak: float  # peak resident memory, MB
     cpu: float  # CPU seconds of the process and its workers together
     main: float | None  # those of the main process alone (None: the replay does not say)
+    workers: float | None  # those of its worker processes together
 
 
 def timed_replay(command: list[str], db: Path, stream: Path) -> Run:
@@ -158,8 +160,9 @@ def timed_replay(command: list[str], db: Path, stream: Path) -> Run:
     if proc.returncode:
         sys.exit(f"{shlex.join(command)} exited {proc.returncode}")
     cpu = usage.ru_utime + usage.ru_stime
-    main = float(said.group(1)) if said else None
-    return Run(b"".join(out), arrivals, time.perf_counter() - t0, usage.ru_maxrss / 1024, cpu, main)
+    main, workers = (float(said.group(1)), float(said.group(2))) if said else (None, None)
+    wall = time.perf_counter() - t0
+    return Run(b"".join(out), arrivals, wall, usage.ru_maxrss / 1024, cpu, main, workers)
 
 
 def interpreter(command: list[str]) -> list[str]:
@@ -347,12 +350,13 @@ def main() -> None:
             main_ms = (
                 f"{1000 * max(0.0, run.main - start_main) / args.probe:.1f}" if run.main is not None else "-"
             )
+            main_ms += f" / {1000 * run.workers / args.probe:.1f}" if run.workers is not None else " / -"
             row = (size, rate, statistics.median(gaps), p99, peak, per_article, main_ms, out == ref_out)
             rows.append(row)
     print(f"start-up (empty stream, median of 5): {start:.3f} s wall, {start_cpu:.3f} s CPU")
     print(
         "| stored articles | articles/s | p50 ms | p99 ms | peak memory MB | CPU ms/article "
-        "| main CPU ms/article | identical to reference |"
+        "| main / workers CPU ms/article | identical to reference |"
     )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |")
     for size, rate, p50, p99, peak, per_article, main_ms, same in rows:

@@ -148,9 +148,17 @@ class Preparer:
         """Each article in order with what was prepared for it, or None where the main process is to
         prepare it itself (no workers, a short batch, or a worker that died). count: how many articles
         there are, where known (a short batch starts no workers)."""
+        source = iter(articles)
         if not self.forked or (count is not None and count < PARALLEL_FROM):
-            yield from ((article, None) for article in articles)
+            yield from ((article, None) for article in source)
             return
+        # the first article is prepared here, before the workers are forked: what the plugins load on
+        # first use (word lists, models) is loaded once, and the workers share it instead of each
+        # loading its own
+        first = next(source, None)
+        if first is None:
+            return
+        prepared = prepare(self.pm, first, self.settings)
         workers: list[_Worker] = []
         try:
             workers += [_Worker(self.pm, self.settings) for _ in range(self.forked)]
@@ -158,17 +166,20 @@ class Preparer:
             log.warning("no worker processes (%s); the articles are analysed in the main process", exc)
             for started in workers:
                 started.stop()
-            yield from ((article, None) for article in articles)
+            yield first, prepared
+            yield from ((article, None) for article in source)
             return
         log.info(
             "analysing the articles' text in %s", counted(self.forked, "worker process", "worker processes")
         )
-        # article n goes to worker n % len(workers); each answers in the order it was sent articles
-        pending: deque[tuple[Article, _Worker | None]] = deque()
+        # each article with the worker preparing it (article n goes to worker n % len(workers), which
+        # answers in the order it was sent articles), what was prepared here, or None (to prepare later)
+        pending: deque[tuple[Article, _Worker | Prepared | None]] = deque()
         turn = 0
         broken = False
         try:
-            for article in articles:
+            pending.append((first, prepared))
+            for article in source:
                 worker = None if broken else workers[turn % len(workers)]
                 turn += 1
                 if worker is not None and not worker.send(article):
@@ -186,10 +197,12 @@ class Preparer:
                 worker.stop()
 
     def _answer(
-        self, article: Article, worker: _Worker | None, broken: bool
+        self, article: Article, worker: _Worker | Prepared | None, broken: bool
     ) -> tuple[tuple[Article, Prepared | None], bool]:
-        """The article and what its worker prepared (None: to be prepared in the main process), and
-        whether a worker has died."""
+        """The article and what its worker prepared (or was prepared here; None: to be prepared in the
+        main process), and whether a worker has died."""
+        if isinstance(worker, Prepared):
+            return (article, worker), broken
         if worker is None or broken:
             return (article, None), broken
         answer = worker.receive()
