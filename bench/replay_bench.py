@@ -20,7 +20,8 @@ replays a probe stream into a copy of that store as a fresh process and reads it
   worker processes together, from the CPU line it writes on stderr at the end ("-" for a replay that
   writes none): the main process, which does all the store's work in order, bounds the rate;
 - identical: whether the probe's stdout equals that of a reference run (`--reference CMD`, by
-  default the same command) on another copy of the same store, byte for byte.
+  default the same command with `--workers 1`: all in one process) on another copy of the same
+  store, byte for byte.
 
 With --cache DIR, each filled store is kept in DIR under a key of the fill command (its window
 included), the folder, the seed, the sizes up to this one, the probe count (they decide which
@@ -287,7 +288,9 @@ def main() -> None:
     ap.add_argument("--probe", type=int, default=500, help="articles timed at each size")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--command", default=".venv/bin/wirewatch replay --json", help="the replay under test")
-    ap.add_argument("--reference", default=None, help="the replay whose output must match (default: same)")
+    ap.add_argument(
+        "--reference", default=None, help="the replay whose output must match (default: it with --workers 1)"
+    )
     ap.add_argument("--window", default="3650d", help="passed to replay as --window")
     ap.add_argument("--profile", action="store_true", help="also print the probe's profile split")
     ap.add_argument("--cache", type=Path, help="keep filled stores here and reuse them")
@@ -295,7 +298,8 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, help="copy each size's store, probe, output and profile here")
     args = ap.parse_args()
     command = [*shlex.split(args.command), "--window", args.window]
-    reference = [*shlex.split(args.reference or args.command), "--window", args.window]
+    single = f"{args.command} --workers 1"  # the same replay in one process
+    reference = [*shlex.split(args.reference or single), "--window", args.window]
     filler = [*shlex.split(args.fill_command or args.command), "--window", args.window]
     stream = Stream(load_sentences(args.folder), args.seed)
     rows = []
