@@ -76,10 +76,41 @@ def test_quote_running_over_paragraphs_and_continued_without_attribution() -> No
             "Dmitry Peskov",
             "the talks would cover energy and grain exports",
         ),
+        (  # a verb of saying in its base form after a plural subject
+            "The ferry operators argue that the new fees will push small boats off the route.",
+            "The ferry operators",
+            "the new fees will push small boats off the route",
+        ),
+        (  # a verb of saying in the progressive, with its listener before "that"
+            "Governor Ilse Varga is warning farmers that the canal will close for two weeks in May.",
+            "Ilse Varga",
+            "the canal will close for two weeks in May",
+        ),
+        (  # a phrasal verb of saying
+            "The auditor Petra Holm pointed out that the fund had lost money in three of four years.",
+            "Petra Holm",
+            "the fund had lost money in three of four years",
+        ),
+        (  # the speaker described, then "who"
+            "The council hired an engineer who said the old pier could not carry heavy trucks.",
+            "an engineer",
+            "the old pier could not carry heavy trucks",
+        ),
     ],
 )
 def test_reported_speech(text: str, speaker: str, content: str) -> None:
     assert statements(text) == [(speaker, content, False)]
+
+
+def test_speakers_listed_then_all_said() -> None:
+    text = "Ana Ruiz, Tom Berg and Lia Chen all suggested that the vote be delayed until the audit is done."
+    found = statements(text)
+    assert len(found) == 1 and found[0][0] in {"Ana Ruiz", "Tom Berg", "Lia Chen"}
+    assert found[0][1] == "the vote be delayed until the audit is done"
+
+
+def test_a_progressive_verb_without_a_statement_attributes_nothing() -> None:
+    assert statements("Nobody in the league is arguing, since the new schedule suits every club.") == []
 
 
 def test_a_statement_read_and_descriptions_resolve_to_names() -> None:

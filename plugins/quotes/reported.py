@@ -108,6 +108,8 @@ class ReportedRules(Reading):
             subject = _plain_subject(text, sa, cs)
         if not subject or not cue_fits(cue, text, sa, cs):
             return None
+        if cue in PROGRESSIVE and text[ce : ce + 1] == ",":
+            return None  # "nobody is arguing, since ...": the verb has no statement of its own
         start = ce
         rest = text[ce:sb]
         skip = re.match(

@@ -63,6 +63,13 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         if sv and sv.group("verb").lower() not in COPULAS:
             return sv.group("subj"), floor + sv.start("subj")
         return None
+    bare_rel = re.search(r"(?<=[a-z])\s+(?:who|which)$", s)
+    if bare_rel:  # "hired an architect who said": the speaker is the one the nearest description names
+        head = s[: bare_rel.start()]
+        for d in reversed(list(_DETERMINER.finditer(head))):
+            described = DESCRIPTION.match(head, d.start())
+            if described:
+                return described.group(0), floor + d.start()
     rel = re.search(r",\s+who(?:\s+(?:in|on|last|earlier|this)\s+[\w-]+)?$", s)
     if rel:  # "McConnell, now the majority leader, who in 2010 said": the speaker is the one named
         return subject_before(text, floor, floor + rel.start() + 1)
@@ -94,6 +101,9 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
     return None
 
 
+_DETERMINER = re.compile(
+    r"\b(?:the|a|an|his|her|their|its|one|another|two|three|several|many|some|most|other)\s", re.I
+)
 # a person's name standing alone as an appositive: " Jeff Fraser", " Ana María López"
 _APPOSITIVE_NAME = re.compile(r"\s*((?:[A-Z][\w'’-]+\.?\s+){1,3}[A-Z][\w'’-]+)\s*")
 
