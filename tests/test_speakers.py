@@ -103,6 +103,15 @@ def test_a_sentence_opener_and_a_caption_are_not_speakers() -> None:
     assert speaker_of(text, "We got lucky").speaker == "Samuel Ortiz"
 
 
+def test_a_verb_opening_the_sentence_is_no_part_of_the_name_after_it() -> None:
+    text = (
+        "Senator Rosa Delgado visited the shipyard on Monday.\n\n"
+        "Blaming Delgado's allies for the delay will not help, the union said.\n\n"
+        "Delgado is stressing that the contract will bring four hundred jobs to the town."
+    )
+    assert speaker_of(text, "four hundred jobs").speaker == "Rosa Delgado"
+
+
 def test_a_floating_quote_paragraph_continues_the_speaker_before() -> None:
     text = (
         "Ana Duarte, who runs the shelter, said demand had doubled since the winter began.\n\n"

@@ -165,7 +165,10 @@ class Entities:
             run = re.sub(r"\s+(?:of|and)$", "", run)
             tokens = run.split()
             # drop sentence openers and dates in front: "But Phillips", "On Dec. 13"
-            while tokens and re.split(r"['’]", tokens[0].lower().strip(".,"))[0] in NOT_NAMES:
+            while tokens and (
+                re.split(r"['’]", tokens[0].lower().strip(".,"))[0] in NOT_NAMES
+                or (len(tokens) >= 2 and _gerund_opener(tokens[0]) and self._sentence_initial(start))
+            ):
                 start = text.index(tokens[0], start) + len(tokens[0])
                 tokens = tokens[1:]
                 while start < len(text) and text[start].isspace():
@@ -601,6 +604,13 @@ class Entities:
             if entity.kind == OTHER:
                 entity.kind = PERSON  # a name that speaks, neither an organisation nor a place
             self.spoke.append((at, entity))
+
+
+def _gerund_opener(token: str) -> bool:
+    """'Injecting' in 'Injecting Clinton’s troubles into ...': a verb opening the sentence, no first name."""
+    return (
+        len(token) >= 6 and token.endswith("ing") and token[1:].islower() and first_name_gender(token) is None
+    )
 
 
 @lru_cache(maxsize=50_000)
