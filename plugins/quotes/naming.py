@@ -162,11 +162,11 @@ class Entities:
         for start, run in self._runs():
             if any(a <= start < b for a, b in captions):
                 continue
-            run = re.sub(r"\s+(?:of|and)$", "", run)
+            run = _TRAILING_CONNECTOR.sub("", run)
             tokens = run.split()
             # drop sentence openers and dates in front: "But Phillips", "On Dec. 13"
             while tokens and (
-                re.split(r"['’]", tokens[0].lower().strip(".,"))[0] in NOT_NAMES
+                _APOSTROPHE.split(tokens[0].lower().strip(".,"))[0] in NOT_NAMES
                 or (len(tokens) >= 2 and _gerund_opener(tokens[0]) and self._sentence_initial(start))
             ):
                 start = text.index(tokens[0], start) + len(tokens[0])
@@ -305,7 +305,7 @@ class Entities:
     def _sentence_initial(self, pos: int) -> bool:
         i = bisect_right(self.sentence_starts, pos) - 1
         start = self.sentence_starts[i] if i >= 0 else 0
-        return not re.sub(r"[\s“”\"'‘’(\[—–-]", "", self.text[start:pos])
+        return _OPENING_MARKS.fullmatch(self.text, start, max(start, pos)) is not None
 
     def _subject(self, start: int, end: int) -> bool:
         after = _VERB_AFTER.match(self.text, end) or _AUX_AFTER.match(self.text, end)
@@ -622,3 +622,9 @@ def _zipf(word: str) -> float:
 
 
 SPEAKING_AFTER = re.compile(r"(?:\s*,[^,.;]{1,80},)?(?:\s+(?:has|had|also|later|then))?\s+" + CUE_RE.pattern)
+
+
+_TRAILING_CONNECTOR = re.compile(r"\s+(?:of|and)$")
+_APOSTROPHE = re.compile(r"['’]")
+# what may stand between a sentence's start and its first word: spaces, quotation marks, brackets, dashes
+_OPENING_MARKS = re.compile(r"[\s“”\"'‘’(\[—–-]*")

@@ -35,7 +35,7 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         floor = breaks[-1].end()
     s = text[floor:pos]
     s = AUX.sub("", s).rstrip()
-    s = re.sub(r"\s*\([^()]{1,40}\)$", "", s)  # "Harry Reid (D-Nev.) said": the party is not the name
+    s = _PARTY.sub("", s)  # "Harry Reid (D-Nev.) said": the party is not the name
     if s.endswith(("—", "–", " -")):  # "Joyce — who is listed as an attorney — told"
         inner = s.rstrip("—–- ")
         dash = max(inner.rfind("—"), inner.rfind("–"), inner.rfind(" - "))
@@ -117,7 +117,7 @@ def abbreviation_before(text: str, dot: int) -> bool:
 def cue_fits(cue: str, text: str, floor: int, cue_at: int) -> bool:
     """Whether a cue word is used as a verb of saying here, not as a noun or in the passive."""
     before = text[max(floor, cue_at - 40) : cue_at]
-    prev = re.findall(r"[\w'’]+", before)
+    prev = _WORDS.findall(before)
     if cue in PROGRESSIVE:
         return (
             bool(prev)
@@ -162,3 +162,7 @@ def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
 
 
 _ROLE_THEN_NAME = re.compile(r"\s+((?:[a-z][\w'’-]*\s+){1,5})((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)")
+
+
+_PARTY = re.compile(r"\s*\([^()]{1,40}\)$")
+_WORDS = re.compile(r"[\w'’]+")
