@@ -109,6 +109,33 @@ def test_speakers_listed_then_all_said() -> None:
     assert found[0][1] == "the vote be delayed until the audit is done"
 
 
+def test_a_quotation_naming_its_own_speaker_inside_a_reported_statement_is_its_own() -> None:
+    text = (
+        "At the hearing Mara Quist noted that the harbour fund had lost money for three years, and "
+        "Tomas Eld replied, “We will not sell the harbour to cover a bad year.”"
+    )
+    found = statements(text)
+    assert ("Mara Quist", "the harbour fund had lost money for three years", False) in found
+    assert ("Tomas Eld", "We will not sell the harbour to cover a bad year.", True) in found
+
+
+def test_words_quoted_after_what_someone_calls_stay_in_the_statement() -> None:
+    text = "Ana Berg says she admired the crew's courage through what she calls a “long and ugly winter.”"
+    found = statements(text)
+    assert len(found) == 1 and found[0][0] == "Ana Berg"
+    assert found[0][1].endswith("what she calls a “long and ugly winter.”")
+
+
+def test_a_reported_statement_ends_where_a_quoted_clause_turns_to_but_he_said() -> None:
+    text = (
+        'Chief Ilsa Moor said the tape did not show "a weapon of any kind," but she said that the '
+        "other evidence matched the witnesses' accounts."
+    )
+    contents = [t for _, t, _ in statements(text)]
+    assert 'the tape did not show "a weapon of any kind' in contents
+    assert "the other evidence matched the witnesses' accounts" in contents
+
+
 def test_a_progressive_verb_without_a_statement_attributes_nothing() -> None:
     assert statements("Nobody in the league is arguing, since the new schedule suits every club.") == []
 

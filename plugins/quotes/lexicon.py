@@ -141,7 +141,7 @@ SUBJECT_ENDS = re.compile(
 )
 # a participle or conjunction that starts a further clause of the speaker's: the statement ends there
 NEXT_CLAUSE = re.compile(
-    r"(?:,|\s[—–-])\s+(arguing|noting|adding|saying|stating|describing|calling|citing|explaining|"
+    r"(?:,[”\"]?|\s[—–-])\s+(arguing|noting|adding|saying|stating|describing|calling|citing|explaining|"
     r"insisting|warning|claiming|referring|according|(?:but|while|though)(?=\s+(?:he|she|they|I|we)\s))\b"
 )
 # verbs whose object and a quoted word or two make a statement: 'called Trump “unhinged”'

@@ -256,7 +256,7 @@ class ReportedRules(Reading):
         out = []
         for pa, pb in paragraphs(self.text):
             para = self.text[pa:pb]
-            m = _SIGNED.match(para) or _EMBEDDED_POST.match(para)
+            m = _SIGNED.match(para) or ("(@" in para and _EMBEDDED_POST.match(para)) or None
             if not m or re.search(r"\b(?:photo|gallery|file image)\b", para, re.I):
                 continue  # a photo caption signed by its photographer says nothing
             name = m.group("name")
