@@ -112,6 +112,15 @@ def test_a_verb_opening_the_sentence_is_no_part_of_the_name_after_it() -> None:
     assert speaker_of(text, "four hundred jobs").speaker == "Rosa Delgado"
 
 
+def test_it_said_is_the_name_that_spoke_before_not_an_earlier_one() -> None:
+    text = (
+        "Weather Office Norland issued a storm warning for the coast on Friday.\n\n"
+        "Kestrel Grid said in a statement that 20,000 homes lost power overnight.\n\n"
+        "“Crews will work through the night to restore the lines,” it said."
+    )
+    assert speaker_of(text, "Crews will work").speaker == "Kestrel Grid"
+
+
 def test_a_floating_quote_paragraph_continues_the_speaker_before() -> None:
     text = (
         "Ana Duarte, who runs the shelter, said demand had doubled since the winter began.\n\n"

@@ -95,6 +95,7 @@ class Entity:
     decide: Callable[[Entity], str] | None = field(default=None, repr=False, compare=False)
     decided: str | None = None
     name_votes: dict[str, float] = field(default_factory=dict)  # what the first name suggests
+    promoted: bool = False  # taken for a person only because it spoke ("BC Hydro said")
 
     @property
     def kind(self) -> str:
@@ -553,7 +554,8 @@ class Entities:
         for s in self._before(at, reach):
             e = s.entity
             subject = s.subject and not self._in_quote(s.start)
-            if subject and e.kind in (ORG, OTHER):
+            # a name taken for a person only because it spoke, with no he or she: "BC Hydro said ... it said"
+            if subject and (e.kind in (ORG, OTHER) or (e.promoted and not e.gender)):
                 return e
             if fallback is None and e.kind == ORG:
                 fallback = e
@@ -603,6 +605,7 @@ class Entities:
         if entity is not None:
             if entity.kind == OTHER:
                 entity.kind = PERSON  # a name that speaks, neither an organisation nor a place
+                entity.promoted = True
             self.spoke.append((at, entity))
 
 
