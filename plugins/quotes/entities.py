@@ -217,6 +217,7 @@ def is_org_name(name: str) -> bool:
     return last in ORG_HEADS or acronym
 
 
+@lru_cache(maxsize=100_000)
 def strip_openers(name: str) -> str:
     """The name without leading sentence openers and dates: 'But Phillips' -> 'Phillips'."""
     tokens = name.split()

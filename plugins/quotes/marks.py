@@ -21,6 +21,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 _PAIRS = {"“": "”", '"': '"', "«": "»", "„": "“”"}
+_MARKS = re.compile('[“”"«»„]')
 
 
 def find_quotes(text: str) -> list[QuoteSpan]:
@@ -38,7 +39,8 @@ def _scan(text: str, pa: int, pb: int, para_start: int, para_end: int) -> list[Q
         opener: str | None = None
         open_at = pa
         depth = 0  # quotations inside the open one: “... what he calls “hell” than ...”
-        for i in range(pa, pb):
+        for mark in _MARKS.finditer(text, pa, pb):  # only the marks matter: skip from one to the next
+            i = mark.start()
             ch = text[i]
             if opener is None:
                 if (

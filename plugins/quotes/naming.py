@@ -53,6 +53,7 @@ _CAPTION = re.compile(
     r"(?m)^[^\n]*(?:\b[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)*\s+/\s+[A-Z][^\n]*|\b(?:PHOTO|Photo|File Photo|"
     r"THE CANADIAN PRESS|Getty Images|Reuters/)\b[^\n]*)$"
 )
+_CREDIT_WORDS = ("PHOTO", "Photo", "THE CANADIAN PRESS", "Getty Images")
 # a byline or dateline: a short first line ("By Ana Li, Daily Star"), "VARNA (Wirepress) – "
 _BYLINE = re.compile(
     r"\A\s*(?:[^\s.!?]+[ \t]+){0,7}[^\s.!?]+[ \t]*(?=\n)|^[A-Z][A-Z .,'-]{2,}(?:\([^)]{1,40}\))?\s*[–—-]+",
@@ -158,7 +159,9 @@ class Entities:
     def _read(self) -> None:
         text = self.text
         raw: list[tuple[str, int, int, list[str], bool, bool]] = []
-        captions = [(m.start(), m.end()) for m in _CAPTION.finditer(text)]
+        # (a caption needs a slash or a credit word: a text with neither is not searched)
+        maybe_captions = "/" in text or any(word in text for word in _CREDIT_WORDS)
+        captions = [(m.start(), m.end()) for m in _CAPTION.finditer(text)] if maybe_captions else []
         captions += [(m.start(), m.end()) for m in _BYLINE.finditer(text)]
         for start, run in self._runs():
             if any(a <= start < b for a, b in captions):
@@ -382,7 +385,7 @@ class Entities:
         role = [w.lower().strip(".,") for w in phrase.split(" of ")[0].split()]
         honorific = any(w in ("mr", "mrs", "ms", "dr", "miss", "sir", "dame") for w in role)
         named_after = any(
-            e.kind == PERSON and phrase.endswith(n) for n, e in self.by_name.items() if " " in n
+            phrase.endswith(n) and e.kind == PERSON for n, e in self.by_name.items() if " " in n
         )
         if role and all(w in TITLES for w in role) and not honorific and not named_after:
             # "Minister of Finance", "Chief Justice": a role, not a name
