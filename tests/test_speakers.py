@@ -121,6 +121,14 @@ def test_it_said_is_the_name_that_spoke_before_not_an_earlier_one() -> None:
     assert speaker_of(text, "Crews will work").speaker == "Kestrel Grid"
 
 
+def test_the_subject_after_a_subordinate_opening_said_the_quoted_words() -> None:
+    text = (
+        "Mayor Ruth Adler spoke on the steps of city hall on Monday.\n\n"
+        "As Adler attacked the ferry board, the dockworkers chanted “No more night cuts!”"
+    )
+    assert speaker_of(text, "No more night cuts").speaker == "the dockworkers"
+
+
 def test_a_floating_quote_paragraph_continues_the_speaker_before() -> None:
     text = (
         "Ana Duarte, who runs the shelter, said demand had doubled since the winter began.\n\n"
