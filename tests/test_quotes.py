@@ -102,6 +102,15 @@ def test_reported_speech(text: str, speaker: str, content: str) -> None:
     assert statements(text) == [(speaker, content, False)]
 
 
+def test_a_second_verb_of_the_subject_after_and_his_object() -> None:
+    text = (
+        "Mayor Rui Adler met the ferry board on Monday.\n\n"
+        "Rui Adler also outlined his harbour plan and vowed to rebuild “every pier the storm took.”"
+    )
+    found = statements(text)  # "his" is a word of the first verb's object, not the subject's verb
+    assert ("Rui Adler", "to rebuild “every pier the storm took.”", True) in found
+
+
 def test_speakers_listed_then_all_said() -> None:
     text = "Ana Ruiz, Tom Berg and Lia Chen all suggested that the vote be delayed until the audit is done."
     found = statements(text)

@@ -49,6 +49,8 @@ SUBJECT_VERB = re.compile(
     r"struck|sang|brought|began|ran|led|held|kept|got|sent|won|found)\b",
     re.I,
 )
+# the same with the shortest subject that a verb follows: "The nominee also outlined his plan and vowed"
+SUBJECT_VERB_SHORT = re.compile(SUBJECT_VERB.pattern.replace(r"\s+){0,5}[A-Z]", r"\s+){0,5}?[A-Z]", 1), re.I)
 COPULAS = frozenset("was is has does seems looks remains becomes appears means its his this".split())
 NOT_VERBS = frozenset("was has is does goes gets comes needs means seems looks this its his hers".split())
 PARTICIPLE = re.compile(

@@ -22,6 +22,7 @@ from plugins.quotes.lexicon import (
     SENTENCE_BREAK,
     SUBJECT_ENDS,
     SUBJECT_VERB,
+    SUBJECT_VERB_SHORT,
     WRITTEN,
 )
 from plugins.quotes.speakers import ORG_WORDS
@@ -60,6 +61,8 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         return None
     if re.search(r"[,”\"]?\s+and$", s):  # "De Blasio called Trump a “blowhard,” and said ..."
         sv = SUBJECT_VERB.match(text, floor, pos)
+        if sv and sv.group("verb").lower() in COPULAS:
+            sv = SUBJECT_VERB_SHORT.match(text, floor, pos)  # the verb found was a word of the object
         if sv and sv.group("verb").lower() not in COPULAS:
             return sv.group("subj"), floor + sv.start("subj")
         return None
