@@ -145,6 +145,16 @@ def test_a_reported_statement_ends_where_a_quoted_clause_turns_to_but_he_said() 
     assert "the other evidence matched the witnesses' accounts" in contents
 
 
+def test_a_statement_cut_inside_a_quotation_keeps_no_lone_opening_mark() -> None:
+    text = (
+        'In a statement, Harbour Board chair Ada Lund said: "The ferry has served the island well for a '
+        'decade," adding that the board would double its budget next year.'
+    )
+    contents = [t for _, t, _ in statements(text)]
+    assert not any(t.startswith('"') and t.count('"') == 1 for t in contents), contents
+    assert "the board would double its budget next year" in contents
+
+
 def test_a_progressive_verb_without_a_statement_attributes_nothing() -> None:
     assert statements("Nobody in the league is arguing, since the new schedule suits every club.") == []
 

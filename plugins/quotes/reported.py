@@ -178,6 +178,8 @@ class ReportedRules(Reading):
             and not re.search(r"[“”\"]", text[start + 1 : end - 1])
         ):
             start, end = start + 1, end - 1  # the whole statement is one quotation: its words, not the marks
+        elif text[start] in '“"' and ("”" if text[start] == "“" else '"') not in text[start + 1 : end]:
+            start += 1  # a quotation cut where the statement ends: its opening mark alone is no part of it
         return Statement(self.resolve(subject[0], subject[1]), start, end, cue, False)
 
     def _object_end(self, cue: str, start: int, end: int) -> int:
