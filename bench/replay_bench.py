@@ -25,8 +25,10 @@ replays a probe stream into a copy of that store as a fresh process and reads it
 
 With --cache DIR, each filled store is kept in DIR under a key of the fill command (its window
 included), the folder, the seed, the sizes up to this one, the probe count (they decide which
-articles the stream makes) and bot/migrations.py (the shape of the store), and taken from there the
-next time instead of being filled again (--fill-command: fill with another replay than the one
+articles the stream makes), bot/migrations.py (the shape of the store) and the code whose version
+marks the readings kept with each article (plugins/similarity.py and plugins/text.py: a store filled by
+other code has readings the probe cannot use, and would be timed re-analysing them), and taken from
+there the next time instead of being filled again (--fill-command: fill with another replay than the one
 probed, e.g. the previous version when both give the same results). --keep DIR keeps each size's
 filled store, probe stream, probe output and profile for a closer look.
 
@@ -272,8 +274,11 @@ def startup(command: list[str], tmp: Path, runs: int = 5) -> tuple[float, float,
 def cache_key(command: list[str], folder: Path, seed: int, sizes: list[int], probe: int) -> str:
     """The name a filled store is kept under in --cache (see the module's docstring): the sizes
     filled before it and the probe count change which articles the stream makes after them."""
-    shape = (Path(__file__).resolve().parent.parent / "bot" / "migrations.py").read_bytes()
-    shape_hash = hashlib.sha1(shape).hexdigest()
+    root = Path(__file__).resolve().parent.parent
+    shape = hashlib.sha1()
+    for made_by in ("bot/migrations.py", "plugins/similarity.py", "plugins/text.py"):
+        shape.update((root / made_by).read_bytes())
+    shape_hash = shape.hexdigest()
     size = sizes[-1]
     made = ",".join(map(str, sizes))
     parts = [shlex.join(command), str(folder.resolve()), str(seed), made, str(probe), shape_hash]
