@@ -21,13 +21,16 @@ from bot.store_view import StoreView
 from plugins.similarity import (
     FEATURES,
     MEMBERS,
+    STORY_TEXTS,
     Alignment,
     Fingerprint,
     Profile,
     Reading,
     Vectors,
     align,
+    compared,
     cosine,
+    cover_features,
     index_keys,
     pair_features,
     shared_shingles,
@@ -111,6 +114,12 @@ def _days(a: str | None, b: str | None) -> float | None:
     return None if ta is None or tb is None else (ta - tb).total_seconds() / 86400
 
 
+def _before(known: str | None, new: str | None) -> bool:
+    """Whether a known text was published before the new one (or either time is unknown)."""
+    days = _days(new, known)
+    return days is None or days > 0
+
+
 @dataclass
 class Judged:
     """One candidate story as compared with the new article."""
@@ -147,11 +156,16 @@ class Comparison:
 
     def judge(self, story: str, retrieved: list[KnownArticle], support: int) -> Judged:
         """Compare the article with a story's newest articles (and those of it that were retrieved)."""
-        members = self.known.story_articles(story, MEMBERS)
+        texts = self.known.story_articles(story, STORY_TEXTS)
+        earlier = [_before(m.published, self.article.published) for m in texts]
+        members = [texts[i] for i in compared(earlier)]
         ids = {m.id for m in members}
         members += [r for r in retrieved if r.id not in ids]
         read = [(m, self.read(m)) for m in members]
         shared = story_features(self.reading, [r for _, r in read[-MEMBERS:]])
+        # a text can only derive from what was published before it (not from a paper of the same morning)
+        sources = [m for m, e in zip(texts, earlier, strict=True) if e] or texts
+        shared += cover_features(self.reading, [self.read(m) for m in sources])
         features = [
             (
                 m,
@@ -161,14 +175,21 @@ class Comparison:
             for m, r in read
         ]
         judged = [(predict(f), m) for m, f in features]
-        best = 1 if len(judged) <= 2 else max(1, support)
-        same = sorted((p.same for p, _ in judged), reverse=True)[:best]
-        copied = [m for m, f in features if max(f[ALIGNED_NEW], f[ALIGNED_KNOWN]) >= COPIED]
+        # whether it is this story: by the story's newest articles and those retrieved (the older ones
+        # compared too are only what it may derive from)
+        newest = {m.id for m in texts[-MEMBERS:]} | {r.id for r in retrieved}
+        matched = [j for j in judged if j[1].id in newest] or judged
+        best = 1 if len(matched) <= 2 else max(1, support)
+        same = sorted((p.same for p, _ in matched), reverse=True)[:best]
+        # what the new text may derive from: what was published before it (any, if none was)
+        derivable = [j for j in judged if _before(j[1].published, self.article.published)] or judged
+        kept = {m.id for _, m in derivable}
+        copied = [m for m, f in features if m.id in kept and max(f[ALIGNED_NEW], f[ALIGNED_KNOWN]) >= COPIED]
         return Judged(
             story,
             sum(same) / len(same),
-            max(judged, key=lambda j: (j[0].rewrite, j[1].id)),
-            max(judged, key=lambda j: (j[0].same, j[1].id)),
+            max(derivable, key=lambda j: (j[0].rewrite, j[1].id)),
+            max(matched, key=lambda j: (j[0].same, j[1].id)),
             read,
             min(copied, key=lambda m: m.id) if copied else None,
         )
@@ -212,9 +233,9 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     if best is None or best.support < 0.5:
         return StoryMatch("new", None, best.support if best else 0.0, keys, fingerprint=fingerprint)
     derived, source = best.rewrite
-    # the model is fitted with derived and independent text weighing the same: above one half, the
-    # article's likeliest source more likely gave it its text than not
-    surely = derived.derived > 0.5 and derived.same >= 0.5
+    # the model is fitted with derived and independent text weighing the same, and its cut chosen with
+    # it (bench/train_stories.py): above it, the article's likeliest source gave it text
+    surely = derived.derives and derived.same >= 0.5
     relation: Relation = "rewrite" if surely else "related"
     if relation == "related" and best.copied is not None:
         relation, source = "rewrite", best.copied  # nearly all of one text is in the other: derived

