@@ -19,7 +19,6 @@ from bot.models import Article, KnownArticle, Relation, StoryMatch
 from bot.storage import parse_time
 from bot.store_view import StoreView
 from plugins.similarity import (
-    FEATURES,
     MEMBERS,
     STORY_TEXTS,
     Alignment,
@@ -49,10 +48,6 @@ DEFAULTS = {
 # below both, a retrieved article shares too little with the new one to be worth comparing closely
 LOOK_TERMS = 0.05
 LOOK_SHINGLES = 0.03
-# sentences with a counterpart: a text with this share of its own in the other, or holding this share
-# of the other's, is derived from it, whatever else it adds (or leaves out)
-COPIED = 0.7
-ALIGNED_NEW, ALIGNED_KNOWN = FEATURES.index("aligned_new"), FEATURES.index("aligned_known")
 READINGS = 512  # stored articles whose close reading is kept between incoming articles, per store
 
 
@@ -129,7 +124,6 @@ class Judged:
     rewrite: tuple[Probabilities, KnownArticle]  # the article it most likely derives from
     nearest: tuple[Probabilities, KnownArticle]  # the article most likely of the same story
     members: list[tuple[KnownArticle, Reading]]
-    copied: KnownArticle | None  # an article nearly all of which is in the new one, or the reverse
 
 
 class Comparison:
@@ -183,15 +177,12 @@ class Comparison:
         same = sorted((p.same for p, _ in matched), reverse=True)[:best]
         # what the new text may derive from: what was published before it (any, if none was)
         derivable = [j for j in judged if _before(j[1].published, self.article.published)] or judged
-        kept = {m.id for _, m in derivable}
-        copied = [m for m, f in features if m.id in kept and max(f[ALIGNED_NEW], f[ALIGNED_KNOWN]) >= COPIED]
         return Judged(
             story,
             sum(same) / len(same),
             max(derivable, key=lambda j: (j[0].rewrite, j[1].id)),
             max(matched, key=lambda j: (j[0].same, j[1].id)),
             read,
-            min(copied, key=lambda m: m.id) if copied else None,
         )
 
     def added(self, members: list[tuple[KnownArticle, Reading]]) -> tuple[str, ...]:
@@ -237,8 +228,6 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     # it (bench/train_stories.py): above it, the article's likeliest source gave it text
     surely = derived.derives and derived.same >= 0.5
     relation: Relation = "rewrite" if surely else "related"
-    if relation == "related" and best.copied is not None:
-        relation, source = "rewrite", best.copied  # nearly all of one text is in the other: derived
     tied = source if relation == "rewrite" else best.nearest[1]
     # another story this one matches as surely shows the two are one; a weaker tie does not
     also = tuple(j.nearest[1].id for j in judged[1:] if j.support >= opts["merge_min"])
