@@ -7,7 +7,15 @@ import re
 
 _QUOTE_MARKS = '“”"«»„'
 _OUTER_PUNCTUATION = " \t\n,;:—–-"
-_SENTENCE_OPENERS = frozenset("The A An It This That These Those There Its Their His Her".split())
+# words that open a sentence but are never a name (determiners, pronouns, prepositions, conjunctions):
+# after "said" they are written in lower case
+_SENTENCE_OPENERS = frozenset(
+    """The A An It This That These Those There Its Their His Her He She They We You Our My Your Some
+    Many Most Several Few All Both Each Every No None More Much Other Another Any If When While After
+    Before Because Although Though Since Unless Until As In On At For From With Without By To Of Under
+    Over Between During Despite Against And But Or So Yet Nor Not Only Even Also Now Then Here What
+    Which Who Whoever How Why Where Whether Such However Instead""".split()
+)
 _PRONOUNS = frozenset("he she they it we i him her them us".split())
 _DETERMINERS = re.compile(r"^(?:the|his|her|their|its|our|my|your|this|that|these|those|a|an|one)\s+", re.I)
 
@@ -58,6 +66,6 @@ def quote_line(speaker: str, text: str, direct: bool, resolved: bool = True, lim
         return f"{who}: “{_clip(words, limit)}”"
     words = words.rstrip(".")
     first = words.split(" ", 1)[0]
-    if first in _SENTENCE_OPENERS:  # "The project will cost ..." -> "said the project will cost ..."
-        words = first.lower() + words[len(first) :]
+    if first.rstrip(",;:") in _SENTENCE_OPENERS:  # "The project will cost ..." -> "said the project ..."
+        words = first[:1].lower() + words[1:]
     return f"{who} said {_clip(words, limit)}"

@@ -50,6 +50,16 @@ def test_quote_line_direct_reported_and_unnamed() -> None:
     assert quote_line("Ilse Marchetti", "the tests were “a warning”", True).startswith(
         "Ilse Marchetti said the"
     )
+    # a word opening the reported sentence is written in lower case after "said", a name is not
+    assert quote_line("Ilse Marchetti", "If the ferry stops, the island is cut off", False) == (
+        "Ilse Marchetti said if the ferry stops, the island is cut off"
+    )
+    assert quote_line("Ilse Marchetti", "However, the ferry will run", False) == (
+        "Ilse Marchetti said however, the ferry will run"
+    )
+    assert quote_line("Ilse Marchetti", "Iona will keep its ferry", False) == (
+        "Ilse Marchetti said Iona will keep its ferry"
+    )
     assert speaker_label("their union", resolved=False) == "a union (unnamed)"
     assert speaker_label("he", resolved=False) == "an unnamed speaker"
     assert speaker_label("the city's parks office", resolved=False) == "the city's parks office (unnamed)"

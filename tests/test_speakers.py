@@ -103,6 +103,32 @@ def test_a_sentence_opener_and_a_caption_are_not_speakers() -> None:
     assert speaker_of(text, "We got lucky").speaker == "Samuel Ortiz"
 
 
+def test_a_verb_opening_the_sentence_is_no_part_of_the_name_after_it() -> None:
+    text = (
+        "Senator Rosa Delgado visited the shipyard on Monday.\n\n"
+        "Blaming Delgado's allies for the delay will not help, the union said.\n\n"
+        "Delgado is stressing that the contract will bring four hundred jobs to the town."
+    )
+    assert speaker_of(text, "four hundred jobs").speaker == "Rosa Delgado"
+
+
+def test_it_said_is_the_name_that_spoke_before_not_an_earlier_one() -> None:
+    text = (
+        "Weather Office Norland issued a storm warning for the coast on Friday.\n\n"
+        "Kestrel Grid said in a statement that 20,000 homes lost power overnight.\n\n"
+        "“Crews will work through the night to restore the lines,” it said."
+    )
+    assert speaker_of(text, "Crews will work").speaker == "Kestrel Grid"
+
+
+def test_the_subject_after_a_subordinate_opening_said_the_quoted_words() -> None:
+    text = (
+        "Mayor Ruth Adler spoke on the steps of city hall on Monday.\n\n"
+        "As Adler attacked the ferry board, the dockworkers chanted “No more night cuts!”"
+    )
+    assert speaker_of(text, "No more night cuts").speaker == "the dockworkers"
+
+
 def test_a_floating_quote_paragraph_continues_the_speaker_before() -> None:
     text = (
         "Ana Duarte, who runs the shelter, said demand had doubled since the winter began.\n\n"

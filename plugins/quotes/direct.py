@@ -30,8 +30,10 @@ _NEAR_VERB = re.compile(
 # a second clause joined to the sentence before the quotation: "The hearing ran late, and X likened ..."
 _JOINED_CLAUSE = re.compile(r",\s+(?:and|but|while|as|when)\s+(?:[A-Z][\w’'.-]*\s+){0,2}[A-Z]")
 _OPENERS = frozenset("at in on during after before later earlier meanwhile".split())
+_SUBORDINATORS = frozenset("as when while although though because since once if".split())
 _OPENING = re.compile(
     r"(?:(?:At|In|On|During|After|Before|Later|Earlier|Meanwhile)\b[^,“”\"]{0,50},\s*"
+    r"|(?:As|When|While|Although|Though|Because|Since|Once|If)\b[^,;“”\"]{0,80},\s*"
     r"|(?:[\w-]+\s+){1,3}(?:years?|months?|weeks?|days?)\s+(?:ago|later|earlier),?\s*)"
 )
 _TIME_NOUNS = frozenset("years months weeks days hours times decades".split())
@@ -64,6 +66,11 @@ class DirectRules(Reading):
         m = SUBJECT_VERB.match(self.text, sa, q.start)
         if m and (m.group("subj").split()[0].lower() in _OPENERS or m.group("verb").lower() in _TIME_NOUNS):
             m = None  # "In recent weeks, X has gone after ...": the subject follows the opening phrase
+        elif m and m.group("subj").split()[0].lower() in _SUBORDINATORS:
+            # "As the speakers ended, protesters chanted “...”": the subject of the main clause
+            opening = _OPENING.match(self.text, sa, q.start)
+            main = SUBJECT_VERB.match(self.text, opening.end(), q.start) if opening else None
+            m = main if main and main.group("verb").lower() not in COPULAS else m
         if not m or m.group("verb").lower() in COPULAS:
             # "At the debate, Clinton cited ...": the subject after an opening phrase
             opening = _OPENING.match(self.text, sa, q.start)

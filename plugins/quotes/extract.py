@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from plugins.quotes.direct import DirectRules
-from plugins.quotes.lexicon import CUES, MIN_QUOTE_WORDS
+from plugins.quotes.lexicon import CUES, MIN_QUOTE_WORDS, MIN_REPORTED_WORDS
 from plugins.quotes.marks import QuoteSpan, is_title_case, rstrip_span, word_count
 from plugins.quotes.naming import Entities
 from plugins.quotes.reading import Mention, Statement
@@ -70,6 +70,8 @@ class Extractor(DirectRules, ReportedRules):
         kept = []
         for d in direct:
             outer = next((r for r in reported if r.start <= d.start and d.end <= r.end), None)
+            if outer is not None and self._cut_before_speaker(outer, d):
+                outer = None  # "Li noted that X ― Ho boasted, “...”": Ho's quotation is Ho's, X is Li's
             if outer is None:
                 kept.append(d)
             else:
@@ -93,6 +95,25 @@ class Extractor(DirectRules, ReportedRules):
         found = [s for s in found if not _no_speaker(s) and not self._in_furniture(s.start)]
         self._name_speakers(found)
         return found
+
+    def _cut_before_speaker(self, outer: Statement, inner: Statement) -> bool:
+        """Where a quotation inside a reported statement names its own speaker before it, inside that
+        statement, the statement ends before that speaker (if enough of it is left)."""
+        at = inner.speaker.at if isinstance(inner.speaker, Mention) else -1
+        if not (outer.start < at < inner.start) or inner.cue not in CUES:
+            return False
+        between = self.text[at : inner.start]
+        if (
+            word_count(between) > 8
+            or not re.search(rf"\b{re.escape(inner.cue)}[,:]?\s*(?:that\s*)?[“\"'‘]+$", between)
+            or _RELATIVE_END.search(self.text, max(0, at - 12), at)
+        ):
+            return False  # only "Ho boasted, “...”", not "what Ho called “...”" or "Ho described it as “...”"
+        end = _CLAUSE_JOIN.sub("", self.text[outer.start : at])
+        if word_count(end) < MIN_REPORTED_WORDS or end.count("“") != end.count("”") or end.count('"') % 2:
+            return False
+        outer.end = outer.start + len(end)
+        return True
 
     def _owned(self, q: QuoteSpan) -> Statement | None:
         """Quoted words a possessive introduces: 'Musk’s “production hell”', 'his personal riffs
@@ -151,6 +172,9 @@ class Extractor(DirectRules, ReportedRules):
                 entities.said(max(at, s.start), naming.name)
 
 
+_RELATIVE_END = re.compile(r"\b(?:what|which|that|who|whom)\s+$", re.I)
+# what joins a clause to the one before it: ", and ", " ― ", ", but "
+_CLAUSE_JOIN = re.compile(r"[\s,;:―—–-]*(?:\b(?:and|but|while|as|when)\s*)?$")
 # a possessive right before a quotation, with a few words or a noun of saying between
 _POSSESSOR = re.compile(
     r"(?:(?<![\w’'])(?P<name>(?:[A-Z][\w.-]*\s+){0,2}[A-Z][\w-]*[a-z])[’']s|\b(?P<pron>[Hh]is|[Hh]er|[Tt]heir))\s+"

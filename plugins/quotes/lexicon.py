@@ -13,6 +13,7 @@ confirmed confirms suggested suggests replied replies responded responds predict
 testified testifies commented comments indicated indicates described describes informed assured
 reminded reminds clarified clarifies concluded concludes mentioned mentions explained reassured
 proclaimed proclaims exclaimed disputed disputes estimated estimates think thinks saying telling
+argue insist warn suggest explain admit acknowledge assert confirm predict declare
 """.split()
 # verbs that take a thing as their object ("explained the decision"); a statement follows them only
 # as a clause: after "that", in quotation marks, or with a verb of its own
@@ -28,7 +29,10 @@ CLAUSE = re.compile(
     re.I,
 )
 # -ing forms: a cue after "is"/"was" ("Trump isn't saying ..."); after a comma they are participles
-PROGRESSIVE = frozenset({"saying", "telling"})
+PROGRESSIVE = frozenset(
+    """saying telling warning arguing claiming insisting suggesting confirming stressing predicting
+    announcing noting explaining acknowledging asserting declaring""".split()
+)
 # after a quote: a subject then any past or present verb, or an -ed verb then its subject
 ANY_VERB_AFTER = re.compile(
     r"[\s,]*(?:(?P<subj>he|she|they|we|I|(?:the|a|an)\s+[a-z]+(?:\s+[a-z]+)?|(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)"
@@ -45,6 +49,8 @@ SUBJECT_VERB = re.compile(
     r"struck|sang|brought|began|ran|led|held|kept|got|sent|won|found)\b",
     re.I,
 )
+# the same with the shortest subject that a verb follows: "The nominee also outlined his plan and vowed"
+SUBJECT_VERB_SHORT = re.compile(SUBJECT_VERB.pattern.replace(r"\s+){0,5}[A-Z]", r"\s+){0,5}?[A-Z]", 1), re.I)
 COPULAS = frozenset("was is has does seems looks remains becomes appears means its his this".split())
 NOT_VERBS = frozenset("was has is does goes gets comes needs means seems looks this its his hers".split())
 PARTICIPLE = re.compile(
@@ -72,17 +78,43 @@ QUOTING_CUES = frozenset(
 AMBIGUOUS = frozenset("states notes comments remarks reports claims points says read reads".split())
 NOT_BEFORE_VERB = frozenset(
     """the a an his her their its our my your this these those of in on for to with by from at final
-    whose who which was were been being be is are am""".split()
+    whose which was were been being be is are am""".split()
 )
-CUES = frozenset(_CUE_STEMS) | QUOTING_CUES
+# phrasal verbs of saying
+_PHRASAL_CUES = frozenset({"pointed out", "points out", "point out"})
+CUES = frozenset(_CUE_STEMS) | QUOTING_CUES | PROGRESSIVE | _PHRASAL_CUES
 # verbs whose object (the listener) comes before what was said: "told reporters that ..."
 OBJECT_CUES = frozenset("told tell tells informed assured reminded warned warns urged urges".split())
-CUE_RE = re.compile(r"\b(" + "|".join(sorted(CUES, key=len, reverse=True)) + r")\b")
+
+_Tree = dict[str, "_Tree"]
+
+
+def _alternation(words: frozenset[str]) -> str:
+    """A pattern matching exactly these words, as a letter tree: at each letter the longer words are
+    tried first, so it finds what the plain longest-first alternation finds, many times faster."""
+    tree: _Tree = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def branch(node: _Tree) -> str:
+        alts = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(tree)
+
+
+CUE_RE = re.compile(r"\b(" + _alternation(CUES) + r")\b")
 SPEAKING = re.compile(r"(?:\s+(?:has|had|also|later|then))?\s+(?:" + CUE_RE.pattern[3:-3] + r")\b")
 ACCORDING = re.compile(r"\baccording to\b", re.I)
 AUX = re.compile(
     r"(?:\s+(?:has|have|had|also|later|previously|recently|once|would|will|did|does|further|then|"
-    r"earlier|again|reportedly|repeatedly|publicly|privately|has\s+long|just|often|first|simply|"
+    r"earlier|again|reportedly|repeatedly|all|both|publicly|privately|has\s+long|just|often|first|simply|"
     r"flatly|quickly|separately|later|on \w+day|last \w+|this \w+|on \w+ \d+|in a statement|"
     r"in an interview|in a briefing|is|was|are|were|isn['’]t|wasn['’]t|aren['’]t|weren['’]t|has been|"
     r"have been|had been|in the past|(?:less than |more than )?\w+ (?:days|weeks|months|years) ago))+\s*$",
@@ -111,7 +143,7 @@ SUBJECT_ENDS = re.compile(
 )
 # a participle or conjunction that starts a further clause of the speaker's: the statement ends there
 NEXT_CLAUSE = re.compile(
-    r"(?:,|\s[—–-])\s+(arguing|noting|adding|saying|stating|describing|calling|citing|explaining|"
+    r"(?:,[”\"]?|\s[—–-])\s+(arguing|noting|adding|saying|stating|describing|calling|citing|explaining|"
     r"insisting|warning|claiming|referring|according|(?:but|while|though)(?=\s+(?:he|she|they|I|we)\s))\b"
 )
 # verbs whose object and a quoted word or two make a statement: 'called Trump “unhinged”'

@@ -21,6 +21,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 _PAIRS = {"“": "”", '"': '"', "«": "»", "„": "“”"}
+_MARKS = re.compile('[“”"«»„]')
 
 
 def find_quotes(text: str) -> list[QuoteSpan]:
@@ -38,7 +39,8 @@ def _scan(text: str, pa: int, pb: int, para_start: int, para_end: int) -> list[Q
         opener: str | None = None
         open_at = pa
         depth = 0  # quotations inside the open one: “... what he calls “hell” than ...”
-        for i in range(pa, pb):
+        for mark in _MARKS.finditer(text, pa, pb):  # only the marks matter: skip from one to the next
+            i = mark.start()
             ch = text[i]
             if opener is None:
                 if (
@@ -104,10 +106,14 @@ def lstrip_span(text: str, start: int, end: int) -> int:
 
 
 def word_count(text: str) -> int:
-    return len(re.findall(r"\w+", text))
+    return len(_WORD.findall(text))
 
 
 def is_title_case(text: str) -> bool:
-    words = re.findall(r"[A-Za-z][\w'’-]*", text)
-    small = {"a", "an", "the", "of", "in", "on", "and", "or", "to", "for", "at", "by", "with"}
-    return bool(words) and all(w[0].isupper() or w in small for w in words)
+    words = _LATIN_WORD.findall(text)
+    return bool(words) and all(w[0].isupper() or w in _SMALL_WORDS for w in words)
+
+
+_WORD = re.compile(r"\w+")
+_LATIN_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+_SMALL_WORDS = frozenset({"a", "an", "the", "of", "in", "on", "and", "or", "to", "for", "at", "by", "with"})

@@ -53,6 +53,7 @@ _CAPTION = re.compile(
     r"(?m)^[^\n]*(?:\b[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)*\s+/\s+[A-Z][^\n]*|\b(?:PHOTO|Photo|File Photo|"
     r"THE CANADIAN PRESS|Getty Images|Reuters/)\b[^\n]*)$"
 )
+_CREDIT_WORDS = ("PHOTO", "Photo", "THE CANADIAN PRESS", "Getty Images")
 # a byline or dateline: a short first line ("By Ana Li, Daily Star"), "VARNA (Wirepress) – "
 _BYLINE = re.compile(
     r"\A\s*(?:[^\s.!?]+[ \t]+){0,7}[^\s.!?]+[ \t]*(?=\n)|^[A-Z][A-Z .,'-]{2,}(?:\([^)]{1,40}\))?\s*[–—-]+",
@@ -95,6 +96,7 @@ class Entity:
     decide: Callable[[Entity], str] | None = field(default=None, repr=False, compare=False)
     decided: str | None = None
     name_votes: dict[str, float] = field(default_factory=dict)  # what the first name suggests
+    promoted: bool = False  # taken for a person only because it spoke ("BC Hydro said")
 
     @property
     def kind(self) -> str:
@@ -157,15 +159,20 @@ class Entities:
     def _read(self) -> None:
         text = self.text
         raw: list[tuple[str, int, int, list[str], bool, bool]] = []
-        captions = [(m.start(), m.end()) for m in _CAPTION.finditer(text)]
+        # (a caption needs a slash or a credit word: a text with neither is not searched)
+        maybe_captions = "/" in text or any(word in text for word in _CREDIT_WORDS)
+        captions = [(m.start(), m.end()) for m in _CAPTION.finditer(text)] if maybe_captions else []
         captions += [(m.start(), m.end()) for m in _BYLINE.finditer(text)]
         for start, run in self._runs():
             if any(a <= start < b for a, b in captions):
                 continue
-            run = re.sub(r"\s+(?:of|and)$", "", run)
+            run = _TRAILING_CONNECTOR.sub("", run)
             tokens = run.split()
             # drop sentence openers and dates in front: "But Phillips", "On Dec. 13"
-            while tokens and re.split(r"['’]", tokens[0].lower().strip(".,"))[0] in NOT_NAMES:
+            while tokens and (
+                _APOSTROPHE.split(tokens[0].lower().strip(".,"))[0] in NOT_NAMES
+                or (len(tokens) >= 2 and _gerund_opener(tokens[0]) and self._sentence_initial(start))
+            ):
                 start = text.index(tokens[0], start) + len(tokens[0])
                 tokens = tokens[1:]
                 while start < len(text) and text[start].isspace():
@@ -302,7 +309,7 @@ class Entities:
     def _sentence_initial(self, pos: int) -> bool:
         i = bisect_right(self.sentence_starts, pos) - 1
         start = self.sentence_starts[i] if i >= 0 else 0
-        return not re.sub(r"[\s“”\"'‘’(\[—–-]", "", self.text[start:pos])
+        return _OPENING_MARKS.fullmatch(self.text, start, max(start, pos)) is not None
 
     def _subject(self, start: int, end: int) -> bool:
         after = _VERB_AFTER.match(self.text, end) or _AUX_AFTER.match(self.text, end)
@@ -378,7 +385,7 @@ class Entities:
         role = [w.lower().strip(".,") for w in phrase.split(" of ")[0].split()]
         honorific = any(w in ("mr", "mrs", "ms", "dr", "miss", "sir", "dame") for w in role)
         named_after = any(
-            e.kind == PERSON and phrase.endswith(n) for n, e in self.by_name.items() if " " in n
+            phrase.endswith(n) and e.kind == PERSON for n, e in self.by_name.items() if " " in n
         )
         if role and all(w in TITLES for w in role) and not honorific and not named_after:
             # "Minister of Finance", "Chief Justice": a role, not a name
@@ -550,7 +557,8 @@ class Entities:
         for s in self._before(at, reach):
             e = s.entity
             subject = s.subject and not self._in_quote(s.start)
-            if subject and e.kind in (ORG, OTHER):
+            # a name taken for a person only because it spoke, with no he or she: "BC Hydro said ... it said"
+            if subject and (e.kind in (ORG, OTHER) or (e.promoted and not e.gender)):
                 return e
             if fallback is None and e.kind == ORG:
                 fallback = e
@@ -600,7 +608,15 @@ class Entities:
         if entity is not None:
             if entity.kind == OTHER:
                 entity.kind = PERSON  # a name that speaks, neither an organisation nor a place
+                entity.promoted = True
             self.spoke.append((at, entity))
+
+
+def _gerund_opener(token: str) -> bool:
+    """'Injecting' in 'Injecting Clinton’s troubles into ...': a verb opening the sentence, no first name."""
+    return (
+        len(token) >= 6 and token.endswith("ing") and token[1:].islower() and first_name_gender(token) is None
+    )
 
 
 @lru_cache(maxsize=50_000)
@@ -612,3 +628,9 @@ def _zipf(word: str) -> float:
 
 
 SPEAKING_AFTER = re.compile(r"(?:\s*,[^,.;]{1,80},)?(?:\s+(?:has|had|also|later|then))?\s+" + CUE_RE.pattern)
+
+
+_TRAILING_CONNECTOR = re.compile(r"\s+(?:of|and)$")
+_APOSTROPHE = re.compile(r"['’]")
+# what may stand between a sentence's start and its first word: spaces, quotation marks, brackets, dashes
+_OPENING_MARKS = re.compile(r"[\s“”\"'‘’(\[—–-]*")

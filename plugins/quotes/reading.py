@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from plugins.quotes.lexicon import SPEAKING
@@ -69,7 +70,15 @@ class Reading:
         self.text = text
         self.resolver = Resolver(text, SPEAKING)
         self.quotes = find_quotes(text)
+        ordered = all(a.end <= b.start for a, b in zip(self.quotes, self.quotes[1:], strict=False))
+        self._quote_starts = [q.start for q in self.quotes] if ordered else None
         self.sentences = sentences(text)
+        # sentences in order and apart (as sentences() gives them) are looked up by bisection
+        tidy = all(a < b for a, b in self.sentences) and all(
+            b <= c for (_, b), (c, _) in zip(self.sentences, self.sentences[1:], strict=False)
+        )
+        self._starts = [a for a, _ in self.sentences] if tidy else None
+        self._ends = [b for _, b in self.sentences]
         self.extra: list[Statement] = []  # statements found while reading another one
         self.quoted_by: dict[int, str] = {}  # sentence start -> speaker of a quotation in it
 
@@ -83,17 +92,31 @@ class Reading:
 
     def _sentence_of(self, pos: int) -> int:
         """The start of the sentence holding pos."""
-        return next((a for a, b in self.sentences if a <= pos < b), -1)
+        if self._starts is None:
+            return next((a for a, b in self.sentences if a <= pos < b), -1)
+        i = bisect_right(self._starts, pos) - 1
+        return self._starts[i] if i >= 0 and pos < self.sentences[i][1] else -1
 
     def _words_before(self, q: QuoteSpan) -> int:
         """Words between the start of the quote's sentence and its opening mark."""
-        start = max((a for a, _ in self.sentences if a < q.start), default=q.para_start)
+        if self._starts is None:
+            start = max((a for a, _ in self.sentences if a < q.start), default=q.para_start)
+        else:
+            i = bisect_left(self._starts, q.start) - 1
+            start = self._starts[i] if i >= 0 else q.para_start
         return word_count(self.text[max(start, q.para_start) : q.start - 1])
 
     def _words_after(self, q: QuoteSpan) -> int:
         """Words between the quote's closing mark and the end of its sentence."""
-        end = min((b for _, b in self.sentences if b > q.close), default=q.para_end)
+        if self._starts is None:
+            end = min((b for _, b in self.sentences if b > q.close), default=q.para_end)
+        else:
+            i = bisect_right(self._ends, q.close)
+            end = self._ends[i] if i < len(self._ends) else q.para_end
         return word_count(self.text[q.close : min(end, q.para_end)])
 
     def _inside_quote(self, pos: int) -> bool:
-        return any(q.start <= pos < q.end for q in self.quotes)
+        if self._quote_starts is None:  # quotes apart and in order: the one starting last before pos decides
+            return any(q.start <= pos < q.end for q in self.quotes)
+        i = bisect_right(self._quote_starts, pos) - 1
+        return i >= 0 and pos < self.quotes[i].end

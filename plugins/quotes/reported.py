@@ -108,6 +108,8 @@ class ReportedRules(Reading):
             subject = _plain_subject(text, sa, cs)
         if not subject or not cue_fits(cue, text, sa, cs):
             return None
+        if cue in PROGRESSIVE and text[ce : ce + 1] == ",":
+            return None  # "nobody is arguing, since ...": the verb has no statement of its own
         start = ce
         rest = text[ce:sb]
         skip = re.match(
@@ -176,6 +178,8 @@ class ReportedRules(Reading):
             and not re.search(r"[“”\"]", text[start + 1 : end - 1])
         ):
             start, end = start + 1, end - 1  # the whole statement is one quotation: its words, not the marks
+        elif text[start] in '“"' and ("”" if text[start] == "“" else '"') not in text[start + 1 : end]:
+            start += 1  # a quotation cut where the statement ends: its opening mark alone is no part of it
         return Statement(self.resolve(subject[0], subject[1]), start, end, cue, False)
 
     def _object_end(self, cue: str, start: int, end: int) -> int:
@@ -254,7 +258,7 @@ class ReportedRules(Reading):
         out = []
         for pa, pb in paragraphs(self.text):
             para = self.text[pa:pb]
-            m = _SIGNED.match(para) or _EMBEDDED_POST.match(para)
+            m = _SIGNED.match(para) or ("(@" in para and _EMBEDDED_POST.match(para)) or None
             if not m or re.search(r"\b(?:photo|gallery|file image)\b", para, re.I):
                 continue  # a photo caption signed by its photographer says nothing
             name = m.group("name")

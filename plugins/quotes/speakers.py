@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 from plugins.text import fold
 
@@ -42,6 +43,7 @@ _CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
 _NAME_RUN = re.compile(rf"(?:{_CAP}|{_CONNECTOR_RE})(?:[ \t]+(?:{_CAP}|{_CONNECTOR_RE}))*")
 
 
+@lru_cache(maxsize=100_000)
 def strip_titles(name: str) -> str:
     """The name without leading role words: 'Kremlin spokesperson Dmitry Peskov' -> 'Dmitry Peskov'."""
     name = re.sub(r"['’]s?$", "", name.strip(" ,.;:")).strip()
@@ -143,9 +145,18 @@ class Resolver:
 
     def __init__(self, text: str, speaking: re.Pattern[str] | None = None) -> None:
         self.text = text
-        self.names = mentions(text)
-        # names followed by a verb of saying: a bare surname there is a person ("Harris warned ...")
-        self.speakers = {m.end for m in self.names if speaking is not None and speaking.match(text, m.end)}
+        self.speaking = speaking
+
+    @cached_property
+    def names(self) -> list[Mention]:
+        """The article's names, read on first use (most articles never need them)."""
+        return mentions(self.text)
+
+    @cached_property
+    def speakers(self) -> set[int]:
+        """Ends of the names a verb of saying follows: a bare surname there is a person ("Harris warned")."""
+        speaking = self.speaking
+        return {m.end for m in self.names if speaking is not None and speaking.match(self.text, m.end)}
 
     def full(self, name: str) -> str:
         """The longest name in the article that contains all of this one's words."""

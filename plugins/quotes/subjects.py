@@ -22,6 +22,7 @@ from plugins.quotes.lexicon import (
     SENTENCE_BREAK,
     SUBJECT_ENDS,
     SUBJECT_VERB,
+    SUBJECT_VERB_SHORT,
     WRITTEN,
 )
 from plugins.quotes.speakers import ORG_WORDS
@@ -35,7 +36,7 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         floor = breaks[-1].end()
     s = text[floor:pos]
     s = AUX.sub("", s).rstrip()
-    s = re.sub(r"\s*\([^()]{1,40}\)$", "", s)  # "Harry Reid (D-Nev.) said": the party is not the name
+    s = _PARTY.sub("", s)  # "Harry Reid (D-Nev.) said": the party is not the name
     if s.endswith(("—", "–", " -")):  # "Joyce — who is listed as an attorney — told"
         inner = s.rstrip("—–- ")
         dash = max(inner.rfind("—"), inner.rfind("–"), inner.rfind(" - "))
@@ -60,9 +61,18 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         return None
     if re.search(r"[,”\"]?\s+and$", s):  # "De Blasio called Trump a “blowhard,” and said ..."
         sv = SUBJECT_VERB.match(text, floor, pos)
+        if sv and sv.group("verb").lower() in COPULAS:
+            sv = SUBJECT_VERB_SHORT.match(text, floor, pos)  # the verb found was a word of the object
         if sv and sv.group("verb").lower() not in COPULAS:
             return sv.group("subj"), floor + sv.start("subj")
         return None
+    bare_rel = re.search(r"(?<=[a-z])\s+(?:who|which)$", s)
+    if bare_rel:  # "hired an architect who said": the speaker is the one the nearest description names
+        head = s[: bare_rel.start()]
+        for d in reversed(list(_DETERMINER.finditer(head))):
+            described = DESCRIPTION.match(head, d.start())
+            if described:
+                return described.group(0), floor + d.start()
     rel = re.search(r",\s+who(?:\s+(?:in|on|last|earlier|this)\s+[\w-]+)?$", s)
     if rel:  # "McConnell, now the majority leader, who in 2010 said": the speaker is the one named
         return subject_before(text, floor, floor + rel.start() + 1)
@@ -94,6 +104,9 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
     return None
 
 
+_DETERMINER = re.compile(
+    r"\b(?:the|a|an|his|her|their|its|one|another|two|three|several|many|some|most|other)\s", re.I
+)
 # a person's name standing alone as an appositive: " Jeff Fraser", " Ana María López"
 _APPOSITIVE_NAME = re.compile(r"\s*((?:[A-Z][\w'’-]+\.?\s+){1,3}[A-Z][\w'’-]+)\s*")
 
@@ -107,7 +120,7 @@ def abbreviation_before(text: str, dot: int) -> bool:
 def cue_fits(cue: str, text: str, floor: int, cue_at: int) -> bool:
     """Whether a cue word is used as a verb of saying here, not as a noun or in the passive."""
     before = text[max(floor, cue_at - 40) : cue_at]
-    prev = re.findall(r"[\w'’]+", before)
+    prev = _WORDS.findall(before)
     if cue in PROGRESSIVE:
         return (
             bool(prev)
@@ -152,3 +165,7 @@ def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
 
 
 _ROLE_THEN_NAME = re.compile(r"\s+((?:[a-z][\w'’-]*\s+){1,5})((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)")
+
+
+_PARTY = re.compile(r"\s*\([^()]{1,40}\)$")
+_WORDS = re.compile(r"[\w'’]+")
