@@ -4,7 +4,9 @@ The few stored articles its index keys retrieve point at candidate stories; the 
 with each candidate story's newest articles, and one learned model (plugins/story_model.py) gives,
 for each of them, the probability that it is another story, the same story written independently,
 or text the article derives from. An article joins a story when it matches that story's articles
-(the mean of its best matches), not one neighbour at the end of a chain.
+(the mean of its best matches), not one neighbour at the end of a chain. Whether it derives from the
+story is decided on what was published before it, all of it together (a paper takes paragraphs from
+several wire takes), never on a text of the same moment or later.
 """
 
 from __future__ import annotations
