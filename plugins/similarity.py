@@ -374,6 +374,7 @@ FEATURES = (
 )
 # what tells whether a known article is the same story (the cover features are for derivation only)
 SAME = FEATURES[: FEATURES.index("story_cover3")]
+PAIR = FEATURES[: FEATURES.index("story_reuse3")]  # what pair_features gives; story_features follows
 
 # how much of the text is reused: all that tells derived text from independent coverage of the event
 REUSE = (

@@ -21,7 +21,10 @@ from bot.models import Article, KnownArticle, Relation, StoryMatch
 from bot.storage import parse_time
 from bot.store_view import StoreView
 from plugins.similarity import (
+    FEATURES,
     MEMBERS,
+    PAIR,
+    SAME,
     STORY_TEXTS,
     Alignment,
     Fingerprint,
@@ -50,6 +53,8 @@ DEFAULTS = {
 # below both, a retrieved article shares too little with the new one to be worth comparing closely
 LOOK_TERMS = 0.05
 LOOK_SHINGLES = 0.03
+# the cover of the story's texts left out: the same-story part of the model does not read it
+UNCOVERED = [0.0] * (len(FEATURES) - len(SAME))
 READINGS = 512  # stored articles whose close reading is kept between incoming articles, per store
 
 
@@ -123,9 +128,9 @@ class Judged:
 
     story: str
     support: float  # mean probability of the same story over its best matching articles
-    rewrite: tuple[Probabilities, KnownArticle]  # the article it most likely derives from
     nearest: tuple[Probabilities, KnownArticle]  # the article most likely of the same story
     members: list[tuple[KnownArticle, Reading]]
+    features: list[list[float]]  # each member's features, but for the cover of the story's texts
 
 
 class Comparison:
@@ -150,42 +155,46 @@ class Comparison:
             found = self.alignments[other.id] = align(self.profile.alignable, reading.profile.alignable)
         return found
 
+    def pair(self, other: KnownArticle, reading: Reading, shared: list[float]) -> list[float]:
+        """The features of the new article against one known article, the story's n-gram shares after."""
+        gap = _days(self.article.published, other.published)
+        return pair_features(self.reading, reading, gap, self.aligned(other, reading)) + shared
+
     def judge(self, story: str, retrieved: list[KnownArticle], support: int) -> Judged:
-        """Compare the article with a story's newest articles (and those of it that were retrieved)."""
-        texts = self.known.story_articles(story, STORY_TEXTS)
-        earlier = [_before(m.published, self.article.published) for m in texts]
-        members = [texts[i] for i in compared(earlier)]
+        """Compare the article with a story's newest articles (and those of it that were retrieved):
+        whether it is this story (the cover of the story's texts, for derivation only, comes later)."""
+        members = self.known.story_articles(story, MEMBERS)
         ids = {m.id for m in members}
         members += [r for r in retrieved if r.id not in ids]
         read = [(m, self.read(m)) for m in members]
         shared = story_features(self.reading, [r for _, r in read[-MEMBERS:]])
+        features = [self.pair(m, r, shared) for m, r in read]
+        judged = [(predict(f + UNCOVERED), m) for (m, _), f in zip(read, features, strict=True)]
+        best = 1 if len(judged) <= 2 else max(1, support)
+        same = sorted((p.same for p, _ in judged), reverse=True)[:best]
+        return Judged(
+            story, sum(same) / len(same), max(judged, key=lambda j: (j[0].same, j[1].id)), read, features
+        )
+
+    def derive(self, best: Judged) -> tuple[Probabilities, KnownArticle]:
+        """What in the article's story it most likely derives from, and how likely: among the story's
+        texts published before it (the newest of them compared too, when newer papers crowd them out
+        of its newest articles), by how much of it runs on from all of those together."""
+        texts = self.known.story_articles(best.story, STORY_TEXTS)
+        earlier = [_before(m.published, self.article.published) for m in texts]
+        have = {m.id for m, _ in best.members}
+        extra = [texts[i] for i in compared(earlier) if texts[i].id not in have]
+        shared = best.features[0][len(PAIR) :] if best.features else [0.0, 0.0]
+        for other in extra:
+            reading = self.read(other)
+            best.members.append((other, reading))
+            best.features.append(self.pair(other, reading, shared))
         # a text can only derive from what was published before it (not from a paper of the same morning)
         sources = [m for m, e in zip(texts, earlier, strict=True) if e] or texts
-        shared += cover_features(self.reading, [self.read(m) for m in sources])
-        features = [
-            (
-                m,
-                pair_features(self.reading, r, _days(self.article.published, m.published), self.aligned(m, r))
-                + shared,
-            )
-            for m, r in read
-        ]
-        judged = [(predict(f), m) for m, f in features]
-        # whether it is this story: by the story's newest articles and those retrieved (the older ones
-        # compared too are only what it may derive from)
-        newest = {m.id for m in texts[-MEMBERS:]} | {r.id for r in retrieved}
-        matched = [j for j in judged if j[1].id in newest] or judged
-        best = 1 if len(matched) <= 2 else max(1, support)
-        same = sorted((p.same for p, _ in matched), reverse=True)[:best]
-        # what the new text may derive from: what was published before it (any, if none was)
+        cover = cover_features(self.reading, [self.read(m) for m in sources])
+        judged = [(predict(f + cover), m) for (m, _), f in zip(best.members, best.features, strict=True)]
         derivable = [j for j in judged if _before(j[1].published, self.article.published)] or judged
-        return Judged(
-            story,
-            sum(same) / len(same),
-            max(derivable, key=lambda j: (j[0].rewrite, j[1].id)),
-            max(matched, key=lambda j: (j[0].same, j[1].id)),
-            read,
-        )
+        return max(derivable, key=lambda j: (j[0].rewrite, j[1].id))
 
     def added(self, members: list[tuple[KnownArticle, Reading]]) -> tuple[str, ...]:
         """The sentences of the new text with no counterpart in any of these story articles."""
@@ -225,7 +234,7 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     best = judged[0] if judged else None
     if best is None or best.support < 0.5:
         return StoryMatch("new", None, best.support if best else 0.0, keys, fingerprint=fingerprint)
-    derived, source = best.rewrite
+    derived, source = seen.derive(best)
     # the model is fitted with derived and independent text weighing the same, and its cut chosen with
     # it (bench/train_stories.py): above it, the article's likeliest source gave it text
     surely = derived.derives and derived.same >= 0.5
