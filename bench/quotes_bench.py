@@ -42,7 +42,7 @@ def main() -> None:
         for article in articles:
             view = store.view(article.published or "")
             t, c = time.perf_counter(), time.process_time()
-            found += len(quotes_plugin.wirewatch_extract_quotes(article, view, {}))
+            found += len(quotes_plugin.wirewatch_extract_quotes(article, view, {}, {}))
             ms, cpu_ms = (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
             per_article.append(ms)
             per_kword.append(ms * 1000 / max(1, len(article.text.split())))

@@ -10,13 +10,25 @@ replays a probe stream into a copy of that store as a fresh process and reads it
 - start-up: the wall time of `wirewatch replay --json` on an empty stream (imports, store opening);
 - articles/s: probe articles over the time from the first to the last output line;
 - p50 / p99 ms: the gaps between consecutive output lines (the per-article cost, start-up excluded);
-- peak memory: the probe process's maximum resident set (the OS's accounting of the finished child);
+- peak memory: the largest maximum resident set of the probe process and its worker processes (the
+  OS's accounting of the finished child; forked workers share most of their pages with it);
 - CPU ms/article: the probe process's user + system CPU time, less the median CPU time of start-up,
   per probe article: on a machine shared with other busy processes the wall-clock figures swing with
   their load, this one much less (it counts what the first articles load on first use, and any
   second core the process uses);
+- main / workers CPU ms/article: the same for the replay's own (main) process alone and for its
+  worker processes together, from the CPU line it writes on stderr at the end ("-" for a replay that
+  writes none): the main process, which does all the store's work in order, bounds the rate;
 - identical: whether the probe's stdout equals that of a reference run (`--reference CMD`, by
-  default the same command) on another copy of the same store, byte for byte.
+  default the same command with `--workers 1`: all in one process) on another copy of the same
+  store, byte for byte.
+
+With --cache DIR, each filled store is kept in DIR under a key of the fill command (its window
+included), the folder, the seed, the sizes up to this one, the probe count (they decide which
+articles the stream makes) and bot/migrations.py (the shape of the store), and taken from there the
+next time instead of being filled again (--fill-command: fill with another replay than the one
+probed, e.g. the previous version when both give the same results). --keep DIR keeps each size's
+filled store, probe stream, probe output and profile for a closer look.
 
 With --profile, the probe is replayed once more (into a third copy) under cProfile, and the split of
 its time is printed per size: own time summed by module (C functions under the module that called
@@ -27,11 +39,13 @@ run, so the split is in shares of the profiled total, not in milliseconds of the
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import os
 import pstats
 import random
+import re
 import shlex
 import shutil
 import statistics
@@ -40,6 +54,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -111,26 +126,44 @@ def write_jsonl(path: Path, records: Iterator[Record] | list[Record]) -> int:
     return n
 
 
-def timed_replay(
-    command: list[str], db: Path, stream: Path
-) -> tuple[bytes, list[float], float, float, float]:
-    """Run replay; return its stdout, the arrival time of each line, the wall time, peak RSS in MB and
-    the CPU seconds (user + system) it used."""
+# the line replay ends with on stderr: "replay used 1.23 s CPU in this process, 4.56 s in 2 workers"
+_CPU_LINE = re.compile(rb"replay used ([\d.]+) s CPU in this process, ([\d.]+) s in its workers")
+
+
+@dataclass
+class Run:
+    """One timed replay."""
+
+    out: bytes  # its stdout
+    arrivals: list[float]  # when each line of it came
+    wall: float  # seconds
+    peak: float  # peak resident memory, MB
+    cpu: float  # CPU seconds of the process and its workers together
+    main: float | None  # those of the main process alone (None: the replay does not say)
+    workers: float | None  # those of its worker processes together
+
+
+def timed_replay(command: list[str], db: Path, stream: Path) -> Run:
+    """Run replay and time it (see Run)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [*command, "--db", str(db), str(stream)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
-    )
-    assert proc.stdout is not None
-    out, arrivals = [], []
-    for line in proc.stdout:
-        arrivals.append(time.perf_counter())
-        out.append(line)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([*command, "--db", str(db), str(stream)], stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdout is not None
+        out, arrivals = [], []
+        for line in proc.stdout:
+            arrivals.append(time.perf_counter())
+            out.append(line)
+        # the child's own usage and that of its reaped children (the workers) together
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        said = _CPU_LINE.search(err.read())
     if proc.returncode:
         sys.exit(f"{shlex.join(command)} exited {proc.returncode}")
     cpu = usage.ru_utime + usage.ru_stime
-    return b"".join(out), arrivals, time.perf_counter() - t0, usage.ru_maxrss / 1024, cpu
+    main, workers = (float(said.group(1)), float(said.group(2))) if said else (None, None)
+    wall = time.perf_counter() - t0
+    return Run(b"".join(out), arrivals, wall, usage.ru_maxrss / 1024, cpu, main, workers)
 
 
 def interpreter(command: list[str]) -> list[str]:
@@ -220,18 +253,31 @@ def profile_split(command: list[str], db: Path, stream: Path, out: Path, top: in
     return "\n".join(lines)
 
 
-def startup(command: list[str], tmp: Path, runs: int = 5) -> tuple[float, float]:
-    """Median wall seconds and median CPU seconds of replay on an empty stream into a fresh store."""
+def startup(command: list[str], tmp: Path, runs: int = 5) -> tuple[float, float, float]:
+    """Median wall seconds, median CPU seconds and median CPU seconds of the main process alone of
+    replay on an empty stream into a fresh store."""
     empty = tmp / "empty.jsonl"
     empty.write_text("", encoding="utf-8")
-    times, cpus = [], []
+    times, cpus, mains = [], [], []
     for i in range(runs):
         db = tmp / f"startup-{i}.db"
-        _, _, wall, _, cpu = timed_replay(command, db, empty)
-        times.append(wall)
-        cpus.append(cpu)
+        run = timed_replay(command, db, empty)
+        times.append(run.wall)
+        cpus.append(run.cpu)
+        mains.append(run.cpu if run.main is None else run.main)
         db.unlink(missing_ok=True)
-    return statistics.median(times), statistics.median(cpus)
+    return statistics.median(times), statistics.median(cpus), statistics.median(mains)
+
+
+def cache_key(command: list[str], folder: Path, seed: int, sizes: list[int], probe: int) -> str:
+    """The name a filled store is kept under in --cache (see the module's docstring): the sizes
+    filled before it and the probe count change which articles the stream makes after them."""
+    shape = (Path(__file__).resolve().parent.parent / "bot" / "migrations.py").read_bytes()
+    shape_hash = hashlib.sha1(shape).hexdigest()
+    size = sizes[-1]
+    made = ",".join(map(str, sizes))
+    parts = [shlex.join(command), str(folder.resolve()), str(seed), made, str(probe), shape_hash]
+    return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:16] + f"-{size}.db"
 
 
 def main() -> None:
@@ -242,25 +288,42 @@ def main() -> None:
     ap.add_argument("--probe", type=int, default=500, help="articles timed at each size")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--command", default=".venv/bin/wirewatch replay --json", help="the replay under test")
-    ap.add_argument("--reference", default=None, help="the replay whose output must match (default: same)")
+    ap.add_argument(
+        "--reference", default=None, help="the replay whose output must match (default: it with --workers 1)"
+    )
     ap.add_argument("--window", default="3650d", help="passed to replay as --window")
     ap.add_argument("--profile", action="store_true", help="also print the probe's profile split")
+    ap.add_argument("--cache", type=Path, help="keep filled stores here and reuse them")
+    ap.add_argument("--fill-command", default=None, help="the replay that fills (default: --command)")
+    ap.add_argument("--keep", type=Path, help="copy each size's store, probe, output and profile here")
     args = ap.parse_args()
     command = [*shlex.split(args.command), "--window", args.window]
-    reference = [*shlex.split(args.reference or args.command), "--window", args.window]
+    single = f"{args.command} --workers 1"  # the same replay in one process
+    reference = [*shlex.split(args.reference or single), "--window", args.window]
+    filler = [*shlex.split(args.fill_command or args.command), "--window", args.window]
     stream = Stream(load_sentences(args.folder), args.seed)
     rows = []
     splits = []
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as name:
         tmp = Path(name)
-        start, start_cpu = startup(command, tmp)
+        start, start_cpu, start_main = startup(command, tmp)
         store = tmp / "store.db"
         for size in sorted(args.sizes):
             fill = tmp / f"fill-{size}.jsonl"
             added = write_jsonl(fill, stream.fill(size))
-            t0 = time.perf_counter()
-            timed_replay(command, store, fill)
-            print(f"filled to {size:,} (+{added:,}) in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+            sizes = [s for s in sorted(args.sizes) if s <= size]
+            key = cache_key(filler, args.folder, args.seed, sizes, args.probe)
+            kept = args.cache / key if args.cache else None
+            if kept is not None and kept.exists():
+                shutil.copyfile(kept, store)
+                print(f"filled to {size:,}: taken from {kept}", file=sys.stderr)
+            else:
+                t0 = time.perf_counter()
+                timed_replay(filler, store, fill)
+                print(f"filled to {size:,} (+{added:,}) in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+                if kept is not None:
+                    kept.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(store, kept)
             probe = tmp / f"probe-{size}.jsonl"
             write_jsonl(probe, stream.probe(args.probe, str(size)))
             copies = []
@@ -268,29 +331,42 @@ def main() -> None:
                 copy = tmp / f"{which}-{size}.db"
                 shutil.copyfile(store, copy)
                 copies.append(copy)
-            out, arrivals, _, peak, cpu = timed_replay(command, copies[0], probe)
-            ref_out = timed_replay(reference, copies[1], probe)[0]
+            run = timed_replay(command, copies[0], probe)
+            out, arrivals, peak, cpu = run.out, run.arrivals, run.peak, run.cpu
+            ref_out = timed_replay(reference, copies[1], probe).out
             if args.profile:
                 shutil.copyfile(store, copies[1])
                 split = profile_split(command, copies[1], probe, tmp / f"probe-{size}.prof")
                 splits.append(f"profile of the probe at {size:,} stored: {split}")
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(store, args.keep / f"store-{size}.db")
+                shutil.copyfile(probe, args.keep / probe.name)
+                (args.keep / f"probe-{size}.out").write_bytes(out)
+                if args.profile:
+                    shutil.copyfile(tmp / f"probe-{size}.prof", args.keep / f"probe-{size}.prof")
             for copy in copies:
                 copy.unlink()
             gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(arrivals))
             rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
             p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
             per_article = 1000 * max(0.0, cpu - start_cpu) / args.probe
-            rows.append((size, rate, statistics.median(gaps), p99, peak, per_article, out == ref_out))
+            main_ms = (
+                f"{1000 * max(0.0, run.main - start_main) / args.probe:.1f}" if run.main is not None else "-"
+            )
+            main_ms += f" / {1000 * run.workers / args.probe:.1f}" if run.workers is not None else " / -"
+            row = (size, rate, statistics.median(gaps), p99, peak, per_article, main_ms, out == ref_out)
+            rows.append(row)
     print(f"start-up (empty stream, median of 5): {start:.3f} s wall, {start_cpu:.3f} s CPU")
     print(
         "| stored articles | articles/s | p50 ms | p99 ms | peak memory MB | CPU ms/article "
-        "| identical to reference |"
+        "| main / workers CPU ms/article | identical to reference |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | :---: |")
-    for size, rate, p50, p99, peak, per_article, same in rows:
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |")
+    for size, rate, p50, p99, peak, per_article, main_ms, same in rows:
         print(
             f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} | {per_article:.1f} "
-            f"| {'yes' if same else 'NO'} |"
+            f"| {main_ms} | {'yes' if same else 'NO'} |"
         )
     print(f"\np50 at {rows[-1][0]:,} stored is {rows[-1][2] / rows[0][2]:.2f}x the p50 at {rows[0][0]:,}")
     for split in splits:

@@ -27,6 +27,7 @@ from bot.metrics import Metrics, StoreFacts, facts_from, read_facts
 from bot.models import Article, Result
 from bot.netgate import trusted_hosts
 from bot.pipeline import Pipeline
+from bot.pipeline_workers import Prepared, default_workers
 from bot.plugins import collect, make_manager
 from bot.progress import Progress
 from bot.registry import Registry
@@ -89,7 +90,8 @@ class Bot:
         migrations.apply(self.store.db, self.registry.migrations)  # the plugins' own tables
         self.watched = Feeds(self.store, config.feeds)  # the one owner of the list of feeds
         start_cursors(self.store, config.channels)  # a live channel added to a full store: no backlog burst
-        self.pipeline = Pipeline(self.store, self.pm, config.plugins)
+        workers = default_workers() if config.workers is None else config.workers
+        self.pipeline = Pipeline(self.store, self.pm, config.plugins, workers)
         self.adapters = (
             dict(adapters)
             if adapters is not None
@@ -205,11 +207,12 @@ class Bot:
         was asked to stop before the last one (the article being written is finished first)."""
         progress = Progress(f"feed {feed.name}", len(articles)) if len(articles) >= PROGRESS_FROM else None
         results: list[Result] = []
-        for article in articles:
+        # the articles' text is analysed ahead in worker processes (a long batch), stored here in order
+        for article, prepared in self.pipeline.ahead(articles, len(articles)):
             if self.stopping.is_set():
                 log.info("feed %s: stopped after %d of %d items", feed.name, len(results), len(articles))
                 return None
-            result = self._ingest(feed, article)
+            result = self._ingest(feed, article, prepared)
             if result is not None:
                 results.append(result)
             if progress is not None:
@@ -218,11 +221,11 @@ class Bot:
             progress.close()
         return results
 
-    def _ingest(self, feed: Feed, article: Article) -> Result | None:
+    def _ingest(self, feed: Feed, article: Article, prepared: Prepared | None = None) -> Result | None:
         """Ingest one article; one that cannot be analysed is logged with its feed and skipped (a
         database error is not the article's fault and is raised)."""
         try:
-            return self.pipeline.ingest(article)
+            return self.pipeline.ingest(article, prepared)
         except sqlite3.Error:
             raise
         except Exception as exc:

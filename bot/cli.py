@@ -7,6 +7,7 @@ import gc
 import json
 import logging
 import os
+import resource
 import sys
 import tempfile
 import threading
@@ -76,11 +77,21 @@ def cli(verbose: int, log_format: str) -> None:
     type=click.Path(path_type=Path),
     help="Take the plugins' settings (and which are disabled) from this config; not its storage.",
 )
-def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_path: Path | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Processes that analyse the articles' text, this one included (0 or 1: this one only; "
+    "default: one per core, at most 3). The output is the same whatever the number.",
+)
+def replay(
+    stream: Path, as_json: bool, db: Path | None, window: str, config_path: Path | None, workers: int | None
+) -> None:
     """Ingest a JSON-lines article stream in order and print one result per article."""
     from bot import migrations
     from bot.config import parse_duration
     from bot.pipeline import Pipeline
+    from bot.pipeline_workers import default_workers
     from bot.progress import Progress
     from bot.storage import Store, StoreError
 
@@ -96,7 +107,7 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
         except (ConfigError, StoreError) as exc:
             raise click.ClickException(str(exc)) from None
         migrations.apply(store.db, collect(pm).migrations)
-        pipeline = Pipeline(store, pm, settings)
+        pipeline = Pipeline(store, pm, settings, default_workers() if workers is None else workers)
         # what start-up made (modules, plugins, lexicons) lives as long as the process: the collector
         # need not walk it again on every collection while the stream is ingested
         gc.freeze()
@@ -104,8 +115,9 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
         with stream.open("rb") as lines:
             total = sum(1 for line in lines if line.strip())
         progress = Progress("replay", total)
-        for article in read_jsonl(stream, feed="replay"):
-            result = pipeline.ingest(article)
+        for article, prepared in pipeline.ahead(read_jsonl(stream, feed="replay"), total):
+            # committed before it is printed: a crash never loses an article the output showed
+            result = pipeline.ingest(article, prepared)
             count += 1
             if as_json:
                 # one line per input article, under its own id (the store may keep it under another,
@@ -122,6 +134,15 @@ def replay(stream: Path, as_json: bool, db: Path | None, window: str, config_pat
         progress.close()
         click.echo(f"replayed {counted(count, 'article')}", err=True)
         store.close()
+        own, workers_cpu = (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+        log.info(
+            "replay used %.2f s CPU in this process, %.2f s in its workers",
+            own.ru_utime + own.ru_stime,
+            workers_cpu.ru_utime + workers_cpu.ru_stime,
+        )
 
 
 def _load(path: Path) -> tuple[Config, Manager]:

@@ -166,6 +166,7 @@ class Config:
     http: HttpSettings = field(default_factory=HttpSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     source: Path | None = None
+    workers: int | None = None  # processes that analyse a long batch's text (None: one per core, up to 3)
 
 
 def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
@@ -406,7 +407,10 @@ def parse_config(
     window = parse_duration(storage.get("window", "14d"), "storage.window")
 
     bot_table = _table(data, "bot", "")
-    only_keys(bot_table, "bot.", ("timezone", "admins", "allow_hosts"))
+    only_keys(bot_table, "bot.", ("timezone", "admins", "allow_hosts", "workers"))
+    workers = bot_table.get("workers")
+    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 0):
+        raise ConfigError("bot.workers", f"must be a number of processes, 0 or more (like 2): {workers!r}")
     timezone = _str(bot_table, "timezone", "bot.", "UTC")
     try:
         ZoneInfo(timezone)
@@ -526,6 +530,7 @@ def parse_config(
         allow_hosts=tuple(h.lower() for h in _str_list(bot_table, "allow_hosts", "bot.")),
         http=_http(data),
         server=_server(data),
+        workers=workers,
     )
 
 

@@ -18,15 +18,22 @@ hookspec = pluggy.HookspecMarker("wirewatch")
 hookimpl = pluggy.HookimplMarker("wirewatch")
 
 
+@hookspec
+def wirewatch_prepare(article: Article, settings: Mapping[str, Any]) -> Mapping[str, object] | None:
+    """Analyse the article's text alone (maybe in a worker process): {your name: a picklable value}."""
+
+
 @hookspec(firstresult=True)
 def wirewatch_match_story(
-    article: Article, known: StoreView, settings: Mapping[str, Any]
+    article: Article, known: StoreView, settings: Mapping[str, Any], prepared: Mapping[str, Any]
 ) -> StoryMatch | None:
     """Decide whether an article is new, a rewrite or related coverage of a stored article."""
 
 
 @hookspec
-def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mapping[str, Any]) -> list[Quote]:  # type: ignore[empty-body]
+def wirewatch_extract_quotes(  # type: ignore[empty-body]
+    article: Article, known: StoreView, settings: Mapping[str, Any], prepared: Mapping[str, Any]
+) -> list[Quote]:
     """Return the attributed statements in an article, each marked new or already known."""
 
 

@@ -324,6 +324,27 @@ def m018_live_cards(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m019_kept_readings(db: sqlite_utils.Database) -> None:
+    """What the story plugin keeps of each article's text to compare later ones with it (StoryMatch.kept),
+    apart from the articles, whose rows the many candidate look-ups read."""
+    db.table("article_readings").create({"article_id": str, "data": bytes}, pk="article_id")
+
+
+@migration
+def m020_search_index_follows_the_text(db: sqlite_utils.Database) -> None:
+    """The search index is rewritten when an article's title or text changes, not on every update of
+    its row (a new feed's backlog made quiet re-indexed every article of it)."""
+    db.execute("drop trigger if exists articles_au")
+    db.execute(
+        'create trigger "articles_au" after update of "title", "text" on "articles" begin '
+        'insert into "articles_fts" ("articles_fts", rowid, "title", "text") '
+        'values (\'delete\', old.rowid, old."title", old."text"); '
+        'insert into "articles_fts" (rowid, "title", "text") values (new.rowid, new."title", new."text"); '
+        "end"
+    )
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names. The whole run holds
     the write lock from its first read, so two processes opening a fresh store take turns (the second

@@ -44,6 +44,7 @@ class StoryMatch:
     added: tuple[str, ...] = ()
     also: tuple[str, ...] = ()  # other known articles this one ties to: their stories are this story
     fingerprint: str | bytes = ""  # what the plugin wants to read back later instead of re-analysing the text
+    kept: bytes = b""  # what else it keeps to compare later articles with this one (StoreView.kept_reading)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -11,21 +11,36 @@ import pluggy
 
 from bot.identity import identify
 from bot.models import Article, Quote, Result, StoryMatch
+from bot.pipeline_workers import Prepared, Preparer, prepare
 from bot.storage import Store, parse_time
 
 log = logging.getLogger(__name__)
 
 
 class Pipeline:
-    """Runs each article through every enabled plugin and persists what they find."""
+    """Runs each article through every enabled plugin and persists what they find. workers: the
+    processes that analyse the articles' text in a batch (see ahead), this one included."""
 
-    def __init__(self, store: Store, pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> None:
+    def __init__(
+        self, store: Store, pm: pluggy.PluginManager, settings: Mapping[str, Any], workers: int = 1
+    ) -> None:
         self.store = store
         self.pm = pm
         self.settings = settings
+        self.preparer = Preparer(pm, settings, workers)
 
-    def ingest(self, article: Article) -> Result:
-        """Analyse and store one article; a known item is reported as a duplicate, not stored again."""
+    def ahead(
+        self, articles: Iterable[Article], count: int | None = None
+    ) -> Iterator[tuple[Article, Prepared | None]]:
+        """The articles in order, each with its text's analysis worked out ahead in worker processes
+        (None: ingest works it out); give each to ingest in this order. count: their number, if known."""
+        return self.preparer.ahead(articles, count)
+
+    def ingest(self, article: Article, prepared: Prepared | None = None) -> Result:
+        """Analyse and store one article; a known item is reported as a duplicate, not stored again.
+        prepared: its text's analysis where it was worked out ahead (see ahead)."""
+        if prepared is not None and prepared.fits(article):
+            vars(article).setdefault("content_hash", prepared.content_hash)  # hashed once, by a worker
         identity = identify(self.store, article)
         article = identity.article
         if identity.stored_id is not None:
@@ -37,14 +52,17 @@ class Pipeline:
                 result.edited, result.change = identity.stored_id, identity.change
             return result
         known = self.store.view(article.published or "")
-        kwargs = {"article": article, "known": known, "settings": self.settings}
+        if prepared is None or not prepared.fits(article):
+            prepared = prepare(self.pm, article, self.settings)
+        kwargs = {"article": article, "known": known, "settings": self.settings, "prepared": prepared.plugins}
         result = Result(article=article)
         # through pluggy (wrappers and tracing work); a plugin that raises is logged and skipped
         match: StoryMatch | None = self.pm.hook.wirewatch_match_story(**kwargs)
         keys: tuple[str, ...] = ()
         fingerprint: str | bytes = ""
+        kept = b""
         if match is not None:
-            keys, fingerprint = match.keys, match.fingerprint
+            keys, fingerprint, kept = match.keys, match.fingerprint, match.kept
             story = self.store.story_of(match.of) if match.of else None
             if story and not self._within_window(story, article):
                 story = None  # a story may not outgrow the window: this one starts another
@@ -64,7 +82,7 @@ class Pipeline:
         for found in self.pm.hook.wirewatch_extract_quotes(**kwargs):
             result.quotes.extend(q for q in found if isinstance(q, Quote))
         result.quotes.sort(key=lambda q: (q.start, q.end))
-        self.store.save(result, keys, fingerprint)
+        self.store.save(result, keys, fingerprint, kept)
         self.pm.hook.wirewatch_article_stored(result=result, settings=self.settings)
         return result
 

@@ -294,8 +294,11 @@ class Store:
 
     # ------------------------------------------------------------------ writing
 
-    def save(self, result: Result, keys: Sequence[str], fingerprint: str | bytes = "") -> None:
-        """Store an article with its story and quotes in one transaction."""
+    def save(
+        self, result: Result, keys: Sequence[str], fingerprint: str | bytes = "", kept: bytes = b""
+    ) -> None:
+        """Store an article with its story and quotes in one transaction (kept: what the story plugin
+        keeps of its text, see StoryMatch.kept)."""
         art = result.article
         stamp = now_iso()
         at = art.published if parse_time(art.published) else stamp
@@ -357,6 +360,10 @@ class Store:
                 "insert or ignore into article_keys (key, article_id, at) values (?, ?, ?)",
                 [(k, art.id, at) for k in dict.fromkeys(keys)],
             )
+            if kept:
+                self.db.conn.execute(
+                    "insert or replace into article_readings (article_id, data) values (?, ?)", [art.id, kept]
+                )
             if result.relation != "new" or result.merged:
                 self._refresh_first(result.story)
             terms: list[tuple[object, ...]] = []
@@ -485,6 +492,13 @@ class StoreWindow:
         ).fetchall()
         by_id = {row[0]: _known(row) for row in rows}
         return [(by_id[i], int(n)) for i, n in hits if i in by_id]
+
+    def kept_reading(self, article_id: str) -> bytes | None:
+        """What the story plugin kept of a stored article's text (StoryMatch.kept), if anything."""
+        row = self.store.db.execute(
+            "select data from article_readings where article_id = ?", [article_id]
+        ).fetchone()
+        return bytes(row[0]) if row and row[0] else None
 
     def story_articles(self, story_id: str, limit: int = 50) -> list[KnownArticle]:
         """The newest `limit` articles of a story, oldest first."""

@@ -32,3 +32,7 @@ class StoreView(Protocol):
         """Stored quotes, in the time window, by a speaker who shares any of these keys (and, if
         terms are given, one of these index terms)."""
         ...
+
+    def kept_reading(self, article_id: str) -> bytes | None:
+        """What the story plugin kept of a stored article's text (StoryMatch.kept), if anything."""
+        ...

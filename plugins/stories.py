@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from bot.hookspecs import hookimpl
 from bot.models import Article, KnownArticle, Relation, StoryMatch
 from bot.storage import parse_time
 from bot.store_view import StoreView
+from plugins.kept import keep, restore
 from plugins.similarity import (
     FEATURES,
     MEMBERS,
@@ -67,13 +69,17 @@ class Readings:
         self.size = size
         self.kept: OrderedDict[str, tuple[str, str, Reading]] = OrderedDict()
 
-    def get(self, other: KnownArticle) -> Reading:
-        """The reading of a stored article, made now if it is not kept (or its text has changed)."""
+    def get(self, other: KnownArticle, known: StoreView | None = None) -> Reading:
+        """The reading of a stored article, made now if it is not kept (or its text has changed):
+        read back from the store where it kept one, else from the text."""
         kept = self.kept.get(other.id)
         if kept is not None and kept[0] == other.title and kept[1] == other.text:
             self.kept.move_to_end(other.id)
             return kept[2]
-        reading = Reading(Profile(other.title, other.text))
+        stored = getattr(known, "kept_reading", None)
+        reading = restore(stored(other.id), other.title, other.text) if callable(stored) else None
+        if reading is None:
+            reading = Reading(Profile(other.title, other.text))
         self.keep(other.id, reading)
         return reading
 
@@ -133,20 +139,61 @@ class Judged:
     features: list[list[float]]  # each member's features, but for the cover of the story's texts
 
 
+class Analysed:
+    """What the new article's text alone gives: its index keys, fingerprint and close reading, the
+    reading also as kept in the store (worked out ahead by wirewatch_prepare, maybe in another
+    process: it travels as kept, and is read back from that where it is used)."""
+
+    def __init__(self, title: str, text: str, keys: tuple[str, ...], fingerprint: bytes, kept: bytes) -> None:
+        self.title, self.text = title, text
+        self.keys, self.fingerprint, self.kept = keys, fingerprint, kept
+
+    @classmethod
+    def of(cls, article: Article) -> Analysed:
+        """The article analysed, every property of its reading worked out (comparisons then only look
+        them up); its shingles, which made its keys and fingerprint, are left out."""
+        profile = Profile(article.title, article.text)
+        reading = Reading(profile)
+        keys, fingerprint = index_keys(profile), Fingerprint.of(profile).to_bytes()
+        for made in (profile, reading):
+            for name, value in vars(type(made)).items():
+                if isinstance(value, cached_property):
+                    getattr(made, name)
+        vars(profile).pop("shingles", None)
+        analysed = cls(article.title, article.text, keys, fingerprint, keep(reading))
+        vars(analysed)["reading"] = reading
+        return analysed
+
+    @cached_property
+    def reading(self) -> Reading:
+        """The close reading."""
+        return restore(self.kept, self.title, self.text) or Reading(Profile(self.title, self.text))
+
+    def __getstate__(self) -> dict[str, object]:
+        return {k: v for k, v in vars(self).items() if k != "reading"}  # the reading travels as kept
+
+    def fits(self, article: Article) -> bool:
+        """Whether this is the analysis of this article's title and text."""
+        return self.text == article.text and self.title == article.title
+
+
 class Comparison:
     """The new article and what it is compared with, each text read once for this article."""
 
-    def __init__(self, article: Article, known: StoreView) -> None:
+    def __init__(self, article: Article, known: StoreView, analysed: Analysed | None = None) -> None:
         self.article = article
         self.known = known
-        self.profile = Profile(article.title, article.text)
-        self.reading = Reading(self.profile)
+        if analysed is None or not analysed.fits(article):
+            analysed = Analysed.of(article)
+        self.analysed = analysed
+        self.profile = analysed.reading.profile
+        self.reading = analysed.reading
         self.readings = _readings(known)
         self.alignments: dict[str, Alignment] = {}
 
     def read(self, other: KnownArticle) -> Reading:
         """A known article read closely (once, then kept with the store)."""
-        return self.readings.get(other)
+        return self.readings.get(other, self.known)
 
     def aligned(self, other: KnownArticle, reading: Reading) -> Alignment:
         """The new text's sentences aligned with a known article's (once per incoming article)."""
@@ -207,11 +254,19 @@ class Comparison:
 
 
 @hookimpl
-def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[str, Any]) -> StoryMatch:
+def wirewatch_prepare(article: Article, settings: Mapping[str, Any]) -> dict[str, Analysed]:
+    """The article's own analysis, from its text alone."""
+    return {"stories": Analysed.of(article)}
+
+
+@hookimpl
+def wirewatch_match_story(
+    article: Article, known: StoreView, settings: Mapping[str, Any], prepared: Mapping[str, Any]
+) -> StoryMatch:
     """Compare the article with the stories of the few stored articles its index keys retrieve."""
     opts = _settings(settings)
-    seen = Comparison(article, known)
-    keys = index_keys(seen.profile)
+    seen = Comparison(article, known, prepared.get("stories"))
+    keys = seen.analysed.keys
     looked: list[tuple[float, KnownArticle]] = []
     for other, _shared in known.candidates(keys, int(opts["candidates"])):
         theirs = _vectors(other)
@@ -227,13 +282,16 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
         (seen.judge(story, retrieved, int(opts["support"])) for story, retrieved in by_story.items()),
         key=lambda j: (-j.support, j.story),
     )
-    fingerprint = Fingerprint.of(seen.profile).to_bytes()
+    fingerprint = seen.analysed.fingerprint
     # the article is most likely stored as it came: the next ones compare with it without reading it
     # again (under another id or with another text, the kept reading is simply not used)
     seen.readings.keep(article.id, seen.reading)
     best = judged[0] if judged else None
+    kept = seen.analysed.kept
     if best is None or best.support < 0.5:
-        return StoryMatch("new", None, best.support if best else 0.0, keys, fingerprint=fingerprint)
+        return StoryMatch(
+            "new", None, best.support if best else 0.0, keys, fingerprint=fingerprint, kept=kept
+        )
     derived, source = seen.derive(best)
     # the model is fitted with derived and independent text weighing the same, and its cut chosen with
     # it (bench/train_stories.py): above it, the article's likeliest source gave it text
@@ -242,7 +300,9 @@ def wirewatch_match_story(article: Article, known: StoreView, settings: Mapping[
     tied = source if relation == "rewrite" else best.nearest[1]
     # another story this one matches as surely shows the two are one; a weaker tie does not
     also = tuple(j.nearest[1].id for j in judged[1:] if j.support >= opts["merge_min"])
-    return StoryMatch(relation, tied.id, best.support, keys, seen.added(best.members), also, fingerprint)
+    return StoryMatch(
+        relation, tied.id, best.support, keys, seen.added(best.members), also, fingerprint, kept
+    )
 
 
 @hookimpl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from bot.hookspecs import hookimpl
@@ -21,21 +22,69 @@ def _first_equivalent(text: str, known: list[KnownQuote], strict_numbers: bool) 
     return None
 
 
+@dataclass(frozen=True)
+class Found:
+    """A statement as the article's text alone gives it (worked out ahead, maybe in another process)."""
+
+    speaker: str
+    start: int
+    end: int
+    cue: str
+    direct: bool
+    mention: str
+    resolved: bool
+    person: bool  # a bare surname of a person: the store may know the full name
+    keys: tuple[str, ...]  # the speaker's keys
+    terms: tuple[str, ...]  # the statement's index terms
+
+
+def statements(text: str) -> list[Found]:
+    """The statements of a text, with their speakers' keys and index terms."""
+    found = []
+    for st in Extractor(text).run():
+        keys = speaker_keys(st.speaker, st.kind) if st.resolved else (f"u:{compact(st.speaker)}",)
+        person = st.resolved and st.kind not in ("org", "place") and len(st.speaker.split()) == 1
+        terms = index_terms(text[st.start : st.end])
+        found.append(
+            Found(
+                str(st.speaker),
+                st.start,
+                st.end,
+                st.cue,
+                st.direct,
+                str(st.mention),
+                st.resolved,
+                person,
+                keys,
+                terms,
+            )
+        )
+    return found
+
+
 @hookimpl
-def wirewatch_extract_quotes(article: Article, known: StoreView, settings: Mapping[str, Any]) -> list[Quote]:
+def wirewatch_prepare(article: Article, settings: Mapping[str, Any]) -> dict[str, object]:
+    """The article's statements, from its text alone (the text they were found in, to check it)."""
+    return {"quotes": (article.text, statements(article.text))}
+
+
+@hookimpl
+def wirewatch_extract_quotes(
+    article: Article, known: StoreView, settings: Mapping[str, Any], prepared: Mapping[str, Any]
+) -> list[Quote]:
     """Extract statements and mark those no earlier article attributed to the same speaker."""
     own = settings.get("quotes", {}) if isinstance(settings, Mapping) else {}
     strict_numbers = bool(own.get("strict_numbers", False))
     quotes = []
     names: dict[str, str] = {}
-    for st in Extractor(article.text).run():
-        keys = speaker_keys(st.speaker, st.kind) if st.resolved else (f"u:{compact(st.speaker)}",)
+    ahead = prepared.get("quotes")
+    found = ahead[1] if ahead and ahead[0] == article.text else statements(article.text)
+    for st in found:
+        keys, terms = st.keys, st.terms
         if st.speaker not in names:
             # a bare surname takes the full name the store already knows ("Solis" -> "Marta Solis")
-            person = st.resolved and st.kind not in ("org", "place") and len(st.speaker.split()) == 1
-            names[st.speaker] = (person and known.speaker_name(keys)) or st.speaker
+            names[st.speaker] = (st.person and known.speaker_name(keys)) or st.speaker
         text = article.text[st.start : st.end]
-        terms = index_terms(text)
         candidates = known.known_quotes(keys, terms) if terms else []
         same = _first_equivalent(text, candidates, strict_numbers)
         quotes.append(

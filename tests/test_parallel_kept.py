@@ -1,0 +1,114 @@
+"""Kept readings: what the story plugin keeps of each stored article's text reads back as the reading
+its text gives, and comparing with kept readings finds what comparing with the texts finds."""
+
+from __future__ import annotations
+
+import pickle
+from functools import cached_property
+from pathlib import Path
+
+import pytest
+from test_parallel import STORIES, fixture_stream
+
+from bot.pipeline import Pipeline
+from bot.plugins import collect, make_manager
+from bot.records import read_jsonl
+from bot.storage import Store
+from plugins import stories
+from plugins.kept import keep, restore, version
+from plugins.similarity import Profile, Reading
+
+TITLE, *PARAS = STORIES[0]
+TEXT = "\n\n".join(PARAS)
+
+
+def worked_out(reading: Reading) -> dict[str, object]:
+    """Every property of a reading and its profile, worked out."""
+    out: dict[str, object] = {}
+    for made in (reading.profile, reading):
+        for name, value in vars(type(made)).items():
+            if isinstance(value, cached_property):
+                out[f"{type(made).__name__}.{name}"] = getattr(made, name)
+    return out
+
+
+def test_a_kept_reading_reads_back_as_the_texts_own() -> None:
+    fresh = Reading(Profile(TITLE, TEXT))
+    kept = keep(fresh)
+    worked_out(fresh)
+    back = restore(keep(fresh), TITLE, TEXT)
+    assert back is not None
+    assert worked_out(back) == worked_out(Reading(Profile(TITLE, TEXT)))
+    assert restore(kept, TITLE, TEXT) is not None  # kept before its properties were all worked out
+
+
+def test_a_reading_kept_by_other_code_or_holding_other_objects_is_not_used() -> None:
+    kept = keep(Reading(Profile(TITLE, TEXT)))
+    assert restore(b"otherver" + kept[8:], TITLE, TEXT) is None
+    assert restore(version() + b"not a pickle", TITLE, TEXT) is None
+    hostile = version() + pickle.dumps(({"terms": Path("/")}, {}))  # a class it may not construct
+    assert restore(hostile, TITLE, TEXT) is None
+    assert restore(None, TITLE, TEXT) is None
+
+
+def results(tmp_path: Path, name: str, keep_readings: bool) -> list[tuple[object, ...]]:
+    """Ingest the fixture stream, forgetting the readings held in memory before every article: each
+    comparison reads the stored articles back from the store (kept readings, or their texts)."""
+    store = Store(tmp_path / f"{name}.db", window=3650 * 86400)
+    pm = make_manager()
+    pipeline = Pipeline(store, pm, collect(pm).settings)
+    out = []
+    for article in read_jsonl(fixture_stream(tmp_path / f"{name}.jsonl"), "wire"):
+        store.memos.clear()
+        if not keep_readings:
+            store.db.execute("delete from article_readings")
+        r = pipeline.ingest(article)
+        out.append((r.relation, r.story, r.of, round(r.score, 6), r.added, r.merged))
+    if keep_readings:  # one per stored article
+        assert store.count("article_readings") == store.count("articles")
+    store.close()
+    return out
+
+
+def test_comparing_with_kept_readings_finds_what_the_texts_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    restored: list[bool] = []
+
+    def counted(data: bytes | None, title: str, body: str) -> Reading | None:
+        found = restore(data, title, body)
+        restored.append(found is not None)
+        return found
+
+    monkeypatch.setattr(stories, "restore", counted)
+    from_kept = results(tmp_path, "kept", keep_readings=True)
+    assert sum(restored) >= 10  # the comparisons read the stored articles back from what was kept
+    restored.clear()
+    assert from_kept == results(tmp_path, "texts", keep_readings=False)
+    assert not any(restored)
+    assert {r[0] for r in from_kept} >= {"new", "rewrite"}
+
+
+def test_making_articles_quiet_leaves_the_search_index_alone(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.db")
+    pm = make_manager()
+    pipeline = Pipeline(store, pm, collect(pm).settings)
+    for article in read_jsonl(fixture_stream(tmp_path / "s.jsonl"), "wire"):
+        pipeline.ingest(article)
+
+    def found(word: str) -> set[str]:
+        rows = store.db.execute(
+            "select id from articles where rowid in "
+            "(select rowid from articles_fts where articles_fts match ?)",
+            [word],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    index = store.db.execute("select count(*), sum(length(block)) from articles_fts_data").fetchone()
+    store.quieten(["a0", "a1", "a2"])
+    assert store.db.execute("select count(*), sum(length(block)) from articles_fts_data").fetchone() == index
+    assert "a0" in found("Baltline")
+    with store.db.conn:  # a changed text is searched as it now is
+        store.db.execute("update articles set text = 'Hovercraft replace the ferries' where id = 'a0'")
+    assert "a0" not in found("Baltline") and found("Hovercraft") == {"a0"}
+    store.close()
