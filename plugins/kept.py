@@ -19,7 +19,20 @@ from plugins.similarity import Alignable, Profile, Reading
 
 # properties not kept: what only the others are made from (worked out again if ever asked for), and the
 # article's own title and text, which the store has anyway
-_NOT_KEPT = frozenset({"title", "text", "profile", "shingles", "sentence_words", "own", "vocabulary_all"})
+_NOT_KEPT = frozenset(
+    {
+        "title",
+        "text",
+        "profile",
+        "shingles",
+        "sentence_words",
+        "own",
+        "vocabulary_all",
+        "tokens",
+        "counts",
+        "_runs",
+    }
+)
 # the only classes a kept reading may hold (anything else in the bytes is refused, not constructed)
 _CLASSES = {("plugins.similarity", "Alignable"): Alignable, ("collections", "Counter"): Counter}
 

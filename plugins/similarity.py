@@ -28,6 +28,7 @@ VECTOR_TERMS = 150  # heaviest terms kept per vector in a stored fingerprint
 RARE = 4.5  # informativeness (8 - Zipf frequency) from which a name is rare: a place or a person
 RARE_WORD = 5.0  # informativeness from which a word is rare
 MEMBERS = 6  # newest articles of a story a new article is compared with (the fit uses the same)
+STORY_TEXTS = 16  # newest articles of a story whose text together is what the new one may derive from
 
 
 class Vectors(Protocol):
@@ -364,19 +365,32 @@ FEATURES = (
     "lead_known",  # sentences: what the story is) in the known text's lead, and the other way round
     "story_reuse3",  # share of the new text's 3-grams found anywhere in the known article's story
     "story_reuse5",  # the same for 5-grams
+    # of the new text's words, the share in a run of 3 (5, 8) words found in one of the story's texts:
+    # reuse of the story's text as a whole (a paper takes paragraphs from several wire takes)
+    "story_cover3",
+    "story_cover5",
+    "story_cover8",
+    "story_length",  # log of the new text's length over the longest of the story's texts
 )
+# what tells whether a known article is the same story (the cover features are for derivation only)
+SAME = FEATURES[: FEATURES.index("story_cover3")]
+PAIR = FEATURES[: FEATURES.index("story_reuse3")]  # what pair_features gives; story_features follows
 
 # how much of the text is reused: all that tells derived text from independent coverage of the event
 REUSE = (
     "reuse3_new",
-    "reuse3_known",
     "reuse5_new",
-    "reuse5_known",
     "aligned_new",
     "aligned_known",
-    "story_reuse3",
-    "story_reuse5",
+    "story_cover3",
+    "story_cover5",
+    "story_cover8",
+    "story_length",
 )
+# the sign each reuse feature's weight must have: more reuse is never less derived; a text much longer
+# than all it could derive from has more of its own
+REUSE_SIGNS = (1, 1, 1, 1, 1, 1, 1, -1)
+COVER = (3, 5, 8)
 
 
 def _share(part: set[tuple[str, ...]] | set[str], whole: set[tuple[str, ...]] | set[str]) -> float:
@@ -470,6 +484,28 @@ class Reading:
         return _total(self.lead)
 
     @cached_property
+    def tokens(self) -> list[str]:
+        """Every word of the body in order, across sentences."""
+        return [w for ws in self.profile.sentence_words for w in ws]
+
+    @cached_property
+    def counts(self) -> list[int]:
+        """How many of the words before each token (and, last, of all) are words of their own."""
+        return [0, *accumulate(w for own in self.own for w in own)]
+
+    def runs(self, n: int) -> set[tuple[str, ...]]:
+        """The word n-grams of the body (n one of COVER) with a word of their own, made once."""
+        found = self._runs.get(n)
+        if found is None:
+            grams = zip(*(self.tokens[k:] for k in range(n)), strict=False)
+            found = self._runs[n] = set(compress(grams, map(gt, self.counts[n:], self.counts)))
+        return found
+
+    @cached_property
+    def _runs(self) -> dict[int, set[tuple[str, ...]]]:
+        return {}
+
+    @cached_property
     def vocabulary_all(self) -> set[str]:
         """Every word of the body."""
         return {w for ws in self.profile.sentence_words for w in ws}
@@ -545,6 +581,33 @@ def story_features(new: Reading, members: list[Reading]) -> list[float]:
         _share_in_any(new.grams3, [m.grams3 for m in members]),
         _share_in_any(new.grams5, [m.grams5 for m in members]),
     ]
+
+
+def compared(earlier: list[bool]) -> list[int]:
+    """Which of a story's texts (oldest first, each marked whether published before the new one) the
+    new one is compared with: the MEMBERS newest, and the MEMBERS newest of those published before
+    it, which it may derive from (the wire copy, when the papers of the next morning came in since)."""
+    newest = range(max(0, len(earlier) - MEMBERS), len(earlier))
+    before = [i for i, e in enumerate(earlier) if e][-MEMBERS:]
+    return sorted({*newest, *before})
+
+
+def cover_features(new: Reading, members: list[Reading]) -> list[float]:
+    """How much of the new text is in runs of words found in the story's texts (STORY_TEXTS of them):
+    the share of its words in a run of 3, 5 and 8 words one of them has, and its length over theirs."""
+    tokens = new.tokens
+    if not members or not tokens:
+        return [0.0, 0.0, 0.0, 0.0]
+    out = []
+    for n in COVER:
+        known = [m.runs(n) for m in members]
+        covered = bytearray(len(tokens))
+        for i, gram in enumerate(zip(*(tokens[k:] for k in range(n)), strict=False)):
+            if any(gram in k for k in known):  # a gram of its own in both texts (names differ)
+                covered[i : i + n] = b"\x01" * n
+        out.append(sum(covered) / len(tokens))
+    longest = max(m.length for m in members)
+    return [*out, math.log((len(tokens) + 1) / (longest + 1))]
 
 
 def _share_in_any(part: set[tuple[str, ...]], wholes: list[set[tuple[str, ...]]]) -> float:

@@ -4,7 +4,9 @@ The few stored articles its index keys retrieve point at candidate stories; the 
 with each candidate story's newest articles, and one learned model (plugins/story_model.py) gives,
 for each of them, the probability that it is another story, the same story written independently,
 or text the article derives from. An article joins a story when it matches that story's articles
-(the mean of its best matches), not one neighbour at the end of a chain.
+(the mean of its best matches), not one neighbour at the end of a chain. Whether it derives from the
+story is decided on what was published before it, all of it together (a paper takes paragraphs from
+several wire takes), never on a text of the same moment or later.
 """
 
 from __future__ import annotations
@@ -23,13 +25,18 @@ from plugins.kept import keep, restore
 from plugins.similarity import (
     FEATURES,
     MEMBERS,
+    PAIR,
+    SAME,
+    STORY_TEXTS,
     Alignment,
     Fingerprint,
     Profile,
     Reading,
     Vectors,
     align,
+    compared,
     cosine,
+    cover_features,
     index_keys,
     pair_features,
     shared_shingles,
@@ -48,10 +55,8 @@ DEFAULTS = {
 # below both, a retrieved article shares too little with the new one to be worth comparing closely
 LOOK_TERMS = 0.05
 LOOK_SHINGLES = 0.03
-# sentences with a counterpart: a text with this share of its own in the other, or holding this share
-# of the other's, is derived from it, whatever else it adds (or leaves out)
-COPIED = 0.7
-ALIGNED_NEW, ALIGNED_KNOWN = FEATURES.index("aligned_new"), FEATURES.index("aligned_known")
+# the cover of the story's texts left out: the same-story part of the model does not read it
+UNCOVERED = [0.0] * (len(FEATURES) - len(SAME))
 READINGS = 512  # stored articles whose close reading is kept between incoming articles, per store
 
 
@@ -117,16 +122,21 @@ def _days(a: str | None, b: str | None) -> float | None:
     return None if ta is None or tb is None else (ta - tb).total_seconds() / 86400
 
 
+def _before(known: str | None, new: str | None) -> bool:
+    """Whether a known text was published before the new one (or either time is unknown)."""
+    days = _days(new, known)
+    return days is None or days > 0
+
+
 @dataclass
 class Judged:
     """One candidate story as compared with the new article."""
 
     story: str
     support: float  # mean probability of the same story over its best matching articles
-    rewrite: tuple[Probabilities, KnownArticle]  # the article it most likely derives from
     nearest: tuple[Probabilities, KnownArticle]  # the article most likely of the same story
     members: list[tuple[KnownArticle, Reading]]
-    copied: KnownArticle | None  # an article nearly all of which is in the new one, or the reverse
+    features: list[list[float]]  # each member's features, but for the cover of the story's texts
 
 
 class Analysed:
@@ -192,33 +202,46 @@ class Comparison:
             found = self.alignments[other.id] = align(self.profile.alignable, reading.profile.alignable)
         return found
 
+    def pair(self, other: KnownArticle, reading: Reading, shared: list[float]) -> list[float]:
+        """The features of the new article against one known article, the story's n-gram shares after."""
+        gap = _days(self.article.published, other.published)
+        return pair_features(self.reading, reading, gap, self.aligned(other, reading)) + shared
+
     def judge(self, story: str, retrieved: list[KnownArticle], support: int) -> Judged:
-        """Compare the article with a story's newest articles (and those of it that were retrieved)."""
+        """Compare the article with a story's newest articles (and those of it that were retrieved):
+        whether it is this story (the cover of the story's texts, for derivation only, comes later)."""
         members = self.known.story_articles(story, MEMBERS)
         ids = {m.id for m in members}
         members += [r for r in retrieved if r.id not in ids]
         read = [(m, self.read(m)) for m in members]
         shared = story_features(self.reading, [r for _, r in read[-MEMBERS:]])
-        features = [
-            (
-                m,
-                pair_features(self.reading, r, _days(self.article.published, m.published), self.aligned(m, r))
-                + shared,
-            )
-            for m, r in read
-        ]
-        judged = [(predict(f), m) for m, f in features]
+        features = [self.pair(m, r, shared) for m, r in read]
+        judged = [(predict(f + UNCOVERED), m) for (m, _), f in zip(read, features, strict=True)]
         best = 1 if len(judged) <= 2 else max(1, support)
         same = sorted((p.same for p, _ in judged), reverse=True)[:best]
-        copied = [m for m, f in features if max(f[ALIGNED_NEW], f[ALIGNED_KNOWN]) >= COPIED]
         return Judged(
-            story,
-            sum(same) / len(same),
-            max(judged, key=lambda j: (j[0].rewrite, j[1].id)),
-            max(judged, key=lambda j: (j[0].same, j[1].id)),
-            read,
-            min(copied, key=lambda m: m.id) if copied else None,
+            story, sum(same) / len(same), max(judged, key=lambda j: (j[0].same, j[1].id)), read, features
         )
+
+    def derive(self, best: Judged) -> tuple[Probabilities, KnownArticle]:
+        """What in the article's story it most likely derives from, and how likely: among the story's
+        texts published before it (the newest of them compared too, when newer papers crowd them out
+        of its newest articles), by how much of it runs on from all of those together."""
+        texts = self.known.story_articles(best.story, STORY_TEXTS)
+        earlier = [_before(m.published, self.article.published) for m in texts]
+        have = {m.id for m, _ in best.members}
+        extra = [texts[i] for i in compared(earlier) if texts[i].id not in have]
+        shared = best.features[0][len(PAIR) :] if best.features else [0.0, 0.0]
+        for other in extra:
+            reading = self.read(other)
+            best.members.append((other, reading))
+            best.features.append(self.pair(other, reading, shared))
+        # a text can only derive from what was published before it (not from a paper of the same morning)
+        sources = [m for m, e in zip(texts, earlier, strict=True) if e] or texts
+        cover = cover_features(self.reading, [self.read(m) for m in sources])
+        judged = [(predict(f + cover), m) for (m, _), f in zip(best.members, best.features, strict=True)]
+        derivable = [j for j in judged if _before(j[1].published, self.article.published)] or judged
+        return max(derivable, key=lambda j: (j[0].rewrite, j[1].id))
 
     def added(self, members: list[tuple[KnownArticle, Reading]]) -> tuple[str, ...]:
         """The sentences of the new text with no counterpart in any of these story articles."""
@@ -269,13 +292,11 @@ def wirewatch_match_story(
         return StoryMatch(
             "new", None, best.support if best else 0.0, keys, fingerprint=fingerprint, kept=kept
         )
-    derived, source = best.rewrite
-    # the model is fitted with derived and independent text weighing the same: above one half, the
-    # article's likeliest source more likely gave it its text than not
-    surely = derived.derived > 0.5 and derived.same >= 0.5
+    derived, source = seen.derive(best)
+    # the model is fitted with derived and independent text weighing the same, and its cut chosen with
+    # it (bench/train_stories.py): above it, the article's likeliest source gave it text
+    surely = derived.derives and derived.same >= 0.5
     relation: Relation = "rewrite" if surely else "related"
-    if relation == "related" and best.copied is not None:
-        relation, source = "rewrite", best.copied  # nearly all of one text is in the other: derived
     tied = source if relation == "rewrite" else best.nearest[1]
     # another story this one matches as surely shows the two are one; a weaker tie does not
     also = tuple(j.nearest[1].id for j in judged[1:] if j.support >= opts["merge_min"])

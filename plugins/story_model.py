@@ -20,6 +20,12 @@ class Probabilities:
     none: float
     related: float
     rewrite: float
+    cut: float = 0.5  # P(derived | same story) above which the new text is taken as derived
+
+    @property
+    def derives(self) -> bool:
+        """Whether the new text derives from the known one, if it is the same story."""
+        return self.derived > self.cut
 
     @property
     def same(self) -> float:
@@ -53,6 +59,7 @@ class StoryModel:
 
     same: Head
     derived: Head
+    cut: float = 0.5  # fitted with the model: see Probabilities.cut
 
     @classmethod
     def load(cls, text: str) -> StoryModel:
@@ -65,13 +72,17 @@ class StoryModel:
             columns = tuple(FEATURES.index(n) for n in names)
             return Head(columns, np.array(part["mean"]), np.array(part["scale"]), np.array(part["coef"]))
 
-        return cls(head(data["same"], data["features"]), head(data["derived"], data["derived"]["features"]))
+        same = data["same"].get("features", data["features"])
+        derived = data["derived"]
+        return cls(
+            head(data["same"], same), head(derived, derived["features"]), float(derived.get("cut", 0.5))
+        )
 
     def predict(self, features: list[float]) -> Probabilities:
         """The class probabilities of one pair."""
         x = np.asarray(features, dtype=float)
         same, derived = self.same(x), self.derived(x)
-        return Probabilities(1.0 - same, same * (1.0 - derived), same * derived)
+        return Probabilities(1.0 - same, same * (1.0 - derived), same * derived, self.cut)
 
 
 @cache
