@@ -513,12 +513,14 @@ class Reading:
 
 def _weighted_share(a: set[str], b: set[str], total: float) -> float:
     """Informativeness-weighted share of the words of a that b has too (total: the weight of a's)."""
-    return sum(map(weight, a & b)) / total if total else 0.0
+    # fsum: a set's order depends on how it was built (in this process or unpickled from a worker), and
+    # a plain float sum on that order; the exactly rounded sum is the same in any order
+    return math.fsum(map(weight, a & b)) / total if total else 0.0
 
 
 def _total(found: set[str]) -> float:
-    """The summed informativeness of a set of words."""
-    return sum(map(weight, found))
+    """The summed informativeness of a set of words (exactly rounded: the same in any set order)."""
+    return math.fsum(map(weight, found))
 
 
 def _name_share(a: Profile, b: Profile) -> float:
