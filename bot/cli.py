@@ -30,11 +30,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("wirewatch")
 DEFAULT_CONFIG = "wirewatch.toml"
 STOP_WAIT = 8.0  # seconds a stop waits for the article being written before closing anyway
-# a collection of the youngest objects once 10,000 more are alive, not 700 (Python's default): each
-# compared article makes thousands of containers that live on (the stored articles' readings kept for
-# the next ones), and walking them in many small collections cost 7 % of the ingest's CPU; garbage
-# is still collected, at most a few MB later
-GC_THRESHOLDS = (10_000, 20, 10)
+# a collection of the youngest objects once 50,000 more are alive, not 700 (Python's default): each
+# compared article makes tens of thousands of containers, many of which live on (the stored articles'
+# readings kept for the next ones), and walking them in many small collections cost about 10 % of the
+# ingest's CPU (a quarter of that at 50,000); garbage is still collected, at most a few MB later
+GC_THRESHOLDS = (50_000, 20, 10)
 
 
 def config_option(f: Callable[..., Any]) -> Callable[..., Any]:
