@@ -50,7 +50,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bot.storage import parse_time
 from plugins.similarity import (
     FEATURES,
     MEMBERS,
@@ -68,6 +67,7 @@ from plugins.similarity import (
 from plugins.similarity import (
     SAME as SAME_FEATURES,
 )
+from plugins.stories import days_between, published_before
 from plugins.story_model import StoryModel
 
 NONE, RELATED, REWRITE = 0, 1, 2
@@ -106,10 +106,12 @@ class Reader:
             story = story_features(self.readings[i], [self.readings[k] for k in members[-MEMBERS:]])
             when = _str(self.rows[i].get("published"))
             recent = members[-STORY_TEXTS:]
-            sources = [k for k in recent if _before(_str(self.rows[k].get("published")), when)] or recent
+            sources = [
+                k for k in recent if published_before(_str(self.rows[k].get("published")), when)
+            ] or recent
             story += cover_features(self.readings[i], [self.readings[k] for k in sources])
             self.stories[(i, cluster)] = story
-        gap = _days(_str(self.rows[i].get("published")), _str(self.rows[j].get("published")))
+        gap = days_between(_str(self.rows[i].get("published")), _str(self.rows[j].get("published")))
         return pair_features(self.readings[i], self.readings[j], gap) + story
 
     def nearest(self, i: int, among: Iterable[int], n: int = NEAREST) -> list[int]:
@@ -117,17 +119,6 @@ class Reader:
         mine = self.readings[i].profile.terms
         scored = sorted((-_dot(mine, self.readings[j].profile.terms), j) for j in among)
         return [j for _, j in scored[:n]]
-
-
-def _days(a: str | None, b: str | None) -> float | None:
-    ta, tb = parse_time(a), parse_time(b)
-    return None if ta is None or tb is None else (ta - tb).total_seconds() / 86400
-
-
-def _before(known: str | None, new: str | None) -> bool:
-    """As in plugins/stories.py: a text only derives from what was published before it."""
-    days = _days(new, known)
-    return days is None or days > 0
 
 
 def _str(value: object) -> str | None:
@@ -146,7 +137,7 @@ def stream_pairs(rows: list[dict[str, object]], dataset: str, label: object) -> 
     for i, row in enumerate(rows):
         story = [j for j in range(i) if rows[j]["cluster"] == row["cluster"]][-STORY_TEXTS:]
         when = _str(row.get("published"))
-        earlier = [_before(_str(rows[j].get("published")), when) for j in story]
+        earlier = [published_before(_str(rows[j].get("published")), when) for j in story]
         same = [story[k] for k in compared(earlier)]
         newest = set(story[-MEMBERS:])  # what the plugin tells the story by; the rest it may derive from
         other = reader.nearest(i, (j for j in range(i) if rows[j]["cluster"] != row["cluster"]))
@@ -154,7 +145,7 @@ def stream_pairs(rows: list[dict[str, object]], dataset: str, label: object) -> 
         at = {"item": str(row["id"]), "story": str(row["cluster"])}
         for j in same:
             allowed = label(row, rows[j])  # type: ignore[operator]
-            if allowed in ((RELATED,), (REWRITE,)) and not _before(
+            if allowed in ((RELATED,), (REWRITE,)) and not published_before(
                 _str(rows[j].get("published")), _str(row.get("published"))
             ):
                 allowed = SAME  # the plugin never asks whether a text derives from a later one

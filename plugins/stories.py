@@ -117,14 +117,15 @@ def _vectors(other: KnownArticle) -> Vectors:
     )
 
 
-def _days(a: str | None, b: str | None) -> float | None:
+def days_between(a: str | None, b: str | None) -> float | None:
+    """Days from publication time b to a, None when either is unknown."""
     ta, tb = parse_time(a), parse_time(b)
     return None if ta is None or tb is None else (ta - tb).total_seconds() / 86400
 
 
-def _before(known: str | None, new: str | None) -> bool:
+def published_before(known: str | None, new: str | None) -> bool:
     """Whether a known text was published before the new one (or either time is unknown)."""
-    days = _days(new, known)
+    days = days_between(new, known)
     return days is None or days > 0
 
 
@@ -204,7 +205,7 @@ class Comparison:
 
     def pair(self, other: KnownArticle, reading: Reading, shared: list[float]) -> list[float]:
         """The features of the new article against one known article, the story's n-gram shares after."""
-        gap = _days(self.article.published, other.published)
+        gap = days_between(self.article.published, other.published)
         return pair_features(self.reading, reading, gap, self.aligned(other, reading)) + shared
 
     def judge(self, story: str, retrieved: list[KnownArticle], support: int) -> Judged:
@@ -228,7 +229,7 @@ class Comparison:
         texts published before it (the newest of them compared too, when newer papers crowd them out
         of its newest articles), by how much of it runs on from all of those together."""
         texts = self.known.story_articles(best.story, STORY_TEXTS)
-        earlier = [_before(m.published, self.article.published) for m in texts]
+        earlier = [published_before(m.published, self.article.published) for m in texts]
         have = {m.id for m, _ in best.members}
         extra = [texts[i] for i in compared(earlier) if texts[i].id not in have]
         shared = best.features[0][len(PAIR) :] if best.features else [0.0, 0.0]
@@ -240,7 +241,7 @@ class Comparison:
         sources = [m for m, e in zip(texts, earlier, strict=True) if e] or texts
         cover = cover_features(self.reading, [self.read(m) for m in sources])
         judged = [(predict(f + cover), m) for (m, _), f in zip(best.members, best.features, strict=True)]
-        derivable = [j for j in judged if _before(j[1].published, self.article.published)] or judged
+        derivable = [j for j in judged if published_before(j[1].published, self.article.published)] or judged
         return max(derivable, key=lambda j: (j[0].rewrite, j[1].id))
 
     def added(self, members: list[tuple[KnownArticle, Reading]]) -> tuple[str, ...]:
