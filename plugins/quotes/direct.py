@@ -32,8 +32,8 @@ _JOINED_CLAUSE = re.compile(r",\s+(?:and|but|while|as|when)\s+(?:[A-Z][\w’'.-]
 _OPENERS = frozenset("at in on during after before later earlier meanwhile".split())
 _SUBORDINATORS = frozenset("as when while although though because since once if".split())
 _OPENING = re.compile(
-    r"(?:(?:At|In|On|During|After|Before|Later|Earlier|Meanwhile)\b[^,“”\"]{0,50},\s*"
-    r"|(?:As|When|While|Although|Though|Because|Since|Once|If)\b[^,;“”\"]{0,80},\s*"
+    "(?:(?:" + "|".join(sorted(w.capitalize() for w in _OPENERS)) + r")\b[^,“”\"]{0,50},\s*"
+    "|(?:" + "|".join(sorted(w.capitalize() for w in _SUBORDINATORS)) + r")\b[^,;“”\"]{0,80},\s*"
     r"|(?:[\w-]+\s+){1,3}(?:years?|months?|weeks?|days?)\s+(?:ago|later|earlier),?\s*)"
 )
 _TIME_NOUNS = frozenset("years months weeks days hours times decades".split())
