@@ -27,7 +27,7 @@ from bot.metrics import Metrics, StoreFacts, facts_from, read_facts
 from bot.models import Article, Result
 from bot.netgate import trusted_hosts
 from bot.pipeline import Pipeline
-from bot.pipeline_workers import Prepared, default_workers
+from bot.pipeline_workers import Prepared
 from bot.plugins import collect, make_manager
 from bot.progress import Progress
 from bot.registry import Registry
@@ -90,8 +90,7 @@ class Bot:
         migrations.apply(self.store.db, self.registry.migrations)  # the plugins' own tables
         self.watched = Feeds(self.store, config.feeds)  # the one owner of the list of feeds
         start_cursors(self.store, config.channels)  # a live channel added to a full store: no backlog burst
-        workers = default_workers() if config.workers is None else config.workers
-        self.pipeline = Pipeline(self.store, self.pm, config.plugins, workers)
+        self.pipeline = Pipeline(self.store, self.pm, config.plugins, config.workers)
         self.adapters = (
             dict(adapters)
             if adapters is not None

@@ -96,7 +96,6 @@ def replay(
     from bot import migrations
     from bot.config import parse_duration
     from bot.pipeline import Pipeline
-    from bot.pipeline_workers import default_workers
     from bot.progress import Progress
     from bot.storage import Store, StoreError
 
@@ -112,7 +111,7 @@ def replay(
         except (ConfigError, StoreError) as exc:
             raise click.ClickException(str(exc)) from None
         migrations.apply(store.db, collect(pm).migrations)
-        pipeline = Pipeline(store, pm, settings, default_workers() if workers is None else workers)
+        pipeline = Pipeline(store, pm, settings, workers)
         # what start-up made (modules, plugins, lexicons) lives as long as the process: the collector
         # need not walk it again on every collection while the stream is ingested
         gc.freeze()

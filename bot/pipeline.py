@@ -19,10 +19,11 @@ log = logging.getLogger(__name__)
 
 class Pipeline:
     """Runs each article through every enabled plugin and persists what they find. workers: the
-    processes that analyse the articles' text in a batch (see ahead), this one included."""
+    processes that analyse the articles' text in a batch (see ahead), this one included (None: the
+    default, one per core)."""
 
     def __init__(
-        self, store: Store, pm: pluggy.PluginManager, settings: Mapping[str, Any], workers: int = 1
+        self, store: Store, pm: pluggy.PluginManager, settings: Mapping[str, Any], workers: int | None = 1
     ) -> None:
         self.store = store
         self.pm = pm

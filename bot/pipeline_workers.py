@@ -135,12 +135,13 @@ class _Worker:
 class Preparer:
     """Prepares a batch of articles ahead of the main process in worker processes (forked from this
     one, so they have its plugins as loaded), a bounded number at a time, handed back in input order.
-    workers: the processes that work on articles, the main one included (0 or 1: the main one only)."""
+    workers: the processes that work on articles, the main one included (0 or 1: the main one only;
+    None: default_workers())."""
 
-    def __init__(self, pm: pluggy.PluginManager, settings: Mapping[str, Any], workers: int) -> None:
+    def __init__(self, pm: pluggy.PluginManager, settings: Mapping[str, Any], workers: int | None) -> None:
         self.pm = pm
         self.settings = settings
-        self.forked = max(0, workers - 1)
+        self.forked = max(0, (default_workers() if workers is None else workers) - 1)
 
     def ahead(
         self, articles: Iterable[Article], count: int | None = None
