@@ -26,8 +26,9 @@ replays a probe stream into a copy of that store as a fresh process and reads it
 With --cache DIR, each filled store is kept in DIR under a key of the fill command (its window
 included), the folder, the seed, the sizes up to this one, the probe count (they decide which
 articles the stream makes), bot/migrations.py (the shape of the store) and the code whose version
-marks the readings kept with each article (plugins/similarity.py and plugins/text.py: a store filled by
-other code has readings the probe cannot use, and would be timed re-analysing them), and taken from
+marks the readings kept with each article and decides what they hold (plugins/similarity.py,
+plugins/text.py and plugins/kept.py: a store filled by other code has readings the probe cannot use, or
+uses less of, and would be timed re-analysing them), and taken from
 there the next time instead of being filled again (--fill-command: fill with another replay than the one
 probed, e.g. the previous version when both give the same results). --keep DIR keeps each size's
 filled store, probe stream, probe output and profile for a closer look.
@@ -276,7 +277,7 @@ def cache_key(command: list[str], folder: Path, seed: int, sizes: list[int], pro
     filled before it and the probe count change which articles the stream makes after them."""
     root = Path(__file__).resolve().parent.parent
     shape = hashlib.sha1()
-    for made_by in ("bot/migrations.py", "plugins/similarity.py", "plugins/text.py"):
+    for made_by in ("bot/migrations.py", "plugins/similarity.py", "plugins/text.py", "plugins/kept.py"):
         shape.update((root / made_by).read_bytes())
     shape_hash = shape.hexdigest()
     size = sizes[-1]

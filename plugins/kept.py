@@ -18,7 +18,10 @@ from plugins import similarity, text
 from plugins.similarity import Alignable, Profile, Reading
 
 # properties not kept: what only the others are made from (worked out again if ever asked for), and the
-# article's own title and text, which the store has anyway
+# article's own title and text, which the store has anyway. The body's tokens and their running count
+# of words of its own are kept although made from the sentences: the runs of a story's texts that the
+# derivation compares with are made from them, and without them each text read back was tokenised and
+# weighed again (most of the cover's cost)
 _NOT_KEPT = frozenset(
     {
         "title",
@@ -28,8 +31,6 @@ _NOT_KEPT = frozenset(
         "sentence_words",
         "own",
         "vocabulary_all",
-        "tokens",
-        "counts",
         "_runs",
     }
 )
