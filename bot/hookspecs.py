@@ -23,6 +23,11 @@ def wirewatch_prepare(article: Article, settings: Mapping[str, Any]) -> Mapping[
     """Analyse the article's text alone (maybe in a worker process): {your name: a picklable value}."""
 
 
+@hookspec
+def wirewatch_warm(settings: Mapping[str, Any]) -> None:
+    """Load now what wirewatch_prepare would load on first use (word lists, gazetteers, models)."""
+
+
 @hookspec(firstresult=True)
 def wirewatch_match_story(
     article: Article, known: StoreView, settings: Mapping[str, Any], prepared: Mapping[str, Any]

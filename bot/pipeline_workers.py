@@ -153,13 +153,14 @@ class Preparer:
         if not self.forked or (count is not None and count < PARALLEL_FROM):
             yield from ((article, None) for article in source)
             return
-        # the first article is prepared here, before the workers are forked: what the plugins load on
-        # first use (word lists, models) is loaded once, and the workers share it instead of each
-        # loading its own
+        # the first article is prepared here, before the workers are forked, and the plugins load what
+        # they would load on first use (word lists, gazetteers, models): it is loaded once, and the
+        # workers share it instead of each loading its own while the main process waits for them
         first = next(source, None)
         if first is None:
             return
         prepared = prepare(self.pm, first, self.settings)
+        self.pm.hook.wirewatch_warm(settings=self.settings)  # and what later articles would load
         workers: list[_Worker] = []
         try:
             workers += [_Worker(self.pm, self.settings) for _ in range(self.forked)]

@@ -212,3 +212,36 @@ def test_long_articles_and_large_prepared_values_do_not_stall_the_workers() -> N
     assert not run.is_alive(), "the workers and the main process wait for each other"
     assert [a.id for a, _ in done] == [a.id for a in articles]
     assert all(p is not None and p.plugins["bulky"] == a.text.encode() * 4 for a, p in done)
+
+
+class Lexical:
+    """A plugin that loads a word list on first use (only some articles use it), and says in which
+    process it was loaded."""
+
+    def __init__(self) -> None:
+        self.loaded_by: int | None = None
+
+    def lexicon(self) -> int:
+        if self.loaded_by is None:
+            self.loaded_by = os.getpid()
+        return self.loaded_by
+
+    @hookimpl
+    def wirewatch_warm(self, settings: object) -> None:
+        self.lexicon()
+
+    @hookimpl
+    def wirewatch_prepare(self, article: Article, settings: object) -> dict[str, object]:
+        return {"lexical": (os.getpid(), self.lexicon() if "listed" in article.text else None)}
+
+
+def test_what_plugins_load_on_first_use_is_loaded_once_before_the_workers_are_forked() -> None:
+    lexical = Lexical()
+    pm = make_manager(load_entry_points=False, extra=(lexical,))
+    # the first article, prepared here before the workers are forked, does not use the word list
+    articles = [Article(id=f"w{n}", text=f"article {n}" + " listed" * (n > 0)) for n in range(24)]
+    answers = [p.plugins["lexical"] for _, p in Preparer(pm, {}, 3).ahead(articles) if p is not None]
+    assert len(answers) == len(articles)
+    assert len({pid for pid, _ in answers} - {os.getpid()}) == 2  # prepared in two worker processes
+    # each worker used the word list loaded here, none loaded its own
+    assert {loaded for _, loaded in answers[1:]} == {os.getpid()}

@@ -9,6 +9,7 @@ from typing import Any
 from bot.hookspecs import hookimpl
 from bot.models import Article, KnownQuote, Quote
 from bot.store_view import StoreView
+from plugins.quotes.entities import warm
 from plugins.quotes.extract import Extractor
 from plugins.quotes.novelty import content, index_terms, same_statement
 from plugins.quotes.speakers import compact, speaker_keys
@@ -66,6 +67,13 @@ def statements(text: str) -> list[Found]:
 def wirewatch_prepare(article: Article, settings: Mapping[str, Any]) -> dict[str, object]:
     """The article's statements, from its text alone (the text they were found in, to check it)."""
     return {"quotes": (article.text, statements(article.text))}
+
+
+@hookimpl
+def wirewatch_warm(settings: Mapping[str, Any]) -> None:
+    """The place and first names, loaded on the first speaker that may be a place or a person (0.1 s
+    each): before the workers are forked, not in each of them while the main process waits."""
+    warm()
 
 
 @hookimpl

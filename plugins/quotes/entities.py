@@ -156,6 +156,12 @@ class _Detector(gender_guesser.detector.Detector):  # type: ignore[misc]
                 self.names.setdefault(name, {})[_SEX[sex]] = line[30:-1]
 
 
+def warm() -> None:
+    """Load the gazetteer and the first names now (each is otherwise loaded when first needed)."""
+    _gazetteer()
+    _detector()
+
+
 @cache
 def _detector() -> gender_guesser.detector.Detector:
     return _Detector(case_sensitive=False)
