@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from fixtures.stories import (
+    APART_TAKE,
     BRIDGE,
     CHAIN,
     EXTENDED,
+    FROM_APART_TAKE,
     FROM_EXTENDED,
     FROM_TAKES,
     PARTIAL,
@@ -201,6 +203,17 @@ def test_text_taken_from_several_wire_takes_is_a_rewrite_of_the_story(pipeline: 
     assert (result.relation, result.story) == ("rewrite", first.story)
     assert result.of in ("wire", "take-2")
     assert len(result.added) == 2 and "Dario Fenn" in result.added[0]
+
+
+def test_text_taken_from_a_take_the_grouping_kept_apart_is_still_a_rewrite(pipeline: Pipeline) -> None:
+    first = wire(pipeline)
+    take = ingest(pipeline, "take-apart", APART_TAKE, published="2026-03-07T23:00:00Z")
+    result = ingest(pipeline, "paper", FROM_APART_TAKE, published="2026-03-08T06:00:00Z")
+    assert take.story != first.story  # what this is about: the take is a story of its own
+    assert (result.relation, result.story, result.of) == ("rewrite", first.story, "wire")
+    # what is new: its own lead and its last two paragraphs, not the two it took from the take
+    assert len(result.added) == 3
+    assert not any(s.startswith(("Seismologists", "The council's")) for s in result.added)
 
 
 def test_a_paper_of_the_same_morning_is_not_what_another_derives_from(pipeline: Pipeline) -> None:
