@@ -27,6 +27,7 @@ from plugins.similarity import (
     MEMBERS,
     PAIR,
     SAME,
+    STORY_LOOK,
     STORY_TEXTS,
     Alignment,
     Fingerprint,
@@ -235,7 +236,7 @@ class Comparison:
         texts published before it (the newest of them compared too, when newer papers crowd them out
         of its newest articles), by how much of it runs on from all of those together, and from the
         earlier of `near`, texts of other stories it may well be too (wire takes the grouping kept apart)."""
-        texts = self.known.story_articles(best.story, STORY_TEXTS)
+        texts = self.known.story_articles(best.story, STORY_LOOK)
         earlier = [published_before(m.published, self.article.published) for m in texts]
         have = {m.id for m, _ in best.members}
         extra = [texts[i] for i in compared(earlier) if texts[i].id not in have]
@@ -245,7 +246,7 @@ class Comparison:
             best.members.append((other, reading))
             best.features.append(self.pair(other, reading, shared))
         # a text can only derive from what was published before it (not from a paper of the same morning)
-        sources = [m for m, e in zip(texts, earlier, strict=True) if e] or texts
+        sources = [m for m, e in zip(texts, earlier, strict=True) if e][-STORY_TEXTS:] or texts[-STORY_TEXTS:]
         have = {m.id for m in sources}
         before = [
             r for m, r in near if m.id not in have and published_before(m.published, self.article.published)
