@@ -62,8 +62,9 @@ def main() -> None:
             t0 = time.perf_counter()
             # filled through the two-stage pipeline (the texts read in worker processes): the same
             # store as article by article, sooner; only the timed articles below go one by one
-            batch = [as_article(next(stream)) for _ in range(size - stored)]
-            for article, prepared in pipeline.ahead(batch, len(batch)):
+            count = max(0, size - stored)
+            batch = (as_article(next(stream)) for _ in range(count))  # read as it goes, not held
+            for article, prepared in pipeline.ahead(batch, count):
                 pipeline.ingest(article, prepared)
             stored = max(stored, size)
             fill = time.perf_counter() - t0
