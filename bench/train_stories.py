@@ -55,6 +55,7 @@ from plugins.similarity import (
     MEMBERS,
     REUSE,
     REUSE_SIGNS,
+    STORY_LOOK,
     STORY_TEXTS,
     Profile,
     Reading,
@@ -105,10 +106,10 @@ class Reader:
             members = [k for k in range(i) if str(self.rows[k].get("cluster") or f"own:{k}") == cluster]
             story = story_features(self.readings[i], [self.readings[k] for k in members[-MEMBERS:]])
             when = _str(self.rows[i].get("published"))
-            recent = members[-STORY_TEXTS:]
-            sources = [
-                k for k in recent if published_before(_str(self.rows[k].get("published")), when)
-            ] or recent
+            recent = members[-STORY_LOOK:]
+            sources = [k for k in recent if published_before(_str(self.rows[k].get("published")), when)][
+                -STORY_TEXTS:
+            ] or recent[-STORY_TEXTS:]
             story += cover_features(self.readings[i], [self.readings[k] for k in sources])
             self.stories[(i, cluster)] = story
         gap = days_between(_str(self.rows[i].get("published")), _str(self.rows[j].get("published")))
@@ -135,7 +136,7 @@ def stream_pairs(rows: list[dict[str, object]], dataset: str, label: object) -> 
     reader = Reader(rows)
     pairs = []
     for i, row in enumerate(rows):
-        story = [j for j in range(i) if rows[j]["cluster"] == row["cluster"]][-STORY_TEXTS:]
+        story = [j for j in range(i) if rows[j]["cluster"] == row["cluster"]][-STORY_LOOK:]
         when = _str(row.get("published"))
         earlier = [published_before(_str(rows[j].get("published")), when) for j in story]
         same = [story[k] for k in compared(earlier)]

@@ -37,6 +37,13 @@ STOP_WAIT = 8.0  # seconds a stop waits for the article being written before clo
 GC_THRESHOLDS = (50_000, 20, 10)
 
 
+def settle_collector() -> None:
+    """Keep what start-up made (modules, plugins, lexicons: it lives as long as the process) out of
+    every later collection's walk, and collect the youngest objects less often (GC_THRESHOLDS)."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def config_option(f: Callable[..., Any]) -> Callable[..., Any]:
     """--config FILE, from $WIREWATCH_CONFIG, else ./wirewatch.toml; the same for every command."""
     return click.option(
@@ -112,10 +119,7 @@ def replay(
             raise click.ClickException(str(exc)) from None
         migrations.apply(store.db, collect(pm).migrations)
         pipeline = Pipeline(store, pm, settings, workers)
-        # what start-up made (modules, plugins, lexicons) lives as long as the process: the collector
-        # need not walk it again on every collection while the stream is ingested
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        settle_collector()
         count = 0
         with stream.open("rb") as lines:
             total = sum(1 for line in lines if line.strip())
@@ -241,8 +245,7 @@ def _serve(bot: Bot) -> None:
         except ValueError as exc:  # a setting the platform's library refuses (a Discord permission name)
             raise click.ClickException(str(exc)) from None
         scheduler = build_scheduler(bot)
-        gc.freeze()  # the long-lived start-up objects, out of every later collection's walk
-        gc.set_threshold(*GC_THRESHOLDS)
+        settle_collector()
         # the scheduler in a thread of its own, so that this (the main) thread handles the signals
         thread = threading.Thread(target=scheduler.start, name="scheduler", daemon=True)
         thread.start()

@@ -29,6 +29,9 @@ RARE = 4.5  # informativeness (8 - Zipf frequency) from which a name is rare: a 
 RARE_WORD = 5.0  # informativeness from which a word is rare
 MEMBERS = 6  # newest articles of a story a new article is compared with (the fit uses the same)
 STORY_TEXTS = 16  # newest articles of a story whose text together is what the new one may derive from
+# newest articles of a story looked through for the STORY_TEXTS of them published before the new one (the
+# papers of one morning must not crowd the wire copy of the evening before out of what a paper may use)
+STORY_LOOK = 4 * STORY_TEXTS
 
 
 class Vectors(Protocol):

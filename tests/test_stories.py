@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from fixtures.stories import (
+    APART_TAKE,
     BRIDGE,
     CHAIN,
     EXTENDED,
+    FROM_APART_TAKE,
     FROM_EXTENDED,
     FROM_TAKES,
     PARTIAL,
@@ -32,7 +34,7 @@ from bot.delivery import deliver, queue_digest
 from bot.models import Article, Result
 from bot.pipeline import Pipeline
 from bot.storage import Store
-from plugins.similarity import Fingerprint, Profile, same_event, same_topic
+from plugins.similarity import STORY_TEXTS, Fingerprint, Profile, same_event, same_topic
 
 DAY0 = "2026-03-07T20:00:00Z"
 
@@ -201,6 +203,29 @@ def test_text_taken_from_several_wire_takes_is_a_rewrite_of_the_story(pipeline: 
     assert (result.relation, result.story) == ("rewrite", first.story)
     assert result.of in ("wire", "take-2")
     assert len(result.added) == 2 and "Dario Fenn" in result.added[0]
+
+
+def test_text_taken_from_a_take_the_grouping_kept_apart_is_still_a_rewrite(pipeline: Pipeline) -> None:
+    first = wire(pipeline)
+    take = ingest(pipeline, "take-apart", APART_TAKE, published="2026-03-07T23:00:00Z")
+    result = ingest(pipeline, "paper", FROM_APART_TAKE, published="2026-03-08T06:00:00Z")
+    assert take.story != first.story  # what this is about: the take is a story of its own
+    assert (result.relation, result.story, result.of) == ("rewrite", first.story, "wire")
+    # what is new: its own lead and its last two paragraphs, not the two it took from the take
+    assert len(result.added) == 3
+    assert not any(s.startswith(("Seismologists", "The council's")) for s in result.added)
+
+
+def test_the_wire_copy_is_what_a_paper_derives_from_however_many_papers_of_the_morning_came_since(
+    pipeline: Pipeline,
+) -> None:
+    first = wire(pipeline)
+    morning = "2026-03-08T06:00:00Z"
+    for n in range(STORY_TEXTS + 2):  # more papers of the morning than the story texts compared
+        paper = ingest(pipeline, f"paper-{n}", f"{RELATED}\n\nReporting by desk {n}.", published=morning)
+        assert (paper.relation, paper.story) == ("related", first.story)
+    result = ingest(pipeline, "partial", PARTIAL, published=morning)
+    assert (result.relation, result.of, result.story) == ("rewrite", "wire", first.story)
 
 
 def test_a_paper_of_the_same_morning_is_not_what_another_derives_from(pipeline: Pipeline) -> None:

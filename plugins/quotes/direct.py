@@ -15,7 +15,13 @@ from plugins.quotes.lexicon import (
 )
 from plugins.quotes.marks import QuoteSpan, is_title_case, lstrip_span, word_count
 from plugins.quotes.reading import Reading, Statement
-from plugins.quotes.subjects import abbreviation_before, cue_fits, subject_after, subject_before
+from plugins.quotes.subjects import (
+    abbreviation_before,
+    cue_fits,
+    passive_before,
+    subject_after,
+    subject_before,
+)
 
 # an opening phrase before a sentence's subject: "At Monday's debate, ", "In a speech on Friday, "
 _TRAILING_AUX = re.compile(
@@ -98,13 +104,18 @@ class DirectRules(Reading):
         start = lstrip_span(self.text, m.end(), sb)
         end = q.close  # the attributed words end with the quotation, not with the sentence
         subject, at, verb = _TRAILING_AUX.sub("", m.group("subj")), m.start("subj"), m.group("verb")
+        # "The council was today accused of “...”": the subject of a passive is its target, not its source
+        passive = passive_before(m.group("subj"), verb)
         nearer = [v for v in _NEAR_VERB.finditer(self.text, start, q.start - 1) if v.end() == q.start - 1]
         if nearer and word_count(self.text[start : nearer[-1].start()]) > 5:
             # "Trump walked onto the stage, chanting “...”": the verb next to the quotation introduces it
             v = nearer[-1]
             own = subject_before(self.text, start, v.start(1)) if not v.group(1).endswith("ing") else None
-            subject, at = own if own else (subject, at)
+            if own:
+                (subject, at), passive = own, False
             start, verb = lstrip_span(self.text, v.end(), q.start), v.group(1)
+        if passive:
+            return None
         return Statement(self.resolve(subject, at), start, end, verb, True)
 
     def _attribute_quote(self, q: QuoteSpan) -> tuple[str, str, int, bool] | None:

@@ -28,6 +28,18 @@ from plugins.quotes.lexicon import (
 from plugins.quotes.speakers import ORG_WORDS
 from plugins.text import ABBREVIATIONS
 
+# a phrase ending in a form of "be" (and perhaps an adverb, not an -ing form): a passive follows
+_PASSIVE_END = re.compile(r"\s(?:was|were|is|are|been|being)(?:\s+(?![a-z]+ing\b)[a-z]+)?\s*$", re.I)
+# passives whose subject is still the one who said the words: "was asked about", "was quoted as"
+_STILL_THE_SPEAKER = frozenset("asked quoted reported heard overheard recorded filmed seen".split())
+
+
+def passive_before(phrase: str, verb: str) -> bool:
+    """Whether the verb after this phrase is a passive whose subject did not say the words: "The
+    council was today accused of “...”", "She is said to be “...”" (not "was asked", "is warning")."""
+    verb = verb.lower()
+    return bool(_PASSIVE_END.search(phrase)) and not verb.endswith("ing") and verb not in _STILL_THE_SPEAKER
+
 
 def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
     """The speaker phrase ending just before a cue at pos (looking no further back than floor)."""
@@ -35,6 +47,9 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
     if breaks:
         floor = breaks[-1].end()
     s = text[floor:pos]
+    cue = re.match(r"\w+", text[pos : pos + 30])
+    if cue and passive_before(s, cue.group(0)):
+        return None
     s = AUX.sub("", s).rstrip()
     s = _PARTY.sub("", s)  # "Harry Reid (D-Nev.) said": the party is not the name
     if s.endswith(("—", "–", " -")):  # "Joyce — who is listed as an attorney — told"
