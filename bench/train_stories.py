@@ -56,7 +56,6 @@ from plugins.similarity import (
     REUSE,
     REUSE_SIGNS,
     STORY_LOOK,
-    STORY_TEXTS,
     Profile,
     Reading,
     _dot,
@@ -68,7 +67,7 @@ from plugins.similarity import (
 from plugins.similarity import (
     SAME as SAME_FEATURES,
 )
-from plugins.stories import days_between, published_before
+from plugins.stories import days_between, derivable_texts, published_before
 from plugins.story_model import StoryModel
 
 NONE, RELATED, REWRITE = 0, 1, 2
@@ -107,9 +106,8 @@ class Reader:
             story = story_features(self.readings[i], [self.readings[k] for k in members[-MEMBERS:]])
             when = _str(self.rows[i].get("published"))
             recent = members[-STORY_LOOK:]
-            sources = [k for k in recent if published_before(_str(self.rows[k].get("published")), when)][
-                -STORY_TEXTS:
-            ] or recent[-STORY_TEXTS:]
+            earlier = [published_before(_str(self.rows[k].get("published")), when) for k in recent]
+            sources = [recent[k] for k in derivable_texts(earlier)]
             story += cover_features(self.readings[i], [self.readings[k] for k in sources])
             self.stories[(i, cluster)] = story
         gap = days_between(_str(self.rows[i].get("published")), _str(self.rows[j].get("published")))

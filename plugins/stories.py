@@ -135,6 +135,15 @@ def published_before(known: str | None, new: str | None) -> bool:
     return days is None or days > 0
 
 
+def derivable_texts(earlier: list[bool]) -> list[int]:
+    """Which of a story's texts (oldest first, each marked whether published before the new one) the
+    new one may derive from, all together: the STORY_TEXTS newest of those published before it (not
+    the newest of all: the papers of one morning must not crowd out the wire copy of the evening
+    before), or the STORY_TEXTS newest if none was."""
+    before = [i for i, e in enumerate(earlier) if e]
+    return before[-STORY_TEXTS:] or list(range(max(0, len(earlier) - STORY_TEXTS), len(earlier)))
+
+
 @dataclass
 class Judged:
     """One candidate story as compared with the new article."""
@@ -247,7 +256,7 @@ class Comparison:
             best.members.append((other, reading))
             best.features.append(self.pair(other, reading, shared))
         # a text can only derive from what was published before it (not from a paper of the same morning)
-        sources = [m for m, e in zip(texts, earlier, strict=True) if e][-STORY_TEXTS:] or texts[-STORY_TEXTS:]
+        sources = [texts[i] for i in derivable_texts(earlier)]
         have = {m.id for m in sources}
         before = [
             r for m, r in near if m.id not in have and published_before(m.published, self.article.published)

@@ -35,6 +35,7 @@ from bot.models import Article, Result
 from bot.pipeline import Pipeline
 from bot.storage import Store
 from plugins.similarity import STORY_TEXTS, Fingerprint, Profile, same_event, same_topic
+from plugins.stories import derivable_texts
 
 DAY0 = "2026-03-07T20:00:00Z"
 
@@ -234,6 +235,13 @@ def test_a_paper_of_the_same_morning_is_not_what_another_derives_from(pipeline: 
     ingest(pipeline, "paper-1", EXTENDED, published=morning)
     result = ingest(pipeline, "paper-2", FROM_EXTENDED, published=morning)
     assert (result.relation, result.of) == ("rewrite", "wire")  # not paper-1, published no earlier
+
+
+def test_the_texts_a_paper_may_derive_from_are_the_newest_published_before_it() -> None:
+    # three wire takes, then more papers of the next morning than the texts taken together
+    assert derivable_texts([True] * 3 + [False] * (STORY_TEXTS + 2)) == [0, 1, 2]
+    assert derivable_texts([True] * (STORY_TEXTS + 4)) == list(range(4, STORY_TEXTS + 4))
+    assert derivable_texts([False] * 3) == [0, 1, 2]  # none published before: the story's newest
 
 
 def test_two_earthquakes_in_different_countries_a_day_apart_are_two_stories(pipeline: Pipeline) -> None:
