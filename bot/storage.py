@@ -512,8 +512,9 @@ class StoreWindow:
 
     def kept_reading(self, article_id: str) -> bytes | None:
         """What the story plugin kept of a stored article's text (StoryMatch.kept), if anything."""
+        # bytes only: a row turned to text (by hand, say) is not kept, and is made again, not a crash
         row = self.store.db.execute(
-            "select data from article_readings where article_id = ?", [article_id]
+            "select data from article_readings where article_id = ? and typeof(data) = 'blob'", [article_id]
         ).fetchone()
         return bytes(row[0]) if row and row[0] else None
 

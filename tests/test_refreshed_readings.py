@@ -169,3 +169,23 @@ def test_nothing_more_is_written_when_the_kept_readings_are_current(tmp_path: Pa
             assert len(writes) == len(new) and not rewritten
         changes.append(changed)
     assert changes[1] > changes[0]
+
+
+def test_a_kept_reading_turned_to_text_is_made_again(tmp_path: Path) -> None:
+    fill, more, _ = split_stream(tmp_path)
+    filled, current, spoilt = tmp_path / "filled.db", tmp_path / "current.db", tmp_path / "spoilt.db"
+    replay(fill, filled, workers=1)
+    copy_store(filled, current)
+    copy_store(filled, spoilt)
+    with sqlite3.connect(spoilt) as conn:  # a blob joined to a blob with || is text
+        conn.execute("update article_readings set data = X'0000000000000000' || substr(data, 9)")
+    conn.close()
+    out_current, _ = replay(more, current, workers=1)
+    out_spoilt, _ = replay(more, spoilt, workers=1)
+    assert out_spoilt == out_current and '"relation": "rewrite"' in out_current
+    with sqlite3.connect(spoilt) as conn:
+        kinds = dict(
+            conn.execute("select typeof(data), count(*) from article_readings group by 1").fetchall()
+        )
+    conn.close()
+    assert kinds["blob"] > 2 and kinds["text"] < 8  # the articles compared with are kept again, as bytes
