@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot import queries
 from bot.digest import MAX_QUOTE_CHARS, clip
 from bot.messages import Block, Message
+from bot.quote_text import quote_of
 from bot.storage import Store
 
 CARD_QUOTES = 3  # newest quotes shown on the card itself (all of them go to its thread)
@@ -29,7 +30,7 @@ class Card:
     original: int = 0
     rewrites: int = 0
     related: int = 0
-    quotes: list[tuple[str, str, str]] = field(default_factory=list)  # speaker, text, source
+    quotes: list[tuple[str, str]] = field(default_factory=list)  # quote line (quote_of), source
     merged_into: tuple[str, str, str | None] | None = None  # story id, headline, link
 
 
@@ -60,7 +61,7 @@ def card_of(store: Store, story_id: str, merged_into: str | None = None) -> Card
             card.original += 1
     sources = {r["id"]: r["source"] or "" for r in articles}
     for q in story_quotes(store, story_id):
-        card.quotes.append((q["speaker"], q["text"], sources.get(q["article_id"], "")))
+        card.quotes.append((quote_of(q, MAX_QUOTE_CHARS), sources.get(q["article_id"], "")))
     if merged_into:
         card.merged_into = (merged_into, *_story_head(store, merged_into)[:2])
     return card
@@ -70,7 +71,8 @@ def story_quotes(store: Store, story_id: str) -> list[dict[str, Any]]:
     """The statements first attributed in a story (and those merged into it), oldest first, with ids."""
     return list(
         store.db.query(
-            "select id, speaker, speaker_id, text, article_id from quotes where new = 1 and story_id in "
+            "select id, speaker, speaker_id, text, direct, unresolved, article_id from quotes "
+            "where new = 1 and story_id in "
             "(select id from stories where id = ? or merged_into = ?) order by id",
             [story_id, story_id],
         )
@@ -103,8 +105,8 @@ def render(card: Card) -> Message:
         Block("context", f"{_plural(len(card.outlets), 'outlet')}: {named}" if outlets else "no outlet")
     )
     blocks.append(Block("context", f"{coverage(card)} · first: {card.first_source} · story {card.story_id}"))
-    for speaker, text, source in card.quotes[-CARD_QUOTES:]:
-        blocks.append(Block("text", f"{speaker}: “{clip(text, MAX_QUOTE_CHARS)}” ({source})"))
+    for line, source in card.quotes[-CARD_QUOTES:]:
+        blocks.append(Block("text", f"{line} ({source})"))
     blocks.append(Block("actions", card.story_id))  # Mute story, All coverage, Quotes
     return Message(tuple(blocks), clip(f"{card.headline} ({_plural(len(card.outlets), 'outlet')})", 300))
 
@@ -114,9 +116,10 @@ def fingerprint(message: Message) -> str:
     return hashlib.sha256(json.dumps(message.to_json(), sort_keys=True).encode()).hexdigest()[:16]
 
 
-def quote_reply(speaker: str, text: str, source: str, url: str | None, alert: bool = False) -> Message:
-    """A new quote, as a reply in the card's thread (marked as an alert for a watched speaker)."""
-    line = f"{'ALERT ' if alert else ''}NEW {speaker}: “{clip(text, MAX_QUOTE_CHARS)}” ({source})"
+def quote_reply(quote: Mapping[str, Any], source: str, url: str | None, alert: bool = False) -> Message:
+    """A new quote (a stored statement's row), as a reply in the card's thread (marked as an alert for
+    a watched speaker)."""
+    line = f"{'ALERT ' if alert else ''}NEW {quote_of(quote, MAX_QUOTE_CHARS)} ({source})"
     return Message((Block("text", line, url=url),), clip(line, 300))
 
 

@@ -11,8 +11,8 @@ from bot import queries
 from bot.config import Channel
 from bot.keywords import Keywords
 from bot.keywords import parse as parse_keywords
-from bot.messages import Block, Message, counted
-from bot.quote_text import quote_line
+from bot.messages import Block, Message, counted, shorten
+from bot.quote_text import quote_of
 from bot.registry import DigestSection
 from bot.storage import Store, parse_time
 
@@ -92,9 +92,7 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
                 if len(entry.added) < MAX_ADDED and len(sentence.split()) >= 6:
                     entry.added.append(f"{sentence} ({row['source']})")
         for q in queries.article_new_quotes(store.db, row["id"]):
-            direct, resolved = bool(q["direct"]), not q["unresolved"]
-            line = quote_line(q["speaker"], q["text"], direct, resolved, MAX_QUOTE_CHARS)
-            entry.quotes.append((line, row["source"] or "", row["url"]))
+            entry.quotes.append((quote_of(q, MAX_QUOTE_CHARS), row["source"] or "", row["url"]))
         entry.latest = max(entry.latest, row["at"] or "")
     muted = queries.muted_stories(store.db, channel.platform, channel.id)  # by a button press
     stories = {k: v for k, v in stories.items() if k not in muted}
@@ -119,9 +117,8 @@ def _story_entry(store: Store, story_id: str) -> StoryDigest:
 
 
 def clip(text: str, limit: int) -> str:
-    """Text on one line, cut with an ellipsis to at most limit characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """Text on one line, cut at a word boundary with an ellipsis to at most limit characters."""
+    return shorten(" ".join(text.split()), limit)
 
 
 def _header(digest: Digest) -> Block:

@@ -159,8 +159,7 @@ def _thread_news(store: Store, channel: Channel, card: Row, watched: set[int]) -
             continue
         article = articles.get(str(q["article_id"])) or {}
         reply = quote_reply(
-            str(q["speaker"]),
-            str(q["text"]),
+            q,
             article.get("source") or "",
             article.get("url"),
             alert=q["speaker_id"] in watched,

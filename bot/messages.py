@@ -75,6 +75,27 @@ class Message:
         return "\n".join(lines).strip("\n")
 
 
+MARK = "…"  # ends a text cut to fit
+
+
+def shorten(text: str, limit: int) -> str:
+    """Text cut to at most limit characters at a word boundary (a line's end where one is near), ending
+    in a visible …; a text that fits is returned as it is."""
+    if len(text) <= limit:
+        return text
+    room = max(0, limit - len(MARK))
+    head = text[: room + 1]  # the character after the room tells whether the cut falls between words
+    line = head.rfind("\n")
+    space = max(head.rfind(" "), line)
+    if line >= room * 3 // 4:  # whole lines where little is lost
+        head = head[:line]
+    elif space > 0 and space >= room // 3:
+        head = head[:space]
+    else:  # one very long word: cut inside it
+        head = head[:room]
+    return head.rstrip(" \t\n,;:—–-") + MARK
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """The word for n of a thing: "story" for 1, else "stories" (or one + "s")."""
     return one if n == 1 else (many or one + "s")

@@ -4,6 +4,10 @@ reported speech, and a speaker the article never names as a description, not as 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.messages import shorten
 
 _QUOTE_MARKS = '“”"«»„'
 _OUTER_PUNCTUATION = " \t\n,;:—–-"
@@ -21,8 +25,7 @@ _DETERMINERS = re.compile(r"^(?:the|his|her|their|its|our|my|your|this|that|thes
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return shorten(" ".join(text.split()), limit)
 
 
 def speaker_label(speaker: str, resolved: bool = True) -> str:
@@ -58,7 +61,9 @@ def quote_line(speaker: str, text: str, direct: bool, resolved: bool = True, lim
     """One statement as a line: 'Ana Petrov: “We will appeal.”' or 'Ana Petrov said she had asked for …'.
 
     A statement counts as a quotation only when all of it was quoted; reported speech that quotes a
-    few words keeps those words' own marks and is shown as reported speech.
+    few words keeps those words' own marks and is shown as reported speech. Reported speech that opens
+    with a capital the renderer cannot tell from a name's ('Engineers found …', 'Iona will …') follows
+    a colon, where a capital reads right: 'Ana Petrov said: Engineers found …'.
     """
     who = speaker_label(speaker, resolved)
     words = trim_quotation(text)
@@ -66,6 +71,16 @@ def quote_line(speaker: str, text: str, direct: bool, resolved: bool = True, lim
         return f"{who}: “{_clip(words, limit)}”"
     words = words.rstrip(".")
     first = words.split(" ", 1)[0]
-    if first.rstrip(",;:") in _SENTENCE_OPENERS:  # "The project will cost ..." -> "said the project ..."
+    bare = first.rstrip(",;:")
+    if bare in _SENTENCE_OPENERS:  # "The project will cost ..." -> "said the project ..."
         words = first[:1].lower() + words[1:]
+    elif first[:1].isupper() and bare != "I" and not bare.startswith(("I'", "I’")):
+        return f"{who} said: {_clip(words, limit)}"
     return f"{who} said {_clip(words, limit)}"
+
+
+def quote_of(row: Mapping[str, Any], limit: int = 300) -> str:
+    """A stored statement (a row with speaker, text, direct and unresolved) as quote_line shows it:
+    the one rendering of a quote in digests, cards, thread replies and commands."""
+    direct, resolved = bool(row["direct"]), not row["unresolved"]
+    return quote_line(str(row["speaker"] or ""), str(row["text"] or ""), direct, resolved, limit)

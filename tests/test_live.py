@@ -20,8 +20,10 @@ import pytest
 from conftest import ROOT, LocalServer, run_cli
 from fake_platforms import FakeDiscord, FakeSlack, slack_error
 from fixtures.stories import BRIDGE, STRANDED, STRIKE
+from test_quote_rendering import ARTICLE as HARBOUR
 
 from bot.app import Bot
+from bot.commands import Context, answer
 from bot.config import ConfigError, parse_config
 from bot.delivery import PAUSE_AFTER_SEND
 from bot.live import mute
@@ -553,5 +555,50 @@ def test_a_slack_429_on_an_edit_holds_every_card_edit_until_retry_after(
         bot.send_live()
         assert len(slack.posts("chat.update")) == 4
         assert sorted(m.get("edits", 0) for m in cards(slack)) == [1, 1, 1]
+    finally:
+        bot.close()
+
+
+FOLLOW_UP = Article(
+    id="harbour-2",
+    title="Harbour dredging stays halted as sediment tests are repeated",
+    source="Bay Herald",
+    text=HARBOUR.text
+    + (
+        "\n\nHarbour master Tove Lindgren said the quay would reopen on Friday once the barrier is repaired."
+        "\n\n“We are ready to work through the night,” Lindgren said."
+    ),
+)
+
+
+def test_cards_thread_replies_and_the_quotes_button_render_quotes_as_the_digest_does(
+    tmp_path: Path, slack: FakeSlack, discord_api: FakeDiscord
+) -> None:
+    """Reported speech is never shown in quotation marks on a live card, in its thread (Slack and Discord)
+    or in the Quotes button's answer, and a quotation's trailing comma stays out of its marks."""
+    bot, clock = make_bot(tmp_path, slack, discord_api)
+    try:
+        bot.pipeline.ingest(HARBOUR)
+        bot.send_live()
+        clock.advance(120)
+        assert bot.pipeline.ingest(FOLLOW_UP).relation == "rewrite"
+        bot.send_live()
+        reported = "Ilse Marchetti said she had asked the laboratory to repeat every sample"
+        new_reported = "NEW Tove Lindgren said the quay would reopen on Friday once the barrier is repaired"
+        new_direct = "NEW Tove Lindgren: “We are ready to work through the night” (Bay Herald)"
+        rendered = {
+            "slack": json.dumps(slack.posts("chat.postMessage"), ensure_ascii=False),
+            "discord": json.dumps(discord_api.posts("/messages"), ensure_ascii=False),
+        }
+        for platform, text in rendered.items():
+            assert reported in text, platform  # on the card
+            assert new_reported in text and new_direct in text, platform  # in the card's thread
+            assert "“she had asked" not in text and "“the quay" not in text, platform
+            assert "night,”" not in text, platform
+        story = bot.store.db.execute("select story_id from articles where id = 'harbour'").fetchone()[0]
+        reply, ok = answer(f"story-quotes {story}", Context(bot.store))
+        lines = reply.as_text()
+        assert ok and reported in lines and "Tove Lindgren: “We are ready to work through the night”" in lines
+        assert "“she had asked" not in lines and "night,”" not in lines
     finally:
         bot.close()

@@ -57,8 +57,21 @@ def test_quote_line_direct_reported_and_unnamed() -> None:
     assert quote_line("Ilse Marchetti", "However, the ferry will run", False) == (
         "Ilse Marchetti said however, the ferry will run"
     )
+    # any other capital may be a name's ("Iona") or a sentence's ("Engineers"): it follows a colon,
+    # where either reads right, and is never written in lower case
     assert quote_line("Ilse Marchetti", "Iona will keep its ferry", False) == (
-        "Ilse Marchetti said Iona will keep its ferry"
+        "Ilse Marchetti said: Iona will keep its ferry"
+    )
+    assert quote_line("Ilse Marchetti", "Divers found no damage to the hull,", False) == (
+        "Ilse Marchetti said: Divers found no damage to the hull"
+    )
+    assert (
+        quote_line("Ilse Marchetti", "I will not sign it", False) == "Ilse Marchetti said I will not sign it"
+    )
+    assert quote_line("Ilse Marchetti", "40 boats are idle", False) == "Ilse Marchetti said 40 boats are idle"
+    # a statement cut to fit ends at a word boundary, with a mark
+    assert quote_line("Ilse Marchetti", "we will appeal the ruling tomorrow", True, limit=20) == (
+        "Ilse Marchetti: “we will appeal the…”"
     )
     assert speaker_label("their union", resolved=False) == "a union (unnamed)"
     assert speaker_label("he", resolved=False) == "an unnamed speaker"

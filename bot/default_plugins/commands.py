@@ -23,7 +23,7 @@ from bot.feeds import FeedError
 from bot.hookspecs import hookimpl
 from bot.keywords import problem as keyword_problem
 from bot.messages import Block, Message, counted, local_time
-from bot.quote_text import quote_line
+from bot.quote_text import quote_of
 
 ALL = 1_000_000  # rows read to count what a cut list leaves out
 SHOWN = {"stories": 10, "quotes": 15, "speakers": 20}  # lines a reply lists
@@ -89,9 +89,7 @@ def _story(request: Request, ctx: Context) -> Message:
         for sentence in json.loads(row["added"] or "[]")[:2]:
             blocks.append(Block("context", f"+ {clip(sentence, 300)}"))
     for q in queries.story_new_quotes(ctx.store.db, story_id):
-        blocks.append(
-            Block("text", quote_line(q["speaker"], q["text"], bool(q["direct"]), not q["unresolved"]))
-        )
+        blocks.append(Block("text", quote_of(q)))
     return Message(tuple(blocks), story["headline"])
 
 
@@ -103,7 +101,7 @@ def _quotes(request: Request, ctx: Context) -> Message:
     linked: set[str] = set()
     for row in rows:
         mark = "NEW " if row["new"] else ""
-        line = quote_line(row["speaker"], row["text"], bool(row["direct"]), not row["unresolved"])
+        line = quote_of(row)
         text = f"{mark}{line} ({row['source'] or '-'})"
         blocks.append(Block("text", text, row["url"] if row["url"] not in linked else None))
         linked.add(row["url"])  # one link per article

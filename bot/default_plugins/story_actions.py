@@ -11,6 +11,7 @@ from bot.digest import MAX_QUOTE_CHARS, clip
 from bot.hookspecs import hookimpl
 from bot.live import mute
 from bot.messages import Block, Message
+from bot.quote_text import quote_of
 from bot.storage import now_iso
 
 STORY = Param("story_id", "a story's id", required=True)
@@ -83,7 +84,7 @@ def _quotes(request: Request, ctx: Context) -> Message:
     rows = queries.story_new_quotes(ctx.store.db, story_id)
     blocks = [_header(ctx, story_id, f"{len(rows)} quotes")]
     for q in rows[:MAX_LINES]:
-        blocks.append(Block("text", f"{q['speaker']}: “{clip(q['text'], MAX_QUOTE_CHARS)}”"))
+        blocks.append(Block("text", quote_of(q, MAX_QUOTE_CHARS)))
     if not rows:
         blocks.append(Block("text", "No quotes attributed in this story yet."))
     return _listed(blocks, len(rows) - MAX_LINES, f"{len(rows)} quotes in story {story_id}")
