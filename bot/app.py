@@ -294,7 +294,7 @@ class Bot:
                 f for f in self.feeds() if not (s := self.watched.state(f)).last_success and not s.failures
             ]
         if never:
-            log.info("polling %d feeds for the first time before the digest", len(never))
+            log.info("polling %s for the first time before the digest", counted(len(never), "feed"))
             self.poll_many(never)
         return len(never)
 

@@ -376,7 +376,13 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
                     "another wirewatch process is delivering from this store; it sends the digest", err=True
                 )
                 return
-            bot.queue_digest(channel, send_empty=True)
+            # asked for on a terminal: an empty digest is answered here, not posted (unless the channel
+            # has send_empty)
+            if bot.queue_digest(channel) is None:
+                click.echo(
+                    f"nothing to post: no new stories for {channel_id} since its last digest", err=True
+                )
+                return
             sent = deliver_held(bot.store, bot.adapters, budget=bot.edit_budget)
         click.echo(f"sent {counted(sent, 'digest message')}", err=True)
     finally:
@@ -409,10 +415,8 @@ def outbox(ctx: click.Context, config_path: Path, limit: int) -> None:
             if row.get("action")
             else f"digest {row['digest_id']} part {row['part']}"
         )
-        line = (
-            f"#{row['id']} {what} -> "
-            f"{row['platform']}:{row['channel']}: "
-            f"{row['status']} after {counted(row['attempts'], 'attempt')}"
+        line = f"#{row['id']} {what} -> {row['platform']}:{row['channel']}: {row['status']}" + (
+            f" after {counted(row['attempts'], 'attempt')}" if row["attempts"] else ""
         )
         if row["sent_at"]:
             line += f", sent {local_time(row['sent_at'], config.timezone)}"

@@ -52,7 +52,8 @@ def queue_digest(
     stories = json.dumps([s.story_id for s in digest.stories])
     message = render(digest, sections)
     if rest:  # the most important max_stories stories; the others are counted, with the command
-        message = replace(message, blocks=(*message.blocks, more_block(rest, since, until)))
+        more = more_block(rest, since, until, len(digest.stories))
+        message = replace(message, blocks=(*message.blocks, more))
     parts = split_message(message, channel.platform, limits)
     if channel.thread:  # headlines in the channel, the details as replies in their thread
         details = [replace(p, in_thread=True) for p in parts]

@@ -16,7 +16,7 @@ from bot.quote_text import quote_of
 from bot.registry import DigestSection
 from bot.storage import Store, parse_time
 
-MAX_ADDED = 3  # sentences of "what is new" shown per story
+MAX_ADDED = 3  # sentences of "what is new" shown per story (in a digest and a card's thread reply)
 MAX_QUOTE_CHARS = 300
 
 
@@ -89,7 +89,7 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
             elif row["relation"] == "related":
                 entry.related.append((row["source"], row["title"] or ""))
             for sentence in json.loads(row["added"] or "[]"):
-                if len(entry.added) < MAX_ADDED and len(sentence.split()) >= 6:
+                if len(sentence.split()) >= 6:  # all kept: the digest shows MAX_ADDED, counts the rest
                     entry.added.append(f"{sentence} ({row['source']})")
         for q in queries.article_new_quotes(store.db, row["id"]):
             entry.quotes.append((quote_of(q, MAX_QUOTE_CHARS), row["source"] or "", row["url"]))
@@ -129,7 +129,8 @@ def _header(digest: Digest) -> Block:
 def _fallback(digest: Digest) -> str:
     """The plain-text form notifications show: how many stories, the first headlines."""
     headlines = "; ".join(s.headline for s in digest.stories[:5])
-    return clip(f"wirewatch digest: {counted(len(digest.stories), 'story', 'stories')}: {headlines}", 3000)
+    told = f"wirewatch digest: {counted(len(digest.stories), 'story', 'stories')}"
+    return clip(f"{told}: {headlines}" if headlines else told, 3000)
 
 
 def render(digest: Digest, sections: Sequence[DigestSection] | None = None) -> Message:
@@ -169,11 +170,13 @@ def capped(digest: Digest, max_stories: int) -> tuple[Digest, int]:
     return Digest(digest.channel, digest.since, digest.until, digest.stories[:max_stories]), rest
 
 
-def more_block(rest: int, since: str, until: str) -> Block:
-    """The line under a capped digest: how many stories it left out, and the command that lists them."""
+def more_block(rest: int, since: str, until: str, shown: int = 0) -> Block:
+    """The line under a capped digest: how many stories it left out, and the command that lists them
+    (stories in the digest's order, past the ones the digest showed)."""
     start, end = parse_time(since), parse_time(until)
     hours = 24 * 7
     if start and end and start.year > 1:
         hours = max(1, math.ceil((end - start).total_seconds() / 3600))
     span = f"{hours // 24}d" if hours % 24 == 0 else f"{hours}h"
-    return Block("context", f"and {rest} more: /wirewatch stories --since {span}")
+    skip = f" --skip {shown}" if shown else ""
+    return Block("context", f"and {rest} more: /wirewatch stories --since {span}{skip}")

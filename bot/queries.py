@@ -12,8 +12,9 @@ Row = dict[str, Any]
 
 
 def stories_since(db: sqlite_utils.Database, since: str, match: str = "", limit: int = 10) -> list[Row]:
-    """Stories with articles ingested since then (matching an FTS query, if given), biggest first:
-    story, n, rewrites, related, outlets, latest and headline."""
+    """Stories with articles ingested since then (matching an FTS query, if given), biggest first, in a
+    digest's order (more outlets, more new quotes, more recent): story, n, rewrites, related, outlets,
+    latest and headline."""
     params: list[object] = [since]
     where = "a.ingested >= ?"
     if match:
@@ -24,9 +25,11 @@ def stories_since(db: sqlite_utils.Database, since: str, match: str = "", limit:
             "select coalesce(s.merged_into, a.story_id) as story, count(*) as n, "
             "sum(a.relation = 'rewrite') as rewrites, sum(a.relation = 'related') as related, "
             "group_concat(distinct a.source) as outlets, max(a.at) as latest, "
+            "count(distinct a.source) as sources, "
+            "sum((select count(*) from quotes q where q.article_id = a.id and q.new = 1)) as quotes, "
             "(select headline from stories where id = coalesce(s.merged_into, a.story_id)) as headline "
             f"from articles a join stories s on s.id = a.story_id where {where} "
-            "group by story order by n desc, latest desc limit ?",
+            "group by story order by sources desc, quotes desc, latest desc, n desc limit ?",
             [*params, limit],
         )
     )

@@ -45,7 +45,10 @@ def test_digest_for_the_sample_articles(tmp_path: Path) -> None:
     # the residents' piece shares one name with the wire story: the story model (fitted on real
     # coverage, where that is most often another story) keeps it apart
     assert "first: Regional Times" in text
-    assert "NEW Ana Petrov: “If Varna is cracking" in text  # the rewrite's added quote
+    # the rewrite's added quote is new, but the story's entry shows its first five new quotes only
+    added = "select 1 from quotes where new = 1 and article_id like '%courier%' and text like 'If Varna%'"
+    assert bot.store.db.execute(added).fetchone()
+    assert "and 4 more new quotes: /wirewatch story-quotes s-01-wirepress-dam-cracks" in text
     assert "Environment Minister Ana Petrov said on Monday evening" in text  # what the rewrite added
     assert text.count("The cracks are not a threat today") == 1  # repeated quotes are not new again
     bot.close()

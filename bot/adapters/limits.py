@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.messages import Block, Message
+from bot.messages import Block, Message, shorten
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,10 @@ LIMITS = {
 
 
 def _clip(block: Block, limit: int) -> Block:
+    """The block with its text cut at a word boundary, marked …, where it is longer than the limit."""
     if len(block.text) <= limit:
         return block
-    return Block(block.kind, block.text[: limit - 1].rstrip() + "…", block.url)
+    return Block(block.kind, shorten(block.text, limit), block.url)
 
 
 def split_message(message: Message, platform: str, limits: Limits | None = None) -> list[Message]:

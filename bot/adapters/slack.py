@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters import DeliveryError
-from bot.messages import STORY_BUTTONS, Block, Message
+from bot.messages import STORY_BUTTONS, Block, Message, shorten
 
 # errors that no retry can mend: the channel or the token is wrong
 PERMANENT = {
@@ -43,7 +43,10 @@ def escape(text: str) -> str:
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": re.sub(r"@(channel|here|everyone)\b", "@\u200b\\1", text)[:limit]}
+    return {
+        "type": "plain_text",
+        "text": shorten(re.sub(r"@(channel|here|everyone)\b", "@\u200b\\1", text), limit),
+    }
 
 
 def render_block(block: Block) -> dict[str, Any]:
@@ -54,13 +57,28 @@ def render_block(block: Block) -> dict[str, Any]:
         return {"type": "divider"}
     if block.kind == "actions":
         return buttons(block.text)
-    text = escape(block.text)
-    if block.url and block.url.startswith(("http://", "https://")):
-        url = block.url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
-        text = f"<{url.replace(' ', '%20')}|{text}>"
+    text = _mrkdwn(block.text, block.url)
     if block.kind == "context":
-        return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+        return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _mrkdwn(text: str, url: str | None, limit: int = 3000) -> str:
+    """A block's text escaped (as a link where it has one) in at most limit characters: the words are
+    cut at a word boundary, marked …, before escaping, so no cut falls inside an entity or the link."""
+    link = ""
+    if url and url.startswith(("http://", "https://")):
+        link = url.replace("&", "&amp;").replace("<", "%3C").replace(">", "%3E").replace("|", "%7C")
+        link = link.replace(" ", "%20")
+        if len(link) > limit // 2:
+            link = ""  # a link longer than the words it carries is left off, never cut
+    room = limit
+    while True:
+        body = escape(shorten(text, room))
+        out = f"<{link}|{body}>" if link else body
+        if len(out) <= limit or room <= 1:
+            return out[:limit]
+        room -= len(out) - limit
 
 
 ACTION = "wirewatch:"  # action ids of the story buttons: wirewatch:<command>, the story id as value

@@ -39,27 +39,41 @@ def _stories(request: Request, ctx: Context) -> Message:
     if request.args and not query:
         raise UsageError("no words to search for; usage: " + ctx.commands["stories"].usage)
     found = queries.stories_since(ctx.store.db, since_iso(request), query, limit=ALL)
-    rows = found[: SHOWN["stories"]]
+    skip = int(request.options.get("skip") or 0)
+    rows = found[skip : skip + SHOWN["stories"]]
     matching = f" matching {' '.join(request.args)!r}" if request.args else ""
-    blocks = [Block("header", _of(len(rows), len(found), "story", "stories") + matching)]
+    blocks = [Block("header", _of(len(rows), len(found), "story", "stories", skip) + matching)]
     for row in rows:
         blocks.append(Block("text", f"{row['headline']}  [{row['story']}]"))
         blocks.append(
             Block(
                 "context",
                 f"{counted(row['n'], 'article')} · {counted(row['rewrites'] or 0, 'rewrite')} · "
-                f"{row['related'] or 0} related · outlets: {clip(row['outlets'] or '-', 200)}",
+                f"{row['related'] or 0} related · outlets: {clip(_outlets(row['outlets']), 200)}",
             )
         )
     if not rows:
-        blocks.append(Block("text", "No stories found."))
-    elif len(found) > len(rows):
-        blocks.append(Block("context", _more("stories", "with the most articles")))
+        blocks.append(
+            Block("text", "No stories found." if not skip else f"No stories after the first {skip}.")
+        )
+    elif len(found) > skip + len(rows):
+        words = f"{' '.join(request.args)} " if request.args else ""
+        since = request.options.get("since") or "7d"
+        nxt = f"/wirewatch stories {words}--since {since} --skip {skip + len(rows)}"
+        blocks.append(Block("context", f"the next {SHOWN['stories']}: {nxt}"))
     return Message(tuple(blocks), blocks[0].text)
 
 
-def _of(shown: int, total: int, one: str, many: str | None = None) -> str:
-    """ "10 of 89 stories" when the list is cut, else "3 stories"."""
+def _outlets(joined: str | None) -> str:
+    """The outlets a story's articles came from, as SQLite's group_concat joined them, for reading."""
+    return ", ".join(s.strip() for s in (joined or "").split(",") if s.strip()) or "-"
+
+
+def _of(shown: int, total: int, one: str, many: str | None = None, skip: int = 0) -> str:
+    """ "10 of 89 stories" when the list is cut ("11-20 of 89 stories" past the first ten), else
+    "3 stories"."""
+    if skip and shown:
+        return f"{skip + 1}-{skip + shown} of {counted(total, one, many)}"
     return f"{shown} of {counted(total, one, many)}" if total > shown else counted(total, one, many)
 
 
@@ -86,7 +100,7 @@ def _story(request: Request, ctx: Context) -> Message:
                 row["url"],
             )
         )
-        for sentence in json.loads(row["added"] or "[]")[:2]:
+        for sentence in json.loads(row["added"] or "[]"):  # all of it: digests point here for the rest
             blocks.append(Block("context", f"+ {clip(sentence, 300)}"))
     for q in queries.story_new_quotes(ctx.store.db, story_id):
         blocks.append(Block("text", quote_of(q)))
@@ -179,9 +193,10 @@ def _digest(request: Request, ctx: Context) -> Message:
         sent = ctx.send_digest(request.channel)
     except LookupError as exc:
         raise UsageError(str(exc)) from None
-    return Message(
-        (Block("text", f"Digest sent ({sent} message{'s' if sent != 1 else ''})."),), "digest sent"
-    )
+    if not sent:
+        text = "No digest sent: nothing new for this channel since its last digest."
+        return Message((Block("text", text),), "no digest sent")
+    return Message((Block("text", f"Digest sent ({counted(sent, 'message')})."),), "digest sent")
 
 
 def _subscription(request: Request, ctx: Context) -> Message:
@@ -213,8 +228,15 @@ def register_commands(register: Callable[[Command], None]) -> None:
     """The built-in commands: stories, quotes, speakers, feeds, digests and subscriptions."""
     register(Command("help", "help", _help, "What wirewatch can do"))
     query = Param("query", "words to search for", "words")
+    skip = Param("skip", "stories to pass over (the next page)", "count", option=True)
     register(
-        Command("stories", "stories [query] [--since 7d]", _stories, "Stories, biggest first", (query, SINCE))
+        Command(
+            "stories",
+            "stories [query] [--since 7d] [--skip 10]",
+            _stories,
+            "Stories, biggest first (in a digest's order)",
+            (query, SINCE, skip),
+        )
     )
     register(
         Command(

@@ -4,41 +4,62 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.digest import StoryDigest, clip
+from bot.digest import MAX_ADDED, StoryDigest, clip
 from bot.hookspecs import hookimpl
 from bot.messages import Block
 from bot.registry import DigestSection
 
+MAX_QUOTES = 5  # new quotes shown per story; the rest are counted, with the command that lists them
+MAX_UPDATED = 3  # publishers' edits shown per story
+MAX_NAMED = 8  # outlets named in the rewrites and related lists
+
+
+def _more(n: int, what: str, command: str, story: StoryDigest) -> list[Block]:
+    """The line under a cut list: how many it left out and the command that shows them all."""
+    return [Block("context", f"and {n} more {what}: /wirewatch {command} {story.story_id}")] if n > 0 else []
+
+
+def _named(names: list[str], sep: str, story: StoryDigest) -> str:
+    """The first few names joined; the others counted, with the command that lists every article."""
+    rest = len(names) - MAX_NAMED
+    more = f" and {rest} more (/wirewatch coverage {story.story_id})" if rest > 0 else ""
+    return sep.join(names[:MAX_NAMED]) + more
+
 
 def facts(story: StoryDigest) -> list[Block]:
-    """Who carried it first, the story id, who rewrote it and the related coverage."""
+    """Who carried it first, the story id, who rewrote it and the related coverage (the first few of
+    each named, the rest counted)."""
     lines = [f"first: {story.first_source}" if story.first_source else "", f"story {story.story_id}"]
     if story.rewrites:
-        lines.append(f"rewritten by {len(story.rewrites)}: {', '.join(story.rewrites)}")
+        lines.append(f"rewritten by {len(story.rewrites)}: {_named(story.rewrites, ', ', story)}")
     if story.related:
-        lines.append("related: " + "; ".join(f"{s} ({clip(t, 80)})" for s, t in story.related))
+        named = [f"{s} ({clip(t, 80)})" if t.strip() else s for s, t in story.related]
+        lines.append(f"related: {_named(named, '; ', story)}")
     return [Block("context", " · ".join(f for f in lines if f))]
 
 
 def updated(story: StoryDigest) -> list[Block]:
-    """Substantive edits by the publisher, under their new titles."""
-    return [Block("text", f"UPDATED by {s}: {clip(title, 200)}", url=url) for s, title, url in story.updated]
+    """Substantive edits by the publisher, under their new titles (the latest few)."""
+    shown = story.updated[-MAX_UPDATED:]
+    blocks = [Block("text", f"UPDATED by {s}: {clip(title, 200)}", url=url) for s, title, url in shown]
+    return blocks + _more(len(story.updated) - len(shown), "edits", "coverage", story)
 
 
 def added(story: StoryDigest) -> list[Block]:
-    """The sentences later coverage added to the story."""
-    return [Block("text", f"+ {clip(sentence, 400)}") for sentence in story.added]
+    """The sentences later coverage added to the story (the first few)."""
+    blocks = [Block("text", f"+ {clip(sentence, 400)}") for sentence in story.added[:MAX_ADDED]]
+    return blocks + _more(len(story.added) - MAX_ADDED, "new sentences", "story", story)
 
 
 def quotes(story: StoryDigest) -> list[Block]:
-    """The statements first attributed in this period; one link per article (the headline's, then
-    each other article's first quote)."""
+    """The statements first attributed in this period (the first few); one link per article (the
+    headline's, then each other article's first quote)."""
     linked = {story.first_url}
     blocks = []
-    for line, source, url in story.quotes:
+    for line, source, url in story.quotes[:MAX_QUOTES]:
         blocks.append(Block("text", f"NEW {line} ({source})", url=url if url not in linked else None))
         linked.add(url)
-    return blocks
+    return blocks + _more(len(story.quotes) - MAX_QUOTES, "new quotes", "story-quotes", story)
 
 
 BUILT_IN = (
