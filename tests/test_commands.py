@@ -446,3 +446,36 @@ def test_chat_commands_wait_for_the_bots_lock(bot: Bot) -> None:
         assert asker.is_alive() and not replies  # the command waits its turn
     asker.join(5)
     assert replies == [True]
+
+
+def test_a_slack_reply_longer_than_fifty_blocks_says_what_it_left_out(tmp_path: Path) -> None:
+    from bot.commands import Command
+    from bot.messages import Block, Message
+
+    def long(request: object, context: object) -> Message:
+        return Message(tuple(Block("text", f"line {i}") for i in range(80)), "80 lines")
+
+    commands = {"long": Command("long", "long", long, "Eighty lines")}
+    api = FakeAPI(
+        lambda m, p, b: (200, {}, {"ok": True}) if p.startswith("/respond") else slack_default(m, p, b)
+    )
+    try:
+        from bot.storage import Store
+
+        store = Store(tmp_path / "s.db")
+        app = build_app(
+            SECRET,
+            "xoxb-test",
+            lambda text, user, channel: answer(text, Context(store, commands=commands), user, channel),
+            api_url=api.url + "/api/",
+        )
+        body = slash("long", api.url + "/respond/1")
+        assert app.dispatch(BoltRequest(body=body, headers=signed(body))).status == 200
+        (reply,) = wait_for(api, 1)
+        blocks = reply["blocks"]
+        assert isinstance(blocks, list) and len(blocks) == 50
+        assert "line 48" in json.dumps(blocks) and "line 49" not in json.dumps(blocks)
+        assert blocks[-1]["elements"][0]["text"].startswith("… and 31 more lines")
+        store.close()
+    finally:
+        api.close()

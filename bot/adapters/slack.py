@@ -81,6 +81,20 @@ def _mrkdwn(text: str, url: str | None, limit: int = 3000) -> str:
         room -= len(out) - limit
 
 
+MAX_BLOCKS = 50  # blocks in one Slack message
+
+
+def reply_blocks(message: Message) -> list[dict[str, Any]]:
+    """A reply's blocks as Block Kit, at most Slack's 50: a longer reply ends with a line saying how
+    many it left out, instead of being cut silently."""
+    blocks = [render_block(b) for b in message.blocks]
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    rest = len(blocks) - (MAX_BLOCKS - 1)
+    note = f"… and {rest} more lines: a Slack message holds {MAX_BLOCKS} blocks"
+    return [*blocks[: MAX_BLOCKS - 1], {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+
+
 ACTION = "wirewatch:"  # action ids of the story buttons: wirewatch:<command>, the story id as value
 
 

@@ -12,8 +12,8 @@ from slack_bolt import Ack, App, BoltRequest, BoltResponse, Respond, Say
 from slack_bolt.middleware import RequestVerification
 from slack_sdk import WebClient
 
-from bot.adapters.slack import ACTION, escape, render_block
-from bot.messages import STORY_BUTTONS, Message
+from bot.adapters.slack import ACTION, escape, reply_blocks
+from bot.messages import STORY_BUTTONS, Message, shorten
 
 if TYPE_CHECKING:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -57,8 +57,8 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
         )
         first = message.blocks[0].text if message.blocks else ""
         respond(
-            text=escape(message.fallback)[:3000],  # article text: no <!channel>, <@U…> or masked link
-            blocks=[render_block(b) for b in message.blocks][:50],
+            text=shorten(escape(message.fallback), 3000),  # article text: no <!channel>, <@U…> or masked link
+            blocks=reply_blocks(message),
             response_type="in_channel" if ok and not first.startswith("wirewatch commands") else "ephemeral",
         )
 
@@ -67,8 +67,8 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
             mention_line(event.get("text", "")), event.get("user", ""), event.get("channel", "")
         )
         say(
-            text=message.fallback[:3000],
-            blocks=[render_block(b) for b in message.blocks][:50],
+            text=shorten(escape(message.fallback), 3000),
+            blocks=reply_blocks(message),
             thread_ts=event.get("thread_ts") or event.get("ts"),
         )
 
@@ -83,8 +83,8 @@ def build_app(signing_secret: str, token: str, answer: Answer, api_url: str | No
         channel = (body.get("channel") or {}).get("id", "")
         message, _ = answer(f"{command} {shlex.quote(story)}", user, channel)
         respond(
-            text=escape(message.fallback)[:3000],
-            blocks=[render_block(b) for b in message.blocks][:50],
+            text=shorten(escape(message.fallback), 3000),
+            blocks=reply_blocks(message),
             response_type="ephemeral",
             replace_original=False,
         )
