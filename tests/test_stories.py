@@ -271,6 +271,8 @@ def test_the_first_article_of_a_story_is_the_earliest_published_even_when_ingest
         title="Kesra volcano erupts, 3,000 evacuated",
     )
     assert early.story == late.story
+    # published before the only other text: a rewrite of nothing (the later text may derive from it)
+    assert early.relation == "related"
     story = store.db.table("stories").get(late.story)
     assert story["first_article"] == "wire"
     assert story["headline"] == "Kesra volcano erupts, 3,000 evacuated"
