@@ -319,9 +319,19 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
         match = _META_CHARSET.search(body[:4096])
         codec = _codec(match.group(1).decode("ascii", "replace")) if match else None
     if codec is None:
-        best = charset_normalizer.from_bytes(body[:200_000]).best()
-        codec = _codec(best.encoding) if best is not None else None
+        codec = _guess(body[:200_000])
     return body.decode(codec or "utf-8", errors="replace")
+
+
+def _guess(body: bytes) -> str | None:
+    """The codec charset_normalizer finds likeliest for bytes, or None; of readings it finds equally
+    likely, windows-1252 (the web's default for undeclared pages, WHATWG Encoding) comes first."""
+    matches = charset_normalizer.from_bytes(body)
+    best = matches.best()
+    if best is None:
+        return None
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    return _codec(next((m for m in tied if m.encoding == "cp1252"), best).encoding)
 
 
 def page_text(response: httpx.Response) -> str:
