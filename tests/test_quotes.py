@@ -588,3 +588,24 @@ def test_the_subject_of_a_passive_is_not_who_said_the_words() -> None:
     asked = 'Mr Orlov was asked about the "new rules" on the radio.\n\nHe is warning farmers that prices will fall.'
     # "was asked" and a progressive "is warning" still introduce what the subject said
     assert [c for _, c, _ in statements(asked)] == ['about the "new rules"', "prices will fall"]
+
+
+def test_words_of_grammar_in_lower_case_are_no_words_of_a_speakers_name() -> None:
+    # a passive, a modal and "was so" after the subject: none of these sentences has a speaker
+    no_speaker = (
+        'The harbour board was spared extra costs of "several million crowns" after the ruling.\n\n'
+        'The older ferries would be moved to a separate "reserve fleet."\n\n'
+        "The driver was so frightened by the crash that she waited a week and reported it to the police "
+        "on condition that they would not name her.\n\n"
+        "Ana Berg was diagnosed with the illness and told she had a year to live."
+    )
+    assert statements(no_speaker) == []
+    # the same words capitalised are names; adverbs and "was asked" still stand between speaker and verb
+    speakers = {
+        'Columnist Ole Will wrote that the harbour plan was "a fantasy".': "Ole Will",
+        'Ms Lund often calls the ferry "a floating disgrace".': "Lund",
+        'Sven Lund has long argued that the quay is "unsafe".': "Sven Lund",
+        'Mr Orlov was asked about the "new rules" on the radio.': "Orlov",
+    }
+    for text, speaker in speakers.items():
+        assert [s for s, _, _ in statements(text)] == [speaker], text

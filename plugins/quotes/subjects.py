@@ -16,6 +16,7 @@ from plugins.quotes.lexicon import (
     NOT_BEFORE_VERB,
     NOT_IN_NAMES,
     NOT_SUBJECTS,
+    OBJECT_CUES,
     PERSON_NOUNS,
     POSSESSIVE_ROLE,
     PROGRESSIVE,
@@ -29,7 +30,7 @@ from plugins.quotes.speakers import ORG_WORDS
 from plugins.text import ABBREVIATIONS
 
 # a phrase ending in a form of "be" (and perhaps an adverb, not an -ing form): a passive follows
-_PASSIVE_END = re.compile(r"\s(?:was|were|is|are|been|being)(?:\s+(?![a-z]+ing\b)[a-z]+)?\s*$", re.I)
+_PASSIVE_END = re.compile(r"\s(?:was|were|is|are|be|been|being)(?:\s+(?![a-z]+ing\b)[a-z]+)?\s*$", re.I)
 # passives whose subject is still the one who said the words: "was asked about", "was quoted as"
 _STILL_THE_SPEAKER = frozenset("asked quoted reported heard overheard recorded filmed seen".split())
 
@@ -78,6 +79,9 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         sv = SUBJECT_VERB.match(text, floor, pos)
         if sv and sv.group("verb").lower() in COPULAS:
             sv = SUBJECT_VERB_SHORT.match(text, floor, pos)  # the verb found was a word of the object
+        told = cue is not None and cue.group(0) in OBJECT_CUES
+        if told and sv and passive_before(text[sv.start("subj") : sv.start("verb")], sv.group("verb")):
+            return None  # "Ana was diagnosed with it and told ...": "told" after a passive is one too
         if sv and sv.group("verb").lower() not in COPULAS:
             return sv.group("subj"), floor + sv.start("subj")
         return None
