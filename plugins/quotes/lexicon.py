@@ -41,7 +41,7 @@ ANY_VERB_AFTER = re.compile(
 )
 # words of grammar, in lower case, that are never words of a subject: the pattern below is
 # case-insensitive, so its "[A-Z]" alone would read them as words of a name ("The board was spared
-# extra costs ...": no subject "board was spared extra"); capitalised, they may be names ("Theresa May")
+# extra costs ...": no subject "board was spared extra"); capitalised, they may be names ("Ana May")
 FUNCTION_WORDS = frozenset(
     """am is are was were be been being has have had having do does did will would shall should can could
     may might must isn't wasn't aren't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't
@@ -145,7 +145,7 @@ AUX = re.compile(
     r"flatly|quickly|separately|later|on \w+day|last \w+|this \w+|on \w+ \d+|in a statement|"
     r"in an interview|in a briefing|is|was|are|were|isn['’]t|wasn['’]t|aren['’]t|weren['’]t|has been|"
     r"have been|had been|in the past|(?:less than |more than )?\w+ (?:days|weeks|months|years) ago))+\s*$"
-)  # in lower case only: "George Will" and "Theresa May" end in names, not in auxiliaries
+)  # in lower case only: "Ole Will" and "Ana May" end in names, not in auxiliaries
 # words that show a phrase after a cue is a clause, not the speaker ("said construction would start in March")
 NOT_IN_NAMES = frozenset(
     """would will could should can may might must in on at to for from with by after before that which
