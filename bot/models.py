@@ -34,6 +34,17 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Refreshed:
+    """A stored article's kept reading made again (what was kept is missing or was made by other
+    code), with the title and text it was made from: stored only while the article still has them."""
+
+    article_id: str
+    title: str
+    text: str
+    kept: bytes
+
+
+@dataclass(frozen=True)
 class StoryMatch:
     """A story plugin's verdict on an article."""
 
@@ -45,6 +56,7 @@ class StoryMatch:
     also: tuple[str, ...] = ()  # other known articles this one ties to: their stories are this story
     fingerprint: str | bytes = ""  # what the plugin wants to read back later instead of re-analysing the text
     kept: bytes = b""  # what else it keeps to compare later articles with this one (StoreView.kept_reading)
+    refreshed: tuple[Refreshed, ...] = ()  # stored articles' kept readings made again: stored with this one
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from typing import Any
 import pluggy
 
 from bot.identity import identify
-from bot.models import Article, Quote, Result, StoryMatch
+from bot.models import Article, Quote, Refreshed, Result, StoryMatch
 from bot.pipeline_workers import Prepared, Preparer, prepare
 from bot.storage import Store, parse_time
 
@@ -62,8 +62,9 @@ class Pipeline:
         keys: tuple[str, ...] = ()
         fingerprint: str | bytes = ""
         kept = b""
+        refreshed: tuple[Refreshed, ...] = ()
         if match is not None:
-            keys, fingerprint, kept = match.keys, match.fingerprint, match.kept
+            keys, fingerprint, kept, refreshed = match.keys, match.fingerprint, match.kept, match.refreshed
             story = self.store.story_of(match.of) if match.of else None
             if story and not self._within_window(story, article):
                 story = None  # a story may not outgrow the window: this one starts another
@@ -83,7 +84,7 @@ class Pipeline:
         for found in self.pm.hook.wirewatch_extract_quotes(**kwargs):
             result.quotes.extend(q for q in found if isinstance(q, Quote))
         result.quotes.sort(key=lambda q: (q.start, q.end))
-        self.store.save(result, keys, fingerprint, kept)
+        self.store.save(result, keys, fingerprint, kept, refreshed)
         self.pm.hook.wirewatch_article_stored(result=result, settings=self.settings)
         return result
 

@@ -1,7 +1,7 @@
 """The text-only half of ingesting, worked out ahead in worker processes: each plugin's analysis of an
 article's own text (wirewatch_prepare) and its content hash. Everything that reads or writes the store
 stays in the one main process, in input order; a worker that dies only makes its articles be prepared
-in the main process instead."""
+in the main process instead, and so does one that stops answering."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 # fewer articles than this are prepared in the main process: starting workers would cost more
 PARALLEL_FROM = 16
 AHEAD = 4  # articles submitted per worker ahead of the one the main process is ingesting
+# seconds the main process waits for a worker's answer before it takes the worker for hung (a lock
+# another thread held when it was forked, say) and prepares the rest itself: far above the cost of
+# the longest article (about 0.5 s for 60,000 words)
+PATIENCE = 120.0
 
 
 @dataclass(frozen=True)
@@ -113,9 +117,14 @@ class _Worker:
         except OSError:
             return False
 
-    def receive(self) -> Prepared | str | None:
-        """The next answer: what it prepared, why it could not (str), or None when it is gone."""
+    def receive(self, patience: float) -> Prepared | str | None:
+        """The next answer: what it prepared, why it could not (str), or None when it is gone or
+        gave none within patience seconds (then it is ended)."""
         try:
+            if not self.conn.poll(patience):
+                log.warning("a worker process gave no answer in %g s and is ended", patience)
+                self.process.kill()
+                return None
             answer = self.conn.recv()
         except (EOFError, OSError):
             return None
@@ -136,12 +145,19 @@ class Preparer:
     """Prepares a batch of articles ahead of the main process in worker processes (forked from this
     one, so they have its plugins as loaded), a bounded number at a time, handed back in input order.
     workers: the processes that work on articles, the main one included (0 or 1: the main one only;
-    None: default_workers())."""
+    None: default_workers()); patience: seconds to wait for a worker's answer (see PATIENCE)."""
 
-    def __init__(self, pm: pluggy.PluginManager, settings: Mapping[str, Any], workers: int | None) -> None:
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        settings: Mapping[str, Any],
+        workers: int | None,
+        patience: float = PATIENCE,
+    ) -> None:
         self.pm = pm
         self.settings = settings
         self.forked = max(0, (default_workers() if workers is None else workers) - 1)
+        self.patience = patience
 
     def ahead(
         self, articles: Iterable[Article], count: int | None = None
@@ -207,7 +223,7 @@ class Preparer:
             return (article, worker), broken
         if worker is None or broken:
             return (article, None), broken
-        answer = worker.receive()
+        answer = worker.receive(self.patience)
         if answer is None:
             return (article, None), self._broken()
         if isinstance(answer, str):
@@ -216,6 +232,6 @@ class Preparer:
         return (article, answer), broken
 
     def _broken(self) -> bool:
-        """A worker died: the rest of the batch is prepared in the main process."""
+        """A worker died (or hung): the rest of the batch is prepared in the main process."""
         log.warning("a worker process died; the rest of this batch is analysed in the main process")
         return True

@@ -15,7 +15,7 @@ import sqlite_utils
 from sqlite_utils.db import NotFoundError
 
 from bot import migrations
-from bot.models import Article, KnownArticle, KnownQuote, Result
+from bot.models import Article, KnownArticle, KnownQuote, Refreshed, Result
 from bot.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -295,10 +295,16 @@ class Store:
     # ------------------------------------------------------------------ writing
 
     def save(
-        self, result: Result, keys: Sequence[str], fingerprint: str | bytes = "", kept: bytes = b""
+        self,
+        result: Result,
+        keys: Sequence[str],
+        fingerprint: str | bytes = "",
+        kept: bytes = b"",
+        refreshed: Sequence[Refreshed] = (),
     ) -> None:
         """Store an article with its story and quotes in one transaction (kept: what the story plugin
-        keeps of its text, see StoryMatch.kept)."""
+        keeps of its text, see StoryMatch.kept; refreshed: the kept readings it made again of stored
+        articles, each stored where that article still has the title and text it was made from)."""
         art = result.article
         stamp = now_iso()
         at = art.published if parse_time(art.published) else stamp
@@ -363,6 +369,17 @@ class Store:
             if kept:
                 self.db.conn.execute(
                     "insert or replace into article_readings (article_id, data) values (?, ?)", [art.id, kept]
+                )
+            if refreshed:  # only after an upgrade (or for articles stored without one): none otherwise
+                self.db.conn.executemany(
+                    "insert or replace into article_readings (article_id, data) select ?, ? where exists "
+                    "(select 1 from articles where id = ? and coalesce(title, '') = ? "
+                    "and coalesce(text, '') = ?)",
+                    [
+                        (r.article_id, r.kept, r.article_id, r.title, r.text)
+                        for r in refreshed
+                        if r.article_id != art.id
+                    ],
                 )
             if result.relation != "new" or result.merged:
                 self._refresh_first(result.story)
@@ -495,8 +512,9 @@ class StoreWindow:
 
     def kept_reading(self, article_id: str) -> bytes | None:
         """What the story plugin kept of a stored article's text (StoryMatch.kept), if anything."""
+        # bytes only: a row turned to text (by hand, say) is not kept, and is made again, not a crash
         row = self.store.db.execute(
-            "select data from article_readings where article_id = ?", [article_id]
+            "select data from article_readings where article_id = ? and typeof(data) = 'blob'", [article_id]
         ).fetchone()
         return bytes(row[0]) if row and row[0] else None
 

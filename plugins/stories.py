@@ -18,7 +18,7 @@ from functools import cached_property
 from typing import Any
 
 from bot.hookspecs import hookimpl
-from bot.models import Article, KnownArticle, Relation, StoryMatch
+from bot.models import Article, KnownArticle, Refreshed, Relation, StoryMatch
 from bot.storage import parse_time
 from bot.store_view import StoreView
 from plugins.kept import keep, restore
@@ -75,9 +75,12 @@ class Readings:
         self.size = size
         self.kept: OrderedDict[str, tuple[str, str, Reading]] = OrderedDict()
 
-    def get(self, other: KnownArticle, known: StoreView | None = None) -> Reading:
+    def get(
+        self, other: KnownArticle, known: StoreView | None = None, made: dict[str, Reading] | None = None
+    ) -> Reading:
         """The reading of a stored article, made now if it is not kept (or its text has changed):
-        read back from the store where it kept one, else from the text."""
+        read back from the store where it kept one, else from the text. made: where a reading made
+        from the text because the store kept none that this code can use is noted, to be kept again."""
         kept = self.kept.get(other.id)
         if kept is not None and kept[0] == other.title and kept[1] == other.text:
             self.kept.move_to_end(other.id)
@@ -86,6 +89,8 @@ class Readings:
         reading = restore(stored(other.id), other.title, other.text) if callable(stored) else None
         if reading is None:
             reading = Reading(Profile(other.title, other.text))
+            if made is not None and callable(stored):
+                made[other.id] = reading
         self.keep(other.id, reading)
         return reading
 
@@ -206,10 +211,20 @@ class Comparison:
         self.reading = analysed.reading
         self.readings = _readings(known)
         self.alignments: dict[str, Alignment] = {}
+        self.made: dict[str, Reading] = {}  # stored articles read from their text: the store kept none usable
 
     def read(self, other: KnownArticle) -> Reading:
         """A known article read closely (once, then kept with the store)."""
-        return self.readings.get(other, self.known)
+        return self.readings.get(other, self.known, self.made)
+
+    def refreshed(self) -> tuple[Refreshed, ...]:
+        """The readings of stored articles made from their text, as the store is to keep them again
+        (with what this comparison worked out of them; the rest is worked out when asked for)."""
+        return tuple(
+            Refreshed(i, r.profile.title, r.profile.text, keep(r))
+            for i, r in self.made.items()
+            if i != self.article.id
+        )
 
     def aligned(self, other: KnownArticle, reading: Reading) -> Alignment:
         """The new text's sentences aligned with a known article's (once per incoming article)."""
@@ -318,8 +333,9 @@ def wirewatch_match_story(
     best = judged[0] if judged else None
     kept = seen.analysed.kept
     if best is None or best.support < 0.5:
+        score = best.support if best else 0.0
         return StoryMatch(
-            "new", None, best.support if best else 0.0, keys, fingerprint=fingerprint, kept=kept
+            "new", None, score, keys, fingerprint=fingerprint, kept=kept, refreshed=seen.refreshed()
         )
     near = [m for j in judged[1:] if j.support >= ALSO_SOURCE for m in j.members]
     derived, source = seen.derive(best, near)
@@ -330,9 +346,8 @@ def wirewatch_match_story(
     tied = source if relation == "rewrite" else best.nearest[1]
     # another story this one matches as surely shows the two are one; a weaker tie does not
     also = tuple(j.nearest[1].id for j in judged[1:] if j.support >= opts["merge_min"])
-    return StoryMatch(
-        relation, tied.id, best.support, keys, seen.added(best.members + near), also, fingerprint, kept
-    )
+    added = seen.added(best.members + near)
+    return StoryMatch(relation, tied.id, best.support, keys, added, also, fingerprint, kept, seen.refreshed())
 
 
 @hookimpl

@@ -245,3 +245,35 @@ def test_what_plugins_load_on_first_use_is_loaded_once_before_the_workers_are_fo
     assert len({pid for pid, _ in answers} - {os.getpid()}) == 2  # prepared in two worker processes
     # each worker used the word list loaded here, none loaded its own
     assert {loaded for _, loaded in answers[1:]} == {os.getpid()}
+
+
+class Stuck:
+    """A plugin that never returns for one article, in a worker process only (a deadlocked worker)."""
+
+    def __init__(self, victim: str) -> None:
+        self.victim = victim
+
+    @hookimpl
+    def wirewatch_prepare(self, article: Article, settings: object) -> dict[str, object]:
+        import multiprocessing
+
+        if article.id == self.victim and multiprocessing.parent_process() is not None:
+            threading.Event().wait()  # forever
+        return {"stuck": os.getpid()}
+
+
+def test_a_worker_that_stops_answering_is_ended_and_nothing_is_lost(caplog: pytest.LogCaptureFixture) -> None:
+    pm = make_manager(load_entry_points=False, extra=(Stuck("h5"),))
+    articles = [Article(id=f"h{n}", text=f"article number {n}") for n in range(24)]
+    done: list[tuple[Article, Prepared | None]] = []
+    preparer = Preparer(pm, {}, 3, patience=1.0)
+    with caplog.at_level(logging.WARNING, logger="bot.pipeline_workers"):
+        run = threading.Thread(target=lambda: done.extend(preparer.ahead(articles)), daemon=True)
+        run.start()
+        run.join(60)
+    assert not run.is_alive(), "the main process still waits for the hung worker"
+    assert "gave no answer" in caplog.text
+    assert [a.id for a, _ in done] == [a.id for a in articles]  # each once, in order
+    by_id = {a.id: p for a, p in done}
+    assert by_id["h5"] is None  # left for the main process to prepare
+    assert all(p is not None for a, p in done if int(a.id[1:]) < 5)
