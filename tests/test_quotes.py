@@ -609,3 +609,20 @@ def test_words_of_grammar_in_lower_case_are_no_words_of_a_speakers_name() -> Non
     }
     for text, speaker in speakers.items():
         assert [s for s, _, _ in statements(text)] == [speaker], text
+
+
+def test_adverbs_between_a_speaker_and_the_verb_are_not_the_speakers() -> None:
+    text = (
+        'His critics have long said that the quay is "unsafe".\n\n'
+        "The harbour chief now says the quay will reopen in the spring.\n\n"
+        "Sven Lund has always insisted that the ferry was sound.\n\n"
+        "The pilots openly admitted that the ferry was late.\n\n"
+        "The harbour family said that the quay was unsafe."  # a noun in -ly stays the speaker's
+    )
+    assert [s for s, _, _ in statements(text)] == [
+        "His critics",
+        "The harbour chief",
+        "Sven Lund",
+        "The pilots",
+        "The harbour family",
+    ]

@@ -144,7 +144,10 @@ AUX = re.compile(
     r"earlier|again|reportedly|repeatedly|all|both|publicly|privately|has\s+long|just|often|first|simply|"
     r"flatly|quickly|separately|later|on \w+day|last \w+|this \w+|on \w+ \d+|in a statement|"
     r"in an interview|in a briefing|is|was|are|were|isn['’]t|wasn['’]t|aren['’]t|weren['’]t|has been|"
-    r"have been|had been|in the past|(?:less than |more than )?\w+ (?:days|weeks|months|years) ago))+\s*$"
+    r"have been|had been|in the past|(?:less than |more than )?\w+ (?:days|weeks|months|years) ago|"
+    # adverbs: "... has always insisted", "... now says" (not nouns or adjectives in -ly: "the family said")
+    r"now|always|even|already|long|ever|still|"
+    r"(?!(?:family|ally|rally|assembly|supply|elderly|daily|weekly|monthly|quarterly|yearly)\b)[a-z]{3,}ly))+\s*$"
 )  # in lower case only: "Ole Will" and "Ana May" end in names, not in auxiliaries
 # words that show a phrase after a cue is a clause, not the speaker ("said construction would start in March")
 NOT_IN_NAMES = frozenset(
