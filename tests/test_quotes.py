@@ -626,3 +626,14 @@ def test_adverbs_between_a_speaker_and_the_verb_are_not_the_speakers() -> None:
         "The pilots",
         "The harbour family",
     ]
+
+
+def test_a_heading_in_title_case_is_not_the_full_name_of_a_speaker() -> None:
+    text = (
+        "The harbour board met on Monday to discuss the ferry.\n\n"
+        "Harbour Workers Are Tired Of Sven Lund\n\n"
+        "The board chairman defended the harbour master.\n\n"
+        "“The quay is safe,” Lund said."
+    )
+    # the heading's run of capitals ends at its words of grammar: "Lund" is short for "Sven Lund"
+    assert [s for s, _, _ in statements(text)] == ["Sven Lund"]
