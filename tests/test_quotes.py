@@ -637,3 +637,6 @@ def test_a_heading_in_title_case_is_not_the_full_name_of_a_speaker() -> None:
     )
     # the heading's run of capitals ends at its words of grammar: "Lund" is short for "Sven Lund"
     assert [s for s, _, _ in statements(text)] == ["Sven Lund"]
+    # a capital letter standing for a withheld name is still part of it
+    label = 'The trial went on for a week.\n\nWoman A told the court that she had seen "a man on the quay".'
+    assert [s for s, _, _ in statements(label)] == ["Woman A"]
