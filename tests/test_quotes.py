@@ -640,3 +640,8 @@ def test_a_heading_in_title_case_is_not_the_full_name_of_a_speaker() -> None:
     # a capital letter standing for a withheld name is still part of it
     label = 'The trial went on for a week.\n\nWoman A told the court that she had seen "a man on the quay".'
     assert [s for s, _, _ in statements(label)] == ["Woman A"]
+
+
+def test_a_description_after_according_to_ends_before_its_relative_clause() -> None:
+    text = "The ferry will close in May, according to a senior harbour official who asked not to be named."
+    assert [s for s, _, _ in statements(text)] == ["a senior harbour official"]

@@ -74,6 +74,7 @@ def _subject_verb(fewest: bool) -> re.Pattern[str]:
     )
 
 
+NOT_A_FUNCTION_WORD = _none_of(FUNCTION_WORDS)
 # a sentence that opens with its subject and a verb: "Former Obama spokesman Robert Gibbs derided ..."
 SUBJECT_VERB = _subject_verb(fewest=False)
 # the same with the shortest subject that a verb follows: "The nominee also outlined his plan and vowed"

@@ -13,6 +13,7 @@ from plugins.quotes.lexicon import (
     GROUP,
     GROUP_NOUNS,
     NAME_TAIL,
+    NOT_A_FUNCTION_WORD,
     NOT_BEFORE_VERB,
     NOT_IN_NAMES,
     NOT_SUBJECTS,
@@ -177,13 +178,18 @@ def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
     m = _ROLE_THEN_NAME.match(s)  # "said oil and gas worker Mike Wipf"
     if m and m.group(1).split()[-1] in PERSON_ROLES and SUBJECT_ENDS.match(s, m.end()):
         return m.group(2), pos + m.end()
-    m = re.match(r"\s+((?:the|a|an|one|another)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+)", s, re.I)
+    m = _DESCRIBED_AFTER.match(s)
     if m:
         return m.group(1), pos + m.end()
     return None
 
 
 _ROLE_THEN_NAME = re.compile(r"\s+((?:[a-z][\w'’-]*\s+){1,5})((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)")
+# "according to a senior official who ...": a description, up to a word of grammar or a relative
+_WORD_OF_DESCRIPTION = NOT_A_FUNCTION_WORD + r"(?!(?-i:that|and|or|but)\b)[\w'’-]+"
+_DESCRIBED_AFTER = re.compile(
+    rf"\s+((?:the|a|an|one|another)\s+(?:{_WORD_OF_DESCRIPTION}\s+){{0,3}}{_WORD_OF_DESCRIPTION})", re.I
+)
 
 
 _PARTY = re.compile(r"\s*\([^()]{1,40}\)$")
