@@ -216,7 +216,8 @@ def article_links(html: str, page_url: str) -> list[str]:
 
 
 def _iso(entry: Any) -> str | None:
-    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: feedparser's own get maps a missing updated_parsed to published_parsed, with a warning
+    stamp = entry.get("published_parsed") or dict.get(entry, "updated_parsed")
     if not stamp:
         return None
     year, month, day, hour, minute, second = (int(v) for v in stamp[:6])

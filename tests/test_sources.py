@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from conftest import EXAMPLES, LocalServer
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Bot
 from bot.config import Feed, parse_config
-from bot.sources import read_local
+from bot.sources import parse_feed, read_local
 
 PAGE = """<html><head><title>{title}</title><link rel="canonical" href="{url}">
 <meta name="author" content="Lena Brandt"></head><body>
@@ -140,3 +141,29 @@ def test_run_once_command_against_a_local_feed_server(tmp_path: Path, http_serve
     assert "stored 0 new articles; sent 0 digest messages" in second.stderr
     fetched = [path for path, _ in http_server.requests]
     assert fetched.count("/a/ferry") == 1 and fetched.count("/feed.xml") == 2
+
+
+def test_an_entry_is_dated_by_its_published_time_else_its_updated_time_without_warnings() -> None:
+    body = " ".join(FERRY)
+    entries = [
+        ("published", "<published>2026-11-02T08:00:00Z</published>"),
+        ("updated only", "<updated>2026-11-03T09:30:00Z</updated>"),
+        ("unreadable published", "<published>the day before yesterday</published>"),
+        ("undated", ""),
+    ]
+    feed = (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Example</title>'
+        + "".join(
+            f"<entry><title>{t}</title><id>urn:{n}</id>{d}<content>{body}</content></entry>"
+            for n, (t, d) in enumerate(entries)
+        )
+        + "</feed>"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # feedparser's deprecated date mapping warned here
+        articles = parse_feed(feed.encode(), Feed(name="atom", url="http://127.0.0.1/feed"))
+    dates = {a.title: a.published for a in articles}
+    assert dates["published"] == "2026-11-02T08:00:00Z"
+    assert dates["updated only"] == "2026-11-03T09:30:00Z"
+    assert len(articles) == 4  # an unreadable date loses no item
+    assert dates["unreadable published"] != "2026-11-02T08:00:00Z"
