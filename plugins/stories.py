@@ -288,6 +288,22 @@ class Comparison:
             return None
         return max(derivable, key=lambda j: (j[0].rewrite, j[1].id))
 
+    def rewritten_by(self, best: Judged) -> tuple[str, ...]:
+        """The story's articles compared with, published after this one, that derive from it: it
+        arrived after them, and they are its rewrites (each judged as if it were the new text)."""
+        found = []
+        for member, reading in best.members:
+            if not published_before(self.article.published, member.published):
+                continue
+            gap = days_between(member.published, self.article.published)
+            aligned = align(reading.profile.alignable, self.profile.alignable)
+            features = pair_features(reading, self.reading, gap, aligned)
+            features += story_features(reading, [self.reading]) + cover_features(reading, [self.reading])
+            judged = predict(features)
+            if judged.derives and judged.same >= 0.5:
+                found.append(member.id)
+        return tuple(found)
+
     def added(self, members: list[tuple[KnownArticle, Reading]]) -> tuple[str, ...]:
         """The sentences of the new text with no counterpart in any of these story articles."""
         unmatched = set(range(len(self.profile.spans)))
@@ -351,10 +367,13 @@ def wirewatch_match_story(
     surely = found is not None and found[0].derives and found[0].same >= 0.5
     relation: Relation = "rewrite" if surely else "related"
     tied = found[1] if found is not None and relation == "rewrite" else best.nearest[1]
+    later = seen.rewritten_by(best) if found is None else ()  # published before all it was compared with
     # another story this one matches as surely shows the two are one; a weaker tie does not
     also = tuple(j.nearest[1].id for j in judged[1:] if j.support >= opts["merge_min"])
     added = seen.added(best.members + near)
-    return StoryMatch(relation, tied.id, best.support, keys, added, also, fingerprint, kept, seen.refreshed())
+    return StoryMatch(
+        relation, tied.id, best.support, keys, added, also, fingerprint, kept, seen.refreshed(), later
+    )
 
 
 @hookimpl
