@@ -22,7 +22,7 @@ from bot.config import Config, ConfigError, disabled_plugins, parse_config, read
 from bot.logs import setup_logging
 from bot.messages import counted, duration, local_time
 from bot.plugins import Manager, PluginError, collect, describe, make_manager, plugin_names
-from bot.records import read_jsonl
+from bot.records import read_jsonl, read_lines
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -73,7 +73,7 @@ def cli(verbose: int, log_format: str) -> None:
 
 
 @cli.command()
-@click.argument("stream", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("stream", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per article (the evaluation contract).")
 @click.option(
     "--db",
@@ -121,10 +121,14 @@ def replay(
         pipeline = Pipeline(store, pm, settings, workers)
         settle_collector()
         count = 0
-        with stream.open("rb") as lines:
-            total = sum(1 for line in lines if line.strip())
+        total = _line_count(stream)
         progress = Progress("replay", total)
-        for article, prepared in pipeline.ahead(read_jsonl(stream, feed="replay"), total):
+        articles = (
+            read_lines(sys.stdin.buffer, "<stdin>", "replay", "stdin")
+            if str(stream) == "-"
+            else read_jsonl(stream, feed="replay")
+        )
+        for article, prepared in pipeline.ahead(articles, total):
             # committed before it is printed: a crash never loses an article the output showed
             result = pipeline.ingest(article, prepared)
             count += 1
@@ -152,6 +156,15 @@ def replay(
             own.ru_utime + own.ru_stime,
             workers_cpu.ru_utime + workers_cpu.ru_stime,
         )
+
+
+def _line_count(stream: Path) -> int | None:
+    """How many lines a stream has that are not blank, where it can be read twice (a regular file),
+    else None: counting a pipe (`-`, /dev/stdin, <(...)) would consume it."""
+    if str(stream) == "-" or not stream.is_file():
+        return None
+    with stream.open("rb") as lines:
+        return sum(1 for line in lines if line.strip())
 
 
 def _load(path: Path) -> tuple[Config, Manager]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,39 +14,109 @@ from bot.models import Article
 
 log = logging.getLogger("bot.sources")  # the name these lines were always logged under
 
+OPTIONAL = ("title", "source", "url", "published", "guid", "author")
+NUMBER_OK = ("id", "title", "source", "guid", "author")  # a number here is read as its digits
+
+
+class RecordError(ValueError):
+    """A record that cannot be an article (not an object, or no text): it is skipped, never ingested."""
+
 
 def stable_id(feed: str, identity: str) -> str:
     """A short id that is the same every time the same item is seen in the same feed."""
     return hashlib.sha1(f"{feed}\0{identity}".encode()).hexdigest()[:16]
 
 
-def article_from_record(record: dict[str, Any], feed: str, fallback_id: str) -> Article:
-    """An article from a JSON record of the replay stream shape."""
-    text = str(record.get("text") or "")
+def _kind(value: Any) -> str:
+    """How a JSON value's type is named in a log line."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _field(record: Mapping[str, Any], name: str, problems: list[str]) -> str | None:
+    """A string field of a record, or None (absent, empty or of a type it cannot be read as: said in
+    problems)."""
+    value = record.get(name)
+    if value is None or isinstance(value, str):
+        return value or None
+    if name in NUMBER_OK and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    problems.append(f"{name} is {_kind(value)}, not a string: left out")
+    return None
+
+
+def read_record(record: Any, feed: str, fallback_id: str) -> tuple[Article, list[str]]:
+    """An article from a JSON record of the replay stream shape, and what was wrong with the record's
+    fields (each left out; an id that is not one gives fallback_id); RecordError for a record that
+    has no text to be an article of."""
+    if not isinstance(record, dict):
+        raise RecordError(f"not a JSON object but {_kind(record)}")
+    if "text" not in record:
+        raise RecordError("no text field")
+    text = record["text"]
+    if not isinstance(text, str):
+        raise RecordError(f"text is {_kind(text)}, not a string")
+    problems: list[str] = []
+    fields = {name: _field(record, name, problems) for name in OPTIONAL}
+    article_id = _field(record, "id", problems)
+    if article_id is None and record.get("id") not in (None, ""):
+        problems[-1] = f"id is {_kind(record['id'])}, not a string: read as {fallback_id}"
     return Article(
-        id=str(record.get("id") or fallback_id),
+        id=article_id or fallback_id,
         text=text,
-        title=str(record.get("title") or ""),
-        source=str(record.get("source") or feed),
-        url=record.get("url") or None,
-        published=record.get("published") or None,
+        title=fields["title"] or "",
+        source=fields["source"] or feed,
+        url=fields["url"],
+        published=fields["published"],
         feed=feed,
-        guid=record.get("guid") or None,
-        author=record.get("author") or None,
-    )
+        guid=fields["guid"],
+        author=fields["author"],
+    ), problems
+
+
+def article_from_record(record: Mapping[str, Any], feed: str, fallback_id: str) -> Article:
+    """An article from a JSON record of the replay stream shape (see read_record; its field problems
+    are logged under fallback_id)."""
+    article, problems = read_record(record, feed, fallback_id)
+    if problems:
+        log.warning("record %s: %s", fallback_id, "; ".join(problems))
+    return article
+
+
+def read_lines(lines: Iterable[bytes], name: str, feed: str, stem: str) -> Iterator[Article]:
+    """Articles from JSON lines (bytes, UTF-8): a line that is not a record of an article is logged
+    with its number and skipped; a field that cannot be read is logged and left out; undecodable bytes
+    are logged and replaced. stem: what an article without an id is named after, with its line number."""
+    for n, raw in enumerate(lines, 1):
+        problems: list[str] = []
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.decode("utf-8", errors="replace")
+            problems.append(f"not UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1}): replaced by �")
+        if n == 1:
+            line = line.removeprefix("\ufeff")  # a byte order mark
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            article, more = read_record(record, feed, f"{stem}-{n}")
+        except ValueError as exc:  # not JSON, or a RecordError
+            log.error("%s line %d skipped: %s", name, n, "; ".join([*problems, str(exc)]))
+            continue
+        if problems or more:
+            log.warning("%s line %d (%s): %s", name, n, article.id, "; ".join(problems + more))
+        yield article
 
 
 def read_jsonl(path: Path, feed: str) -> Iterator[Article]:
-    """Articles from a JSON-lines file; a bad line is logged with its number and skipped."""
-    with path.open(encoding="utf-8") as handle:
-        for n, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict) or not isinstance(record.get("text", ""), str):
-                    raise ValueError("not an object with a text field")
-            except ValueError as exc:
-                log.error("%s line %d skipped: %s", path, n, exc)
-                continue
-            yield article_from_record(record, feed, f"{path.stem}-{n}")
+    """Articles from a JSON-lines file (see read_lines)."""
+    with path.open("rb") as handle:
+        yield from read_lines(handle, str(path), feed, path.stem)

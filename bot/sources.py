@@ -23,7 +23,7 @@ from bot.config import Feed
 from bot.http import Http, SourceError, retry_after
 from bot.models import Article
 from bot.records import article_from_record as article_from_record  # where callers have found them
-from bot.records import read_jsonl, stable_id
+from bot.records import read_lines, stable_id
 from bot.urls import canonical_url, url_problem
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,33 @@ class Fetched:
     min_interval: float = 0.0  # seconds the publisher asks us to wait (Cache-Control max-age, feed ttl)
 
 
-def _read_text_file(path: Path, feed: str) -> Article | None:
-    raw = path.read_text(encoding="utf-8", errors="replace")
+def decode_text(body: bytes) -> str:
+    """A local text file's text: UTF-8 where it is that, else as decode_html guesses a page's."""
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return decode_html(body)
+
+
+def front_matter(raw: str) -> tuple[dict[str, str], str] | None:
+    """The fields of a text's front matter (`key: value` lines between a first line `---` and the next
+    line `---`) and the text after it, or None when it has none (no closing `---` line: none)."""
+    lines = raw.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return None
+    close = next((i for i, line in enumerate(lines[1:], 1) if line.strip() == "---"), None)
+    if close is None:
+        return None
+    fields = dict(line.split(":", 1) for line in lines[1:close] if ":" in line)
+    body = "".join(lines[close + 1 :]).lstrip("\r\n")
+    return {k.strip().lower(): v.strip() for k, v in fields.items()}, body
+
+
+def _read_text_file(path: Path, feed: str, body: bytes) -> Article | None:
     if path.suffix.lower() in (".html", ".htm"):
-        page = extract_page(raw, None)
+        page = extract_page(decode_html(body), None)
         if page is None:
-            log.error("%s: no article text found in the HTML; skipped", path)
+            log.error("feed %s: %s skipped: no article text found in the HTML", feed, path)
             return None
         return Article(
             id=path.stem,
@@ -60,12 +81,14 @@ def _read_text_file(path: Path, feed: str) -> Article | None:
             feed=feed,
             author=page.author,
         )
-    meta, _, body = raw.partition("\n\n") if raw.startswith("---\n") else ("", "", raw)
-    fields = dict(
-        line.split(":", 1) for line in meta.splitlines()[1:] if ":" in line and not line.startswith("---")
-    )
-    fields = {k.strip().lower(): v.strip() for k, v in fields.items()}
-    text = body if meta else raw
+    raw = decode_text(body)
+    parsed = front_matter(raw)
+    if parsed is None and raw.split("\n", 1)[0].strip() == "---":
+        log.warning("feed %s: %s: its front matter has no closing --- line; all read as text", feed, path)
+    fields, text = parsed or ({}, raw)
+    if not text.strip():
+        log.error("feed %s: %s skipped: no text after its front matter", feed, path)
+        return None
     title = fields.get("title") or text.strip().split("\n", 1)[0].strip()
     return Article(
         id=path.stem,
@@ -79,26 +102,50 @@ def _read_text_file(path: Path, feed: str) -> Article | None:
     )
 
 
+def _read_file(file: Path, feed: Feed) -> list[Article]:
+    """The articles of one local file (by its suffix; none for other files)."""
+    suffix = file.suffix.lower()
+    if suffix not in (".jsonl", ".ndjson", ".xml", ".rss", ".atom", ".txt", ".md", ".html", ".htm"):
+        return []
+    body = file.read_bytes()
+    if not body.strip():
+        log.error("feed %s: %s skipped: the file is empty", feed.name, file)
+        return []
+    if suffix in (".jsonl", ".ndjson"):
+        return list(read_lines(body.splitlines(keepends=True), str(file), feed.name, file.stem))
+    if suffix in (".xml", ".rss", ".atom"):
+        return parse_feed(body, feed)
+    article = _read_text_file(file, feed.name, body)
+    return [article] if article else []
+
+
 def read_local(feed: Feed) -> list[Article]:
-    """Articles from a local file or folder (txt, html, jsonl, or an RSS/Atom file)."""
+    """Articles from a local file or folder (txt, html, jsonl, or an RSS/Atom file): in a folder, a file
+    that cannot be read is logged and skipped, and the others are read; so is an item with no text."""
     path = Path(feed.url)
     if not path.exists():
         raise SourceError(f"feed {feed.name}: {path} does not exist")
-    files = sorted(p for p in path.iterdir() if p.is_file()) if path.is_dir() else [path]
+    folder = path.is_dir()
+    files = sorted(p for p in path.iterdir() if p.is_file()) if folder else [path]
     out: list[Article] = []
     for file in files:
-        suffix = file.suffix.lower()
         try:
-            if suffix in (".jsonl", ".ndjson"):
-                out.extend(read_jsonl(file, feed.name))
-            elif suffix in (".xml", ".rss", ".atom"):
-                out.extend(parse_feed(file.read_bytes(), feed))
-            elif suffix in (".txt", ".md", ".html", ".htm"):
-                article = _read_text_file(file, feed.name)
-                if article:
-                    out.append(article)
+            articles = _read_file(file, feed)
+        except SourceError as exc:
+            if not folder:
+                raise
+            why = str(exc).removeprefix(f"feed {feed.name}: ")
+            log.error("feed %s: %s skipped: %s", feed.name, file, why)
+            continue
         except (OSError, UnicodeError) as exc:
             log.error("feed %s: %s skipped: %s", feed.name, file, exc)
+            continue
+        for article in articles:
+            if article.text.strip():
+                out.append(article)
+            else:
+                name = article.title or article.url or article.id
+                log.error("feed %s: %s: item %r skipped: it has no text", feed.name, file, name)
     return out
 
 
@@ -124,8 +171,8 @@ def item_link(link: Any, base: str | None, feed: Feed, label: str) -> str | None
     return url
 
 
-def _entry_article(entry: Any, feed: Feed, base: str | None) -> Article | None:
-    """One feed entry as an article, or None when it has neither text nor link."""
+def _entry_article(entry: Any, feed: Feed, base: str | None, n: int = 0) -> Article | None:
+    """One feed entry (the feed's n-th) as an article, or None when it has neither text nor link."""
     title = str(entry.get("title", ""))
     link = item_link(entry.get("link"), base, feed, title)
     guid = entry.get("id") or None
@@ -135,7 +182,8 @@ def _entry_article(entry: Any, feed: Feed, base: str | None) -> Article | None:
     if not text:
         text = _html_to_text(entry.get("summary", ""))
     if not text.strip() and not link:
-        log.warning("feed %s: entry %r has neither text nor a usable link; skipped", feed.name, title or guid)
+        name = repr(_label(entry)) if _label(entry) else "with no title, GUID or link"
+        log.warning("feed %s: item %d %s has neither text nor a usable link; skipped", feed.name, n, name)
         return None
     identity = guid or (canonical_url(link) if link else hashlib.sha256(text.encode()).hexdigest())
     return Article(
@@ -154,6 +202,8 @@ def _entry_article(entry: Any, feed: Feed, base: str | None) -> Article | None:
 def parse_feed(body: bytes, feed: Feed, base: str | None = None) -> list[Article]:
     """Articles from RSS/Atom bytes, with the text the feed itself carries; relative links are resolved
     against base (the feed's URL), and an item that cannot be read is logged and skipped."""
+    if not body.strip():
+        raise SourceError(f"feed {feed.name}: empty (no RSS or Atom in it)")
     parsed = feedparser.parse(body)
     if parsed.bozo and not parsed.entries:
         raise SourceError(f"feed {feed.name}: not a readable feed ({parsed.get('bozo_exception')})")
@@ -169,7 +219,7 @@ def parse_feed(body: bytes, feed: Feed, base: str | None = None) -> list[Article
     out = []
     for n, entry in enumerate(parsed.entries, 1):
         try:
-            article = _entry_article(entry, feed, base)
+            article = _entry_article(entry, feed, base, n)
         except Exception as exc:  # one malformed item never costs the feed's others
             log.error("feed %s: item %d (%r) skipped: %s", feed.name, n, _label(entry), exc)
             continue
@@ -269,9 +319,19 @@ def decode_html(body: bytes, declared: str | None = None) -> str:
         match = _META_CHARSET.search(body[:4096])
         codec = _codec(match.group(1).decode("ascii", "replace")) if match else None
     if codec is None:
-        best = charset_normalizer.from_bytes(body[:200_000]).best()
-        codec = _codec(best.encoding) if best is not None else None
+        codec = _guess(body[:200_000])
     return body.decode(codec or "utf-8", errors="replace")
+
+
+def _guess(body: bytes) -> str | None:
+    """The codec charset_normalizer finds likeliest for bytes, or None; of readings it finds equally
+    likely, windows-1252 (the web's default for undeclared pages, WHATWG Encoding) comes first."""
+    matches = charset_normalizer.from_bytes(body)
+    best = matches.best()
+    if best is None:
+        return None
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    return _codec(next((m for m in tied if m.encoding == "cp1252"), best).encoding)
 
 
 def page_text(response: httpx.Response) -> str:

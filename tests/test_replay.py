@@ -104,3 +104,55 @@ def test_replay_keeps_its_store_when_asked(tmp_path: Path) -> None:
     import sqlite_utils
 
     assert sqlite_utils.Database(db)["articles"].count == 1
+
+
+def replay_process(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "replay", "--json", "--workers", "1", *args],
+        input=stdin,
+        capture_output=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
+def test_bad_lines_each_get_a_line_and_cost_no_other(tmp_path: Path) -> None:
+    lines = [
+        b'{"id": "a", "text": "The mayor said the bridge would reopen.", "published": 5}',  # 1: no time
+        b'{"id": "b", "text": "The council said the budget was approved.", "url": 42}',  # 2
+        b'{"id": "c", "text": "The minister said talks would resume.", "guid": ["a"]}',  # 3
+        b'{"id": "d", "text": "Le caf\xe9 a rouvert, a dit le maire."}',  # 4: a Latin-1 byte
+        b'{"id": "e", "title": "no text here"}',  # 5: unusable
+        b'{"id": "f", "text": {"body": "x"}}',  # 6: unusable
+        b'["not", "a", "record"]',  # 7: unusable
+        b'{"id": 17, "text": "The coach said the team was ready.", "title": 2026}',  # 8: numbers read as digits
+        b'{"id": ["g"], "text": "The judge said the trial would go on."}',  # 9: named by its line
+        b'{"id": "h", "text": "The port said ships were waiting.", "author": true}',  # 10
+    ]
+    stream = tmp_path / "s.jsonl"
+    stream.write_bytes(b"\n".join(lines) + b"\n")
+    proc = replay_process([str(stream)])
+    assert proc.returncode == 0, proc.stderr
+    err = proc.stderr.decode()
+    assert "Traceback" not in err
+    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert [r["id"] for r in rows] == ["a", "b", "c", "d", "17", "s-9", "h"]
+    for n, field in [(1, "published"), (2, "url"), (3, "guid"), (4, "UTF-8"), (5, "text"), (6, "text")]:
+        assert sum(f"line {n} " in line and field in line for line in err.splitlines()) == 1, (n, err)
+    for n, field in [(7, "JSON object"), (9, "id"), (10, "author")]:
+        assert sum(f"line {n} " in line and field in line for line in err.splitlines()) == 1, (n, err)
+    assert not any("line 8 " in line for line in err.splitlines())  # numbers are fine where text is asked
+    assert "replayed 7 articles" in err
+
+
+def test_replay_reads_a_pipe(tmp_path: Path) -> None:
+    stream = write_stream(
+        tmp_path / "s.jsonl",
+        [{"id": "p1", "text": ORIGINAL}, {"id": "p2", "text": REWRITE}],
+    )
+    from_file = replay_process([str(stream)])
+    for args in (["/dev/stdin"], ["-"]):
+        proc = replay_process(args, stdin=stream.read_bytes())
+        assert proc.returncode == 0, proc.stderr
+        assert "replayed 2 articles" in proc.stderr.decode()
+        assert proc.stdout == from_file.stdout  # the same output as from the file, byte for byte

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 from conftest import EXAMPLES, LocalServer
 
@@ -167,3 +168,65 @@ def test_an_entry_is_dated_by_its_published_time_else_its_updated_time_without_w
     assert dates["updated only"] == "2026-11-03T09:30:00Z"
     assert len(articles) == 4  # an unreadable date loses no item
     assert dates["unreadable published"] != "2026-11-02T08:00:00Z"
+
+
+def test_one_bad_file_in_a_folder_costs_none_of_the_others(tmp_path: Path, caplog: Any) -> None:
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The mayor said the bridge would reopen in May.\n")
+    (folder / "b.html").write_text(page("Library opens", "https://example.org/lib", FERRY))
+    (folder / "c.jsonl").write_text('{"id": "c1", "text": "The council said the budget passed."}\n')
+    (folder / "e.xml").write_text("<rss><channel><item><title>x</title></item>")
+    with caplog.at_level("WARNING"):
+        articles = read_local(Feed("local", str(folder)))
+    assert sorted(a.id for a in articles) == ["a", "b", "c1"]
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "e.xml skipped" in errors[0]
+
+
+def test_front_matter_ends_at_its_closing_line(tmp_path: Path) -> None:
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    (folder / "b.txt").write_text("---\ntitle: T\nsource: Wire\n---\nThe mayor said X.\nNote: it rained.\n")
+    (folder / "c.txt").write_text("---\ntitle: U\n---\n\nThe minister said Y.\n")
+    b, c = read_local(Feed("local", str(folder)))
+    assert (b.title, b.source, b.text) == ("T", "Wire", "The mayor said X.\nNote: it rained.\n")
+    assert (c.title, c.text) == ("U", "The minister said Y.\n")
+
+
+def test_empty_files_are_skipped_with_a_line(tmp_path: Path, caplog: Any) -> None:
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The mayor said the bridge would reopen in May.\n")
+    (folder / "c.txt").write_text("")
+    (folder / "d.txt").write_text(" \n\n\t\n")
+    (folder / "e.txt").write_text("---\ntitle: only a title\n---\n\n")
+    (folder / "f.xml").write_text("")
+    with caplog.at_level("WARNING"):
+        articles = read_local(Feed("local", str(folder)))
+    assert [a.id for a in articles] == ["a"]
+    lines = [r.getMessage() for r in caplog.records]
+    for name in ("c.txt", "d.txt", "e.txt", "f.xml"):
+        assert sum(name in line and "skipped" in line for line in lines) == 1, (name, lines)
+    assert not any("HTML page" in line for line in lines)
+
+
+def test_a_text_file_not_in_utf8_is_decoded_as_a_page_would_be(tmp_path: Path) -> None:
+    text = "Le café de la gare est fermé depuis lundi, a déclaré le maire à la presse.\n"
+    (tmp_path / "f.txt").write_bytes(text.encode("latin-1"))
+    (article,) = read_local(Feed("local", str(tmp_path / "f.txt")))
+    assert article.text == text
+
+
+def test_an_entry_without_text_is_named_in_its_line(caplog: Any) -> None:
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+        "<item><title>Bridge closed</title></item><item><description> </description></item>"
+        "</channel></rss>"
+    )
+    with caplog.at_level("WARNING"):
+        assert parse_feed(body.encode(), Feed(name="f", url="http://127.0.0.1/feed")) == []
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("'Bridge closed'" in line for line in lines)
+    assert any("item 2" in line for line in lines)
+    assert not any("None" in line for line in lines)
