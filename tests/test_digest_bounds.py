@@ -20,6 +20,7 @@ from bot.config import Channel, parse_config
 from bot.delivery import deliver, queue_digest
 from bot.digest import Digest, StoryDigest, render
 from bot.messages import Block, Message
+from bot.models import Article
 from bot.pipeline import Pipeline
 from bot.storage import Store
 
@@ -191,3 +192,29 @@ def test_first_polls_count_feeds_in_the_singular(tmp_path: Path, caplog: pytest.
         assert "polling 1 feed for the first time" in caplog.text
     finally:
         bot.close()
+
+
+def test_the_quotes_button_pages_through_a_story_with_many_quotes(store: Store, pipeline: Pipeline) -> None:
+    from random import Random
+
+    from test_digest_caps import WORDS as COMMON
+
+    rng = Random(3)
+    paragraphs = [
+        f"“{' '.join(rng.sample(COMMON, 12)).capitalize()},” said Ilse Marchetti, the port director."
+        for _ in range(50)
+    ]
+    pipeline.ingest(
+        Article("many", "\n\n".join(paragraphs), "Port director speaks at length", "Coast Ledger")
+    )
+    story = store.db.execute("select story_id from articles where id = 'many'").fetchone()[0]
+    total = store.db.execute("select count(*) from quotes where new = 1").fetchone()[0]
+    assert total > 40  # the test needs more quotes than one answer lists
+    first, _ = answer(f"story-quotes {story}", Context(store))
+    pointer = first.blocks[-1].text
+    assert pointer == f"and {total - 40} more: /wirewatch story-quotes {story} --skip 40"
+    second, ok = answer(pointer.split("/wirewatch ", 1)[1], Context(store))
+    assert ok and len([b for b in second.blocks if b.kind == "text"]) == total - 40
+    assert "more:" not in second.as_text()
+    shown = {b.text for b in first.blocks[1:-1]} | {b.text for b in second.blocks[1:]}
+    assert len(shown) == total  # every quote on one page or the other, none twice

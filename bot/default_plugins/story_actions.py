@@ -4,6 +4,7 @@ story in this channel, list all its coverage, list its quotes. Each use is recor
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from bot import queries
 from bot.commands import Command, Context, Param, Request, UsageError
@@ -15,7 +16,8 @@ from bot.quote_text import quote_of
 from bot.storage import now_iso
 
 STORY = Param("story_id", "a story's id", required=True)
-MAX_LINES = 40  # articles or quotes listed in one answer; the rest are counted
+SKIP = Param("skip", "lines to pass over (the next page)", "count", option=True)
+MAX_LINES = 40  # articles or quotes listed in one answer; the rest are counted, with the next page
 
 
 def _story_id(request: Request, ctx: Context, action: str) -> str:
@@ -43,9 +45,18 @@ def _header(ctx: Context, story_id: str, what: str) -> Block:
     return Block("header", clip(f"{what}: {story.get('headline') or story_id}", 140))
 
 
-def _listed(blocks: list[Block], rest: int, fallback: str) -> Message:
+def _page(request: Request, rows: list[Any]) -> tuple[list[Any], int]:
+    """The rows an answer lists (MAX_LINES, after --skip) and how many follow them."""
+    skip = int(request.options.get("skip") or 0)
+    shown = rows[skip : skip + MAX_LINES]
+    return shown, len(rows) - skip - len(shown)
+
+
+def _listed(blocks: list[Block], rest: int, fallback: str, request: Request, story_id: str) -> Message:
     if rest > 0:
-        blocks.append(Block("context", f"and {rest} more"))
+        following = int(request.options.get("skip") or 0) + MAX_LINES
+        nxt = f"/wirewatch {request.name} {story_id} --skip {following}"
+        blocks.append(Block("context", f"and {rest} more: {nxt}"))
     return Message(tuple(blocks), fallback)
 
 
@@ -73,21 +84,23 @@ def _coverage(request: Request, ctx: Context) -> Message:
     story_id = _story_id(request, ctx, "coverage")
     rows = queries.story_articles(ctx.store.db, story_id)
     blocks = [_header(ctx, story_id, f"{len(rows)} articles")]
-    for row in rows[:MAX_LINES]:
+    shown, rest = _page(request, rows)
+    for row in shown:
         title = clip(row["title"] or row["id"], 200)
         blocks.append(Block("text", f"{row['source'] or '-'} · {row['relation']}: {title}", row["url"]))
-    return _listed(blocks, len(rows) - MAX_LINES, f"{len(rows)} articles in story {story_id}")
+    return _listed(blocks, rest, f"{len(rows)} articles in story {story_id}", request, story_id)
 
 
 def _quotes(request: Request, ctx: Context) -> Message:
     story_id = _story_id(request, ctx, "story-quotes")
     rows = queries.story_new_quotes(ctx.store.db, story_id)
     blocks = [_header(ctx, story_id, f"{len(rows)} quotes")]
-    for q in rows[:MAX_LINES]:
+    shown, rest = _page(request, rows)
+    for q in shown:
         blocks.append(Block("text", quote_of(q, MAX_QUOTE_CHARS)))
     if not rows:
         blocks.append(Block("text", "No quotes attributed in this story yet."))
-    return _listed(blocks, len(rows) - MAX_LINES, f"{len(rows)} quotes in story {story_id}")
+    return _listed(blocks, rest, f"{len(rows)} quotes in story {story_id}", request, story_id)
 
 
 @hookimpl(tryfirst=True)
@@ -98,5 +111,17 @@ def register_commands(register: Callable[[Command], None]) -> None:
             "mute", "mute STORY_ID", _mute, "No more updates or digest entries for a story here", (STORY,)
         )
     )
-    register(Command("coverage", "coverage STORY_ID", _coverage, "Every article of a story", (STORY,)))
-    register(Command("story-quotes", "story-quotes STORY_ID", _quotes, "The quotes of a story", (STORY,)))
+    register(
+        Command(
+            "coverage", "coverage STORY_ID [--skip 40]", _coverage, "Every article of a story", (STORY, SKIP)
+        )
+    )
+    register(
+        Command(
+            "story-quotes",
+            "story-quotes STORY_ID [--skip 40]",
+            _quotes,
+            "The quotes of a story",
+            (STORY, SKIP),
+        )
+    )
