@@ -48,7 +48,8 @@ def default_adapters(config: Config, registry: Registry, env: Mapping[str, str])
             adapters[name] = adapter
     for channel in config.channels:
         if channel.platform not in adapters:
-            needs = ", ".join(registry.platforms[channel.platform].env) or "its settings"
+            unset = [name for name in registry.platforms[channel.platform].env if not env.get(name)]
+            needs = ", ".join(unset) or "its settings"  # those set are not what is missing
             log.warning(
                 "%s not set: digests for %s channel %s wait in the outbox",
                 needs,

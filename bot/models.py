@@ -57,6 +57,8 @@ class StoryMatch:
     fingerprint: str | bytes = ""  # what the plugin wants to read back later instead of re-analysing the text
     kept: bytes = b""  # what else it keeps to compare later articles with this one (StoreView.kept_reading)
     refreshed: tuple[Refreshed, ...] = ()  # stored articles' kept readings made again: stored with this one
+    # stored articles of its story, published after it, that derive from it (it arrived late)
+    rewritten_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,9 @@ class Result:
     merged: tuple[str, ...] = ()  # stories folded into this article's story
     edited: str | None = None  # the stored article this is a publisher's new version of
     change: float = 0.0  # how much of the stored text that edit changed, 0..1
+    # stored articles of its story, published after it, that turn out to be rewrites of it (it
+    # arrived late): stored as such where they were not a rewrite of another article already
+    rewritten_by: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         """The replay contract's shape of one output line."""

@@ -70,7 +70,7 @@ class Pipeline:
                 story = None  # a story may not outgrow the window: this one starts another
             if match.relation != "new" and story:
                 result.relation, result.of, result.story = match.relation, match.of, story
-                result.added = match.added
+                result.added, result.rewritten_by = match.added, match.rewritten_by
                 others = {
                     s
                     for a in match.also

@@ -381,6 +381,13 @@ class Store:
                         if r.article_id != art.id
                     ],
                 )
+            if result.rewritten_by:  # an original that arrived late: a rewrite keeps the source it had
+                marks = ",".join("?" * len(result.rewritten_by))
+                self.db.conn.execute(
+                    f"update articles set relation = 'rewrite', of_id = ? where id in ({marks}) "
+                    "and relation in ('new', 'related')",
+                    [art.id, *result.rewritten_by],
+                )
             if result.relation != "new" or result.merged:
                 self._refresh_first(result.story)
             terms: list[tuple[object, ...]] = []

@@ -256,7 +256,7 @@ class Comparison:
 
     def derive(
         self, best: Judged, near: Sequence[tuple[KnownArticle, Reading]] = ()
-    ) -> tuple[Probabilities, KnownArticle]:
+    ) -> tuple[Probabilities, KnownArticle] | None:
         """What in the article's story it most likely derives from, and how likely: among the story's
         texts published before it (the newest of them compared too, when newer papers crowd them out
         of its newest articles), by how much of it runs on from all of those together, and from the
@@ -278,8 +278,31 @@ class Comparison:
         ]
         cover = cover_features(self.reading, [self.read(m) for m in sources] + before)
         judged = [(predict(f + cover), m) for (m, _), f in zip(best.members, best.features, strict=True)]
-        derivable = [j for j in judged if published_before(j[1].published, self.article.published)] or judged
+        at = self.article.published
+        derivable = [j for j in judged if published_before(j[1].published, at)] or [
+            j
+            for j in judged
+            if not published_before(at, j[1].published)  # or at the same time
+        ]
+        if not derivable:  # published before all of them: it is no rewrite of any (they may be of it)
+            return None
         return max(derivable, key=lambda j: (j[0].rewrite, j[1].id))
+
+    def rewritten_by(self, best: Judged) -> tuple[str, ...]:
+        """The story's articles compared with, published after this one, that derive from it: it
+        arrived after them, and they are its rewrites (each judged as if it were the new text)."""
+        found = []
+        for member, reading in best.members:
+            if not published_before(self.article.published, member.published):
+                continue
+            gap = days_between(member.published, self.article.published)
+            aligned = align(reading.profile.alignable, self.profile.alignable)
+            features = pair_features(reading, self.reading, gap, aligned)
+            features += story_features(reading, [self.reading]) + cover_features(reading, [self.reading])
+            judged = predict(features)
+            if judged.derives and judged.same >= 0.5:
+                found.append(member.id)
+        return tuple(found)
 
     def added(self, members: list[tuple[KnownArticle, Reading]]) -> tuple[str, ...]:
         """The sentences of the new text with no counterpart in any of these story articles."""
@@ -338,16 +361,19 @@ def wirewatch_match_story(
             "new", None, score, keys, fingerprint=fingerprint, kept=kept, refreshed=seen.refreshed()
         )
     near = [m for j in judged[1:] if j.support >= ALSO_SOURCE for m in j.members]
-    derived, source = seen.derive(best, near)
+    found = seen.derive(best, near)
     # the model is fitted with derived and independent text weighing the same, and its cut chosen with
     # it (bench/train_stories.py): above it, the article's likeliest source gave it text
-    surely = derived.derives and derived.same >= 0.5
+    surely = found is not None and found[0].derives and found[0].same >= 0.5
     relation: Relation = "rewrite" if surely else "related"
-    tied = source if relation == "rewrite" else best.nearest[1]
+    tied = found[1] if found is not None and relation == "rewrite" else best.nearest[1]
+    later = seen.rewritten_by(best) if found is None else ()  # published before all it was compared with
     # another story this one matches as surely shows the two are one; a weaker tie does not
     also = tuple(j.nearest[1].id for j in judged[1:] if j.support >= opts["merge_min"])
     added = seen.added(best.members + near)
-    return StoryMatch(relation, tied.id, best.support, keys, added, also, fingerprint, kept, seen.refreshed())
+    return StoryMatch(
+        relation, tied.id, best.support, keys, added, also, fingerprint, kept, seen.refreshed(), later
+    )
 
 
 @hookimpl

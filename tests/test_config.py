@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,21 @@ def test_secrets_come_from_environment() -> None:
     config = parse_config(minimal(), registry=registry)
     env = {"SLACK_BOT_TOKEN": "xoxb-1", "DISCORD_BOT_TOKEN": ""}
     assert set(default_adapters(config, registry, env)) == {"console", "slack"}
+
+
+def test_the_warning_for_a_channel_without_its_token_names_only_what_is_unset(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.app import default_adapters
+    from bot.plugins import collect, make_manager
+
+    registry = collect(make_manager(load_entry_points=False))
+    config = parse_config(minimal(channels=[{"platform": "slack", "id": "C1"}]), registry=registry)
+    with caplog.at_level(logging.WARNING, logger="bot.app"):
+        assert "slack" not in default_adapters(config, registry, {"SLACK_SIGNING_SECRET": "s3"})
+    warning = next(r.getMessage() for r in caplog.records if "C1" in r.getMessage())
+    assert "SLACK_BOT_TOKEN" in warning
+    assert "SLACK_SIGNING_SECRET" not in warning  # it is set
 
 
 def test_channel_options_and_time_zone() -> None:

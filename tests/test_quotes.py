@@ -588,3 +588,60 @@ def test_the_subject_of_a_passive_is_not_who_said_the_words() -> None:
     asked = 'Mr Orlov was asked about the "new rules" on the radio.\n\nHe is warning farmers that prices will fall.'
     # "was asked" and a progressive "is warning" still introduce what the subject said
     assert [c for _, c, _ in statements(asked)] == ['about the "new rules"', "prices will fall"]
+
+
+def test_words_of_grammar_in_lower_case_are_no_words_of_a_speakers_name() -> None:
+    # a passive, a modal and "was so" after the subject: none of these sentences has a speaker
+    no_speaker = (
+        'The harbour board was spared extra costs of "several million crowns" after the ruling.\n\n'
+        'The older ferries would be moved to a separate "reserve fleet."\n\n'
+        "The driver was so frightened by the crash that she waited a week and reported it to the police "
+        "on condition that they would not name her.\n\n"
+        "Ana Berg was diagnosed with the illness and told she had a year to live."
+    )
+    assert statements(no_speaker) == []
+    # the same words capitalised are names; adverbs and "was asked" still stand between speaker and verb
+    speakers = {
+        'Columnist Ole Will wrote that the harbour plan was "a fantasy".': "Ole Will",
+        'Ms Lund often calls the ferry "a floating disgrace".': "Lund",
+        'Sven Lund has long argued that the quay is "unsafe".': "Sven Lund",
+        'Mr Orlov was asked about the "new rules" on the radio.': "Orlov",
+    }
+    for text, speaker in speakers.items():
+        assert [s for s, _, _ in statements(text)] == [speaker], text
+
+
+def test_adverbs_between_a_speaker_and_the_verb_are_not_the_speakers() -> None:
+    text = (
+        'His critics have long said that the quay is "unsafe".\n\n'
+        "The harbour chief now says the quay will reopen in the spring.\n\n"
+        "Sven Lund has always insisted that the ferry was sound.\n\n"
+        "The pilots openly admitted that the ferry was late.\n\n"
+        "The harbour family said that the quay was unsafe."  # a noun in -ly stays the speaker's
+    )
+    assert [s for s, _, _ in statements(text)] == [
+        "His critics",
+        "The harbour chief",
+        "Sven Lund",
+        "The pilots",
+        "The harbour family",
+    ]
+
+
+def test_a_heading_in_title_case_is_not_the_full_name_of_a_speaker() -> None:
+    text = (
+        "The harbour board met on Monday to discuss the ferry.\n\n"
+        "Harbour Workers Are Tired Of Sven Lund\n\n"
+        "The board chairman defended the harbour master.\n\n"
+        "“The quay is safe,” Lund said."
+    )
+    # the heading's run of capitals ends at its words of grammar: "Lund" is short for "Sven Lund"
+    assert [s for s, _, _ in statements(text)] == ["Sven Lund"]
+    # a capital letter standing for a withheld name is still part of it
+    label = 'The trial went on for a week.\n\nWoman A told the court that she had seen "a man on the quay".'
+    assert [s for s, _, _ in statements(label)] == ["Woman A"]
+
+
+def test_a_description_after_according_to_ends_before_its_relative_clause() -> None:
+    text = "The ferry will close in May, according to a senior harbour official who asked not to be named."
+    assert [s for s, _, _ in statements(text)] == ["a senior harbour official"]

@@ -193,3 +193,13 @@ def test_quoted_words_after_a_subject_inside_the_sentence() -> None:
     statement = speaker_of(text, "a kitchen table tax")
     assert (statement.speaker, statement.direct) == ("Vera Holm", True)
     assert Extractor(text, off={"inner-clause"}).run() == []
+
+
+def test_a_police_rank_before_a_surname_is_a_title_of_the_person_named_before() -> None:
+    text = (
+        "Constable Rhona Tallis, who has served in the harbour division for nine years, lost her appeal.\n\n"
+        "“I was never told why the transfer was made,” PC Tallis told the panel.\n\n"
+        "Det Insp Gareth Moyle said the decision had followed the usual rules."
+    )
+    assert speaker_of(text, "never told why").speaker == "Rhona Tallis"
+    assert speaker_of(text, "followed the usual rules").speaker == "Gareth Moyle"

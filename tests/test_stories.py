@@ -271,6 +271,12 @@ def test_the_first_article_of_a_story_is_the_earliest_published_even_when_ingest
         title="Kesra volcano erupts, 3,000 evacuated",
     )
     assert early.story == late.story
+    # published before the only other text: a rewrite of nothing (the later text may derive from it)
+    assert early.relation == "related"
+    # and the text stored before it, which took its paragraphs, is now stored as its rewrite
+    assert early.rewritten_by == ("extended",)
+    row = store.db.execute("select relation, of_id from articles where id = 'extended'").fetchone()
+    assert tuple(row) == ("rewrite", "wire")
     story = store.db.table("stories").get(late.story)
     assert story["first_article"] == "wire"
     assert story["headline"] == "Kesra volcano erupts, 3,000 evacuated"
@@ -297,3 +303,13 @@ def test_a_story_does_not_outgrow_the_window(tmp_path: Path) -> None:
     assert later[0].story == first.story
     assert later[-1].story != first.story
     store.close()
+
+
+def test_a_late_original_does_not_take_a_rewrite_from_its_source(pipeline: Pipeline, store: Store) -> None:
+    ingest(pipeline, "extended", EXTENDED, published="2026-03-08T10:00:00Z")
+    copy = ingest(pipeline, "from-extended", FROM_EXTENDED, published="2026-03-08T12:00:00Z")
+    assert (copy.relation, copy.of) == ("rewrite", "extended")
+    ingest(pipeline, "wire", WIRE, published="2026-03-07T20:00:00Z")
+    rows = dict(store.db.execute("select id, of_id from articles where relation = 'rewrite'").fetchall())
+    assert rows["extended"] == "wire"  # the story's former first took the late original's text
+    assert rows["from-extended"] == "extended"  # already a rewrite: it keeps the source it was given

@@ -24,9 +24,7 @@ from plugins.quotes.subjects import (
 )
 
 # an opening phrase before a sentence's subject: "At Monday's debate, ", "In a speech on Friday, "
-_TRAILING_AUX = re.compile(
-    r"(?:\s+(?:has|had|have|also|then|later|again|would|will|repeatedly|once|even))+$", re.I
-)
+_TRAILING_AUX = re.compile(r"(?:\s+(?:has|had|have|also|then|later|again|would|will|repeatedly|once|even))+$")
 # words that introduce quoted words as words: "as “...”", "the phrase “...”", "the nickname “...”"
 _NAMING_BEFORE = re.compile(r"\b(?:as|phrase|term|words?|slogan|nickname|label|name)(?:\s+(?:a|an|the))?\s*$")
 # a verb right before a quotation: "..., chanting “...”", "boasted, “...”", "call them “...”"
@@ -105,7 +103,7 @@ class DirectRules(Reading):
         end = q.close  # the attributed words end with the quotation, not with the sentence
         subject, at, verb = _TRAILING_AUX.sub("", m.group("subj")), m.start("subj"), m.group("verb")
         # "The council was today accused of “...”": the subject of a passive is its target, not its source
-        passive = passive_before(m.group("subj"), verb)
+        passive = passive_before(self.text[m.start("subj") : m.start("verb")], verb)
         nearer = [v for v in _NEAR_VERB.finditer(self.text, start, q.start - 1) if v.end() == q.start - 1]
         if nearer and word_count(self.text[start : nearer[-1].start()]) > 5:
             # "Trump walked onto the stage, chanting “...”": the verb next to the quotation introduces it

@@ -39,18 +39,46 @@ ANY_VERB_AFTER = re.compile(
     r"\s+(?:(?:then|later|also|quickly|simply)\s+)?(?P<verb>[a-z]{3,}(?:ed|s))"
     r"|(?P<verb2>[a-z]{3,}ed))\b"
 )
-# a sentence that opens with its subject and a verb: "Former Obama spokesman Robert Gibbs derided ..."
-SUBJECT_VERB = re.compile(
-    r"\s*(?P<subj>he|she|they|we|I|It|(?:(?:the|a|an|his|her|their)\s+)?(?:[A-Z][\w'’.-]*\s+){0,5}[A-Z][\w'’-]*"
-    r"|(?:the|a|an|his|her|their)\s+(?:[a-z][\w'’-]*\s+){0,3}[a-z][\w'’-]*)"
-    r"(?:,[^,]{3,120},)?"  # an appositive: "Cruz, leading narrowly in Iowa polls, questioned ..."
-    r"\s+(?:(?:also|then|later|again|has|had|have|would|will|repeatedly|once|even)\s+)*"
-    r"(?P<verb>[a-z]{2,}(?:ed|s)|told|wrote|said|spoke|took|made|gave|called|gone|went|put|drew|threw|"
-    r"struck|sang|brought|began|ran|led|held|kept|got|sent|won|found)\b",
-    re.I,
+# words of grammar, in lower case, that are never words of a subject: the pattern below is
+# case-insensitive, so its "[A-Z]" alone would read them as words of a name ("The board was spared
+# extra costs ...": no subject "board was spared extra"); capitalised, they may be names ("Ana May")
+FUNCTION_WORDS = frozenset(
+    """am is are was were be been being has have had having do does did will would shall should can could
+    may might must isn't wasn't aren't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't
+    can't couldn't shouldn't not never so very too also only even just still already always ever often
+    long again then now later thus soon really quite rather almost nearly who whom whose which where
+    whether unless than""".split()
 )
+
+
+def _none_of(words: frozenset[str]) -> str:
+    """A lookahead refusing these words, in lower case, as the next word."""
+    alternatives = "|".join(sorted(words, key=len, reverse=True)).replace("'", "['’]")
+    return rf"(?!(?-i:{alternatives})(?![\w'’-]))"
+
+
+def _subject_verb(fewest: bool) -> re.Pattern[str]:
+    """A sentence's subject and its verb, the subject as long as it can be (or as short)."""
+    word, lazy = _none_of(FUNCTION_WORDS), "?" if fewest else ""
+    return re.compile(
+        rf"\s*(?P<subj>he|she|they|we|I|It|(?:(?:the|a|an|his|her|their)\s+)?"
+        rf"{word}(?:[A-Z][\w'’.-]*\s+{word}){{0,5}}{lazy}[A-Z][\w'’-]*"
+        rf"|(?:the|a|an|his|her|their)\s+{word}(?:[a-z][\w'’-]*\s+{word}){{0,3}}[a-z][\w'’-]*)"
+        r"(?:,[^,]{3,120},)?"  # an appositive: "Cruz, leading narrowly in Iowa polls, questioned ..."
+        r"\s+(?:(?:also|then|later|again|has|had|have|would|will|once|even|often|already|always|never|long|"
+        r"still|just|only|now|first|is|was|are|were|been|be|(?-i:[a-z]{2,}ly))\s+)*"
+        # a verb in lower case; not a word in -ous or -ss ("was furious", "was less")
+        r"(?P<verb>(?-i:[a-z]{2,}(?:ed|(?<!ou)(?<!s)s)|told|wrote|said|spoke|took|made|gave|called|gone|"
+        r"went|put|drew|threw|struck|sang|brought|began|ran|led|held|kept|got|sent|won|found))\b",
+        re.I,
+    )
+
+
+NOT_A_FUNCTION_WORD = _none_of(FUNCTION_WORDS)
+# a sentence that opens with its subject and a verb: "Former Obama spokesman Robert Gibbs derided ..."
+SUBJECT_VERB = _subject_verb(fewest=False)
 # the same with the shortest subject that a verb follows: "The nominee also outlined his plan and vowed"
-SUBJECT_VERB_SHORT = re.compile(SUBJECT_VERB.pattern.replace(r"\s+){0,5}[A-Z]", r"\s+){0,5}?[A-Z]", 1), re.I)
+SUBJECT_VERB_SHORT = _subject_verb(fewest=True)
 COPULAS = frozenset("was is has does seems looks remains becomes appears means its his this".split())
 NOT_VERBS = frozenset("was has is does goes gets comes needs means seems looks this its his hers".split())
 PARTICIPLE = re.compile(
@@ -117,9 +145,11 @@ AUX = re.compile(
     r"earlier|again|reportedly|repeatedly|all|both|publicly|privately|has\s+long|just|often|first|simply|"
     r"flatly|quickly|separately|later|on \w+day|last \w+|this \w+|on \w+ \d+|in a statement|"
     r"in an interview|in a briefing|is|was|are|were|isn['’]t|wasn['’]t|aren['’]t|weren['’]t|has been|"
-    r"have been|had been|in the past|(?:less than |more than )?\w+ (?:days|weeks|months|years) ago))+\s*$",
-    re.I,
-)
+    r"have been|had been|in the past|(?:less than |more than )?\w+ (?:days|weeks|months|years) ago|"
+    # adverbs: "... has always insisted", "... now says" (not nouns or adjectives in -ly: "the family said")
+    r"now|always|even|already|long|ever|still|"
+    r"(?!(?:family|ally|rally|assembly|supply|elderly|daily|weekly|monthly|quarterly|yearly)\b)[a-z]{3,}ly))+\s*$"
+)  # in lower case only: "Ole Will" and "Ana May" end in names, not in auxiliaries
 # words that show a phrase after a cue is a clause, not the speaker ("said construction would start in March")
 NOT_IN_NAMES = frozenset(
     """would will could should can may might must in on at to for from with by after before that which

@@ -31,7 +31,16 @@ from plugins.quotes.speakers import PRONOUNS, TITLES, strip_titles
 
 _CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
 _CONNECTOR = r"(?:\b(?:de|da|del|van|von|bin|al|el|der|la|le|di|du|ibn|of|and)|&)(?=\s+[A-Z])"
-_NAME_RUN = re.compile(rf"{_CAP}(?:[ \t]+(?:{_CAP}|{_CONNECTOR}))*")
+# capitalised words of grammar inside a run of capitals: a headline in title case goes on through
+# them ("Lund Does Not Like The New Ferry"), a name does not, so a run ends before one (not before
+# the short words that are also surnames or labels: "He", "To", "Do", "An", "On", "Woman A")
+_HEADLINE_WORD = (
+    r"(?:The|For|By|With|From|At|In|Into|Over|About|After|Before|Of|And|Or|But|Is|Are|Was|Were|Been|"
+    r"Has|Have|Had|Does|Did|Would|Should|Could|Might|Must|Shall|Not|Never|Very|Too|Also|Only|Than|"
+    r"That|This|These|Those|Who|What|Which|Why|How|Your|Our|My|Their|They|She|We|You|"
+    r"(?:Is|Are|Was|Were|Has|Have|Had|Do|Does|Did|Would|Should|Could|Ca|Wo)n['’]t)(?![\w'’.-])"
+)
+_NAME_RUN = re.compile(rf"{_CAP}(?:[ \t]+(?!{_HEADLINE_WORD})(?:{_CAP}|{_CONNECTOR}))*")
 # a verb after a name: the name is the subject of its clause
 _AUX_AFTER = re.compile(
     r"(?:\s*,[^,.;]{1,80},|,)?\s+(?:has|had|have|was|is|will|would|could|can|did|does|didn['’]t|doesn['’]t|"

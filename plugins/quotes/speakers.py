@@ -22,6 +22,7 @@ TITLES = set(
     chancellor premier treasurer inspector superintendent commissioner sheriff detective officer
     agent councilman councilwoman councillor counsel comrade strategist pollster host anchor coach
     correspondent editor columnist writer author researcher scientist professor activist
+    constable pc wpc pcso det insp supt dci dcs
     """.split()
 )
 PRONOUNS = {"he", "she", "they", "i", "we", "it", "him", "her"}

@@ -13,9 +13,11 @@ from plugins.quotes.lexicon import (
     GROUP,
     GROUP_NOUNS,
     NAME_TAIL,
+    NOT_A_FUNCTION_WORD,
     NOT_BEFORE_VERB,
     NOT_IN_NAMES,
     NOT_SUBJECTS,
+    OBJECT_CUES,
     PERSON_NOUNS,
     POSSESSIVE_ROLE,
     PROGRESSIVE,
@@ -29,7 +31,7 @@ from plugins.quotes.speakers import ORG_WORDS
 from plugins.text import ABBREVIATIONS
 
 # a phrase ending in a form of "be" (and perhaps an adverb, not an -ing form): a passive follows
-_PASSIVE_END = re.compile(r"\s(?:was|were|is|are|been|being)(?:\s+(?![a-z]+ing\b)[a-z]+)?\s*$", re.I)
+_PASSIVE_END = re.compile(r"\s(?:was|were|is|are|be|been|being)(?:\s+(?![a-z]+ing\b)[a-z]+)?\s*$", re.I)
 # passives whose subject is still the one who said the words: "was asked about", "was quoted as"
 _STILL_THE_SPEAKER = frozenset("asked quoted reported heard overheard recorded filmed seen".split())
 
@@ -78,6 +80,9 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         sv = SUBJECT_VERB.match(text, floor, pos)
         if sv and sv.group("verb").lower() in COPULAS:
             sv = SUBJECT_VERB_SHORT.match(text, floor, pos)  # the verb found was a word of the object
+        told = cue is not None and cue.group(0) in OBJECT_CUES
+        if told and sv and passive_before(text[sv.start("subj") : sv.start("verb")], sv.group("verb")):
+            return None  # "Ana was diagnosed with it and told ...": "told" after a passive is one too
         if sv and sv.group("verb").lower() not in COPULAS:
             return sv.group("subj"), floor + sv.start("subj")
         return None
@@ -173,13 +178,18 @@ def subject_after(text: str, pos: int, ceiling: int) -> tuple[str, int] | None:
     m = _ROLE_THEN_NAME.match(s)  # "said oil and gas worker Mike Wipf"
     if m and m.group(1).split()[-1] in PERSON_ROLES and SUBJECT_ENDS.match(s, m.end()):
         return m.group(2), pos + m.end()
-    m = re.match(r"\s+((?:the|a|an|one|another)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+)", s, re.I)
+    m = _DESCRIBED_AFTER.match(s)
     if m:
         return m.group(1), pos + m.end()
     return None
 
 
 _ROLE_THEN_NAME = re.compile(r"\s+((?:[a-z][\w'’-]*\s+){1,5})((?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’-]*)")
+# "according to a senior official who ...": a description, up to a word of grammar or a relative
+_WORD_OF_DESCRIPTION = NOT_A_FUNCTION_WORD + r"(?!(?-i:that|and|or|but)\b)[\w'’-]+"
+_DESCRIBED_AFTER = re.compile(
+    rf"\s+((?:the|a|an|one|another)\s+(?:{_WORD_OF_DESCRIPTION}\s+){{0,3}}{_WORD_OF_DESCRIPTION})", re.I
+)
 
 
 _PARTY = re.compile(r"\s*\([^()]{1,40}\)$")
