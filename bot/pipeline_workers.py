@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 # fewer articles than this are prepared in the main process: starting workers would cost more
 PARALLEL_FROM = 16
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
 AHEAD = 4  # articles submitted per worker ahead of the one the main process is ingesting
 # seconds the main process waits for a worker's answer before it takes the worker for hung (a lock
 # another thread held when it was forked, say) and prepares the rest itself: far above the cost of
@@ -39,6 +38,9 @@ PATIENCE = 120.0
 # seconds between a worker's checks that the main process is still there (a main process killed with
 # SIGKILL sends no goodbye: the worker notices it is gone within this and exits)
 ORPHAN_CHECK = 0.5
+# prctl(2): the signal a process gets when the thread that forked it ends (the workers of a batch are
+# forked, used and ended by the one thread that ingests the batch)
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
