@@ -144,6 +144,43 @@ def test_a_killed_run_leaves_no_worker_behind_and_the_next_run_finishes(tmp_path
         assert stored(db) == ITEMS
 
 
+ORPHAN = """
+import multiprocessing, os, queue, sys, time
+from bot.pipeline_workers import _read
+
+def reader(conn, parent):  # a worker's reader alone: no parent-death signal is asked for
+    try:
+        _read(conn, queue.SimpleQueue(), parent)
+    finally:  # not reached when it exits the process at once, as it should
+        open(sys.argv[1], "w").write("returned")
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe()
+    child = context.Process(target=reader, args=(theirs, os.getpid()))
+    child.start()
+    print(child.pid, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_worker_whose_main_process_is_killed_exits_by_itself(tmp_path: Path) -> None:
+    """Without the parent-death signal (not Linux), the worker sees its parent change and exits,
+    though the main process's end of the pipe is still open in it."""
+    script = tmp_path / "orphan.py"
+    script.write_text(ORPHAN)
+    marker = tmp_path / "returned"
+    main = subprocess.Popen([sys.executable, str(script), str(marker)], cwd=ROOT, stdout=subprocess.PIPE)
+    with running(main):
+        assert main.stdout is not None
+        worker = int(main.stdout.readline())
+        assert not gone(worker)
+        main.kill()
+        main.wait()
+        until(lambda: gone(worker), "the orphaned reader to exit", seconds=30)
+    assert not marker.exists()
+
+
 def test_a_worker_holds_no_copy_of_the_store_lock(tmp_path: Path) -> None:
     """A forked child closes its copy of a lock its parent holds (the parent's lock is kept)."""
     path = tmp_path / "bot.db.ingest-lock"
