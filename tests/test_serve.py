@@ -285,7 +285,7 @@ def test_a_stop_finishes_the_article_being_written_and_loses_none(tmp_path: Path
             return result
 
         bot.pipeline.ingest = ingest_then_stop  # type: ignore[method-assign]
-        assert bot.run_once() == (0, 0)  # nothing more ingested, no digest sent while stopping
+        assert bot.run_once() == (2, 0)  # the two stored are counted; no digest sent while stopping
         assert bot.store.count("articles") == 2
         feed = bot.feeds()[0]
         assert bot.watched.state(feed).last_success is None  # read again in full at the next start
