@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
 import pluggy
@@ -215,43 +214,27 @@ class Bot:
         finished first). quiet: store them out of digests (a new feed's backlog)."""
         progress = Progress(f"feed {feed.name}", len(articles)) if len(articles) >= PROGRESS_FROM else None
         results: list[Result] = []
-        with self._quiet_inserts(quiet):
-            # the articles' text is analysed ahead in worker processes (a long batch), stored here in order
-            for done, (article, prepared) in enumerate(self.pipeline.ahead(articles, len(articles))):
-                if self.stopping.is_set():
-                    log.info("feed %s: stopped after %d of %d items", feed.name, done, len(articles))
-                    return results, False
-                result = self._ingest(feed, article, prepared)
-                if result is not None:
-                    results.append(result)
-                if progress is not None:
-                    progress.update()
+        # the articles' text is analysed ahead in worker processes (a long batch), stored here in order
+        for done, (article, prepared) in enumerate(self.pipeline.ahead(articles, len(articles))):
+            if self.stopping.is_set():
+                log.info("feed %s: stopped after %d of %d items", feed.name, done, len(articles))
+                return results, False
+            result = self._ingest(feed, article, prepared, quiet)
+            if result is not None:
+                results.append(result)
+            if progress is not None:
+                progress.update()
         if progress is not None:
             progress.close()
         return results, True
 
-    @contextlib.contextmanager
-    def _quiet_inserts(self, on: bool) -> Iterator[None]:
-        """While on, every article this bot's connection stores is stored out of digests, by the very
-        statement (and so in the transaction) that stores it; the caller holds self.lock, so only its
-        articles are stored meanwhile. A crash takes the trigger with the connection."""
-        if not on:
-            yield
-            return
-        self.store.db.execute(
-            "create temp trigger if not exists backlog_quiet after insert on articles "
-            "begin update articles set quiet = 1 where rowid = new.rowid; end"
-        )
+    def _ingest(
+        self, feed: Feed, article: Article, prepared: Prepared | None = None, quiet: bool = False
+    ) -> Result | None:
+        """Ingest one article (quiet: stored out of digests); one that cannot be analysed is logged
+        with its feed and skipped (a database error is not the article's fault and is raised)."""
         try:
-            yield
-        finally:
-            self.store.db.execute("drop trigger if exists temp.backlog_quiet")
-
-    def _ingest(self, feed: Feed, article: Article, prepared: Prepared | None = None) -> Result | None:
-        """Ingest one article; one that cannot be analysed is logged with its feed and skipped (a
-        database error is not the article's fault and is raised)."""
-        try:
-            return self.pipeline.ingest(article, prepared)
+            return self.pipeline.ingest(article, prepared, quiet)
         except sqlite3.Error:
             raise
         except Exception as exc:

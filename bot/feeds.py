@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Callable, Sequence
@@ -172,15 +171,7 @@ class Feeds:
         """Let the newest `keep` items of a new feed's backlog (stored quietly by its first poll, which
         brought these results, however many runs it took) reach digests after all."""
         ids = {r.article.id for r in results} | {r.of for r in results if r.duplicate and r.of}
-        if keep <= 0 or not ids:
-            return
-        with self.store.db.atomic():
-            self.store.db.execute(
-                "update articles set quiet = 0 where id in (select id from articles where feed = ? and "
-                "quiet = 1 and id in (select value from json_each(?)) "
-                "order by coalesce(published, '') desc, rowid limit ?)",
-                [feed.name, json.dumps(sorted(ids)), keep],
-            )
+        self.store.release_quiet(feed.name, sorted(ids), keep)
 
     def _save(self, feed: Feed, values: dict[str, Any]) -> None:
         self._table.upsert({"name": feed.name, "url": feed.url, "every": feed.every, **values}, pk="name")

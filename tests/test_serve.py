@@ -278,8 +278,8 @@ def test_a_stop_finishes_the_article_being_written_and_loses_none(tmp_path: Path
     try:
         ingest = bot.pipeline.ingest
 
-        def ingest_then_stop(article, prepared=None):  # type: ignore[no-untyped-def]
-            result = ingest(article, prepared)
+        def ingest_then_stop(article, prepared=None, quiet=False):  # type: ignore[no-untyped-def]
+            result = ingest(article, prepared, quiet)
             if bot.store.count("articles") == 2:
                 bot.stopping.set()  # SIGTERM arrives while the second article is written
             return result
