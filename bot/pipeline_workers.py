@@ -82,10 +82,13 @@ def _serve(
     inherited: Sequence[Connection] = (),
 ) -> None:
     """A worker: prepare each article it is sent, in order, until it is sent None; it exits at once when
-    the main process (pid parent) goes away, however it ended. Ctrl-C is the main process's to handle.
+    the main process (pid parent) goes away, however it ended. Ctrl-C and SIGTERM are the main process's.
     inherited: the main process's ends of the workers' pipes, which the fork copied here (closed, so
     that the main process's end is the only one and its death is seen)."""
+    # Ctrl-C and a SIGTERM sent to the whole group (a service manager's stop) are the main process's:
+    # it finishes the article in hand and ends its workers (the handler forked here would log a stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for other in inherited:
         other.close()
     _die_with(parent)
