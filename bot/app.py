@@ -129,16 +129,18 @@ class Bot:
         with self.lock:
             states = [self.watched.state(f) for f in feeds]
         outcomes = self.http.run(self._fetch_all(feeds, states))
-        # one process at a time writes what it fetched: another on the same store waits its turn
-        with self.lock, store_lock(self.store.path, "ingest"):
-            if self.stopping.is_set():  # fetched, but the bot is stopping: the next start fetches again
+        # one process at a time writes what it fetched: another on the same store waits its turn (or
+        # until the bot is asked to stop)
+        with self.lock, store_lock(self.store.path, "ingest", stop=self.stopping) as held:
+            # fetched, but the bot is stopping: the next start fetches again
+            if not held or self.stopping.is_set():
                 return []
             notices: list[tuple[Feed, str]] = []  # this cycle's changes of feed health, sent together
-            results = [
-                r
-                for f, s, o in zip(feeds, states, outcomes, strict=True)
-                for r in self._record(f, s, o, notices)
-            ]
+            results: list[Result] = []
+            for f, s, o in zip(feeds, states, outcomes, strict=True):
+                if self.stopping.is_set():  # the feeds after a stop are read again at the next start
+                    break
+                results += self._record(f, s, o, notices)
             self._notify(notices)
             return results
 
@@ -182,50 +184,57 @@ class Bot:
                 notices.append((feed, f"{feed.name} is failing after {after.failures} attempts: {reason}"))
             return []
         self.metrics.fetches.labels("not_modified" if fetched.not_modified else "ok").inc()
-        results = self._ingest_all(feed, fetched.articles)
-        if results is None:  # stopped half-way: keep the old validators, so the next start reads it again
-            return []
+        # a new feed's first poll stores its backlog quietly, each article in its own transaction, so
+        # that a poll cut short (a stop, a crash) posts none of it at the next start either
+        first = not state.last_success
+        results, complete = self._ingest_all(feed, fetched.articles, quiet=first)
         fresh = [r for r in results if not r.duplicate]
         for r in results:
             if r.edited and feed.repost_edits is not None and r.change >= feed.repost_edits:
                 log.info("feed %s: %s changed %.0f%%; posted again", feed.name, r.edited, 100 * r.change)
                 self.store.repost(r.edited, r.article.title)
-        if not state.last_success and len(fresh) > feed.backfill:
-            # a new feed: store its backlog, but let only the newest `backfill` items reach digests
-            newest = sorted(fresh, key=lambda r: r.article.published or "", reverse=True)[: feed.backfill]
-            keep = {r.article.id for r in newest}
-            self.store.quieten([r.article.id for r in fresh if r.article.id not in keep])
+        self.metrics.ingested.inc(len(fresh))
+        if not complete:  # stopped half-way: keep the old validators, so the next start reads it again
+            return fresh
+        if first and feed.backfill:
+            # only the newest `backfill` items of the backlog reach digests (those of this poll that
+            # a poll cut short stored are among its items again)
+            self.watched.release_backlog(feed, results, feed.backfill)
         self.watched.record_success(feed, fetched.etag, fetched.modified, len(fresh), fetched.min_interval)
         if state.failing:
             notices.append((feed, f"{feed.name} has recovered"))
         log.info("feed %s: %d items, %d new", feed.name, len(results), len(fresh))
-        self.metrics.ingested.inc(len(fresh))
         return fresh
 
-    def _ingest_all(self, feed: Feed, articles: Sequence[Article]) -> list[Result] | None:
-        """Ingest articles one transaction each, showing progress for a long batch; None when the bot
-        was asked to stop before the last one (the article being written is finished first)."""
+    def _ingest_all(
+        self, feed: Feed, articles: Sequence[Article], quiet: bool = False
+    ) -> tuple[list[Result], bool]:
+        """Ingest articles one transaction each, showing progress for a long batch: the results, and
+        False when the bot was asked to stop before the last one (the article being written is
+        finished first). quiet: store them out of digests (a new feed's backlog)."""
         progress = Progress(f"feed {feed.name}", len(articles)) if len(articles) >= PROGRESS_FROM else None
         results: list[Result] = []
         # the articles' text is analysed ahead in worker processes (a long batch), stored here in order
-        for article, prepared in self.pipeline.ahead(articles, len(articles)):
+        for done, (article, prepared) in enumerate(self.pipeline.ahead(articles, len(articles))):
             if self.stopping.is_set():
-                log.info("feed %s: stopped after %d of %d items", feed.name, len(results), len(articles))
-                return None
-            result = self._ingest(feed, article, prepared)
+                log.info("feed %s: stopped after %d of %d items", feed.name, done, len(articles))
+                return results, False
+            result = self._ingest(feed, article, prepared, quiet)
             if result is not None:
                 results.append(result)
             if progress is not None:
                 progress.update()
         if progress is not None:
             progress.close()
-        return results
+        return results, True
 
-    def _ingest(self, feed: Feed, article: Article, prepared: Prepared | None = None) -> Result | None:
-        """Ingest one article; one that cannot be analysed is logged with its feed and skipped (a
-        database error is not the article's fault and is raised)."""
+    def _ingest(
+        self, feed: Feed, article: Article, prepared: Prepared | None = None, quiet: bool = False
+    ) -> Result | None:
+        """Ingest one article (quiet: stored out of digests); one that cannot be analysed is logged
+        with its feed and skipped (a database error is not the article's fault and is raised)."""
         try:
-            return self.pipeline.ingest(article, prepared)
+            return self.pipeline.ingest(article, prepared, quiet)
         except sqlite3.Error:
             raise
         except Exception as exc:
@@ -291,6 +300,8 @@ class Bot:
         """Poll every feed that was never polled yet, so that no digest starts before each feed's first
         poll has finished; the number of feeds polled."""
         with self.lock:
+            if self.stopping.is_set():  # a stop ends the cycle: the next start polls them
+                return 0
             never = [
                 f for f in self.feeds() if not (s := self.watched.state(f)).last_success and not s.failures
             ]

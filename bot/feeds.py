@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import Feed
+from bot.models import Result
 from bot.storage import Store, now_iso, parse_time
 
 FAILING_AFTER = 3  # consecutive failures after which a feed is reported failing
@@ -165,6 +166,12 @@ class Feeds:
         for listener in self.listeners:
             listener(feed, False)
         return feed
+
+    def release_backlog(self, feed: Feed, results: Sequence[Result], keep: int) -> None:
+        """Let the newest `keep` items of a new feed's backlog (stored quietly by its first poll, which
+        brought these results, however many runs it took) reach digests after all."""
+        ids = {r.article.id for r in results} | {r.of for r in results if r.duplicate and r.of}
+        self.store.release_quiet(feed.name, sorted(ids), keep)
 
     def _save(self, feed: Feed, values: dict[str, Any]) -> None:
         self._table.upsert({"name": feed.name, "url": feed.url, "every": feed.every, **values}, pk="name")

@@ -37,9 +37,10 @@ class Pipeline:
         (None: ingest works it out); give each to ingest in this order. count: their number, if known."""
         return self.preparer.ahead(articles, count)
 
-    def ingest(self, article: Article, prepared: Prepared | None = None) -> Result:
+    def ingest(self, article: Article, prepared: Prepared | None = None, quiet: bool = False) -> Result:
         """Analyse and store one article; a known item is reported as a duplicate, not stored again.
-        prepared: its text's analysis where it was worked out ahead (see ahead)."""
+        prepared: its text's analysis where it was worked out ahead (see ahead); quiet: stored out of
+        digests (a new feed's backlog)."""
         if prepared is not None and prepared.fits(article):
             vars(article).setdefault("content_hash", prepared.content_hash)  # hashed once, by a worker
         identity = identify(self.store, article)
@@ -84,7 +85,7 @@ class Pipeline:
         for found in self.pm.hook.wirewatch_extract_quotes(**kwargs):
             result.quotes.extend(q for q in found if isinstance(q, Quote))
         result.quotes.sort(key=lambda q: (q.start, q.end))
-        self.store.save(result, keys, fingerprint, kept, refreshed)
+        self.store.save(result, keys, fingerprint, kept, refreshed, quiet)
         self.pm.hook.wirewatch_article_stored(result=result, settings=self.settings)
         return result
 

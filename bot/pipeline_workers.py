@@ -6,13 +6,15 @@ in the main process instead, and so does one that stops answering."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import queue
 import signal
+import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +35,12 @@ AHEAD = 4  # articles submitted per worker ahead of the one the main process is 
 # another thread held when it was forked, say) and prepares the rest itself: far above the cost of
 # the longest article (about 0.5 s for 60,000 words)
 PATIENCE = 120.0
+# seconds between a worker's checks that the main process is still there (a main process killed with
+# SIGKILL sends no goodbye: the worker notices it is gone within this and exits)
+ORPHAN_CHECK = 0.5
+# prctl(2): the signal a process gets when the thread that forked it ends (the workers of a batch are
+# forked, used and ended by the one thread that ingests the batch)
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -66,14 +74,28 @@ def default_workers() -> int:
     return max(1, min(3, os.cpu_count() or 1))
 
 
-def _serve(conn: Connection, pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> None:
-    """A worker: prepare each article it is sent, in order, until it is sent None (or the main process
-    goes away). Ctrl-C is the main process's to handle."""
+def _serve(
+    conn: Connection,
+    pm: pluggy.PluginManager,
+    settings: Mapping[str, Any],
+    parent: int,
+    inherited: Sequence[Connection] = (),
+) -> None:
+    """A worker: prepare each article it is sent, in order, until it is sent None; it exits at once when
+    the main process (pid parent) goes away, however it ended. Ctrl-C and SIGTERM are the main process's.
+    inherited: the main process's ends of the workers' pipes, which the fork copied here (closed, so
+    that the main process's end is the only one and its death is seen)."""
+    # Ctrl-C and a SIGTERM sent to the whole group (a service manager's stop) are the main process's:
+    # it finishes the article in hand and ends its workers (the handler forked here would log a stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for other in inherited:
+        other.close()
+    _die_with(parent)
     # what arrives is read at once, whatever the worker is doing: the main process never waits to hand
     # over an article while the worker waits to hand back a large answer (each would wait for the other)
     inbox: queue.SimpleQueue[Article | None] = queue.SimpleQueue()
-    threading.Thread(target=_read, args=(conn, inbox), daemon=True).start()
+    threading.Thread(target=_read, args=(conn, inbox, parent), daemon=True).start()
     while (article := inbox.get()) is not None:
         try:
             answer: Prepared | str = prepare(pm, article, settings)
@@ -85,10 +107,29 @@ def _serve(conn: Connection, pm: pluggy.PluginManager, settings: Mapping[str, An
                 conn.send(f"{type(exc).__name__}: {exc}")
 
 
-def _read(conn: Connection, inbox: queue.SimpleQueue[Article | None]) -> None:
-    """Move what the main process sends into the worker's inbox; None once it is done or gone."""
+def _die_with(parent: int) -> None:
+    """Ask Linux to kill this process when the main process ends (elsewhere: nothing; the reader's
+    check of the parent's pid does it there)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before the request was made
+        os._exit(1)
+
+
+def _read(conn: Connection, inbox: queue.SimpleQueue[Article | None], parent: int) -> None:
+    """Move what the main process sends into the worker's inbox; None once it is done. When the main
+    process is gone (the worker was handed to another parent) the worker exits at once: nothing it
+    would prepare could be read."""
     while True:
         try:
+            while not conn.poll(ORPHAN_CHECK):
+                if os.getppid() != parent:
+                    os._exit(1)
             article = conn.recv()
         except (EOFError, OSError):
             article = None
@@ -100,12 +141,18 @@ def _read(conn: Connection, inbox: queue.SimpleQueue[Article | None]) -> None:
 class _Worker:
     """One worker process and its end of the pipe, with the articles sent to it and not yet answered."""
 
-    def __init__(self, pm: pluggy.PluginManager, settings: Mapping[str, Any]) -> None:
+    def __init__(
+        self, pm: pluggy.PluginManager, settings: Mapping[str, Any], others: Sequence[_Worker] = ()
+    ) -> None:
+        """Fork a worker; others: the workers started before it (their pipe ends are closed in it)."""
         import multiprocessing  # only where a batch is long enough for workers (start-up stays short)
 
         context = multiprocessing.get_context("fork")  # the plugins as loaded here, nothing imported again
         self.conn, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(theirs, pm, settings), daemon=True)
+        inherited = [self.conn, *(w.conn for w in others)]
+        self.process = context.Process(
+            target=_serve, args=(theirs, pm, settings, os.getpid(), inherited), daemon=True
+        )
         self.process.start()
         theirs.close()  # its only other end is the worker's: a worker that dies is an EOF here
 
@@ -179,7 +226,8 @@ class Preparer:
         self.pm.hook.wirewatch_warm(settings=self.settings)  # and what later articles would load
         workers: list[_Worker] = []
         try:
-            workers += [_Worker(self.pm, self.settings) for _ in range(self.forked)]
+            for _ in range(self.forked):
+                workers.append(_Worker(self.pm, self.settings, workers))
         except (OSError, ValueError) as exc:  # no fork here, or no room for another process
             log.warning("no worker processes (%s); the articles are analysed in the main process", exc)
             for started in workers:

@@ -211,6 +211,19 @@ class Store:
         self.db.conn.executemany("update articles set quiet = 1 where id = ?", [(a,) for a in article_ids])
         self.db.conn.commit()
 
+    def release_quiet(self, feed: str, article_ids: Sequence[str], keep: int) -> None:
+        """Let the newest `keep` of these articles of a feed that are out of digests (a new feed's
+        backlog) reach digests after all."""
+        if keep <= 0 or not article_ids:
+            return
+        with self.db.atomic():
+            self.db.execute(
+                "update articles set quiet = 0 where id in (select id from articles where feed = ? and "
+                "quiet = 1 and id in (select value from json_each(?)) "
+                "order by coalesce(published, '') desc, rowid limit ?)",
+                [feed, json.dumps(list(article_ids)), keep],
+            )
+
     def view(self, at: str) -> StoreWindow:
         """A read-only view of the store for plugins, limited to the window before `at`."""
         moment = parse_time(at) or datetime.now(UTC)
@@ -301,10 +314,12 @@ class Store:
         fingerprint: str | bytes = "",
         kept: bytes = b"",
         refreshed: Sequence[Refreshed] = (),
+        quiet: bool = False,
     ) -> None:
         """Store an article with its story and quotes in one transaction (kept: what the story plugin
         keeps of its text, see StoryMatch.kept; refreshed: the kept readings it made again of stored
-        articles, each stored where that article still has the title and text it was made from)."""
+        articles, each stored where that article still has the title and text it was made from;
+        quiet: left out of digests, as a new feed's backlog is)."""
         art = result.article
         stamp = now_iso()
         at = art.published if parse_time(art.published) else stamp
@@ -360,6 +375,7 @@ class Store:
                     "score": result.score,
                     "added": json.dumps(list(result.added)),
                     "fingerprint": fingerprint or None,
+                    **({"quiet": 1} if quiet else {}),
                 },
             )
             self.db.conn.executemany(

@@ -277,3 +277,24 @@ def test_a_worker_that_stops_answering_is_ended_and_nothing_is_lost(caplog: pyte
     by_id = {a.id: p for a, p in done}
     assert by_id["h5"] is None  # left for the main process to prepare
     assert all(p is not None for a, p in done if int(a.id[1:]) < 5)
+
+
+class Signals:
+    """A plugin that says how its process handles Ctrl-C and SIGTERM."""
+
+    @hookimpl
+    def wirewatch_prepare(self, article: Article, settings: object) -> dict[str, object]:
+        import signal
+
+        return {"signals": (os.getpid(), signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM))}
+
+
+def test_workers_leave_ctrl_c_and_sigterm_to_the_main_process() -> None:
+    import signal
+
+    pm = make_manager(load_entry_points=False, extra=(Signals(),))
+    articles = [Article(id=f"s{n}", text=f"article number {n}") for n in range(24)]
+    answers = [p.plugins["signals"] for _, p in Preparer(pm, {}, 3).ahead(articles) if p is not None]
+    in_workers = [(i, t) for pid, i, t in answers if pid != os.getpid()]
+    assert in_workers  # the batch went to workers
+    assert set(in_workers) == {(signal.SIG_IGN, signal.SIG_IGN)}  # a group-wide stop is not theirs

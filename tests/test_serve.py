@@ -278,14 +278,14 @@ def test_a_stop_finishes_the_article_being_written_and_loses_none(tmp_path: Path
     try:
         ingest = bot.pipeline.ingest
 
-        def ingest_then_stop(article, prepared=None):  # type: ignore[no-untyped-def]
-            result = ingest(article, prepared)
+        def ingest_then_stop(article, prepared=None, quiet=False):  # type: ignore[no-untyped-def]
+            result = ingest(article, prepared, quiet)
             if bot.store.count("articles") == 2:
                 bot.stopping.set()  # SIGTERM arrives while the second article is written
             return result
 
         bot.pipeline.ingest = ingest_then_stop  # type: ignore[method-assign]
-        assert bot.run_once() == (0, 0)  # nothing more ingested, no digest sent while stopping
+        assert bot.run_once() == (2, 0)  # the two stored are counted; no digest sent while stopping
         assert bot.store.count("articles") == 2
         feed = bot.feeds()[0]
         assert bot.watched.state(feed).last_success is None  # read again in full at the next start
