@@ -28,6 +28,7 @@ class StoryDigest:
     headline: str
     first_source: str
     first_url: str | None
+    first_id: str | None = None  # the story's earliest published article, shown as its first
     rewrites: list[str] = field(default_factory=list)
     related: list[tuple[str, str]] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
@@ -83,7 +84,8 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
             continue
         if row["relation"] == "new" and row["story_id"] == story_id:
             entry.began_here = True
-        if row["relation"] != "new" and row["source"]:
+        # the story's first is not also one of its rewrites or related (an original that came late)
+        if row["relation"] != "new" and row["source"] and row["id"] != entry.first_id:
             if row["relation"] == "rewrite" and row["source"] not in entry.rewrites:
                 entry.rewrites.append(row["source"])
             elif row["relation"] == "related":
@@ -113,6 +115,7 @@ def _story_entry(store: Store, story_id: str) -> StoryDigest:
         headline=story.get("headline") or (first or {}).get("title") or story_id,
         first_source=(first or {}).get("source") or "",
         first_url=(first or {}).get("url"),
+        first_id=(first or {}).get("id"),
     )
 
 

@@ -41,10 +41,10 @@ def story(db: sqlite_utils.Database, story_id: str) -> Row | None:
 
 
 def first_article(db: sqlite_utils.Database, story_id: str) -> Row | None:
-    """A story's first article: title, source, url and text."""
+    """A story's first article: id, title, source, url and text."""
     return next(
         db.query(
-            "select title, source, url, text from articles where story_id = ? order by at, rowid limit 1",
+            "select id, title, source, url, text from articles where story_id = ? order by at, rowid limit 1",
             [story_id],
         ),
         None,

@@ -283,7 +283,10 @@ def test_the_first_article_of_a_story_is_the_earliest_published_even_when_ingest
     adapter = MemoryAdapter()
     queue_digest(store, Channel("console", "desk"), until="9999-01-01T00:00:00+00:00")
     deliver(store, {"console": adapter})
-    assert "Kesra volcano erupts, 3,000 evacuated" in adapter.sent[0][1].as_text()
+    posted = adapter.sent[0][1].as_text()
+    assert "Kesra volcano erupts, 3,000 evacuated" in posted
+    assert "first: wire" in posted and "rewritten by 1: extended" in posted
+    assert "related:" not in posted  # the first is not also listed as related coverage of itself
 
 
 def test_a_story_does_not_outgrow_the_window(tmp_path: Path) -> None:
