@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -90,9 +89,8 @@ def compose(store: Store, channel: Channel, since: str, until: str) -> Digest:
                 entry.rewrites.append(row["source"])
             elif row["relation"] == "related":
                 entry.related.append((row["source"], row["title"] or ""))
-            for sentence in json.loads(row["added"] or "[]"):
-                if len(sentence.split()) >= 6:  # all kept: the digest shows MAX_ADDED, counts the rest
-                    entry.added.append(f"{sentence} ({row['source']})")
+            # all kept: the digest shows MAX_ADDED, counts the rest
+            entry.added += [f"{sentence} ({row['source']})" for sentence in queries.added_sentences(row)]
         for q in queries.article_new_quotes(store.db, row["id"]):
             entry.quotes.append((quote_of(q, MAX_QUOTE_CHARS), row["source"] or "", row["url"]))
         entry.latest = max(entry.latest, row["at"] or "")

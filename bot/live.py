@@ -92,8 +92,7 @@ def _news(store: Store, story_id: str) -> tuple[list[Row], list[Row]]:
 
 
 def _sentences(article: Row) -> list[str]:
-    added = [s for s in json.loads(article["added"] or "[]") if len(str(s).split()) >= 6]
-    return added[:MAX_ADDED]
+    return queries.added_sentences(article)[:MAX_ADDED]
 
 
 def _earns_card(store: Store, story_id: str, r: Rules, watched: set[int]) -> bool:

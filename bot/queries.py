@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlite_utils
@@ -187,3 +188,10 @@ def last_digest_until(db: sqlite_utils.Database, platform: str, channel: str) ->
         "select max(until) from digests where channel = ? and platform = ?", [channel, platform]
     ).fetchone()
     return str(row[0]) if row and row[0] else EPOCH
+
+
+def added_sentences(article: Row) -> list[str]:
+    """The sentences an article added to its story that are worth showing, in order: those of six
+    words or more (shorter ones are datelines, bylines and captions). Digests, cards and the story
+    view all show these, so they list the same."""
+    return [s for s in json.loads(article["added"] or "[]") if len(str(s).split()) >= 6]

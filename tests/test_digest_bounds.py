@@ -218,3 +218,30 @@ def test_the_quotes_button_pages_through_a_story_with_many_quotes(store: Store, 
     assert "more:" not in second.as_text()
     shown = {b.text for b in first.blocks[1:-1]} | {b.text for b in second.blocks[1:]}
     assert len(shown) == total  # every quote on one page or the other, none twice
+
+
+def test_the_digest_the_story_view_and_the_cards_list_the_same_new_sentences(tmp_path: Path) -> None:
+    from bot import live, queries
+    from bot.models import Result
+
+    store = Store(tmp_path / "s.db")
+    try:
+        store.save(Result(Article(id="a", text=prose(40), title="Quay wall", source="One"), "new", "s-a"), ())
+        long = "Divers found the quay wall cracked in two more places on Friday."
+        added = ("By staff reporters.", long)  # a byline is no news
+        later = Article(id="b", text=prose(40, 3), title="Quay wall again", source="Two")
+        store.save(Result(later, "rewrite", "s-a", of="a", added=added), ())
+        digest = render(compose_all(store)).as_text()
+        view, _ = answer("story s-a", Context(store))
+        row = queries.story_articles(store.db, "s-a")[-1]
+        for shown in (digest, view.as_text(), " ".join(live._sentences(row))):
+            assert long in shown
+            assert "By staff reporters" not in shown
+    finally:
+        store.close()
+
+
+def compose_all(store: Store) -> Digest:
+    from bot.digest import compose
+
+    return compose(store, Channel("console", "desk"), "", UNTIL)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from bot import queries
@@ -100,7 +99,7 @@ def _story(request: Request, ctx: Context) -> Message:
                 row["url"],
             )
         )
-        for sentence in json.loads(row["added"] or "[]"):  # all of it: digests point here for the rest
+        for sentence in queries.added_sentences(row):  # all of them: digests point here for the rest
             blocks.append(Block("context", f"+ {clip(sentence, 300)}"))
     for q in queries.story_new_quotes(ctx.store.db, story_id):
         blocks.append(Block("text", quote_of(q)))
