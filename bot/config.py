@@ -341,9 +341,10 @@ def _plugins(
             raise ConfigError(f"plugins.{name}", f"no plugin of that name is loaded (loaded: {loaded})")
         own = {k: v for k, v in table.items() if k != "enabled"}
         settings[str(name)] = check_table(own, where, registry.settings.get(name, {}))
+        limits = registry.limits.get(name, {})
         for setting, value in own.items():  # thresholds, weights, counts: finite and not negative
             if isinstance(value, int | float) and not isinstance(value, bool):
-                check_number(value, f"{where}{setting}", 0, 1e9)
+                check_number(value, f"{where}{setting}", *limits.get(setting, (0, 1e9)))
     return settings
 
 

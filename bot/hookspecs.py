@@ -77,5 +77,5 @@ def register_migrations(register: Callable[[Migration], None]) -> None:
 
 
 @hookspec
-def register_settings(register: Callable[[str, Mapping[str, Any]], None]) -> None:
-    """Declare a plugin's [plugins.<name>] settings: register(name, defaults); types follow the defaults."""
+def register_settings(register: Callable[..., None]) -> None:
+    """Declare a plugin's [plugins.<name>] settings: register(name, defaults, limits=None)."""

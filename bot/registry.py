@@ -75,6 +75,8 @@ class Registry:
     sections: list[DigestSection] = field(default_factory=list)
     migrations: list[Migration] = field(default_factory=list)
     settings: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # plugin name -> defaults
+    # plugin name -> setting -> (lowest, highest): a number's range where it is narrower than 0..1e9
+    limits: dict[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
     plugins: list[str] = field(default_factory=list)  # the names of the loaded plugins
 
     def add_command(self, command: Command) -> None:
@@ -100,10 +102,20 @@ class Registry:
         """Register a migration of a plugin's own tables."""
         self.migrations.append(migration)
 
-    def add_settings(self, plugin: str, defaults: Mapping[str, Any]) -> None:
-        """Declare the keys (and their defaults and types) of a plugin's [plugins.<name>] table."""
+    def add_settings(
+        self,
+        plugin: str,
+        defaults: Mapping[str, Any],
+        limits: Mapping[str, tuple[float, float]] | None = None,
+    ) -> None:
+        """Declare the keys (and their defaults and types) of a plugin's [plugins.<name>] table, and
+        the range of those numbers that have a narrower one than 0..1e9 (a probability: 0..1)."""
         _unique(self.settings, plugin, "settings table")
+        unknown = set(limits or {}) - set(defaults)
+        if unknown:
+            raise ValueError(f"plugin {plugin}: limits for settings it does not declare: {sorted(unknown)}")
         self.settings[plugin] = dict(defaults)
+        self.limits[plugin] = dict(limits or {})
 
 
 def _unique(registered: Mapping[str, object], name: str, what: str) -> None:

@@ -377,6 +377,10 @@ def wirewatch_match_story(
 
 
 @hookimpl
-def register_settings(register: Callable[[str, Mapping[str, Any]], None]) -> None:
-    """[plugins.stories]: the settings above, each a number like its default."""
-    register("stories", DEFAULTS)
+def register_settings(register: Callable[..., None]) -> None:
+    """[plugins.stories]: the settings above, each a number like its default (merge_min a probability)."""
+    register(
+        "stories",
+        DEFAULTS,
+        {"merge_min": (0, 1), "candidates": (0, 1000), "stories": (0, 100), "support": (0, 100)},
+    )

@@ -201,3 +201,17 @@ def test_an_unknown_key_suggests_the_nearest_one_and_check_config_names_it(tmp_p
     config.write_text('[storage]\npath = "x.db"\n[bot]\ntimezon = "Europe/Paris"\n')
     proc = run_cli("check-config", str(config), check=False)
     assert proc.returncode == 1 and "bot.timezon: unknown setting (did you mean 'timezone'?)" in proc.stderr
+
+
+def test_a_plugin_setting_outside_its_declared_range_names_the_key_and_the_range() -> None:
+    from bot.plugins import collect, make_manager
+
+    registry = collect(make_manager())
+    with pytest.raises(
+        ConfigError, match=r"plugins\.stories\.merge_min: must be a number from 0 to 1, got 7"
+    ):
+        parse_config(minimal(plugins={"stories": {"merge_min": 7}}), registry=registry)
+    with pytest.raises(ConfigError, match=r"plugins\.stories\.candidates: .* from 0 to 1000, got 5000"):
+        parse_config(minimal(plugins={"stories": {"candidates": 5000}}), registry=registry)
+    settings = parse_config(minimal(plugins={"stories": {"merge_min": 0.95}}), registry=registry).plugins
+    assert settings["stories"]["merge_min"] == 0.95
