@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import queries
-from bot.config import Config, ConfigError, disabled_plugins, parse_config, read_toml
+from bot.config import MAX_WORKERS, Config, ConfigError, disabled_plugins, parse_config, read_toml
 from bot.logs import setup_logging
 from bot.messages import counted, duration, local_time
 from bot.plugins import Manager, PluginError, collect, describe, make_manager, plugin_names
@@ -91,7 +91,7 @@ def cli(verbose: int, log_format: str) -> None:
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=0, max=MAX_WORKERS),
     default=None,
     help="Processes that analyse the articles' text, this one included (0 or 1: this one only; "
     "default: one per core, at most 3). The output is the same whatever the number.",

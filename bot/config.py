@@ -27,6 +27,7 @@ MODES = ("digest", "live", "both")
 DIGEST_ALIASES = {"hourly": "0 * * * *", "daily": "0 8 * * *"}
 MAX_DURATION = 36500 * 86400  # a hundred years: longer durations are typing errors and overflow dates
 MAX_WAIT = 3600.0  # seconds: the longest timeout or interval between two requests to one host
+MAX_WORKERS = 32  # processes that may analyse a batch, the main one included (each holds the plugins' data)
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SECRET_KEY = re.compile(r"(token|secret|password|webhook)", re.I)
@@ -410,8 +411,8 @@ def parse_config(
     bot_table = _table(data, "bot", "")
     only_keys(bot_table, "bot.", ("timezone", "admins", "allow_hosts", "workers"))
     workers = bot_table.get("workers")
-    if workers is not None and (not isinstance(workers, int) or isinstance(workers, bool) or workers < 0):
-        raise ConfigError("bot.workers", f"must be a number of processes, 0 or more (like 2): {workers!r}")
+    if workers is not None:
+        check_number(workers, "bot.workers", 0, MAX_WORKERS, integer=True)
     timezone = _str(bot_table, "timezone", "bot.", "UTC")
     try:
         ZoneInfo(timezone)

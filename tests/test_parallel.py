@@ -189,9 +189,20 @@ def test_a_bots_first_poll_stores_the_same_with_workers(
     assert parallel == first_poll(tmp_path, stream, workers=0)
 
 
-def test_workers_setting_is_checked() -> None:
+def test_workers_setting_is_checked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"bot\.workers"):
         parse_config({"storage": {"path": ":memory:"}, "bot": {"workers": -1}})
+    # a typing error does not fork a hundred processes
+    with pytest.raises(ConfigError, match=r"bot\.workers: must be a whole number from 0 to 32, got 99"):
+        parse_config({"storage": {"path": ":memory:"}, "bot": {"workers": 99}})
+    stream = write_stream(tmp_path / "s.jsonl", [{"id": "a", "text": "One short item."}])
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "replay", "--workers", "99", str(stream)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 2 and "--workers" in proc.stderr and "0<=x<=32" in proc.stderr
 
 
 class Bulky:
