@@ -245,3 +245,20 @@ def compose_all(store: Store) -> Digest:
     from bot.digest import compose
 
     return compose(store, Channel("console", "desk"), "", UNTIL)
+
+
+def test_one_left_out_is_counted_in_the_singular(store: Store, pipeline: Pipeline) -> None:
+    from dataclasses import replace
+
+    story = big_story()
+    story = replace(story, added=story.added[:4], quotes=story.quotes[:6], updated=story.updated[:4])
+    text = render(Digest("desk", "", UNTIL, [story])).as_text()
+    assert "and 1 more new quote: /wirewatch story-quotes s-big" in text
+    assert "and 1 more new sentence: /wirewatch story s-big" in text
+    assert "and 1 more edit: /wirewatch coverage s-big" in text
+    [first] = unrelated(1)
+    pipeline.ingest(first)
+    story_id = store.db.execute("select story_id from articles").fetchone()[0]
+    coverage, _ = answer(f"coverage {story_id}", Context(store))
+    assert coverage.fallback == f"1 article in story {story_id}"
+    assert coverage.as_text().startswith("1 ARTICLE:")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.digest import MAX_ADDED, StoryDigest, clip
 from bot.hookspecs import hookimpl
-from bot.messages import Block
+from bot.messages import Block, counted
 from bot.registry import DigestSection
 
 MAX_QUOTES = 5  # new quotes shown per story; the rest are counted, with the command that lists them
@@ -15,8 +15,11 @@ MAX_NAMED = 8  # outlets named in the rewrites and related lists
 
 
 def _more(n: int, what: str, command: str, story: StoryDigest) -> list[Block]:
-    """The line under a cut list: how many it left out and the command that shows them all."""
-    return [Block("context", f"and {n} more {what}: /wirewatch {command} {story.story_id}")] if n > 0 else []
+    """The line under a cut list: how many it left out ("1 more edit", "2 more edits", `what` in the
+    singular) and the command that shows them all."""
+    if n <= 0:
+        return []
+    return [Block("context", f"and {counted(n, 'more ' + what)}: /wirewatch {command} {story.story_id}")]
 
 
 def _named(names: list[str], sep: str, story: StoryDigest) -> str:
@@ -42,13 +45,13 @@ def updated(story: StoryDigest) -> list[Block]:
     """Substantive edits by the publisher, under their new titles (the latest few)."""
     shown = story.updated[-MAX_UPDATED:]
     blocks = [Block("text", f"UPDATED by {s}: {clip(title, 200)}", url=url) for s, title, url in shown]
-    return blocks + _more(len(story.updated) - len(shown), "edits", "coverage", story)
+    return blocks + _more(len(story.updated) - len(shown), "edit", "coverage", story)
 
 
 def added(story: StoryDigest) -> list[Block]:
     """The sentences later coverage added to the story (the first few)."""
     blocks = [Block("text", f"+ {clip(sentence, 400)}") for sentence in story.added[:MAX_ADDED]]
-    return blocks + _more(len(story.added) - MAX_ADDED, "new sentences", "story", story)
+    return blocks + _more(len(story.added) - MAX_ADDED, "new sentence", "story", story)
 
 
 def quotes(story: StoryDigest) -> list[Block]:
@@ -59,7 +62,7 @@ def quotes(story: StoryDigest) -> list[Block]:
     for line, source, url in story.quotes[:MAX_QUOTES]:
         blocks.append(Block("text", f"NEW {line} ({source})", url=url if url not in linked else None))
         linked.add(url)
-    return blocks + _more(len(story.quotes) - MAX_QUOTES, "new quotes", "story-quotes", story)
+    return blocks + _more(len(story.quotes) - MAX_QUOTES, "new quote", "story-quotes", story)
 
 
 BUILT_IN = (

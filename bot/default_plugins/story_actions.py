@@ -11,7 +11,7 @@ from bot.commands import Command, Context, Param, Request, UsageError
 from bot.digest import MAX_QUOTE_CHARS, clip
 from bot.hookspecs import hookimpl
 from bot.live import mute
-from bot.messages import Block, Message
+from bot.messages import Block, Message, counted
 from bot.quote_text import quote_of
 from bot.storage import now_iso
 
@@ -83,24 +83,24 @@ def _mute(request: Request, ctx: Context) -> Message:
 def _coverage(request: Request, ctx: Context) -> Message:
     story_id = _story_id(request, ctx, "coverage")
     rows = queries.story_articles(ctx.store.db, story_id)
-    blocks = [_header(ctx, story_id, f"{len(rows)} articles")]
+    blocks = [_header(ctx, story_id, counted(len(rows), "article"))]
     shown, rest = _page(request, rows)
     for row in shown:
         title = clip(row["title"] or row["id"], 200)
         blocks.append(Block("text", f"{row['source'] or '-'} · {row['relation']}: {title}", row["url"]))
-    return _listed(blocks, rest, f"{len(rows)} articles in story {story_id}", request, story_id)
+    return _listed(blocks, rest, f"{counted(len(rows), 'article')} in story {story_id}", request, story_id)
 
 
 def _quotes(request: Request, ctx: Context) -> Message:
     story_id = _story_id(request, ctx, "story-quotes")
     rows = queries.story_new_quotes(ctx.store.db, story_id)
-    blocks = [_header(ctx, story_id, f"{len(rows)} quotes")]
+    blocks = [_header(ctx, story_id, counted(len(rows), "quote"))]
     shown, rest = _page(request, rows)
     for q in shown:
         blocks.append(Block("text", quote_of(q, MAX_QUOTE_CHARS)))
     if not rows:
         blocks.append(Block("text", "No quotes attributed in this story yet."))
-    return _listed(blocks, rest, f"{len(rows)} quotes in story {story_id}", request, story_id)
+    return _listed(blocks, rest, f"{counted(len(rows), 'quote')} in story {story_id}", request, story_id)
 
 
 @hookimpl(tryfirst=True)
