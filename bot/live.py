@@ -17,7 +17,7 @@ from bot.alerts import Rules, outlets, rules, watched_speaker_ids
 from bot.cards import card_of, edit_reply, fingerprint, paragraphs_reply, quote_reply, render, story_quotes
 from bot.config import Channel
 from bot.digest import MAX_ADDED
-from bot.messages import Message
+from bot.messages import Block, Message
 from bot.storage import Store, now_iso, parse_time
 
 log = logging.getLogger(__name__)
@@ -91,8 +91,17 @@ def _news(store: Store, story_id: str) -> tuple[list[Row], list[Row]]:
     return story_quotes(store, story_id), later
 
 
-def _sentences(article: Row) -> list[str]:
-    return queries.added_sentences(article)[:MAX_ADDED]
+def _added_reply(story_id: str, article: Row, quoted: list[str]) -> Message | None:
+    """The reply for what a later article added: its sentences that are not already in the thread as
+    a new quote, the first MAX_ADDED of them, and how many more with the command that shows them."""
+    sentences = [x for x in queries.added_sentences(article) if not any(t and t in x for t in quoted)]
+    if not sentences:
+        return None
+    reply = paragraphs_reply(article["source"] or "", sentences[:MAX_ADDED], article["url"])
+    if (rest := len(sentences) - MAX_ADDED) > 0:
+        pointer = Block("context", f"and {rest} more: /wirewatch story {story_id}")
+        reply = replace(reply, blocks=(*reply.blocks, pointer))
+    return reply
 
 
 def _earns_card(store: Store, story_id: str, r: Rules, watched: set[int]) -> bool:
@@ -171,10 +180,8 @@ def _thread_news(store: Store, channel: Channel, card: Row, watched: set[int]) -
         if f"a:{a['id']}" in said:
             continue
         # a paragraph that is a new quote is in the thread as that quote already
-        if sentences := [x for x in _sentences(a) if not any(t and t in x for t in quoted)]:
-            _queue(
-                store, channel, card["id"], "reply", paragraphs_reply(a["source"] or "", sentences, a["url"])
-            )
+        if reply := _added_reply(card["story_id"], a, quoted):
+            _queue(store, channel, card["id"], "reply", reply)
             queued += 1
         _said(store, card["id"], f"a:{a['id']}")
     return queued

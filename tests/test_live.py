@@ -602,3 +602,34 @@ def test_cards_thread_replies_and_the_quotes_button_render_quotes_as_the_digest_
         assert "“she had asked" not in lines and "night,”" not in lines
     finally:
         bot.close()
+
+
+def test_a_reply_lists_what_an_article_added_besides_its_quotes_and_counts_the_rest(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    added = [
+        "Divers inspecting the spillway found two cracks in the concrete apron below the gates.",
+        "Buses will replace the trains between Nyby and Vestfold until Monday at the earliest.",
+        "Farmers along the lower valley moved their cattle to the higher pastures overnight.",
+        "A second pumping station was switched on at the Nyby treatment works as a precaution.",
+        "The regional council called an emergency meeting for Thursday evening at the town hall.",
+    ]
+    bot, _ = make_bot(tmp_path, slack)
+    try:
+        bot.pipeline.ingest(original())
+        bot.send_live()
+        [card] = cards(slack)
+        bot.pipeline.ingest(rewrite(2, QUOTE_1, QUOTE_2, *added))
+        bot.send_live()
+        thread = [block_text(m) for m in replies(slack, card["ts"])]
+        quotes = [t for t in thread if t.startswith("NEW ")]
+        [news] = [t for t in thread if t.startswith("new in Outlet 2")]
+        assert len(quotes) == 2 and "Lindqvist" not in news and "Brekke" not in news
+        listed = [line for line in news.splitlines() if line.startswith("+ ")]
+        assert [line[2:] for line in listed] == added[:3]  # three added sentences, none of them a quote
+        story = bot.store.db.execute("select story_id from articles where id = 'r2'").fetchone()[0]
+        assert news.splitlines()[-1] == f"and 2 more: /wirewatch story {story}"
+        view, _ = answer(f"story {story}", Context(bot.store))
+        assert all(s in view.as_text() for s in added)  # the command pointed at lists them all
+    finally:
+        bot.close()
