@@ -180,8 +180,8 @@ def _thread_news(store: Store, channel: Channel, card: Row, watched: set[int]) -
         if f"a:{a['id']}" in said:
             continue
         # a paragraph that is a new quote is in the thread as that quote already
-        if reply := _added_reply(card["story_id"], a, quoted):
-            _queue(store, channel, card["id"], "reply", reply)
+        if added := _added_reply(card["story_id"], a, quoted):
+            _queue(store, channel, card["id"], "reply", added)
             queued += 1
         _said(store, card["id"], f"a:{a['id']}")
     return queued
