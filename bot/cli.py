@@ -211,8 +211,8 @@ def _bot(path: Path) -> Bot:
 @config_option
 @click.option("--once", is_flag=True, help="One ingest cycle and one digest delivery, then exit.")
 def run(config_path: Path, once: bool) -> None:
-    """Run the bot: poll feeds and deliver digests on schedule (or once); SIGTERM or SIGINT stops it
-    after the article being written (a second one exits at once)."""
+    """Run the bot: poll feeds and deliver digests on schedule (or once); SIGTERM, SIGINT or SIGHUP
+    stops it after the article being written (a second one exits at once)."""
     from bot.lifecycle import Stopper, exit_now_if_threads_linger
 
     bot = _bot(config_path)

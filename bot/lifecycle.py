@@ -1,4 +1,5 @@
-"""Stopping on SIGTERM and SIGINT: the first signal asks the bot to stop, a second exits at once."""
+"""Stopping on SIGTERM, SIGINT and SIGHUP (a closed terminal): the first signal asks the bot to stop, a
+second exits at once."""
 
 from __future__ import annotations
 
@@ -10,17 +11,17 @@ import threading
 from types import FrameType
 
 log = logging.getLogger(__name__)
-SIGNALS = (signal.SIGTERM, signal.SIGINT)
+SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 class Stopper:
-    """Sets `event` on the first SIGTERM or SIGINT; on a second one the process exits at once."""
+    """Sets `event` on the first SIGTERM, SIGINT or SIGHUP; on a second one the process exits at once."""
 
     def __init__(self, event: threading.Event) -> None:
         self.event = event
 
     def install(self) -> None:
-        """Handle SIGTERM and SIGINT in this (the main) thread."""
+        """Handle SIGTERM, SIGINT and SIGHUP in this (the main) thread."""
         for sig in SIGNALS:
             signal.signal(sig, self._handle)
 

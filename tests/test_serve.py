@@ -335,3 +335,33 @@ def test_sigterm_while_a_feed_hangs_exits_zero_promptly(tmp_path: Path) -> None:
     assert proc.returncode == 0, err
     with sqlite3.connect(tmp_path / "bot.db") as conn:
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_sighup_stops_the_bot_as_cleanly_as_sigterm(tmp_path: Path) -> None:
+    """A terminal that closes (or `kill -HUP`) stops the bot as SIGTERM does: exit 0, a stopped line,
+    the store closed with what it stored."""
+    feed_dir = tmp_path / "incoming"
+    feed_dir.mkdir()
+    (feed_dir / "dam.txt").write_text((EXAMPLES / "01-wirepress-dam-cracks.txt").read_text())
+    port = free_port()
+    proc = start(write_config(tmp_path, port, feed_dir), {})
+    try:
+        until(
+            lambda: (
+                metric(get(f"http://127.0.0.1:{port}/metrics")[1], "wirewatch_articles_ingested_total") == 1
+            ),
+            "the ingest",
+        )
+        proc.send_signal(signal.SIGHUP)
+        _out, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert "SIGHUP: stopping" in err and "stopped" in err.splitlines()[-1] and "Traceback" not in err
+    db = tmp_path / "bot.db"
+    wal = Path(str(db) + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # the store was closed
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from articles").fetchone()[0] == 1
