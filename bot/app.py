@@ -339,6 +339,8 @@ class Bot:
         channel = self.channel(platform, channel_id)
         if channel is None:
             raise LookupError(f"{platform} channel {channel_id or '?'} has no digest in the config")
+        if not channel.digests:
+            raise LookupError(f"channel {channel_id} is a live channel: it gets story cards, no digest")
         with self.lock, delivery_lock(self.store) as held:
             if not held:
                 log.warning("another wirewatch process is delivering from this store; it sends the digest")

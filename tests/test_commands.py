@@ -19,6 +19,7 @@ from bot.adapters.slack_commands import build_app
 from bot.app import Bot
 from bot.commands import Context, answer, fts_query, parse
 from bot.config import parse_config
+from bot.models import Article
 
 SECRET = "test-signing-secret"
 
@@ -479,3 +480,31 @@ def test_a_slack_reply_longer_than_fifty_blocks_says_what_it_left_out(tmp_path: 
         store.close()
     finally:
         api.close()
+
+
+def live_and_both(tmp_path: Path) -> Path:
+    """A config with a live-only and a live-and-digest console channel, over a store with one story."""
+    config = tmp_path / "modes.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp_path / "modes.db"}"\n'
+        '[[channels]]\nplatform = "console"\nid = "live"\nmode = "live"\n'
+        '[[channels]]\nplatform = "console"\nid = "both"\nmode = "both"\n',
+        encoding="utf-8",
+    )
+    bot = Bot(parse_config({"storage": {"path": str(tmp_path / "modes.db")}}), adapters={})
+    try:
+        text = (EXAMPLES / "01-wirepress-dam-cracks.txt").read_text(encoding="utf-8")
+        bot.pipeline.ingest(Article("dam", text, "Dam wall cracks after the rain", "Wire"))
+    finally:
+        bot.close()
+    return config
+
+
+def test_digest_now_in_a_live_only_channel_is_refused_and_a_both_channel_gets_one(tmp_path: Path) -> None:
+    config = str(live_and_both(tmp_path))
+    live = run_cli("ask", "digest now", "--config", config, "--channel", "live", check=False)
+    assert live.returncode == 2, live.stderr
+    assert live.stdout.strip() == "channel live is a live channel: it gets story cards, no digest"
+    both = run_cli("ask", "digest now", "--config", config, "--channel", "both", check=False)
+    assert both.returncode == 0, both.stderr
+    assert "WIREWATCH DIGEST: 1 STORY" in both.stdout and "Digest sent (1 message)." in both.stdout
