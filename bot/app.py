@@ -365,6 +365,7 @@ class Bot:
             commands=self.registry.commands,
             kinds=tuple(self.registry.sources),
             timezone=self.config.timezone,
+            channels={c.id: c for c in self.config.channels if c.platform == platform},
         )
 
     def _answerer(self, platform: str) -> Callable[[str, str, str, bool], tuple[Message, bool]]:

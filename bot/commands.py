@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from bot.config import ConfigError, parse_duration
+from bot.config import Channel, ConfigError, parse_duration
 from bot.digest import clip as clip
 from bot.feeds import Feeds
 from bot.messages import Block, Message
@@ -120,6 +120,7 @@ class Context:
     commands: Mapping[str, Command] = field(default_factory=builtin_commands)
     kinds: tuple[str, ...] = ("feed", "page")  # the source kinds a feed added from chat may have
     timezone: str = "UTC"  # times in replies are shown in the configured zone
+    channels: Mapping[str, Channel] | None = None  # this platform's configured channels by id (None: any)
 
     @property
     def watched(self) -> Feeds:

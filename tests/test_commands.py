@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -430,7 +431,7 @@ def test_discord_admins_by_role_or_permission(bot: Bot, discord_api: FakeAPI) ->
     replies = [json.dumps(r, ensure_ascii=False) for r in discord_api.posts("/webhooks/1100000000000000001/")]
     assert "only admins may change feeds" in replies[0]  # a member without role or permission
     assert "Now watching https://news.example/feed.xml" in replies[1]  # Manage Server
-    assert "now gets keyword 'dam'" in replies[2]  # the admin role
+    assert "now gets only stories that match keyword 'dam'" in replies[2]  # the admin role
     assert "only admins may change subscriptions" in replies[3]  # another role
     assert bot.store.db.table("feeds").count_where("url = ?", ["https://news.example/feed.xml"]) == 1
 
@@ -508,3 +509,41 @@ def test_digest_now_in_a_live_only_channel_is_refused_and_a_both_channel_gets_on
     both = run_cli("ask", "digest now", "--config", config, "--channel", "both", check=False)
     assert both.returncode == 0, both.stderr
     assert "WIREWATCH DIGEST: 1 STORY" in both.stdout and "Digest sent (1 message)." in both.stdout
+
+
+def test_subscribe_says_what_the_digest_now_has_and_refuses_a_channel_not_in_the_config(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "subs.toml"
+    config.write_text(
+        f'[storage]\npath = "{tmp_path / "subs.db"}"\n'
+        f'[[feeds]]\nname = "Coast Bee"\nurl = "{EXAMPLES}"\n'
+        f'[[feeds]]\nname = "Inland Post"\nurl = "{tmp_path}"\n'
+        '[[channels]]\nplatform = "console"\nid = "desk"\n',
+        encoding="utf-8",
+    )
+    args = ["--config", str(config), "--channel"]
+    first = run_cli("ask", 'subscribe feed "Coast Bee"', *args, "desk").stdout.strip()
+    assert first == "This channel now gets only stories from feed 'Coast Bee' (before: every story)."
+    again = run_cli("ask", 'subscribe feed "Coast Bee"', *args, "desk").stdout.strip()
+    assert (
+        again
+        == "This channel is already subscribed to feed 'Coast Bee': it gets only stories from feed 'Coast Bee'."
+    )
+    wider = run_cli("ask", 'subscribe feed "Inland Post"', *args, "desk").stdout.strip()
+    assert wider.startswith("This channel now gets only stories from feeds 'Coast Bee' or 'Inland Post'")
+    narrower = run_cli("ask", "subscribe keyword ferry", *args, "desk").stdout.strip()
+    assert narrower.startswith(
+        "This channel now gets only stories from feeds 'Coast Bee' or 'Inland Post' that match "
+        "keyword 'ferry'"
+    )
+    nosuch = run_cli("ask", "subscribe keyword ferry", *args, "nosuch", check=False)
+    assert nosuch.returncode == 2
+    assert nosuch.stdout.strip() == "console channel nosuch is not in the config: it gets no digest"
+    with sqlite3.connect(tmp_path / "subs.db") as conn:
+        rows = conn.execute("select channel, kind, value from subscriptions order by value").fetchall()
+    assert rows == [
+        ("desk", "feed", "Coast Bee"),
+        ("desk", "feed", "Inland Post"),
+        ("desk", "keyword", "ferry"),
+    ]

@@ -95,7 +95,7 @@ def test_digest_now_is_for_admins_and_only_the_asking_channel(bot: Bot) -> None:
 def test_subscribe_and_refusals_through_wirewatch_ask(tmp_path: Path) -> None:
     config = write_config(tmp_path, '[[channels]]\nplatform = "slack"\nid = "C1"\n')
     ok = run_cli("ask", "subscribe keyword dam", "--config", str(config), "--channel", "C1")
-    assert "now gets keyword 'dam'" in ok.stdout
+    assert "now gets only stories that match keyword 'dam'" in ok.stdout
     bot = Bot(load_config(config), adapters={"console": MemoryAdapter()})
     try:
         rows = list(bot.store.db.query("select platform, channel, kind, value from subscriptions"))

@@ -17,11 +17,12 @@ from bot.commands import (
     help_message,
     since_iso,
 )
-from bot.config import parse_duration
+from bot.config import Channel, parse_duration
+from bot.digest import filters
 from bot.feeds import FeedError
 from bot.hookspecs import hookimpl
 from bot.keywords import problem as keyword_problem
-from bot.messages import Block, Message, counted, local_time
+from bot.messages import Block, Message, counted, local_time, plural
 from bot.quote_text import quote_of
 
 ALL = 1_000_000  # rows read to count what a cut list leaves out
@@ -198,24 +199,50 @@ def _digest(request: Request, ctx: Context) -> Message:
     return Message((Block("text", f"Digest sent ({counted(sent, 'message')})."),), "digest sent")
 
 
+def _quoted(kind: str, values: set[str], joiner: str) -> str:
+    return f"{plural(len(values), kind)} {f' {joiner} '.join(repr(v) for v in sorted(values))}"
+
+
+def _digest_rule(feeds: set[str], keywords: set[str]) -> str:
+    """What a channel with these filters gets, in its digest and its cards (bot/digest.py: a story
+    from one of the feeds, if any, that matches one of the keywords, if any)."""
+    if not feeds and not keywords:
+        return "every story"
+    where = f" from {_quoted('feed', feeds, 'or')}" if feeds else ""
+    what = f" that match {_quoted('keyword', keywords, 'or')}" if keywords else ""
+    return f"only stories{where}{what}"
+
+
 def _subscription(request: Request, ctx: Context) -> Message:
     kind, value = request.args
     usage = ctx.commands[request.name].usage
     if kind not in ("feed", "keyword") or not request.channel:
         raise UsageError("usage: " + usage + ("" if request.channel else " (in a channel)"))
+    if ctx.channels is None:
+        channel = Channel(ctx.platform, request.channel)
+    elif (configured := ctx.channels.get(request.channel)) is None:
+        raise UsageError(f"{ctx.platform} channel {request.channel} is not in the config: it gets no digest")
+    else:
+        channel = configured
     db = ctx.store.db
     if kind == "feed" and ctx.watched.get(value) is None:
         raise UsageError(f"no feed named {value!r}; see /wirewatch feeds")
     if kind == "keyword" and (bad := keyword_problem(value)):
         raise UsageError(f"keyword {bad}")
+    before = filters(ctx.store, channel)
     if request.name == "subscribe":
+        if value in before[0 if kind == "feed" else 1]:
+            text = f"This channel is already subscribed to {kind} {value!r}: it gets {_digest_rule(*before)}."
+            return Message((Block("text", text),), "already subscribed")
         queries.subscribe(db, ctx.platform, request.channel, kind, value, request.user)
-        return Message(
-            (Block("text", f"This channel now gets {kind} {value!r} in its digest."),), "subscribed"
-        )
+        after = _digest_rule(*filters(ctx.store, channel))
+        text = f"This channel now gets {after} (before: {_digest_rule(*before)})."
+        return Message((Block("text", text),), "subscribed")
     if not queries.unsubscribe(db, ctx.platform, request.channel, kind, value):
         raise UsageError(f"this channel is not subscribed to {kind} {value!r}")
-    return Message((Block("text", f"This channel no longer gets {kind} {value!r}."),), "unsubscribed")
+    after = _digest_rule(*filters(ctx.store, channel))
+    text = f"This channel is no longer subscribed to {kind} {value!r}: it now gets {after}."
+    return Message((Block("text", text),), "unsubscribed")
 
 
 KIND = Param("kind", "feed or keyword", required=True, choices=("feed", "keyword"))
