@@ -108,6 +108,54 @@ def test_slack_buttons_answer_ephemerally_and_mute_the_story(tmp_path: Path, sla
         bot.close()
 
 
+def test_slack_buttons_work_in_http_mode_as_in_socket_mode(tmp_path: Path, slack: FakeSlack) -> None:
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    from bot.adapters.slack_http import build_async_app
+
+    bot, _clock = make_bot(tmp_path, slack, edit_every="1s")
+    respond = FakeAPI(
+        lambda m, p, b: (200, {}, {"ok": True}) if p.startswith("/respond") else slack_default(m, p, b)
+    )
+    try:
+        bot.pipeline.ingest(original())
+        bot.pipeline.ingest(rewrite(1))
+        bot.send_live()
+        [card] = cards(slack)
+        [actions] = [b for b in card["blocks"] if b["type"] == "actions"]
+        by_label = {e["text"]["text"]: e for e in actions["elements"]}
+        app = build_async_app(
+            SECRET,
+            "xoxb-test",
+            lambda text, user, channel: answer(text, bot.context("slack"), user, channel),
+            api_url=slack.url + "/api/",
+        )
+
+        async def press(label: str, n: int) -> tuple[int, dict[str, Any]]:
+            body = block_actions(card, by_label[label], respond.url + f"/respond/{n}")
+            status = (await app.async_dispatch(AsyncBoltRequest(body=body, headers=signed(body)))).status
+            return status, (await asyncio.to_thread(responses, respond, n))[n - 1]
+
+        async def both() -> list[tuple[int, dict[str, Any]]]:
+            return [await press("All coverage", 1), await press("Mute story", 2)]
+
+        async def garbled() -> int:
+            body = block_actions(card, by_label["Mute story"], respond.url + "/respond/9")
+            headers = {**signed(body), "x-slack-request-timestamp": ["soon"]}
+            return (await app.async_dispatch(AsyncBoltRequest(body=body, headers=headers))).status
+
+        assert asyncio.run(garbled()) == 401  # not bolt's 500 and traceback
+        (listed, listing), (muted, mute) = asyncio.run(both())
+        assert listed == muted == 200  # before, HTTP mode had no handler for them: 404
+        assert listing["response_type"] == "ephemeral" and listing["replace_original"] is False
+        assert "Outlet 1 · rewrite" in json.dumps(listing["blocks"], ensure_ascii=False)
+        assert "Muted story" in mute["text"]
+        assert presses(bot) == [("U7", "coverage", SLACK), ("U7", "mute", SLACK)]
+    finally:
+        respond.close()
+        bot.close()
+
+
 def component(custom_id: str) -> dict[str, Any]:
     """A button press as Discord sends the interaction."""
     user = {"id": "1600000000000000006", "username": "desk", "discriminator": "0", "avatar": None}

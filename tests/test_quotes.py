@@ -645,3 +645,15 @@ def test_a_heading_in_title_case_is_not_the_full_name_of_a_speaker() -> None:
 def test_a_description_after_according_to_ends_before_its_relative_clause() -> None:
     text = "The ferry will close in May, according to a senior harbour official who asked not to be named."
     assert [s for s, _, _ in statements(text)] == ["a senior harbour official"]
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["TORNBY (Coastwire) - ", "TORNBY, Dec 1 (Coastwire) - ", "TORNBY, March 14 - ", "NEW TORNBY – "],
+)
+def test_a_dateline_with_or_without_its_date_is_no_part_of_what_was_said(opening: str) -> None:
+    text = opening + "The harbour tugs freed the ferry at high tide, the port authority said on Monday."
+    [statement] = Extractor(text).run()
+    said = text[statement.start : statement.end]
+    assert said.startswith("The harbour tugs freed the ferry")
+    assert "TORNBY" not in said

@@ -94,7 +94,10 @@ def rstrip_span(text: str, start: int, end: int) -> int:
     return end
 
 
-_DATELINE = re.compile(r"[A-Z][A-Z .,'-]{2,}(?:\([^)]{1,40}\))?\s*[–—-]+\s*")
+# "VARNA (Wirepress) – ", "OSLO, Dec 1 (Wire) - ": a place in capitals, maybe its date, maybe the agency
+_DATELINE = re.compile(
+    r"[A-Z][A-Z .,'-]{2,}(?:,?\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2},?)?\s*(?:\([^)]{1,40}\))?\s*[–—-]+\s*"
+)
 
 
 def lstrip_span(text: str, start: int, end: int) -> int:
