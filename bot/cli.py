@@ -379,6 +379,10 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
     try:
         if channel is None:
             raise click.ClickException(f"no channel {channel_id!r} in {config_path}")
+        if not channel.digests:
+            raise click.ClickException(
+                f"channel {channel_id} is a live channel: it gets story cards, no digest"
+            )
         if print_only:
             composed = compose(bot.store, channel, last_until(bot.store, channel), now_iso())
             click.echo(render(composed, bot.registry.sections).as_text())

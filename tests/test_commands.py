@@ -509,6 +509,11 @@ def test_digest_now_in_a_live_only_channel_is_refused_and_a_both_channel_gets_on
     both = run_cli("ask", "digest now", "--config", config, "--channel", "both", check=False)
     assert both.returncode == 0, both.stderr
     assert "WIREWATCH DIGEST: 1 STORY" in both.stdout and "Digest sent (1 message)." in both.stdout
+    # the terminal's digest command refuses it too, with or without --print
+    for extra in ((), ("--print",)):
+        refused = run_cli("digest", "--config", config, "--channel", "live", *extra, check=False)
+        assert refused.returncode == 1 and "live is a live channel" in refused.stderr
+        assert "WIREWATCH DIGEST" not in refused.stdout
 
 
 def test_subscribe_says_what_the_digest_now_has_and_refuses_a_channel_not_in_the_config(
