@@ -118,9 +118,9 @@ def fingerprint(message: Message) -> str:
 
 def quote_reply(quote: Mapping[str, Any], source: str, url: str | None, alert: bool = False) -> Message:
     """A new quote (a stored statement's row), as a reply in the card's thread (marked as an alert for
-    a watched speaker)."""
+    a watched speaker, and shown in the channel too where the platform can)."""
     line = f"{'ALERT ' if alert else ''}NEW {quote_of(quote, MAX_QUOTE_CHARS)} ({source})"
-    return Message((Block("text", line, url=url),), clip(line, 300))
+    return Message((Block("text", line, url=url),), clip(line, 300), notify=alert)
 
 
 def paragraphs_reply(source: str, sentences: Sequence[str], url: str | None) -> Message:

@@ -36,14 +36,18 @@ class Message:
     fallback: str = ""
     in_thread: bool = False  # a reply under the first part of its digest, where the platform has threads
     reply_to: str | None = None  # the platform's id of that first part, filled in when sending
+    notify: bool = False  # a reply in a thread that the channel is to see too (an alert)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready form, for the outbox."""
-        return {
+        out: dict[str, Any] = {
             "blocks": [asdict(b) for b in self.blocks],
             "fallback": self.fallback,
             "in_thread": self.in_thread,
         }
+        if self.notify:  # only where set: the content hash of every other message stays as it was
+            out["notify"] = True
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Message:
@@ -52,6 +56,7 @@ class Message:
             tuple(Block(**b) for b in data.get("blocks", [])),
             data.get("fallback", ""),
             bool(data.get("in_thread", False)),
+            notify=bool(data.get("notify", False)),
         )
 
     def as_text(self) -> str:

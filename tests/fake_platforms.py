@@ -182,7 +182,11 @@ class FakeSlack(FakeAPI):
             return 200, {}, {"ok": True, "url": self.socket_url}
         if route.endswith("/chat.postMessage"):
             status, headers, reply = slack_default(method, route, body)
-            stored = {k: body[k] for k in ("text", "metadata", "thread_ts", "blocks") if k in body}
+            stored = {
+                k: body[k]
+                for k in ("text", "metadata", "thread_ts", "blocks", "reply_broadcast")
+                if k in body
+            }
             self.messages.setdefault(str(body.get("channel")), []).append({**stored, "ts": reply["ts"]})
             if self.after_store:
                 return self.after_store.pop(0), {}, {"ok": False, "error": "internal_error"}

@@ -210,6 +210,8 @@ def test_a_speaker_alert_fires_once_for_a_new_quote_not_for_its_rewrites(
         bot.send_live()
         thread = [m["text"] for m in replies(slack, card["ts"])]
         assert thread == [next(t for t in thread if t.startswith("ALERT NEW Olav Brekke"))]
+        # an alert is shown in the channel too, not only to who follows the thread
+        assert [m.get("reply_broadcast") for m in replies(slack, card["ts"])] == [True]
         assert not any("Lindqvist" in t for t in thread)
     finally:
         bot.close()

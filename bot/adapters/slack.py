@@ -165,6 +165,8 @@ class SlackAdapter:
         its ts; raise DeliveryError (permanent, with Retry-After, or maybe sent) on failure."""
         blocks = [render_block(b) for b in message.blocks]
         extra: dict[str, Any] = {"thread_ts": message.reply_to} if message.reply_to else {}
+        if message.reply_to and message.notify:  # an alert: in the thread, and in the channel too
+            extra["reply_broadcast"] = True
         if key:
             extra["metadata"] = {"event_type": EVENT, "event_payload": {"part": key}}
         try:
