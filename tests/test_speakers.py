@@ -203,3 +203,13 @@ def test_a_police_rank_before_a_surname_is_a_title_of_the_person_named_before() 
     )
     assert speaker_of(text, "never told why").speaker == "Rhona Tallis"
     assert speaker_of(text, "followed the usual rules").speaker == "Gareth Moyle"
+
+
+def test_a_name_set_off_after_a_description_opening_the_sentence_is_the_speaker() -> None:
+    text = (
+        "The harbour board met on Monday.\n\n"
+        "The ferry operator, Baltline Shipping, said it would pay for the stranded passengers' hotels.\n\n"
+        "A spokeswoman for the board, Ilse Rahn, said the quay would reopen on Friday."
+    )
+    assert speaker_of(text, "pay for the stranded").speaker == "Baltline Shipping"
+    assert speaker_of(text, "quay would reopen").speaker == "Ilse Rahn"

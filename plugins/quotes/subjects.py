@@ -65,7 +65,10 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         comma = inner.rfind(",")
         if comma != -1 and len(inner) - comma < 160:
             named = _APPOSITIVE_NAME.fullmatch(inner, comma + 1)
-            if named and re.search(r"\b(?:the|a|an|its|their|his|her)\s+[a-z]", inner[:comma]):
+            # (the description may open the sentence: "The ferry operator, Baltic Lines, said")
+            if named and re.search(
+                r"\b(?:[Tt]he|[Aa]n?|[Ii]ts|[Tt]heir|[Hh]is|[Hh]er)\s+[a-z]", inner[:comma]
+            ):
                 # "the director of operations, Jeff Fraser, said": the name is the appositive
                 return named.group(1), floor + named.start(1)
             s = inner[:comma].rstrip()
