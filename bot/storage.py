@@ -206,11 +206,6 @@ class Store:
                 [now_iso(), title, article_id],
             )
 
-    def quieten(self, article_ids: Sequence[str]) -> None:
-        """Leave these stored articles out of digests (a new feed's backlog)."""
-        self.db.conn.executemany("update articles set quiet = 1 where id = ?", [(a,) for a in article_ids])
-        self.db.conn.commit()
-
     def release_quiet(self, feed: str, article_ids: Sequence[str], keep: int) -> None:
         """Let the newest `keep` of these articles of a feed that are out of digests (a new feed's
         backlog) reach digests after all."""
