@@ -18,6 +18,7 @@ from bot.adapters import Adapter
 from bot.commands import Context, answer
 from bot.config import Channel, Config, Feed
 from bot.delivery import EditBudget, deliver_held, delivery_lock, queue_digest, queue_notice
+from bot.digest import no_digest
 from bot.feeds import Feeds, FeedState
 from bot.http import Http, SourceError
 from bot.live import queue_live, start_cursors
@@ -339,8 +340,8 @@ class Bot:
         channel = self.channel(platform, channel_id)
         if channel is None:
             raise LookupError(f"{platform} channel {channel_id or '?'} has no digest in the config")
-        if not channel.digests:
-            raise LookupError(f"channel {channel_id} is a live channel: it gets story cards, no digest")
+        if refused := no_digest(channel):
+            raise LookupError(refused)
         with self.lock, delivery_lock(self.store) as held:
             if not held:
                 log.warning("another wirewatch process is delivering from this store; it sends the digest")

@@ -371,7 +371,7 @@ def feeds(config_path: Path) -> None:
 def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
     """Render a channel's digest now (with --print), or queue and deliver it."""
     from bot.delivery import deliver_held, delivery_lock, last_until
-    from bot.digest import compose, render
+    from bot.digest import compose, no_digest, render
     from bot.storage import now_iso
 
     bot = _bot(config_path)
@@ -379,10 +379,8 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
     try:
         if channel is None:
             raise click.ClickException(f"no channel {channel_id!r} in {config_path}")
-        if not channel.digests:
-            raise click.ClickException(
-                f"channel {channel_id} is a live channel: it gets story cards, no digest"
-            )
+        if refused := no_digest(channel):
+            raise click.ClickException(refused)
         if print_only:
             composed = compose(bot.store, channel, last_until(bot.store, channel), now_iso())
             click.echo(render(composed, bot.registry.sections).as_text())

@@ -58,6 +58,13 @@ def _matches(feeds: set[str], keywords: Keywords, row: dict[str, object]) -> boo
     return not keywords or keywords.matches(f"{row.get('title') or ''}\n{row.get('text') or ''}")
 
 
+def no_digest(channel: Channel) -> str | None:
+    """Why a channel is sent no digest, asked for or not (a live channel gets story cards), or None."""
+    return (
+        None if channel.digests else f"channel {channel.id} is a live channel: it gets story cards, no digest"
+    )
+
+
 def filters(store: Store, channel: Channel) -> tuple[set[str], set[str]]:
     """The feeds and keywords a channel receives: its configured ones and those subscribed from chat."""
     feeds, keywords = set(channel.feeds), set(channel.keywords)
