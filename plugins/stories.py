@@ -149,6 +149,13 @@ def derivable_texts(earlier: list[bool]) -> list[int]:
     return before[-STORY_TEXTS:] or list(range(max(0, len(earlier) - STORY_TEXTS), len(earlier)))
 
 
+def rewrite(judged: Probabilities) -> bool:
+    """Whether a text judged against a known one is its rewrite: the same story, and derived from it.
+    The model is fitted with derived and independent text weighing the same, and its cut chosen with
+    it (bench/train_stories.py): above it, the known text gave the new one text."""
+    return judged.derives and judged.same >= 0.5
+
+
 @dataclass
 class Judged:
     """One candidate story as compared with the new article."""
@@ -299,8 +306,7 @@ class Comparison:
             aligned = align(reading.profile.alignable, self.profile.alignable)
             features = pair_features(reading, self.reading, gap, aligned)
             features += story_features(reading, [self.reading]) + cover_features(reading, [self.reading])
-            judged = predict(features)
-            if judged.derives and judged.same >= 0.5:
+            if rewrite(predict(features)):
                 found.append(member.id)
         return tuple(found)
 
@@ -362,10 +368,7 @@ def wirewatch_match_story(
         )
     near = [m for j in judged[1:] if j.support >= ALSO_SOURCE for m in j.members]
     found = seen.derive(best, near)
-    # the model is fitted with derived and independent text weighing the same, and its cut chosen with
-    # it (bench/train_stories.py): above it, the article's likeliest source gave it text
-    surely = found is not None and found[0].derives and found[0].same >= 0.5
-    relation: Relation = "rewrite" if surely else "related"
+    relation: Relation = "rewrite" if found is not None and rewrite(found[0]) else "related"
     tied = found[1] if found is not None and relation == "rewrite" else best.nearest[1]
     later = seen.rewritten_by(best) if found is None else ()  # published before all it was compared with
     # another story this one matches as surely shows the two are one; a weaker tie does not
