@@ -40,15 +40,17 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _field(record: Mapping[str, Any], name: str, problems: list[str]) -> str | None:
+def _field(
+    record: Mapping[str, Any], name: str, problems: list[str], instead: str = "left out"
+) -> str | None:
     """A string field of a record, or None (absent, empty or of a type it cannot be read as: said in
-    problems)."""
+    problems, with what is done instead)."""
     value = record.get(name)
     if value is None or isinstance(value, str):
         return value or None
     if name in NUMBER_OK and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    problems.append(f"{name} is {_kind(value)}, not a string: left out")
+    problems.append(f"{name} is {_kind(value)}, not a string: {instead}")
     return None
 
 
@@ -65,9 +67,7 @@ def read_record(record: Any, feed: str, fallback_id: str) -> tuple[Article, list
         raise RecordError(f"text is {_kind(text)}, not a string")
     problems: list[str] = []
     fields = {name: _field(record, name, problems) for name in OPTIONAL}
-    article_id = _field(record, "id", problems)
-    if article_id is None and record.get("id") not in (None, ""):
-        problems[-1] = f"id is {_kind(record['id'])}, not a string: read as {fallback_id}"
+    article_id = _field(record, "id", problems, f"read as {fallback_id}")
     return Article(
         id=article_id or fallback_id,
         text=text,
