@@ -58,7 +58,7 @@ def _stories(request: Request, ctx: Context) -> Message:
         )
     elif len(found) > skip + len(rows):
         words = f"{' '.join(request.args)} " if request.args else ""
-        since = request.options.get("since") or "7d"
+        since = request.options.get("since") or SINCE.default
         nxt = f"/wirewatch stories {words}--since {since} --skip {skip + len(rows)}"
         blocks.append(Block("context", f"the next {SHOWN['stories']}: {nxt}"))
     return Message(tuple(blocks), blocks[0].text)
