@@ -7,6 +7,7 @@ import asyncio
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -23,6 +24,7 @@ from bot.adapters.discord_commands import build_client, on_button
 from bot.adapters.slack_commands import build_app, serve
 from bot.app import Bot
 from bot.commands import answer
+from bot.messages import Message
 
 SECRET = "button-signing-secret"
 
@@ -67,23 +69,38 @@ def presses(bot: Bot) -> list[tuple[str, str, str]]:
     return [(r["user"], r["action"], r["channel"]) for r in bot.store.db.query("select * from presses")]
 
 
-def test_slack_buttons_answer_ephemerally_and_mute_the_story(tmp_path: Path, slack: FakeSlack) -> None:
-    bot, clock = make_bot(tmp_path, slack, edit_every="1s")
-    respond = FakeAPI(
+def responder() -> FakeAPI:
+    """A fake of Slack's response_url (and of its API for anything else)."""
+    return FakeAPI(
         lambda m, p, b: (200, {}, {"ok": True}) if p.startswith("/respond") else slack_default(m, p, b)
     )
+
+
+def posted_card(bot: Bot, slack: FakeSlack) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A story (an original and a rewrite) posted as a live card; the card and its buttons by label."""
+    bot.pipeline.ingest(original())
+    bot.pipeline.ingest(rewrite(1))
+    bot.send_live()
+    [card] = cards(slack)
+    [actions] = [b for b in card["blocks"] if b["type"] == "actions"]
+    return card, {e["text"]["text"]: e for e in actions["elements"]}
+
+
+def asker(bot: Bot) -> Callable[[str, str, str], tuple[Message, bool]]:
+    """The answer function the Slack apps are given: a command line run against the bot's store."""
+    return lambda text, user, channel: answer(text, bot.context("slack"), user, channel)
+
+
+def test_slack_buttons_answer_ephemerally_and_mute_the_story(tmp_path: Path, slack: FakeSlack) -> None:
+    bot, clock = make_bot(tmp_path, slack, edit_every="1s")
+    respond = responder()
     try:
-        bot.pipeline.ingest(original())
-        bot.pipeline.ingest(rewrite(1))
-        bot.send_live()
-        [card] = cards(slack)
-        [actions] = [b for b in card["blocks"] if b["type"] == "actions"]
-        by_label = {e["text"]["text"]: e for e in actions["elements"]}
+        card, by_label = posted_card(bot, slack)
         assert set(by_label) == {"Mute story", "All coverage", "Quotes"}
         app = build_app(
             SECRET,
             "xoxb-test",
-            lambda text, user, channel: answer(text, bot.context("slack"), user, channel),
+            asker(bot),
             api_url=slack.url + "/api/",
         )
         body = block_actions(card, by_label["All coverage"], respond.url + "/respond/1")
@@ -114,20 +131,13 @@ def test_slack_buttons_work_in_http_mode_as_in_socket_mode(tmp_path: Path, slack
     from bot.adapters.slack_http import build_async_app
 
     bot, _clock = make_bot(tmp_path, slack, edit_every="1s")
-    respond = FakeAPI(
-        lambda m, p, b: (200, {}, {"ok": True}) if p.startswith("/respond") else slack_default(m, p, b)
-    )
+    respond = responder()
     try:
-        bot.pipeline.ingest(original())
-        bot.pipeline.ingest(rewrite(1))
-        bot.send_live()
-        [card] = cards(slack)
-        [actions] = [b for b in card["blocks"] if b["type"] == "actions"]
-        by_label = {e["text"]["text"]: e for e in actions["elements"]}
+        card, by_label = posted_card(bot, slack)
         app = build_async_app(
             SECRET,
             "xoxb-test",
-            lambda text, user, channel: answer(text, bot.context("slack"), user, channel),
+            asker(bot),
             api_url=slack.url + "/api/",
         )
 
@@ -280,12 +290,7 @@ def test_slack_buttons_work_through_socket_mode(tmp_path: Path, slack: FakeSlack
     server: SocketModeServer | None = None
     handler = None
     try:
-        bot.pipeline.ingest(original())
-        bot.pipeline.ingest(rewrite(1))
-        bot.send_live()
-        [card] = cards(slack)
-        [actions] = [b for b in card["blocks"] if b["type"] == "actions"]
-        by_label = {e["text"]["text"]: e for e in actions["elements"]}
+        card, by_label = posted_card(bot, slack)
         form = block_actions(card, by_label["All coverage"], respond.url + "/respond/1")
         payload = json.loads(parse_qs(form)["payload"][0])
         envelope = {"envelope_id": "env-1", "type": "interactive", "payload": payload}
@@ -294,7 +299,7 @@ def test_slack_buttons_work_through_socket_mode(tmp_path: Path, slack: FakeSlack
         app = build_app(
             SECRET,  # Socket Mode requests carry no signature: the connection is the app's own
             "xoxb-test",
-            lambda text, user, channel: answer(text, bot.context("slack"), user, channel),
+            asker(bot),
             api_url=slack.url + "/api/",
         )
         handler = serve(app, "xapp-test-token")
