@@ -13,7 +13,7 @@ import discord
 import discord.webhook.async_ as webhook_module
 
 from bot.adapters import DeliveryError
-from bot.messages import STORY_BUTTONS, Block, Message, shorten
+from bot.messages import STORY_BUTTONS, Block, Message, shorten, story_ref
 
 _WEBHOOK = re.compile(r"/webhooks/(\d+)/([\w.-]+)")
 
@@ -66,6 +66,7 @@ def render(message: Message) -> tuple[str, list[discord.Embed]]:
 
 CUSTOM_ID = "wirewatch:{command}:{story}"  # stateless: any process, before or after a restart, answers it
 MAX_ROWS = 5  # action rows in one Discord message
+MAX_CUSTOM_ID = 100  # characters Discord allows in a component's custom id
 
 
 def story_buttons(message: Message) -> discord.ui.View | None:
@@ -79,7 +80,8 @@ def story_buttons(message: Message) -> discord.ui.View | None:
     for row, story in enumerate(stories):
         prefix = f"{row + 1}. " if len(stories) > 1 else ""
         for command, label in STORY_BUTTONS:
-            custom_id = CUSTOM_ID.format(command=command, story=story)[:100]
+            head = CUSTOM_ID.format(command=command, story="")
+            custom_id = head + story_ref(story, MAX_CUSTOM_ID - len(head))
             view.add_item(discord.ui.Button(label=prefix + label, custom_id=custom_id, row=row))
     return view
 

@@ -86,10 +86,10 @@ def _more(name: str, which: str) -> str:
 
 
 def _story(request: Request, ctx: Context) -> Message:
-    story_id = request.args[0]
-    story = queries.story(ctx.store.db, story_id)
+    story = queries.story(ctx.store.db, request.args[0])
     if story is None:
-        raise UsageError(f"no story {story_id!r}; find one with /wirewatch stories")
+        raise UsageError(f"no story {request.args[0]!r}; find one with /wirewatch stories")
+    story_id = story["id"]
     blocks = [Block("header", clip(story["headline"], 140))]
     for row in queries.story_articles(ctx.store.db, story_id):
         by = f", by {row['author']})" if row["author"] else ")"

@@ -22,10 +22,10 @@ MAX_LINES = 40  # articles or quotes listed in one answer; the rest are counted,
 
 def _story_id(request: Request, ctx: Context, action: str) -> str:
     """The story (following merges), after recording who pressed what."""
-    story_id = request.args[0]
-    row = queries.story(ctx.store.db, story_id)
+    row = queries.story(ctx.store.db, request.args[0])
     if row is None:
-        raise UsageError(f"no story {story_id!r}; find one with /wirewatch stories")
+        raise UsageError(f"no story {request.args[0]!r}; find one with /wirewatch stories")
+    story_id = str(row["id"])
     with ctx.store.db.atomic():
         ctx.store.db.table("presses").insert(
             {
