@@ -114,6 +114,14 @@ def story_ref(story_id: str, limit: int) -> str:
     return story_id[: max(0, limit - len(REF) - len(digest))] + REF + digest
 
 
+SHOWN_ID = 60  # characters of a story id written in a message's text (a line to copy into a command)
+
+
+def shown_id(story_id: str) -> str:
+    """A story id as written in a message's text: a long one (a URL) as its reference."""
+    return story_ref(story_id, SHOWN_ID)
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """The word for n of a thing: "story" for 1, else "stories" (or one + "s")."""
     return one if n == 1 else (many or one + "s")

@@ -402,6 +402,14 @@ def test_buttons_of_a_story_with_a_long_id_fit_and_answer_for_it(
         ]
         shown = json.dumps(callback["data"], ensure_ascii=False)
         assert "Wire A · new" in shown and "no story" not in shown
+
+        listing, _ = answer("stories", bot.context("slack"), "U7", SLACK, False)
+        listed = [b.text.rstrip("]").rsplit("  [", 1) for b in listing.blocks if b.text.endswith("]")]
+        assert len(listed) == 2 and max(len(ref) for _, ref in listed) <= 60  # not a 300-character URL
+        for headline, ref in listed:
+            story, _ = answer(f"story {ref}", bot.context("slack"), "U7", SLACK, False)
+            assert story.blocks[0].text == headline
+        assert {h for h, _ in listed} == {"Council passes winter budget", original().title}
     finally:
         discord.http.Route.BASE = base
         bot.close()

@@ -22,7 +22,7 @@ from bot.digest import filters
 from bot.feeds import FeedError
 from bot.hookspecs import hookimpl
 from bot.keywords import problem as keyword_problem
-from bot.messages import Block, Message, counted, local_time, plural
+from bot.messages import Block, Message, counted, local_time, plural, shown_id
 from bot.quote_text import quote_of
 
 ALL = 1_000_000  # rows read to count what a cut list leaves out
@@ -44,7 +44,7 @@ def _stories(request: Request, ctx: Context) -> Message:
     matching = f" matching {' '.join(request.args)!r}" if request.args else ""
     blocks = [Block("header", _of(len(rows), len(found), "story", "stories", skip) + matching)]
     for row in rows:
-        blocks.append(Block("text", f"{row['headline']}  [{row['story']}]"))
+        blocks.append(Block("text", f"{row['headline']}  [{shown_id(row['story'])}]"))
         blocks.append(
             Block(
                 "context",
