@@ -147,8 +147,8 @@ class DiscordAdapter:
 
     def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
         """Post one message part with key as its nonce (a live card's reply in the thread on the card,
-        message.reply_to); its message id; raise DeliveryError (permanent where retrying cannot help,
-        maybe sent where it may have arrived)."""
+        message.reply_to, or an alert as the card's reply in the channel); its message id; raise
+        DeliveryError (permanent where retrying cannot help, maybe sent where it may have arrived)."""
         content, embeds = render(message)
         return self._run(self._send(channel_id, content, embeds, key, message.reply_to, message))
 
@@ -206,7 +206,13 @@ class DiscordAdapter:
             try:
                 await client.http.static_login(self.token)  # REST only: no gateway, no application lookup
                 target = int(channel_id)
-                if reply_to:  # in the thread on that message (a thread started on a message has its id)
+                if reply_to and message is not None and message.notify:
+                    # an alert: in the channel, as a reply to the card (Discord's threads have no
+                    # "also send to channel"), so the desk sees it without following the thread
+                    extra["reference"] = discord.MessageReference(
+                        message_id=int(reply_to), channel_id=target, fail_if_not_exists=False
+                    )
+                elif reply_to:  # in the thread on that message (a thread started on a message has its id)
                     await _thread_on(client, channel_id, reply_to, content)
                     target = int(reply_to)
                 channel = client.get_partial_messageable(target)
