@@ -34,6 +34,11 @@ there the next time instead of being filled again (--fill-command: fill with ano
 probed, e.g. the previous version when both give the same results). --keep DIR keeps each size's
 filled store, probe stream, probe output and profile for a closer look.
 
+With --rounds N, each size's probe is timed N times, the sizes in turn (1,000, 10,000, 100,000, 1,000,
+...), and each figure is the median over the rounds: on a machine shared with other jobs its speed drifts
+by a third or more within minutes, and one run per size, each at another moment, says more about that
+drift than about the store's size.
+
 With --profile, the probe is replayed once more (into a third copy) under cProfile, and the split of
 its time is printed per size: own time summed by module (C functions under the module that called
 them, e.g. sqlite3's execute under bot.storage), then the top cumulative entries. Profiling slows the
@@ -296,6 +301,35 @@ def cache_key(command: list[str], folder: Path, seed: int, sizes: list[int], pro
     return hashlib.sha1("\0".join(parts).encode()).hexdigest()[:16] + f"-{size}.db"
 
 
+def figures(
+    runs: list[Run], start_cpu: float, start_main: float, probe: int
+) -> tuple[float, float, float, float, float, str]:
+    """articles/s, p50 and p99 ms, peak MB, CPU ms/article and "main / workers" CPU ms/article of a
+    size's timed replays, each the median over them but the peak (a run's own figures where there is one)."""
+    rates, p50s, p99s = [], [], []
+    for run in runs:
+        gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(run.arrivals))
+        rates.append((len(run.arrivals) - 1) / (run.arrivals[-1] - run.arrivals[0]))
+        p50s.append(statistics.median(gaps))
+        p99s.append(gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))])
+    per_article = 1000 * max(0.0, statistics.median(r.cpu for r in runs) - start_cpu) / probe
+    mains = [r.main for r in runs if r.main is not None]
+    workers = [r.workers for r in runs if r.workers is not None]
+    main_ms = f"{1000 * max(0.0, statistics.median(mains) - start_main) / probe:.1f}" if mains else "-"
+    main_ms += f" / {1000 * statistics.median(workers) / probe:.1f}" if workers else " / -"
+    # the least: a child's peak counts the pages it shared with this process when it was started, and
+    # this one has grown by then in the later rounds (it holds every article the stream made)
+    peak = min(r.peak for r in runs)
+    return (
+        statistics.median(rates),
+        statistics.median(p50s),
+        statistics.median(p99s),
+        peak,
+        per_article,
+        main_ms,
+    )
+
+
 def main() -> None:
     """Fill, probe, print a table."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -312,18 +346,26 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, help="keep filled stores here and reuse them")
     ap.add_argument("--fill-command", default=None, help="the replay that fills (default: --command)")
     ap.add_argument("--keep", type=Path, help="copy each size's store, probe, output and profile here")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="time each size's probe this many times, the sizes in turn, and print the medians",
+    )
     args = ap.parse_args()
     command = [*shlex.split(args.command), "--window", args.window]
     single = f"{args.command} --workers 1"  # the same replay in one process
     reference = [*shlex.split(args.reference or single), "--window", args.window]
     filler = [*shlex.split(args.fill_command or args.command), "--window", args.window]
     stream = Stream(load_sentences(args.folder), args.seed)
-    rows = []
     splits = []
+    timed: dict[int, list[Run]] = {}  # each size's timed replays, one a round
+    same: dict[int, bool] = {}  # whether each of them printed what the reference printed
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as name:
         tmp = Path(name)
         start, start_cpu, start_main = startup(command, tmp)
         store = tmp / "store.db"
+        filled: dict[int, Path] = {}  # each size's filled store, for the later rounds
         for size in sorted(args.sizes):
             fill = tmp / f"fill-{size}.jsonl"
             added = write_jsonl(fill, stream.fill(size))
@@ -340,6 +382,10 @@ def main() -> None:
                 if kept is not None:
                     kept.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(store, kept)
+            if args.rounds > 1:
+                filled[size] = kept if kept is not None else tmp / f"filled-{size}.db"
+                if kept is None:
+                    shutil.copyfile(store, filled[size])
             probe = tmp / f"probe-{size}.jsonl"
             write_jsonl(probe, stream.probe(args.probe, str(size)))
             copies = []
@@ -348,8 +394,8 @@ def main() -> None:
                 copy_flushed(store, copy)
                 copies.append(copy)
             run = timed_replay(command, copies[0], probe)
-            out, arrivals, peak, cpu = run.out, run.arrivals, run.peak, run.cpu
             ref_out = timed_replay(reference, copies[1], probe).out
+            timed[size], same[size] = [run], run.out == ref_out
             if args.profile:
                 copy_flushed(store, copies[1])
                 split = profile_split(command, copies[1], probe, tmp / f"probe-{size}.prof")
@@ -358,31 +404,35 @@ def main() -> None:
                 args.keep.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(store, args.keep / f"store-{size}.db")
                 shutil.copyfile(probe, args.keep / probe.name)
-                (args.keep / f"probe-{size}.out").write_bytes(out)
+                (args.keep / f"probe-{size}.out").write_bytes(run.out)
                 if args.profile:
                     shutil.copyfile(tmp / f"probe-{size}.prof", args.keep / f"probe-{size}.prof")
             for copy in copies:
                 copy.unlink()
-            gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(arrivals))
-            rate = (len(arrivals) - 1) / (arrivals[-1] - arrivals[0])
-            p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
-            per_article = 1000 * max(0.0, cpu - start_cpu) / args.probe
-            main_ms = (
-                f"{1000 * max(0.0, run.main - start_main) / args.probe:.1f}" if run.main is not None else "-"
-            )
-            main_ms += f" / {1000 * run.workers / args.probe:.1f}" if run.workers is not None else " / -"
-            row = (size, rate, statistics.median(gaps), p99, peak, per_article, main_ms, out == ref_out)
-            rows.append(row)
-    print(f"start-up (empty stream, median of 5): {start:.3f} s wall, {start_cpu:.3f} s CPU")
+        # the later rounds time the sizes in turn, so that a machine whose speed drifts (shared with
+        # other jobs) moves every size's figures alike, not one size's more than another's
+        for _ in range(args.rounds - 1):
+            for size in sorted(args.sizes):
+                copy = tmp / f"test-{size}.db"
+                copy_flushed(filled[size], copy)
+                run = timed_replay(command, copy, tmp / f"probe-{size}.jsonl")
+                timed[size].append(run)
+                same[size] = same[size] and run.out == timed[size][0].out
+                copy.unlink()
+    rows = [
+        (size, *figures(runs, start_cpu, start_main, args.probe), same[size]) for size, runs in timed.items()
+    ]
+    rounds = f", the median of {args.rounds} rounds" if args.rounds > 1 else ""
+    print(f"start-up (empty stream, median of 5): {start:.3f} s wall, {start_cpu:.3f} s CPU{rounds}")
     print(
         "| stored articles | articles/s | p50 ms | p99 ms | peak memory MB | CPU ms/article "
         "| main / workers CPU ms/article | identical to reference |"
     )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |")
-    for size, rate, p50, p99, peak, per_article, main_ms, same in rows:
+    for size, rate, p50, p99, peak, per_article, main_ms, identical in rows:
         print(
             f"| {size:,} | {rate:.0f} | {p50:.1f} | {p99:.1f} | {peak:.0f} | {per_article:.1f} "
-            f"| {main_ms} | {'yes' if same else 'NO'} |"
+            f"| {main_ms} | {'yes' if identical else 'NO'} |"
         )
     print(f"\np50 at {rows[-1][0]:,} stored is {rows[-1][2] / rows[0][2]:.2f}x the p50 at {rows[0][0]:,}")
     for split in splits:
