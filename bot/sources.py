@@ -435,12 +435,19 @@ async def fetch(
     if later:
         log.info("feed %s: %d pages left for later polls (at most %d a poll)", feed.name, len(later), cap)
     pages = {a.id: a for a in await asyncio.gather(*(_with_page(http, a) for a in short[:cap]))}
-    articles = [a for a in (pages.get(a.id, a) for a in kept if a.id not in later) if a.text.strip()]
+    read = [pages.get(a.id, a) for a in kept if a.id not in later]
+    articles = [a for a in read if a.text.strip()]
+    # an entry with no text of its own whose page could not be had (a 503, a timeout) is not stored:
+    # the next poll tries its page again, so it too must not be answered "not modified"
+    missed = len(read) - len(articles)
+    if missed:
+        log.info("feed %s: %d items whose page could not be read are tried again", feed.name, missed)
+    again = bool(later or missed)
     return Fetched(
         articles,
-        None if later else response.headers.get("etag"),
-        None if later else response.headers.get("last-modified"),
-        min_interval=0.0 if later else _min_interval(response),
+        None if again else response.headers.get("etag"),
+        None if again else response.headers.get("last-modified"),
+        min_interval=0.0 if again else _min_interval(response),
     )
 
 

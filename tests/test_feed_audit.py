@@ -1,0 +1,69 @@
+"""What an operator meets after weeks of real feeds: pages that fail once, charsets only the HTTP
+header names, absurd Retry-After values, polls that take a while, and restarts over a digest time."""
+
+from __future__ import annotations
+
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from conftest import LocalServer
+
+from bot.adapters.memory import MemoryAdapter
+from bot.app import Bot
+from bot.config import parse_config
+
+STORY = (
+    "The harbour board said on Tuesday that the new breakwater at Port Alder would be finished by "
+    "spring, after divers found that the old one had shifted by half a metre during the winter storms. "
+)
+
+
+def make_bot(tmp_path: Path, server: LocalServer, **feed: object) -> Bot:
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "audit.db")},
+            "http": {"host_interval": 0},
+            "feeds": [{"name": "port", "url": f"{server.url}/feed", "every": "10m", "backfill": 5, **feed}],
+            "channels": [{"platform": "console", "id": "desk"}],
+        }
+    )
+    return Bot(config, adapters={"console": MemoryAdapter()})
+
+
+def page(title: str, text: str) -> bytes:
+    return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1><p>{text}</p></article></body></html>".encode()
+
+
+def test_an_item_whose_page_failed_once_is_not_lost_behind_a_not_modified_feed(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    # a link-only item (no summary): its text is its page's, and the page answers 503 the first time
+    feed = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Port</title>'
+        f"<item><title>Breakwater finished by spring</title><link>{http_server.url}/a/breakwater</link>"
+        "</item></channel></rss>"
+    ).encode()
+
+    def feed_route(h: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        if h.headers.get("If-None-Match") == '"v1"':
+            return 304, {"ETag": '"v1"'}, b""
+        return 200, {"Content-Type": "application/rss+xml", "ETag": '"v1"'}, feed
+
+    pages = iter([(503, b"busy")])
+
+    def page_route(_h: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+        status, body = next(pages, (200, page("Breakwater finished by spring", STORY * 3)))
+        return status, {"Content-Type": "text/html"}, body
+
+    http_server.routes["/feed"] = feed_route
+    http_server.routes["/a/breakwater"] = page_route
+    b = make_bot(tmp_path, http_server)
+    try:
+        assert b.poll_all() == [] and b.store.count("articles") == 0  # the page failed: nothing stored
+        stored = b.poll_all()  # the feed is read again (not "not modified"), and so is the page
+        assert [r.article.title for r in stored] == ["Breakwater finished by spring"]
+        assert b.poll_all() == []  # stored once; now the feed's validators are kept
+        assert b.store.count("articles") == 1
+        assert http_server.requests[-1][1].get("If-None-Match") == '"v1"'
+    finally:
+        b.close()
