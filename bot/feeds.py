@@ -60,9 +60,10 @@ class FeedState:
 
 def backoff(every: int, failures: int, retry_after: float | None = None, jitter: float = 1.0) -> float:
     """Seconds to wait after the n-th consecutive failure: what the server asked for, else the interval
-    doubled per failure (a day at most), times a jitter factor (near 1) that keeps feeds apart."""
+    doubled per failure, times a jitter factor (near 1) that keeps feeds apart; a day at most either way
+    (a Retry-After of years, or a date in 2100, would silence the feed for good)."""
     if retry_after:
-        return float(retry_after)
+        return float(min(retry_after, MAX_BACKOFF))
     return float(min(every * 2 ** max(failures - 1, 0), MAX_BACKOFF) * jitter)
 
 

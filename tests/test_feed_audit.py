@@ -3,6 +3,7 @@ header names, absurd Retry-After values, polls that take a while, and restarts o
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from conftest import LocalServer
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Bot
 from bot.config import parse_config
+from bot.storage import parse_time
 
 STORY = (
     "The harbour board said on Tuesday that the new breakwater at Port Alder would be finished by "
@@ -19,6 +21,7 @@ STORY = (
 
 
 def make_bot(tmp_path: Path, server: LocalServer, **feed: object) -> Bot:
+    tmp_path.mkdir(exist_ok=True)
     config = parse_config(
         {
             "storage": {"path": str(tmp_path / "audit.db")},
@@ -67,3 +70,18 @@ def test_an_item_whose_page_failed_once_is_not_lost_behind_a_not_modified_feed(
         assert http_server.requests[-1][1].get("If-None-Match") == '"v1"'
     finally:
         b.close()
+
+
+def test_a_retry_after_of_years_still_leaves_the_feed_tried_within_a_day(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    for n, asked in enumerate(("999999999", "Fri, 31 Dec 2100 23:59:59 GMT")):  # seconds, an HTTP date
+        http_server.routes["/feed"] = lambda _h, a=asked: (429, {"Retry-After": a}, b"slow down")
+        b = make_bot(tmp_path / str(n), http_server)
+        try:
+            b.poll_all()
+            row = b.store.db.table("feeds").get("port")
+        finally:
+            b.close()
+        wait = (parse_time(row["next_poll"]) - datetime.now(UTC)).total_seconds()
+        assert "HTTP 429" in row["last_error"] and 86000 < wait <= 86400, asked
