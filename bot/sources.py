@@ -199,12 +199,26 @@ def _entry_article(entry: Any, feed: Feed, base: str | None, n: int = 0) -> Arti
     )
 
 
-def parse_feed(body: bytes, feed: Feed, base: str | None = None) -> list[Article]:
+def _charset_header(body: bytes, charset: str | None) -> dict[str, str]:
+    """The HTTP header's charset, as feedparser reads it, where the body needs it: a body that is valid
+    UTF-8 is left to its own declaration (a server's default charset is often wrong), another one (a
+    KOI8-R or windows-1251 feed whose XML declaration names no encoding) is read in the header's."""
+    if not charset or _codec(charset) is None:
+        return {}
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"content-type": f"application/xml; charset={charset}"}
+    return {}
+
+
+def parse_feed(body: bytes, feed: Feed, base: str | None = None, charset: str | None = None) -> list[Article]:
     """Articles from RSS/Atom bytes, with the text the feed itself carries; relative links are resolved
-    against base (the feed's URL), and an item that cannot be read is logged and skipped."""
+    against base (the feed's URL), charset is the one the HTTP header names, and an item that cannot be
+    read is logged and skipped."""
     if not body.strip():
         raise SourceError(f"feed {feed.name}: empty (no RSS or Atom in it)")
-    parsed = feedparser.parse(body)
+    parsed = feedparser.parse(body, response_headers=_charset_header(body, charset))
     if parsed.bozo and not parsed.entries:
         raise SourceError(f"feed {feed.name}: not a readable feed ({parsed.get('bozo_exception')})")
     if not parsed.get("version") and not parsed.entries:
@@ -418,7 +432,9 @@ async def fetch(
             for u in links
         ]
     else:
-        entries = await asyncio.to_thread(parse_feed, response.content, feed, str(response.url))
+        entries = await asyncio.to_thread(
+            parse_feed, response.content, feed, str(response.url), response.charset_encoding
+        )
     kept: list[Article] = []
     short: list[Article] = []  # summary-only entries, whose pages are fetched
     for entry in entries:

@@ -85,3 +85,26 @@ def test_a_retry_after_of_years_still_leaves_the_feed_tried_within_a_day(
             b.close()
         wait = (parse_time(row["next_poll"]) - datetime.now(UTC)).total_seconds()
         assert "HTTP 429" in row["last_error"] and 86000 < wait <= 86400, asked
+
+
+def test_a_feed_whose_charset_only_the_http_header_names_is_read_in_it(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    title = "Волнорез в порту достроят к весне"
+    text = "Управление порта заявило во вторник, что новый волнорез будет достроен к весне. " * 6
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Порт</title>'
+        f"<item><title>{title}</title><guid>urn:port:1</guid><description>{text}</description></item>"
+        "</channel></rss>"
+    ).encode("koi8-r")
+    http_server.routes["/feed"] = lambda _h: (
+        200,
+        {"Content-Type": "application/rss+xml; charset=KOI8-R"},
+        body,
+    )
+    b = make_bot(tmp_path, http_server)
+    try:
+        [result] = b.poll_all()
+        assert result.article.title == title and "новый волнорез" in result.article.text
+    finally:
+        b.close()
