@@ -3,7 +3,7 @@ header names, absurd Retry-After values, polls that take a while, and restarts o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -106,5 +106,31 @@ def test_a_feed_whose_charset_only_the_http_header_names_is_read_in_it(
     try:
         [result] = b.poll_all()
         assert result.article.title == title and "новый волнорез" in result.article.text
+    finally:
+        b.close()
+
+
+def test_a_feed_is_read_at_its_interval_even_when_its_poll_took_a_while(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Port</title>'
+        f"<item><title>Breakwater</title><guid>urn:port:2</guid><description>{STORY}</description></item>"
+        "</channel></rss>"
+    ).encode()
+    http_server.routes["/feed"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, body)
+    b = make_bot(tmp_path, http_server)  # every 10m
+    feed = b.config.feeds[0]
+    try:
+        began = datetime.now(UTC)
+        b.poll_all()
+        asked = len(http_server.requests)
+        b.clock = lambda: began + timedelta(seconds=299)  # not twice as often as asked
+        assert b.poll_if_due(feed) == [] and len(http_server.requests) == asked
+        # the scheduler's next trigger comes one interval after the last, which fired as this poll
+        # began; the poll took a second or more (its pages, the ingest lock), and is read all the same
+        b.clock = lambda: began + timedelta(seconds=599)
+        b.poll_if_due(feed)
+        assert len(http_server.requests) == asked + 1
     finally:
         b.close()
