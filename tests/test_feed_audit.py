@@ -12,6 +12,7 @@ from conftest import LocalServer
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Bot
 from bot.config import parse_config
+from bot.scheduler import build_scheduler
 from bot.storage import parse_time
 
 STORY = (
@@ -132,5 +133,45 @@ def test_a_feed_is_read_at_its_interval_even_when_its_poll_took_a_while(
         b.clock = lambda: began + timedelta(seconds=599)
         b.poll_if_due(feed)
         assert len(http_server.requests) == asked + 1
+    finally:
+        b.close()
+
+
+def test_a_digest_time_the_bot_was_down_over_is_sent_once_soon_after_the_start(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Port</title>'
+        f"<item><title>Breakwater</title><guid>urn:port:3</guid><description>{STORY}</description></item>"
+        "</channel></rss>"
+    ).encode()
+    http_server.routes["/feed"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, body)
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "down.db")},
+            "http": {"host_interval": 0},
+            "feeds": [{"name": "port", "url": f"{http_server.url}/feed", "backfill": 5}],
+            "channels": [{"platform": "console", "id": "desk", "digest": "0 * * * *", "send_empty": True}],
+        }
+    )
+    adapter = MemoryAdapter()
+    b = Bot(config, adapters={"console": adapter})
+
+    def catch_up() -> datetime | None:
+        job = build_scheduler(b).get_job("digest:console:desk")
+        return getattr(job, "next_run_time", None)  # None: left to the cron trigger's next time
+
+    try:
+        b.run_once()
+        assert len(adapter.sent) == 1 and catch_up() is None  # this hour's digest is sent: none missed
+        # as if the last digest was sent two hours ago and the bot was down over this hour's
+        earlier = (datetime.now(UTC) - timedelta(hours=2)).isoformat(timespec="seconds")
+        b.store.db.execute("update digests set until = ?", [earlier])
+        b.store.db.conn.commit()
+        started = datetime.now(UTC)
+        late = catch_up()
+        assert late is not None and started <= late <= started + timedelta(minutes=2)
+        b.send_digests(config.channels)  # what that job runs
+        assert len(adapter.sent) == 2 and catch_up() is None  # sent once: not again at the next start
     finally:
         b.close()
