@@ -435,11 +435,20 @@ async def fetch(
         entries = await asyncio.to_thread(
             parse_feed, response.content, feed, str(response.url), response.charset_encoding
         )
+    stored: set[int] = set()  # the summary-only entries stored already (by their place in entries)
+    if known is not None:
+        # asked off the event loop that every feed's requests share: known takes the bot's lock, which a
+        # long ingest or a delivery waiting out a Retry-After holds, and the others' responses would
+        # stall meanwhile (and run out of their timeout)
+        check = known
+        stored = await asyncio.to_thread(
+            lambda: {n for n, e in enumerate(entries) if len(e.text) < SUMMARY_ONLY and e.url and check(e)}
+        )
     kept: list[Article] = []
     short: list[Article] = []  # summary-only entries, whose pages are fetched
-    for entry in entries:
+    for n, entry in enumerate(entries):
         if len(entry.text) < SUMMARY_ONLY and entry.url:
-            if known is not None and known(entry):
+            if n in stored:
                 continue  # stored already: neither fetched nor ingested again, the host is spared
             short.append(entry)
         kept.append(entry)

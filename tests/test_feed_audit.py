@@ -3,6 +3,8 @@ header names, absurd Retry-After values, polls that take a while, and restarts o
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -12,7 +14,9 @@ from conftest import LocalServer
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Bot
 from bot.config import parse_config
+from bot.models import Article
 from bot.scheduler import build_scheduler
+from bot.sources import fetch
 from bot.storage import parse_time
 
 STORY = (
@@ -174,4 +178,47 @@ def test_a_digest_time_the_bot_was_down_over_is_sent_once_soon_after_the_start(
         b.send_digests(config.channels)  # what that job runs
         assert len(adapter.sent) == 2 and catch_up() is None  # sent once: not again at the next start
     finally:
+        b.close()
+
+
+def test_a_held_bot_lock_does_not_stall_the_other_feeds_requests(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    # a summary-only entry: whether it is stored is asked under the bot's lock, which another thread
+    # holds (a long ingest, a delivery waiting out a Retry-After)
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Port</title>'
+        f"<item><title>Breakwater</title><link>{http_server.url}/a/breakwater</link>"
+        "<description>A short summary.</description></item></channel></rss>"
+    ).encode()
+    http_server.routes["/feed"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, body)
+    http_server.routes["/other"] = lambda _h: (200, {"Content-Type": "text/plain"}, b"ok")
+    b = make_bot(tmp_path, http_server)
+    asking, release, held = threading.Event(), threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with b.lock:
+            held.set()
+            release.wait(30)
+
+    def known(article: Article) -> bool:
+        asking.set()
+        return b._known(article)  # waits for the lock
+
+    threads = [threading.Thread(target=holder)]
+    threads[0].start()
+    held.wait(10)
+    polling = threading.Thread(target=b.http.run, args=(fetch(b.config.feeds[0], b.http, known=known),))
+    threads.append(polling)
+    try:
+        polling.start()
+        assert asking.wait(10)
+        with ThreadPoolExecutor(1) as pool:
+            other = pool.submit(b.http.run, b.http.get(f"{http_server.url}/other"))
+            assert other.result(timeout=10).text == "ok"  # answered while the lock is still held
+        assert polling.is_alive()  # the poll itself waits for the lock, as it should
+    finally:
+        release.set()
+        for t in threads:
+            t.join(30)
         b.close()
