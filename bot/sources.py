@@ -9,6 +9,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -24,6 +25,7 @@ from bot.http import Http, SourceError, retry_after
 from bot.models import Article
 from bot.records import article_from_record as article_from_record  # where callers have found them
 from bot.records import read_lines, stable_id
+from bot.storage import parse_time
 from bot.urls import canonical_url, url_problem
 
 log = logging.getLogger(__name__)
@@ -421,6 +423,7 @@ async def fetch(
         raise SourceError(f"feed {feed.name}: {exc}", exc.retry_after, exc.deferred) from None
     if response.status_code == 304:
         return Fetched([], etag, modified, not_modified=True)
+    fetched_at = datetime.now(UTC)
     if feed.kind == "page":
         links = article_links(page_text(response), str(response.url))
         if not links:
@@ -461,7 +464,7 @@ async def fetch(
         log.info("feed %s: %d pages left for later polls (at most %d a poll)", feed.name, len(later), cap)
     pages = {a.id: a for a in await asyncio.gather(*(_with_page(http, a) for a in short[:cap]))}
     read = [pages.get(a.id, a) for a in kept if a.id not in later]
-    articles = [a for a in read if a.text.strip()]
+    articles = [_not_after(a, fetched_at) for a in read if a.text.strip()]
     # an entry with no text of its own whose page could not be had (a 503, a timeout) is not stored:
     # the next poll tries its page again, so it too must not be answered "not modified"
     missed = len(read) - len(articles)
@@ -474,6 +477,17 @@ async def fetch(
         None if again else response.headers.get("last-modified"),
         min_interval=0.0 if again else _min_interval(response),
     )
+
+
+def _not_after(article: Article, fetched_at: datetime) -> Article:
+    """The article dated no later than its feed was fetched: a date ahead of that is a publisher's wrong
+    time zone or a typo, which put the item after the rewrites of its text (or, years ahead, outside the
+    window of every story it belongs to, a new story each time)."""
+    when = parse_time(article.published)
+    if when is None or when <= fetched_at:
+        return article
+    log.info("feed %s: item %r is dated %s, ahead of now; dated now", article.feed, article.title, when)
+    return replace(article, published=fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _min_interval(response: httpx.Response) -> float:

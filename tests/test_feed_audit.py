@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -221,4 +222,33 @@ def test_a_held_bot_lock_does_not_stall_the_other_feeds_requests(
         release.set()
         for t in threads:
             t.join(30)
+        b.close()
+
+
+def test_an_item_dated_ahead_of_its_fetch_is_dated_then_and_found_in_its_story(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    def feed(guid: str, title: str, text: str, date: str) -> bytes:
+        return (
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+            f"<item><title>{title}</title><guid>{guid}</guid><pubDate>{date}</pubDate>"
+            f"<description>{text}</description></item></channel></rss>"
+        ).encode()
+
+    wire = feed("urn:wire:1", "Breakwater by spring", STORY * 3, "Mon, 30 Nov 2026 08:00:00 GMT")
+    # the same text retold by another outlet whose feed puts its date in 2100 (a typo)
+    retold = STORY.replace("on Tuesday", "on Tuesday morning")
+    courier = feed("urn:courier:1", "Port Alder breakwater", retold * 3, "Fri, 01 Jan 2100 08:00:00 GMT")
+    http_server.routes["/feed"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, wire)
+    http_server.routes["/courier"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, courier)
+    b = make_bot(tmp_path, http_server)
+    try:
+        [original] = b.poll_all()
+        before = datetime.now(UTC).replace(microsecond=0)
+        [late] = b.poll(replace(b.config.feeds[0], name="courier", url=f"{http_server.url}/courier"))
+        stamp = parse_time(late.article.published)
+        assert stamp is not None and before <= stamp <= datetime.now(UTC)
+        assert late.story == original.story and late.relation != "new"  # not a new story on its own
+        assert original.article.published == "2026-11-30T08:00:00Z"  # a date in the past is kept
+    finally:
         b.close()
