@@ -115,8 +115,14 @@ class Feeds:
         return next((f for f in self.all() if f.name == name), None)
 
     def state(self, feed: Feed) -> FeedState:
-        """What is remembered of the feed (an empty state for one never polled)."""
-        return FeedState.from_row(self._row(feed.name))
+        """What is remembered of the feed (an empty state for one never polled, and for one whose URL
+        was changed in the config since: the validators and the first poll were the old URL's, so the
+        new URL's backlog is stored quietly too; only whether it was failing is kept, to tell its
+        recovery)."""
+        row = self._row(feed.name)
+        if row and row.get("url") and row["url"] != feed.url:
+            return FeedState(failing=bool(row.get("failing")), added_by=row.get("added_by"))
+        return FeedState.from_row(row)
 
     def add(
         self,

@@ -4,6 +4,7 @@ header names, absurd Retry-After values, polls that take a while, and restarts o
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -250,5 +251,39 @@ def test_an_item_dated_ahead_of_its_fetch_is_dated_then_and_found_in_its_story(
         assert stamp is not None and before <= stamp <= datetime.now(UTC)
         assert late.story == original.story and late.relation != "new"  # not a new story on its own
         assert original.article.published == "2026-11-30T08:00:00Z"  # a date in the past is kept
+    finally:
+        b.close()
+
+
+def test_a_feed_whose_url_is_changed_in_the_config_starts_afresh(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    def feed(*guids: str) -> bytes:
+        entries = "".join(
+            f"<item><title>Item {g}</title><guid>urn:{g}</guid><description>{STORY} {g}</description></item>"
+            for g in guids
+        )
+        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{entries}</channel></rss>'.encode()
+
+    seen: list[dict[str, str]] = []
+
+    def section(body: bytes) -> Callable[[BaseHTTPRequestHandler], tuple[int, dict[str, str], bytes]]:
+        def route(h: BaseHTTPRequestHandler) -> tuple[int, dict[str, str], bytes]:
+            seen.append(dict(h.headers))
+            return 200, {"Content-Type": "application/rss+xml", "ETag": '"same-etag"'}, body
+
+        return route
+
+    http_server.routes["/feed"] = section(feed("a1"))
+    http_server.routes["/other"] = section(feed("b1", "b2", "b3"))
+    b = make_bot(tmp_path, http_server, backfill=0)
+    try:
+        b.poll_all()  # the first poll: its backlog stored quietly
+        moved = replace(b.config.feeds[0], url=f"{http_server.url}/other")  # the operator fixed the URL
+        results = b.poll(moved)
+        assert len(results) == 3 and "If-None-Match" not in seen[-1]  # not the old URL's validators
+        quiet = b.store.db.execute("select count(*) from articles where quiet = 1").fetchone()[0]
+        assert quiet == 4  # the new URL's backlog is a backlog too: nothing of it floods the digest
+        assert b.watched.state(moved).items_seen == 3
     finally:
         b.close()
