@@ -287,3 +287,22 @@ def test_a_feed_whose_url_is_changed_in_the_config_starts_afresh(
         assert b.watched.state(moved).items_seen == 3
     finally:
         b.close()
+
+
+def test_a_feed_labelled_iso_8859_1_is_read_as_windows_1252_as_browsers_do(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    title = "Harbour board: “finished by spring” – café reopens"
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Port</title>'
+        f"<item><title>{title}</title><guid>urn:port:5</guid><description>{STORY * 3}</description></item>"
+        "</channel></rss>"
+    ).encode("cp1252")
+    ctype = "application/rss+xml; charset=ISO-8859-1"
+    http_server.routes["/feed"] = lambda _h: (200, {"Content-Type": ctype}, body)
+    b = make_bot(tmp_path, http_server)
+    try:
+        [result] = b.poll_all()
+        assert result.article.title == title
+    finally:
+        b.close()
