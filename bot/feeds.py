@@ -181,6 +181,9 @@ class Feeds:
         self.store.release_quiet(feed.name, sorted(ids), keep)
 
     def _save(self, feed: Feed, values: dict[str, Any]) -> None:
+        row = self._row(feed.name)
+        if row and row.get("url") and row["url"] != feed.url:  # what is kept of the old URL goes
+            values = {"etag": None, "modified": None, "last_success": None, "items_seen": 0, **values}
         self._table.upsert({"name": feed.name, "url": feed.url, "every": feed.every, **values}, pk="name")
 
     def record_deferred(self, feed: Feed, seconds: float, now: datetime | None = None) -> None:

@@ -275,11 +275,14 @@ def test_a_feed_whose_url_is_changed_in_the_config_starts_afresh(
         return route
 
     http_server.routes["/feed"] = section(feed("a1"))
-    http_server.routes["/other"] = section(feed("b1", "b2", "b3"))
+    new_url = section(feed("b1", "b2", "b3"))
+    answers = iter([lambda _h: (503, {}, b"down for a moment")])
+    http_server.routes["/other"] = lambda h: next(answers, new_url)(h)
     b = make_bot(tmp_path, http_server, backfill=0)
     try:
         b.poll_all()  # the first poll: its backlog stored quietly
         moved = replace(b.config.feeds[0], url=f"{http_server.url}/other")  # the operator fixed the URL
+        assert b.poll(moved) == [] and b.watched.state(moved).failures == 1  # it fails once at first
         results = b.poll(moved)
         assert len(results) == 3 and "If-None-Match" not in seen[-1]  # not the old URL's validators
         quiet = b.store.db.execute("select count(*) from articles where quiet = 1").fetchone()[0]
