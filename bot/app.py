@@ -258,7 +258,7 @@ class Bot:
             # sets its next poll an interval after it ended, so up to half an interval early is on time
             # (else a poll that took longer than the trigger's jitter made the feed wait two intervals)
             slack = timedelta(seconds=feed.every / 2 if not state.failures else 0)
-            due = watched and state.due(self.clock() + slack)
+            due = watched and state.due(self.clock() + slack, feed.every)
         if not due:
             return []
         return self.poll(feed)

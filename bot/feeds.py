@@ -52,10 +52,14 @@ class FeedState:
             added_by=row.get("added_by"),
         )
 
-    def due(self, now: datetime) -> bool:
-        """Whether the feed may be polled now (not resting after a back-off or a Retry-After)."""
+    def due(self, now: datetime, every: float = 0.0) -> bool:
+        """Whether the feed (polled every `every` seconds) may be polled now: not resting after a back-off
+        or a Retry-After. A next poll further ahead than any wait the bot sets (a day, or the feed's own
+        interval, and their jitter) was set by a clock since set back (a VM restored, a wrong clock put
+        right), and is due: the feed would otherwise be silent for as long as the clock was wrong."""
         when = parse_time(self.next_poll)
-        return when is None or when <= now
+        longest = timedelta(seconds=1.2 * max(every, MAX_BACKOFF))
+        return when is None or when <= now or when - now > longest
 
 
 def backoff(every: int, failures: int, retry_after: float | None = None, jitter: float = 1.0) -> float:

@@ -309,3 +309,27 @@ def test_a_feed_labelled_iso_8859_1_is_read_as_windows_1252_as_browsers_do(
         assert result.article.title == title
     finally:
         b.close()
+
+
+def test_a_next_poll_set_by_a_clock_that_was_days_ahead_does_not_silence_the_feed(
+    tmp_path: Path, http_server: LocalServer
+) -> None:
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Port</title>'
+        f"<item><title>Breakwater</title><guid>urn:port:6</guid><description>{STORY}</description></item>"
+        "</channel></rss>"
+    ).encode()
+    http_server.routes["/feed"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, body)
+    b = make_bot(tmp_path, http_server)  # every 10m
+    feed = b.config.feeds[0]
+    try:
+        now = datetime.now(UTC)
+        # the last poll ran while the machine's clock was three days ahead; it has been put right since
+        b.watched.record_success(feed, None, None, 0, now=now + timedelta(days=3))
+        b.poll_if_due(feed)
+        assert len(http_server.requests) == 1
+        # a wait the bot did set (a day's Retry-After) is still kept
+        b.watched.record_failure(feed, "HTTP 429", retry_after=86400, now=now)
+        assert b.poll_if_due(feed) == [] and len(http_server.requests) == 1
+    finally:
+        b.close()
