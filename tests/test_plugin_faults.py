@@ -4,10 +4,20 @@ plugin's work, a stored article or a digest."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from conftest import run_cli
 from test_plugins import installed
+
+from bot.config import Channel
+from bot.delivery import deliver, queue_digest
+from bot.messages import Message
+from bot.metrics import Metrics
+from bot.models import Article
+from bot.pipeline import Pipeline
+from bot.plugins import make_manager
+from bot.storage import Store
 
 ARTICLE = """---
 title: Ferry service to the islands resumes after the storm
@@ -54,3 +64,57 @@ def test_a_digest_section_that_raises_or_returns_text_costs_only_its_own_line(tm
     assert len(errors) == 2 and "broken failed" in errors[0] and "ZeroDivisionError" in errors[0]
     assert "text returned" in errors[1]
 
+
+def outbox(db: Path) -> list[tuple[str, str, str | None]]:
+    """Each outbox part's platform, status and last error, in order."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select platform, status, last_error from outbox order by id").fetchall()
+
+
+def test_an_adapter_that_raises_fails_its_own_part_and_every_other_channel_still_gets_its_digest(
+    tmp_path: Path,
+) -> None:
+    env = faulty(tmp_path)
+    channels = "".join(
+        f'[[channels]]\nplatform = "{platform}"\nid = "{platform}-1"\n'
+        for platform in ("crasher", "printer", "console")
+    )
+    path = config(tmp_path, channels)
+    run = run_cli("run", "--once", "--config", str(path), env=env, check=False)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert "sent 1 digest message" in run.stderr and "#console-1" in run.stdout
+    (crashed, printed, console) = outbox(tmp_path / "c.db")
+    assert crashed[1] == "failed" and crashed[2] == "crasher adapter failed: RuntimeError: adapter bug"
+    assert printed[1] == "failed" and "TypeError" in str(printed[2])  # send(channel, message) only
+    assert console[1] == "sent"
+    listed = run_cli("outbox", "--config", str(path), env=env).stdout
+    assert "crasher adapter failed: RuntimeError: adapter bug" in listed
+    again = run_cli("run", "--once", "--config", str(path), env=env, check=False)
+    assert "sent 0 digest messages" in again.stderr and "#console-1" not in again.stdout  # not twice
+
+
+class NoLookup:
+    """An adapter with a send and no find: it cannot tell whether a part in doubt was posted."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
+        self.sent.append(channel_id)
+        return None
+
+
+def test_a_part_in_doubt_on_an_adapter_without_a_lookup_is_sent_instead_of_stopping_delivery(
+    store: Store,
+) -> None:
+    Pipeline(store, make_manager(load_entry_points=False), {}).ingest(
+        Article(id="a1", title="Ferry resumes", text="The ferry resumed on Thursday, the operator said.")
+    )
+    queue_digest(store, Channel("console", "desk"))
+    store.db.execute("update outbox set in_doubt = 1, attempts = 1")  # a run killed mid-send
+    store.db.conn.commit()
+    adapter = NoLookup()
+    assert deliver(store, {"console": Metrics().timed(adapter)}) == 1
+    assert adapter.sent == ["desk"]
