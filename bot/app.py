@@ -153,7 +153,11 @@ class Bot:
                 source = self.registry.sources.get(feed.kind)
                 if source is None:
                     raise SourceError(f"feed {feed.name}: no plugin provides kind {feed.kind!r}")
-                return await source.fetch(feed, self.http, state.etag, state.modified, self._known)
+                fetched = await source.fetch(feed, self.http, state.etag, state.modified, self._known)
+                if not isinstance(fetched, Fetched):  # a plugin's bug: that feed's failure, no one else's
+                    got = type(fetched).__name__
+                    raise SourceError(f"feed {feed.name}: kind {feed.kind!r} returned a {got}, not a Fetched")
+                return fetched
             except SourceError as exc:
                 return exc
             except Exception as exc:  # one feed that breaks in an unforeseen way never stops the cycle

@@ -118,3 +118,17 @@ def test_a_part_in_doubt_on_an_adapter_without_a_lookup_is_sent_instead_of_stopp
     adapter = NoLookup()
     assert deliver(store, {"console": Metrics().timed(adapter)}) == 1
     assert adapter.sent == ["desk"]
+
+
+def test_a_source_kind_that_returns_a_list_is_that_feeds_failure_and_the_cycle_goes_on(
+    tmp_path: Path,
+) -> None:
+    env = faulty(tmp_path)
+    listed = f'[[feeds]]\nname = "listed"\nurl = "{tmp_path}"\nkind = "listed"\n'
+    path = config(tmp_path, feeds=listed)
+    run = run_cli("run", "--once", "--config", str(path), env=env, check=False)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert "stored 1 new article; sent 1 digest message" in run.stderr
+    assert "feed listed: kind 'listed' returned a list, not a Fetched" in run.stderr
+    feeds = run_cli("feeds", "--config", str(path), env=env).stdout
+    assert "last error: kind 'listed' returned a list, not a Fetched" in feeds
