@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from importlib.metadata import entry_points
-from typing import Any
+from typing import Any, cast
 
 import pluggy
 
 from bot import hookspecs
+from bot.models import Quote, StoryMatch
 from bot.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,41 @@ def _article_id(args: tuple[Any, ...]) -> str:
     return "-"
 
 
+# what each article hook may answer besides None; anything else is a plugin's bug, logged and ignored
+RETURNS: dict[str, tuple[type, ...]] = {
+    "wirewatch_match_story": (StoryMatch,),
+    "wirewatch_extract_quotes": (list, tuple),
+    "wirewatch_prepare": (Mapping,),
+}
+
+
+def _checked(impl: pluggy.HookImpl, hook: str, value: Any, args: tuple[Any, ...]) -> Any:
+    """An article hook's answer, or None (logged) where it is of the wrong type: a str where a
+    StoryMatch belongs would otherwise cost every article (and, firstresult, hide the next plugin's
+    answer); items of a quotes list that are not Quotes are left out."""
+    expected = RETURNS.get(hook)
+    if value is None or expected is None:
+        return value
+    if not isinstance(value, expected):
+        name, got = impl.plugin_name, type(value).__name__
+        log.error(
+            "plugin %s returned a %s from %s on article %s; ignored", name, got, hook, _article_id(args)
+        )
+        return None
+    if hook == "wirewatch_extract_quotes":
+        items = cast(list[Any], value)
+        quotes = [q for q in items if isinstance(q, Quote)]
+        if len(quotes) < len(items):
+            log.error(
+                "plugin %s returned items that are not Quotes from %s on article %s; left out",
+                impl.plugin_name,
+                hook,
+                _article_id(args),
+            )
+        return quotes
+    return value
+
+
 def _guard(impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
     """The implementation, isolated: an article hook that raises is logged and skipped (None), so the
     next plugin still runs; a registration hook that raises becomes one PluginError line."""
@@ -48,7 +84,7 @@ def _guard(impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
     @functools.wraps(function)
     def guarded(*args: Any) -> Any:
         try:
-            return function(*args)
+            return _checked(impl, hook, function(*args), args)
         except PluginError:
             raise
         except Exception as exc:

@@ -4,10 +4,11 @@ plugin's work, a stored article or a digest."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
-from conftest import run_cli
+from conftest import run_cli, write_stream
 from test_plugins import installed
 
 from bot.config import Channel
@@ -132,3 +133,34 @@ def test_a_source_kind_that_returns_a_list_is_that_feeds_failure_and_the_cycle_g
     assert "feed listed: kind 'listed' returned a list, not a Fetched" in run.stderr
     feeds = run_cli("feeds", "--config", str(path), env=env).stdout
     assert "last error: kind 'listed' returned a list, not a Fetched" in feeds
+
+
+def test_a_story_hook_that_returns_a_string_is_ignored_and_the_next_plugin_answers(tmp_path: Path) -> None:
+    text = (
+        "The ferry service to the outer islands resumed on Thursday after three days of storms that "
+        "closed the harbour at Porto Lenz, the operator Island Lines said. Crossings will run every two "
+        "hours until Sunday, when the winter timetable of six sailings a day starts, and the 340 "
+        "passengers stranded on Vela will be carried first, a spokeswoman for the operator said."
+    )
+    stream = write_stream(
+        tmp_path / "s.jsonl",
+        [
+            {"id": "f1", "source": "one", "title": "Ferry service resumes", "text": text},
+            {
+                "id": "f2",
+                "source": "two",
+                "title": "Ferries run again",
+                "text": text + " Fares are unchanged.",
+            },
+        ],
+    )
+    replay = run_cli(
+        "replay", "--json", "--workers", "1", str(stream), env=faulty(tmp_path, "match"), check=False
+    )
+    assert replay.returncode == 0 and "Traceback" not in replay.stderr, replay.stderr
+    assert [json.loads(line)["relation"] for line in replay.stdout.splitlines()] == ["new", "rewrite"]
+    errors = [line for line in replay.stderr.splitlines() if "returned a str" in line]
+    assert (
+        len(errors) == 2
+        and "plugin faulty returned a str from wirewatch_match_story on article f1" in errors[0]
+    )
