@@ -164,3 +164,14 @@ def test_a_story_hook_that_returns_a_string_is_ignored_and_the_next_plugin_answe
         len(errors) == 2
         and "plugin faulty returned a str from wirewatch_match_story on article f1" in errors[0]
     )
+
+
+def test_a_command_whose_handler_breaks_gets_one_line_and_the_other_commands_work(tmp_path: Path) -> None:
+    env = faulty(tmp_path)
+    path = config(tmp_path)
+    for line, why in (("crash", "KeyError: 'no such thing'"), ("wrong", "answered with a str")):
+        asked = run_cli("ask", line, "--config", str(path), env=env, check=False)
+        assert asked.returncode == 2 and "Traceback" not in asked.stderr, asked.stderr
+        assert asked.stdout.strip() == f"{line} failed; the bot's log says why"
+        assert why in asked.stderr
+    assert "stories" in run_cli("ask", "help", "--config", str(path), env=env).stdout  # the others work
