@@ -17,7 +17,7 @@ from bot.alerts import Rules, outlets, rules, watched_speaker_ids
 from bot.cards import card_of, edit_reply, fingerprint, paragraphs_reply, quote_reply, render, story_quotes
 from bot.config import Channel
 from bot.digest import MAX_ADDED
-from bot.messages import Block, Message
+from bot.messages import Block, Message, shown_id
 from bot.storage import Store, now_iso, parse_time
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ def _added_reply(story_id: str, article: Row, quoted: list[str]) -> Message | No
         return None
     reply = paragraphs_reply(article["source"] or "", sentences[:MAX_ADDED], article["url"])
     if (rest := len(sentences) - MAX_ADDED) > 0:
-        pointer = Block("context", f"and {rest} more: /wirewatch story {story_id}")
+        pointer = Block("context", f"and {rest} more: /wirewatch story {shown_id(story_id)}")
         reply = replace(reply, blocks=(*reply.blocks, pointer))
     return reply
 

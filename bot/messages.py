@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -99,6 +100,26 @@ def shorten(text: str, limit: int) -> str:
     else:  # one very long word: cut inside it
         head = head[:room]
     return head.rstrip(" \t\n,;:—–-") + MARK
+
+
+REF = "…#"  # joins a long story id's head to its digest in a reference that fits a platform's limit
+
+
+def story_ref(story_id: str, limit: int) -> str:
+    """A story id as it fits in limit characters: the id itself, else its head, …# and 10 hex digits of
+    its SHA-256 (queries.story finds the story from either)."""
+    if len(story_id) <= limit:
+        return story_id
+    digest = hashlib.sha256(story_id.encode()).hexdigest()[:10]
+    return story_id[: max(0, limit - len(REF) - len(digest))] + REF + digest
+
+
+SHOWN_ID = 60  # characters of a story id written in a message's text (a line to copy into a command)
+
+
+def shown_id(story_id: str) -> str:
+    """A story id as written in a message's text: a long one (a URL) as its reference."""
+    return story_ref(story_id, SHOWN_ID)
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlite_utils
 
+from bot.messages import REF, story_ref
 from bot.storage import now_iso
 
 Row = dict[str, Any]
@@ -37,8 +38,16 @@ def stories_since(db: sqlite_utils.Database, since: str, match: str = "", limit:
 
 
 def story(db: sqlite_utils.Database, story_id: str) -> Row | None:
-    """One story's row."""
-    return next(db.query("select * from stories where id = ?", [story_id]), None)
+    """One story's row, by its id or by a reference to it that a platform's limit cut (messages.story_ref)."""
+    row = next(db.query("select * from stories where id = ?", [story_id]), None)
+    head, ref, _ = story_id.rpartition(REF)
+    if row is not None or not ref or not head:
+        return row
+    # the key's index serves the head's range: the stories whose ids start with it
+    for found in db.query("select * from stories where id > ? and id < ?", [head, head + "\U0010ffff"]):
+        if story_ref(found["id"], len(story_id)) == story_id:
+            return found
+    return None
 
 
 def first_article(db: sqlite_utils.Database, story_id: str) -> Row | None:

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -19,12 +20,14 @@ from slack_bolt import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from test_live import DISCORD, QUOTE_1, SLACK, cards, make_bot, original, rewrite
 
+from bot import queries
 from bot.adapters.discord import pressed
 from bot.adapters.discord_commands import build_client, on_button
 from bot.adapters.slack_commands import build_app, serve
 from bot.app import Bot
 from bot.commands import answer
 from bot.messages import Message
+from bot.models import Article
 
 SECRET = "button-signing-secret"
 
@@ -351,6 +354,62 @@ def test_a_discord_button_press_reaches_on_button_through_the_clients_event_path
         assert callback["type"] == 4 and callback["data"]["flags"] == 64  # a reply only the presser sees
         assert "Outlet 1 · rewrite" in json.dumps(callback["data"], ensure_ascii=False)
         assert presses(bot) == [("1600000000000000006", "coverage", DISCORD)]
+    finally:
+        discord.http.Route.BASE = base
+        bot.close()
+
+
+def test_buttons_of_a_story_with_a_long_id_fit_and_answer_for_it(
+    tmp_path: Path, slack: FakeSlack, discord_api: FakeDiscord
+) -> None:
+    """A feed item's id is often its URL: longer than Discord's 100-character custom id (before, cut
+    there, so the press asked for a story that does not exist) and than Slack's 255-character block id."""
+    bot, _ = make_bot(tmp_path, slack, discord_api)
+    base = discord.http.Route.BASE
+    head = "https://news.example.org/2026/12/01/" + "a-very-long-headline-slug-" * 10
+    other = Article(
+        head + "other",
+        "The city council approved its winter budget on Tuesday after a long debate about bus fares.",
+        "Council passes winter budget",
+        "Wire B",
+    )
+    try:
+        bot.pipeline.ingest(replace(original(), id=head + "dam"))
+        bot.pipeline.ingest(other)  # another story whose id starts the same
+        bot.send_live()
+        posted = [b for b in discord_api.posts("/messages") if b.get("components")]
+        ids = [c["custom_id"] for p in posted for row in p["components"] for c in row["components"]]
+        assert len(ids) == len(set(ids)) == 6 and max(map(len, ids)) <= 100
+        stories = [queries.story(bot.store.db, s) for _, s in filter(None, map(pressed, ids))]
+        assert [s["id"] if s else None for s in stories] == ["s-" + head + "dam"] * 3 + [
+            "s-" + head + "other"
+        ] * 3
+        slack_ids = [b["block_id"] for m in cards(slack) for b in m["blocks"] if b["type"] == "actions"]
+        assert len(set(slack_ids)) == 2 and max(map(len, slack_ids)) <= 255
+
+        async def press(custom_id: str) -> bool:
+            client = discord.Client(intents=discord.Intents.none())
+            await client.http.static_login("discord-test-token")
+            interaction = discord.Interaction(data=component(custom_id), state=client._connection)  # type: ignore[arg-type]
+            done = await on_button(interaction, lambda t, u, c, a: answer(t, bot.context("discord"), u, c, a))
+            await client.close()
+            return done
+
+        discord.http.Route.BASE = discord_api.url + "/api/v10"
+        assert asyncio.run(press(ids[1]))  # the first story's "All coverage"
+        [callback] = [
+            b for m, p, b, _ in discord_api.requests if p.split("?")[0].endswith("/press-token/callback")
+        ]
+        shown = json.dumps(callback["data"], ensure_ascii=False)
+        assert "Wire A · new" in shown and "no story" not in shown
+
+        listing, _ = answer("stories", bot.context("slack"), "U7", SLACK, False)
+        listed = [b.text.rstrip("]").rsplit("  [", 1) for b in listing.blocks if b.text.endswith("]")]
+        assert len(listed) == 2 and max(len(ref) for _, ref in listed) <= 60  # not a 300-character URL
+        for headline, ref in listed:
+            story, _ = answer(f"story {ref}", bot.context("slack"), "U7", SLACK, False)
+            assert story.blocks[0].text == headline
+        assert {h for h, _ in listed} == {"Council passes winter budget", original().title}
     finally:
         discord.http.Route.BASE = base
         bot.close()

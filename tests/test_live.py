@@ -217,6 +217,34 @@ def test_a_speaker_alert_fires_once_for_a_new_quote_not_for_its_rewrites(
         bot.close()
 
 
+def test_a_discord_alert_is_a_reply_to_the_card_in_the_channel(
+    tmp_path: Path, slack: FakeSlack, discord_api: FakeDiscord
+) -> None:
+    """Discord's threads cannot also post to the channel (Slack's reply_broadcast): an alert answers the
+    card in the channel, so the desk sees it; the story's other updates stay in the card's thread."""
+    bot, clock = make_bot(tmp_path, slack, discord_api, speakers=["Olav Brekke"], edit_every="1s")
+    try:
+        bot.pipeline.ingest(original())
+        bot.send_live()
+        [card] = discord_api.in_channel(DISCORD)
+        clock.advance(120)
+        bot.pipeline.ingest(rewrite(2, "The council added a second pumping station on the east bank."))
+        bot.send_live()
+        clock.advance(120)
+        bot.pipeline.ingest(rewrite(4, QUOTE_2))
+        bot.send_live()
+        [alert] = [m for m in discord_api.in_channel(DISCORD) if m["id"] != card["id"]]
+        assert alert["content"].startswith("ALERT NEW Olav Brekke")
+        [sent] = [b for b in discord_api.posts(f"/channels/{DISCORD}/messages") if b.get("message_reference")]
+        assert (
+            str(sent["message_reference"]["message_id"]) == card["id"] and sent["content"] == alert["content"]
+        )
+        thread = [m["content"] for m in discord_api.in_channel(card["id"])]
+        assert thread and not any(t.startswith("ALERT") for t in thread)  # the update, not the alert
+    finally:
+        bot.close()
+
+
 def test_keyword_rules_use_whole_words(tmp_path: Path, slack: FakeSlack) -> None:
     bot, _ = make_bot(tmp_path, slack, keywords=["dam"])
     try:

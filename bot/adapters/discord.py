@@ -13,7 +13,7 @@ import discord
 import discord.webhook.async_ as webhook_module
 
 from bot.adapters import DeliveryError
-from bot.messages import STORY_BUTTONS, Block, Message, shorten
+from bot.messages import STORY_BUTTONS, Block, Message, shorten, story_ref
 
 _WEBHOOK = re.compile(r"/webhooks/(\d+)/([\w.-]+)")
 
@@ -66,6 +66,7 @@ def render(message: Message) -> tuple[str, list[discord.Embed]]:
 
 CUSTOM_ID = "wirewatch:{command}:{story}"  # stateless: any process, before or after a restart, answers it
 MAX_ROWS = 5  # action rows in one Discord message
+MAX_CUSTOM_ID = 100  # characters Discord allows in a component's custom id
 
 
 def story_buttons(message: Message) -> discord.ui.View | None:
@@ -79,7 +80,8 @@ def story_buttons(message: Message) -> discord.ui.View | None:
     for row, story in enumerate(stories):
         prefix = f"{row + 1}. " if len(stories) > 1 else ""
         for command, label in STORY_BUTTONS:
-            custom_id = CUSTOM_ID.format(command=command, story=story)[:100]
+            head = CUSTOM_ID.format(command=command, story="")
+            custom_id = head + story_ref(story, MAX_CUSTOM_ID - len(head))
             view.add_item(discord.ui.Button(label=prefix + label, custom_id=custom_id, row=row))
     return view
 
@@ -145,8 +147,8 @@ class DiscordAdapter:
 
     def send(self, channel_id: str, message: Message, key: str | None = None) -> str | None:
         """Post one message part with key as its nonce (a live card's reply in the thread on the card,
-        message.reply_to); its message id; raise DeliveryError (permanent where retrying cannot help,
-        maybe sent where it may have arrived)."""
+        message.reply_to, or an alert as the card's reply in the channel); its message id; raise
+        DeliveryError (permanent where retrying cannot help, maybe sent where it may have arrived)."""
         content, embeds = render(message)
         return self._run(self._send(channel_id, content, embeds, key, message.reply_to, message))
 
@@ -204,7 +206,13 @@ class DiscordAdapter:
             try:
                 await client.http.static_login(self.token)  # REST only: no gateway, no application lookup
                 target = int(channel_id)
-                if reply_to:  # in the thread on that message (a thread started on a message has its id)
+                if reply_to and message is not None and message.notify:
+                    # an alert: in the channel, as a reply to the card (Discord's threads have no
+                    # "also send to channel"), so the desk sees it without following the thread
+                    extra["reference"] = discord.MessageReference(
+                        message_id=int(reply_to), channel_id=target, fail_if_not_exists=False
+                    )
+                elif reply_to:  # in the thread on that message (a thread started on a message has its id)
                     await _thread_on(client, channel_id, reply_to, content)
                     target = int(reply_to)
                 channel = client.get_partial_messageable(target)

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters import DeliveryError
-from bot.messages import STORY_BUTTONS, Block, Message, shorten
+from bot.messages import STORY_BUTTONS, Block, Message, shorten, story_ref
 
 # errors that no retry can mend: the channel or the token is wrong
 PERMANENT = {
@@ -102,13 +102,13 @@ def buttons(story_id: str) -> dict[str, Any]:
     """A story's buttons as a Block Kit actions block."""
     return {
         "type": "actions",
-        "block_id": f"story:{story_id}"[:255],
+        "block_id": "story:" + story_ref(story_id, 255 - len("story:")),
         "elements": [
             {
                 "type": "button",
                 "action_id": ACTION + command,
                 "text": {"type": "plain_text", "text": label},
-                "value": story_id[:2000],
+                "value": story_ref(story_id, 2000),
             }
             for command, label in STORY_BUTTONS
         ],

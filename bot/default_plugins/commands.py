@@ -22,7 +22,7 @@ from bot.digest import filters
 from bot.feeds import FeedError
 from bot.hookspecs import hookimpl
 from bot.keywords import problem as keyword_problem
-from bot.messages import Block, Message, counted, local_time, plural
+from bot.messages import Block, Message, counted, local_time, plural, shown_id
 from bot.quote_text import quote_of
 
 ALL = 1_000_000  # rows read to count what a cut list leaves out
@@ -44,7 +44,7 @@ def _stories(request: Request, ctx: Context) -> Message:
     matching = f" matching {' '.join(request.args)!r}" if request.args else ""
     blocks = [Block("header", _of(len(rows), len(found), "story", "stories", skip) + matching)]
     for row in rows:
-        blocks.append(Block("text", f"{row['headline']}  [{row['story']}]"))
+        blocks.append(Block("text", f"{row['headline']}  [{shown_id(row['story'])}]"))
         blocks.append(
             Block(
                 "context",
@@ -86,10 +86,10 @@ def _more(name: str, which: str) -> str:
 
 
 def _story(request: Request, ctx: Context) -> Message:
-    story_id = request.args[0]
-    story = queries.story(ctx.store.db, story_id)
+    story = queries.story(ctx.store.db, request.args[0])
     if story is None:
-        raise UsageError(f"no story {story_id!r}; find one with /wirewatch stories")
+        raise UsageError(f"no story {request.args[0]!r}; find one with /wirewatch stories")
+    story_id = story["id"]
     blocks = [Block("header", clip(story["headline"], 140))]
     for row in queries.story_articles(ctx.store.db, story_id):
         by = f", by {row['author']})" if row["author"] else ")"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from bot.digest import MAX_ADDED, StoryDigest, clip
 from bot.hookspecs import hookimpl
-from bot.messages import Block, counted
+from bot.messages import Block, counted, shown_id
 from bot.registry import DigestSection
 
 MAX_QUOTES = 5  # new quotes shown per story; the rest are counted, with the command that lists them
@@ -19,20 +19,22 @@ def _more(n: int, what: str, command: str, story: StoryDigest) -> list[Block]:
     singular) and the command that shows them all."""
     if n <= 0:
         return []
-    return [Block("context", f"and {counted(n, 'more ' + what)}: /wirewatch {command} {story.story_id}")]
+    pointer = f"/wirewatch {command} {shown_id(story.story_id)}"
+    return [Block("context", f"and {counted(n, 'more ' + what)}: {pointer}")]
 
 
 def _named(names: list[str], sep: str, story: StoryDigest) -> str:
     """The first few names joined; the others counted, with the command that lists every article."""
     rest = len(names) - MAX_NAMED
-    more = f" and {rest} more (/wirewatch coverage {story.story_id})" if rest > 0 else ""
+    more = f" and {rest} more (/wirewatch coverage {shown_id(story.story_id)})" if rest > 0 else ""
     return sep.join(names[:MAX_NAMED]) + more
 
 
 def facts(story: StoryDigest) -> list[Block]:
     """Who carried it first, the story id, who rewrote it and the related coverage (the first few of
     each named, the rest counted)."""
-    lines = [f"first: {story.first_source}" if story.first_source else "", f"story {story.story_id}"]
+    first = f"first: {story.first_source}" if story.first_source else ""
+    lines = [first, f"story {shown_id(story.story_id)}"]
     if story.rewrites:
         lines.append(f"rewritten by {len(story.rewrites)}: {_named(story.rewrites, ', ', story)}")
     if story.related:

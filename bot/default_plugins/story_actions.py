@@ -11,7 +11,7 @@ from bot.commands import Command, Context, Param, Request, UsageError
 from bot.digest import MAX_QUOTE_CHARS, clip
 from bot.hookspecs import hookimpl
 from bot.live import mute
-from bot.messages import Block, Message, counted
+from bot.messages import Block, Message, counted, shown_id
 from bot.quote_text import quote_of
 from bot.storage import now_iso
 
@@ -22,10 +22,10 @@ MAX_LINES = 40  # articles or quotes listed in one answer; the rest are counted,
 
 def _story_id(request: Request, ctx: Context, action: str) -> str:
     """The story (following merges), after recording who pressed what."""
-    story_id = request.args[0]
-    row = queries.story(ctx.store.db, story_id)
+    row = queries.story(ctx.store.db, request.args[0])
     if row is None:
-        raise UsageError(f"no story {story_id!r}; find one with /wirewatch stories")
+        raise UsageError(f"no story {request.args[0]!r}; find one with /wirewatch stories")
+    story_id = str(row["id"])
     with ctx.store.db.atomic():
         ctx.store.db.table("presses").insert(
             {
@@ -55,7 +55,7 @@ def _page(request: Request, rows: list[Any]) -> tuple[list[Any], int]:
 def _listed(blocks: list[Block], rest: int, fallback: str, request: Request, story_id: str) -> Message:
     if rest > 0:
         following = int(request.options.get("skip") or 0) + MAX_LINES
-        nxt = f"/wirewatch {request.name} {story_id} --skip {following}"
+        nxt = f"/wirewatch {request.name} {shown_id(story_id)} --skip {following}"
         blocks.append(Block("context", f"and {rest} more: {nxt}"))
     return Message(tuple(blocks), fallback)
 
