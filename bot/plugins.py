@@ -6,7 +6,7 @@ import functools
 import importlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, cast
 
 import pluggy
@@ -139,20 +139,36 @@ def make_manager(
             pm.register(importlib.import_module(module), name)
             pm.origins[name] = f"{module} (built in)"
     if load_entry_points:
+        # plugin name -> (its module, where it comes from), to tell two plugins of one name apart
+        seen = {name: (module, "built in") for name, module in DEFAULT_PLUGINS.items()}
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if pm.is_blocked(ep.name) or pm.has_plugin(ep.name):
+            if pm.is_blocked(ep.name):
                 continue
+            if ep.name in seen:
+                module, where = seen[ep.name]
+                if module == ep.value:  # the same plugin listed twice (an editable install)
+                    continue
+                raise PluginError(
+                    f"two plugins are named {ep.name}: {module} ({where}) and {ep.value} "
+                    f"({_dist(ep)}); uninstall or rename one"
+                )
+            seen[ep.name] = (ep.value, _dist(ep))
             try:
                 plugin = ep.load()
             except Exception as exc:
                 raise PluginError(f"plugin {ep.name} ({ep.value}) cannot be loaded: {exc}") from None
             _register(pm, plugin, ep.name)
-            dist = f"{ep.dist.name} {ep.dist.version}, " if ep.dist else ""
+            dist = f"{_dist(ep)}, " if ep.dist else ""
             pm.origins[ep.name] = f"{ep.value} ({dist}entry point)"
     for plugin in extra:
         _register(pm, plugin, None)
     _check_pending(pm)
     return pm
+
+
+def _dist(ep: EntryPoint) -> str:
+    """The distribution that declares an entry point, with its version."""
+    return f"{ep.dist.name} {ep.dist.version}" if ep.dist else "installed"
 
 
 def _register(pm: Manager, plugin: object, name: str | None) -> None:

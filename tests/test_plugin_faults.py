@@ -175,3 +175,16 @@ def test_a_command_whose_handler_breaks_gets_one_line_and_the_other_commands_wor
         assert asked.stdout.strip() == f"{line} failed; the bot's log says why"
         assert why in asked.stderr
     assert "stories" in run_cli("ask", "help", "--config", str(path), env=env).stdout  # the others work
+
+
+def test_two_installed_plugins_of_one_name_fail_in_one_line_instead_of_one_vanishing(tmp_path: Path) -> None:
+    env = installed(tmp_path, extra="wirewatch_extra")
+    other = tmp_path / "site" / "wirewatch_other-2.0.dist-info"  # another package, the same plugin name
+    other.mkdir()
+    (other / "METADATA").write_text("Metadata-Version: 2.1\nName: wirewatch-other\nVersion: 2.0\n")
+    (other / "entry_points.txt").write_text("[wirewatch]\nextra = wirewatch_faulty\n")
+    proc = run_cli("plugins", env=env, check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "two plugins are named extra: " in line and "uninstall or rename one" in line
+    assert "wirewatch_extra" in line and "wirewatch_faulty (wirewatch-other 2.0)" in line
