@@ -89,7 +89,11 @@ class Bot:
         self.env = os.environ if env is None else env  # where each platform finds its secrets
         self.pm = pm or make_manager(disabled=config.disabled)
         self.registry = collect(self.pm)  # the commands, sources, platforms and sections plugins registered
-        migrations.apply(self.store.db, self.registry.migrations)  # the plugins' own tables
+        try:
+            migrations.apply(self.store.db, self.registry.migrations)  # the plugins' own tables
+        except migrations.MigrationError:
+            self.close()
+            raise
         self.watched = Feeds(self.store, config.feeds)  # the one owner of the list of feeds
         start_cursors(self.store, config.channels)  # a live channel added to a full store: no backlog burst
         self.pipeline = Pipeline(self.store, self.pm, config.plugins, config.workers)

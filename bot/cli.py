@@ -117,7 +117,11 @@ def replay(
             store = Store(db or Path(tmp) / "replay.db", window=parse_duration(window, "--window"))
         except (ConfigError, StoreError) as exc:
             raise click.ClickException(str(exc)) from None
-        migrations.apply(store.db, collect(pm).migrations)
+        try:
+            migrations.apply(store.db, collect(pm).migrations)
+        except migrations.MigrationError as exc:
+            store.close()
+            raise click.ClickException(str(exc)) from None
         pipeline = Pipeline(store, pm, settings, workers)
         settle_collector()
         count = 0
@@ -198,12 +202,13 @@ def _config_or_exit(path: Path) -> Config:
 
 def _bot(path: Path) -> Bot:
     from bot.app import Bot
+    from bot.migrations import MigrationError
     from bot.storage import StoreError
 
     config, pm = _load(path)
     try:
         return Bot(config, pm=pm)
-    except StoreError as exc:
+    except (StoreError, MigrationError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

@@ -99,7 +99,14 @@ class Registry:
         self.sections.append(section)
 
     def add_migration(self, migration: Migration) -> None:
-        """Register a migration of a plugin's own tables."""
+        """Register a migration of a plugin's own tables; it is recorded by its name, so a name that is
+        not an identifier (a lambda) or that another migration has is an error (it would be skipped)."""
+        from bot.migrations import MIGRATIONS
+
+        name = getattr(migration, "__name__", "")
+        if not name.isidentifier():
+            raise ValueError(f"a migration needs a name of its own (a def), not {name or migration!r}")
+        _unique({m.__name__: m for m in (*MIGRATIONS, *self.migrations)}, name, "migration")
         self.migrations.append(migration)
 
     def add_settings(

@@ -9,7 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from conftest import run_cli, write_stream
-from test_plugins import installed
+from test_plugins import THIRDPARTY, installed
 
 from bot.config import Channel
 from bot.delivery import deliver, queue_digest
@@ -32,10 +32,10 @@ The ferry service to the outer islands resumed on Thursday after three days of s
 
 def faulty(tmp_path: Path, *faults: str) -> dict[str, str]:
     """The environment of an install with the faulty plugin (and the example one), these faults on."""
-    return {
-        **installed(tmp_path, faulty="wirewatch_faulty", extra="wirewatch_extra"),
-        "WIREWATCH_FAULTY": ",".join(faults),
-    }
+    site = tmp_path / "site"
+    plugins = {"faulty": "wirewatch_faulty", "extra": "wirewatch_extra"}
+    env = {"PYTHONPATH": f"{site}:{THIRDPARTY}"} if site.exists() else installed(tmp_path, **plugins)
+    return {**env, "WIREWATCH_FAULTY": ",".join(faults)}
 
 
 def config(
@@ -188,3 +188,31 @@ def test_two_installed_plugins_of_one_name_fail_in_one_line_instead_of_one_vanis
     (line,) = proc.stderr.strip().splitlines()
     assert "two plugins are named extra: " in line and "uninstall or rename one" in line
     assert "wirewatch_extra" in line and "wirewatch_faulty (wirewatch-other 2.0)" in line
+
+
+def test_a_migration_that_fails_halfway_is_one_line_and_leaves_nothing_half_made(tmp_path: Path) -> None:
+    path = config(tmp_path)
+    stream = write_stream(tmp_path / "s.jsonl", [{"id": "r1", "title": "Ferry", "text": "The ferry runs."}])
+    for args in (
+        ("run", "--once", "--config", str(path)),
+        ("replay", "--db", str(tmp_path / "r.db"), str(stream)),
+    ):
+        proc = run_cli(*args, env=faulty(tmp_path, "migration"), check=False)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+        (line,) = proc.stderr.strip().splitlines()
+        assert line == (
+            "Error: migration faulty_001_half failed and was rolled back: RuntimeError: migration bug"
+        )
+    with sqlite3.connect(tmp_path / "c.db") as db:
+        tables = {name for (name,) in db.execute("select name from sqlite_master")}
+        done = {name for (name,) in db.execute("select name from _migrations")}
+    assert "faulty_first" not in tables and "faulty_001_half" not in done
+    mended = run_cli("run", "--once", "--config", str(path), env=faulty(tmp_path), check=False)
+    assert "stored 1 new article" in mended.stderr, mended.stderr
+
+
+def test_a_migration_named_like_another_plugins_is_refused_instead_of_skipped(tmp_path: Path) -> None:
+    proc = run_cli("check-config", str(config(tmp_path)), env=faulty(tmp_path, "same-migration"), check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "failed in register_migrations: migration 'm_extra_asks' is registered twice" in line
