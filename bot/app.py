@@ -31,7 +31,7 @@ from bot.pipeline import Pipeline
 from bot.pipeline_workers import Prepared
 from bot.plugins import collect, make_manager
 from bot.progress import Progress
-from bot.registry import Registry
+from bot.registry import Platform, Registry
 from bot.sources import Fetched
 from bot.storage import Store
 
@@ -39,11 +39,27 @@ log = logging.getLogger(__name__)
 PROGRESS_FROM = 200  # a poll bringing this many items (a first backfill) shows its progress
 
 
+def make_adapter(
+    config: Config, name: str, platform: Platform, env: Mapping[str, str]
+) -> tuple[Adapter | None, str]:
+    """A platform's adapter, or None where the environment lacks what it needs; and why it could not
+    be made where its factory raised (a plugin's bug, e.g. a token read with env[...]): that
+    platform's parts then wait in the outbox, and the other platforms are not stopped by it."""
+    try:
+        return platform.adapter(config.platforms.get(name, platform.settings), env), ""
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
 def default_adapters(config: Config, registry: Registry, env: Mapping[str, str]) -> dict[str, Adapter]:
     """Each registered platform's adapter, where the environment holds what it needs (its token)."""
     adapters: dict[str, Adapter] = {}
     for name, platform in registry.platforms.items():
-        adapter = platform.adapter(config.platforms.get(name, platform.settings), env)
+        adapter, problem = make_adapter(config, name, platform, env)
+        if problem:
+            log.error(
+                "platform %s: its adapter cannot be made (%s); its parts wait in the outbox", name, problem
+            )
         if adapter is not None:
             adapters[name] = adapter
     for channel in config.channels:

@@ -304,13 +304,17 @@ def check_config(path: Path | None, config_path: Path) -> None:
     )
     for feed in config.feeds:
         click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}")
+    from bot.app import make_adapter
+
     for ch in config.channels:
         platform = registry.platforms[ch.platform]
         # the platform itself says whether the environment has what it needs to post
-        ready = platform.adapter(config.platforms.get(ch.platform, platform.settings), os.environ)
+        ready, problem = make_adapter(config, ch.platform, platform, os.environ)
         where = (
             ch.platform
             if ready
+            else f"nowhere yet: parts wait, its adapter cannot be made ({problem})"
+            if problem
             else f"nowhere yet: parts wait until its token is set ({', '.join(platform.env)})"
         )
         wanted = [

@@ -216,3 +216,27 @@ def test_a_migration_named_like_another_plugins_is_refused_instead_of_skipped(tm
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     (line,) = proc.stderr.strip().splitlines()
     assert "failed in register_migrations: migration 'm_extra_asks' is registered twice" in line
+
+
+def test_a_platform_whose_adapter_factory_raises_leaves_its_parts_pending_and_the_rest_runs(
+    tmp_path: Path,
+) -> None:
+    env = faulty(tmp_path, "pager")
+    channels = (
+        '[[channels]]\nplatform = "pager"\nid = "pg"\n[[channels]]\nplatform = "console"\nid = "desk"\n'
+    )
+    path = config(tmp_path, channels)
+    check = run_cli("check-config", str(path), env=env, check=False)
+    assert check.returncode == 0 and "Traceback" not in check.stderr, check.stderr
+    assert (
+        "channel pager:pg: digest" in check.stdout
+        and "adapter cannot be made (KeyError: 'PAGER_TOKEN')" in check.stdout
+    )
+    run = run_cli("run", "--once", "--config", str(path), env=env, check=False)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    assert "sent 1 digest message" in run.stderr and "#desk" in run.stdout
+    assert "platform pager: its adapter cannot be made (KeyError: 'PAGER_TOKEN')" in run.stderr
+    assert [(platform, status) for platform, status, _ in outbox(tmp_path / "c.db")] == [
+        ("pager", "pending"),
+        ("console", "sent"),
+    ]
