@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from bot.models import Article
     from bot.sources import Fetched
 
+NAME = re.compile(r"[a-z0-9_][a-z0-9_-]{0,31}")  # a command's word, platform name or parameter (Discord's)
 Known = Callable[["Article"], bool]  # whether an entry is stored already (its page need not be fetched)
 Fetch = Callable[["Feed", "Http", str | None, str | None, Known | None], Awaitable["Fetched"]]
 Section = Callable[["StoryDigest"], Sequence["Block"]]
@@ -80,8 +82,22 @@ class Registry:
     plugins: list[str] = field(default_factory=list)  # the names of the loaded plugins
 
     def add_command(self, command: Command) -> None:
-        """Register a chat command; a second command of the same name is an error."""
+        """Register a chat command; a second command of the same name (or platform name), or a name that
+        could not be typed (commands are matched in lower case) or carried by Discord, is an error."""
+        words, slash = command.name.split(), command.slash_name
+        if not words or not all(NAME.fullmatch(w) for w in [*words, slash]):
+            raise ValueError(
+                f"command {command.name!r} ({slash!r}): names are 1-32 lower-case letters, digits, - or _"
+            )
+        for param in command.params:
+            if not (param.name.isidentifier() and NAME.fullmatch(param.name)):
+                raise ValueError(
+                    f"command {command.name!r}: parameter {param.name!r} is no lower-case identifier"
+                )
         _unique(self.commands, command.name, "command")
+        for other in self.commands.values():
+            if other.slash_name == slash:
+                raise ValueError(f"command {command.name!r}: its platform name {slash!r} is {other.name!r}'s")
         self.commands[command.name] = command
 
     def add_source(self, source: SourceKind) -> None:

@@ -5,19 +5,26 @@ plugin's work, a stored article or a digest."""
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+import discord
+import pytest
 from conftest import run_cli, write_stream
 from test_plugins import THIRDPARTY, installed
 
+from bot.adapters.discord_commands import build_tree
+from bot.commands import Command, Context, Param, Request, builtin_commands
 from bot.config import Channel
 from bot.delivery import deliver, queue_digest
+from bot.hookspecs import hookimpl
 from bot.messages import Message
 from bot.metrics import Metrics
 from bot.models import Article
 from bot.pipeline import Pipeline
-from bot.plugins import make_manager
+from bot.plugins import PluginError, collect, make_manager
 from bot.storage import Store
 
 ARTICLE = """---
@@ -240,3 +247,44 @@ def test_a_platform_whose_adapter_factory_raises_leaves_its_parts_pending_and_th
         ("pager", "pending"),
         ("console", "sent"),
     ]
+
+
+def said(request: Request, ctx: Context) -> Message:
+    """A handler for the commands below."""
+    return Message((), "said")
+
+
+@pytest.mark.parametrize(
+    "command,problem",
+    [
+        (Command("Shout", "Shout", said), "'Shout' ('Shout'): names are 1-32 lower-case"),  # never matched
+        (Command("x" * 33, "x", said), "names are 1-32 lower-case"),
+        (Command("say", "say", said, params=(Param("two words"),)), "parameter 'two words'"),
+        (Command("feed add", "feed add", said), "its platform name 'feed-add' is 'feeds add''s"),
+    ],
+)
+def test_a_command_no_one_could_type_or_discord_could_carry_is_a_registration_error(
+    command: Command, problem: str
+) -> None:
+    class Odd:
+        @hookimpl
+        def register_commands(self, register: Callable[[Command], None]) -> None:
+            register(command)
+
+    with pytest.raises(PluginError, match="plugin Odd failed in register_commands: ") as err:
+        collect(make_manager(load_entry_points=False, extra=(Odd(),)))
+    assert problem in str(err.value)
+
+
+def test_commands_beyond_discords_25_are_left_off_its_tree_not_the_whole_tree(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    commands = [*builtin_commands().values(), *(Command(f"extra{i}", f"extra{i}", said) for i in range(12))]
+    with caplog.at_level(logging.WARNING):
+        tree = build_tree(
+            discord.Client(intents=discord.Intents.none()), lambda *a: (Message(), True), commands=commands
+        )
+    group = tree.get_command("wirewatch")
+    assert isinstance(group, discord.app_commands.Group) and len(group.commands) == 25
+    assert [c.name for c in group.commands][-1] == f"extra{25 - len(builtin_commands()) - 1}"
+    assert any("/wirewatch extra11 is not offered on Discord" in r.getMessage() for r in caplog.records)
