@@ -355,7 +355,13 @@ def _platforms(data: Mapping[str, Any], registry: Registry) -> dict[str, dict[st
     for name, platform in registry.platforms.items():
         table = _table(data, name, "")
         values = check_table(table, f"{name}.", platform.settings)
-        tables[name] = dict(platform.parse(values)) if platform.parse else values
+        try:
+            tables[name] = dict(platform.parse(values)) if platform.parse else values
+        except ConfigError:
+            raise
+        except Exception as exc:  # a plugin platform's bug: one line naming its table, not a traceback
+            problem = f"the {name} platform cannot read its table ({type(exc).__name__}: {exc})"
+            raise ConfigError(name, problem) from exc
     return tables
 
 

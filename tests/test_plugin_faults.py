@@ -288,3 +288,12 @@ def test_commands_beyond_discords_25_are_left_off_its_tree_not_the_whole_tree(
     assert isinstance(group, discord.app_commands.Group) and len(group.commands) == 25
     assert [c.name for c in group.commands][-1] == f"extra{25 - len(builtin_commands()) - 1}"
     assert any("/wirewatch extra11 is not offered on Discord" in r.getMessage() for r in caplog.records)
+
+
+def test_a_platform_whose_settings_parse_raises_fails_check_config_in_one_line(tmp_path: Path) -> None:
+    proc = run_cli("check-config", str(config(tmp_path)), env=faulty(tmp_path, "parse"), check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert line.startswith(
+        "Error: config error: strict: the strict platform cannot read its table (TypeError: "
+    )

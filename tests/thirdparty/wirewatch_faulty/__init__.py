@@ -106,6 +106,9 @@ def register_platforms(register: Callable[[Platform], None]) -> None:
     limits = Limits(100, 100, 10_000, 1_000)
     register(Platform("printer", limits, lambda settings, env: Printer()))  # type: ignore[arg-type, return-value]
     register(Platform("crasher", limits, lambda settings, env: Crasher()))
+    if "parse" in FAULTS:  # its settings' parse has a bug, whether or not the config has its table
+        parse = lambda table: {"url": table["url"] + 1}  # noqa: E731
+        register(Platform("strict", limits, lambda s, env: None, settings={"url": "x"}, parse=parse))  # type: ignore[operator]
     if "pager" in FAULTS:  # its adapter factory raises where its token is not set
         register(Platform("pager", limits, lambda s, env: env["PAGER_TOKEN"], env=("PAGER_TOKEN",)))  # type: ignore[return-value]
 
