@@ -75,6 +75,21 @@ def default_adapters(config: Config, registry: Registry, env: Mapping[str, str])
     return adapters
 
 
+def _inbound(name: str, start: Callable[..., bool], *args: object) -> bool:
+    """Start a platform's inbound side; one whose start raises (a plugin's bug) is logged and left
+    out, and the bot runs on without it. A ValueError is a setting the platform refuses: it stops
+    the start with its one line."""
+    try:
+        return start(*args)
+    except ValueError:
+        raise
+    except Exception as exc:
+        log.error(
+            "platform %s does not answer commands: its start failed (%s: %s)", name, type(exc).__name__, exc
+        )
+        return False
+
+
 class Bot:
     """Ingests feeds through the plugins and delivers digests to channels."""
 
@@ -412,7 +427,8 @@ class Bot:
             if platform.serve is None:
                 continue
             here = self._answerer(name)
-            if platform.serve(self.config.platforms.get(name, platform.settings), self.env, here, commands):
+            table = self.config.platforms.get(name, platform.settings)
+            if _inbound(name, platform.serve, table, self.env, here, commands):
                 serving.append(name)
         return serving
 
@@ -424,7 +440,8 @@ class Bot:
             if platform.mount is None:
                 continue
             here = self._answerer(name)
-            if platform.mount(self.config.platforms.get(name, platform.settings), self.env, here, web_app):
+            table = self.config.platforms.get(name, platform.settings)
+            if _inbound(name, platform.mount, table, self.env, here, web_app):
                 mounted.append(name)
         return mounted
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import discord
@@ -16,8 +16,10 @@ from conftest import run_cli, write_stream
 from test_plugins import THIRDPARTY, installed
 
 from bot.adapters.discord_commands import build_tree
+from bot.adapters.limits import Limits
+from bot.app import Bot
 from bot.commands import Command, Context, Param, Request, builtin_commands
-from bot.config import Channel
+from bot.config import Channel, parse_config
 from bot.delivery import deliver, queue_digest
 from bot.hookspecs import hookimpl
 from bot.messages import Message
@@ -25,6 +27,7 @@ from bot.metrics import Metrics
 from bot.models import Article
 from bot.pipeline import Pipeline
 from bot.plugins import PluginError, collect, make_manager
+from bot.registry import Platform
 from bot.storage import Store
 
 ARTICLE = """---
@@ -297,3 +300,31 @@ def test_a_platform_whose_settings_parse_raises_fails_check_config_in_one_line(t
     assert line.startswith(
         "Error: config error: strict: the strict platform cannot read its table (TypeError: "
     )
+
+
+class DeafPlatform:
+    """A plugin platform whose inbound start has a bug; the console still gets its digests."""
+
+    @hookimpl
+    def register_platforms(self, register: Callable[[Platform], None]) -> None:
+        def serve(table: object, env: Mapping[str, str], answer: object, commands: object) -> bool:
+            return bool(env["DEAF_TOKEN"])
+
+        register(Platform("deaf", Limits(100, 100, 10_000, 1_000), lambda s, env: None, serve=serve))
+
+
+def test_a_platform_whose_inbound_start_raises_is_left_out_and_the_bot_runs_on(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pm = make_manager(load_entry_points=False, extra=(DeafPlatform(),))
+    registry = collect(pm)
+    raw = {"storage": {"path": str(tmp_path / "b.db")}, "channels": [{"platform": "console", "id": "desk"}]}
+    bot = Bot(parse_config(raw, registry=registry), env={}, pm=pm, adapters={})
+    try:
+        with caplog.at_level(logging.ERROR):
+            assert bot.serve_chat() == []
+        assert (
+            "platform deaf does not answer commands: its start failed (KeyError: 'DEAF_TOKEN')" in caplog.text
+        )
+    finally:
+        bot.close()
