@@ -104,7 +104,9 @@ def story_new_quotes(db: sqlite_utils.Database, story_id: str) -> list[Row]:
 def quotes_since(
     db: sqlite_utils.Database, since: str, words: str = "", new_only: bool = False, limit: int = 15
 ) -> list[Row]:
-    """The latest quotes first seen since then, by a speaker or with words like these."""
+    """The latest statements quoted since then, by a speaker or with words like these, each once: its
+    earliest row in that time (new, or the first repeat of an older one), with `also` the other outlets
+    that repeated it, in the order of their latest use."""
     params: list[object] = [since]
     where = "q.first_seen >= ?"
     if new_only:
@@ -112,15 +114,21 @@ def quotes_since(
     if words:
         where += " and (q.speaker like ? or s.name like ? or q.text like ?)"
         params += [f"%{words}%"] * 3
-    return list(
-        db.query(
-            "select q.speaker, q.text, q.direct, q.unresolved, q.new, q.first_seen, a.source, a.url "
-            "from quotes q "
-            f"join speakers s on s.id = q.speaker_id join articles a on a.id = q.article_id where {where} "
-            "order by q.id desc limit ?",
-            [*params, limit],
-        )
+    rows = db.query(
+        "select q.id, coalesce(q.same_as, q.id) as statement, q.speaker, q.text, q.direct, q.unresolved, "
+        "q.new, q.first_seen, a.source, a.url from quotes q "
+        f"join speakers s on s.id = q.speaker_id join articles a on a.id = q.article_id where {where} "
+        "order by q.id desc",
+        params,
     )
+    uses: dict[int, list[Row]] = {}  # statement -> its rows, newest first; statements by latest use
+    for row in rows:
+        uses.setdefault(row["statement"], []).append(row)
+    out = []
+    for *later, first in list(uses.values())[:limit]:
+        also = dict.fromkeys(r["source"] for r in later if r["source"] and r["source"] != first["source"])
+        out.append({**first, "also": list(also)})
+    return out
 
 
 def speakers_like(db: sqlite_utils.Database, words: str, limit: int = 20) -> list[Row]:

@@ -14,7 +14,7 @@ from bot.config import Channel, Feed, parse_config
 from bot.delivery import queue_digest
 from bot.digest import compose, render
 from bot.feeds import Feeds
-from bot.messages import Message, local_time
+from bot.messages import Message, counted, local_time
 from bot.models import Article
 from bot.pipeline import Pipeline
 from bot.storage import Store
@@ -100,3 +100,25 @@ def test_a_failing_feed_is_named_once_in_its_notice(tmp_path: Path) -> None:
     (notice,) = [m.fallback for _, m in console.sent]
     assert notice.startswith("Feed broken is failing after 3 attempts: ")
     assert notice.lower().count("broken") == 1, notice
+
+
+def test_a_statement_repeated_by_rewrites_is_listed_once_with_who_repeated_it(
+    pipeline: Pipeline, store: Store
+) -> None:
+    pipeline.ingest(Article(id="pier", text=QUOTED, title="Ferry pier to close", source="Coast News"))
+    for i, outlet in enumerate(["Harbour Post", "Bay Herald", "Harbour Post"]):
+        extra = f"\n\nThe board will meet again on the {i + 2}nd of the month, its clerk added."
+        pipeline.ingest(Article(id=f"copy{i}", text=QUOTED + extra, title="Pier closing", source=outlet))
+    stored = store.db.execute(
+        "select count(*), sum(new) from quotes where speaker like '%Brenner%'"
+    ).fetchone()
+    assert stored[0] == 4 * stored[1] and stored[1] >= 1  # each statement stored four times, new once
+    quotes, _ = answer("quotes Brenner", Context(store))
+    lines = [b.text for b in quotes.blocks[1:]]
+    assert header(quotes) == f"{counted(stored[1], 'quote')} for 'Brenner'" and len(lines) == stored[1]
+    assert all(line.startswith("NEW ") for line in lines)
+    assert all(line.endswith("(Coast News; also Harbour Post, Bay Herald)") for line in lines)
+    new_only, _ = answer("quotes Brenner --new", Context(store))
+    assert [b.text for b in new_only.blocks[1:]] == [
+        line.replace("; also Harbour Post, Bay Herald", "") for line in lines
+    ]

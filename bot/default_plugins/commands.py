@@ -116,7 +116,8 @@ def _quotes(request: Request, ctx: Context) -> Message:
     for row in rows:
         mark = "NEW " if row["new"] else ""
         line = quote_of(row)
-        text = f"{mark}{line} ({row['source'] or '-'})"
+        also = f"; also {', '.join(row['also'])}" if row["also"] else ""
+        text = f"{mark}{line} ({row['source'] or '-'}{also})"
         blocks.append(Block("text", text, row["url"] if row["url"] not in linked else None))
         linked.add(row["url"])  # one link per article
     if not rows:
