@@ -107,7 +107,7 @@ def replay(
     from bot.storage import Store, StoreError
 
     if config_path is not None:
-        config, pm = _load(config_path)
+        config, pm = _load(config_path, settings_only=True)
         settings: Mapping[str, Mapping[str, Any]] = config.plugins
     else:
         pm = _manager_or_exit()
@@ -171,8 +171,9 @@ def _line_count(stream: Path) -> int | None:
         return sum(1 for line in lines if line.strip())
 
 
-def _load(path: Path) -> tuple[Config, Manager]:
-    """The validated config and its plugin manager (less the plugins it disables), or one clear line."""
+def _load(path: Path, settings_only: bool = False) -> tuple[Config, Manager]:
+    """The validated config and its plugin manager (less the plugins it disables), or one clear line.
+    settings_only: only its plugins' settings are used (replay), so it need not name a store."""
     if str(path) == DEFAULT_CONFIG and not path.exists():
         raise click.ClickException(
             f"config error: no {DEFAULT_CONFIG} here; pass --config FILE, set WIREWATCH_CONFIG, "
@@ -180,6 +181,8 @@ def _load(path: Path) -> tuple[Config, Manager]:
         )
     try:
         data = read_toml(path)
+        if settings_only and "storage" not in data:
+            data = {**data, "storage": {"path": ":memory:"}}
         pm = make_manager(disabled=disabled_plugins(data))
         config = parse_config(data, base=path.resolve().parent, registry=collect(pm))
     except ConfigError as exc:

@@ -328,3 +328,14 @@ def test_a_platform_whose_inbound_start_raises_is_left_out_and_the_bot_runs_on(
         )
     finally:
         bot.close()
+
+
+def test_replay_takes_the_plugins_settings_from_a_config_that_names_no_store(tmp_path: Path) -> None:
+    text = "“We will reopen the harbour on Monday,” the port director Lena Vos said."
+    stream = write_stream(tmp_path / "s.jsonl", [{"id": "q1", "title": "Harbour", "text": text}])
+    plugins_only = tmp_path / "plugins.toml"
+    plugins_only.write_text("[plugins.quotes]\nenabled = false\n", encoding="utf-8")
+    proc = run_cli("replay", "--json", "--config", str(plugins_only), str(stream), check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["quotes"] == []  # the config's settings, without a [storage] table
+    assert json.loads(run_cli("replay", "--json", str(stream)).stdout)["quotes"]  # the defaults find it
