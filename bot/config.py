@@ -335,6 +335,11 @@ def _plugins(
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
             raise ConfigError(f"{where}enabled", "must be true or false")
+        if name in disabled and name not in registry.switched_off:  # a misspelled name: nothing is off
+            installed = ", ".join([*registry.plugins, *registry.switched_off]) or "none"
+            raise ConfigError(
+                f"plugins.{name}", f"no plugin of that name is installed (installed: {installed})"
+            )
         if name in disabled:
             continue  # not loaded: its other settings are not read
         if name not in registry.plugins and name not in registry.settings:

@@ -105,6 +105,7 @@ class Manager(pluggy.PluginManager):
         super().__init__("wirewatch")
         self.add_hookspecs(hookspecs)
         self.origins: dict[str, str] = {}
+        self.switched_off: list[str] = []  # installed plugins the config disables (not loaded)
 
     def register(self, plugin: object, name: str | None = None) -> str | None:
         """Register a plugin (named after its module or class, unless named) and isolate each of its
@@ -135,7 +136,9 @@ def make_manager(
     for name in disabled:
         pm.set_blocked(name)
     for name, module in DEFAULT_PLUGINS.items():
-        if not pm.is_blocked(name):
+        if pm.is_blocked(name):
+            pm.switched_off.append(name)
+        else:
             pm.register(importlib.import_module(module), name)
             pm.origins[name] = f"{module} (built in)"
     if load_entry_points:
@@ -143,6 +146,8 @@ def make_manager(
         seen = {name: (module, "built in") for name, module in DEFAULT_PLUGINS.items()}
         for ep in entry_points(group=ENTRY_POINT_GROUP):
             if pm.is_blocked(ep.name):
+                if ep.name not in pm.switched_off:
+                    pm.switched_off.append(ep.name)
                 continue
             if ep.name in seen:
                 module, where = seen[ep.name]
@@ -220,7 +225,10 @@ def describe(pm: Manager) -> list[tuple[str, str, list[str]]]:
 
 def collect(pm: pluggy.PluginManager) -> Registry:
     """Call every registration hook once and return what the plugins registered."""
-    registry = Registry(plugins=[name for name, plugin in pm.list_name_plugin() if plugin is not None])
+    registry = Registry(
+        plugins=[name for name, plugin in pm.list_name_plugin() if plugin is not None],
+        switched_off=list(getattr(pm, "switched_off", [])),
+    )
     pm.hook.register_commands(register=registry.add_command)
     pm.hook.register_sources(register=registry.add_source)
     pm.hook.register_platforms(register=registry.add_platform)

@@ -80,6 +80,7 @@ class Registry:
     # plugin name -> setting -> (lowest, highest): a number's range where it is narrower than 0..1e9
     limits: dict[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
     plugins: list[str] = field(default_factory=list)  # the names of the loaded plugins
+    switched_off: list[str] = field(default_factory=list)  # installed plugins the config disables
 
     def add_command(self, command: Command) -> None:
         """Register a chat command; a second command of the same name (or platform name), or a name that

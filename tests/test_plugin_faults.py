@@ -339,3 +339,14 @@ def test_replay_takes_the_plugins_settings_from_a_config_that_names_no_store(tmp
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["quotes"] == []  # the config's settings, without a [storage] table
     assert json.loads(run_cli("replay", "--json", str(stream)).stdout)["quotes"]  # the defaults find it
+
+
+def test_switching_off_a_misspelled_plugin_is_a_config_error_not_a_no_op(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f'[storage]\npath = "{tmp_path / "c.db"}"\n[plugins.quote]\nenabled = false\n')
+    proc = run_cli("check-config", str(path), check=False)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    (line,) = proc.stderr.strip().splitlines()
+    assert "plugins.quote: no plugin of that name is installed (installed: " in line and "quotes" in line
+    path.write_text(path.read_text().replace("plugins.quote]", "plugins.quotes]"))
+    assert "(disabled: quotes)" in run_cli("check-config", str(path)).stdout
