@@ -59,7 +59,11 @@ def _checked(impl: pluggy.HookImpl, hook: str, value: Any, args: tuple[Any, ...]
     if not isinstance(value, expected):
         name, got = impl.plugin_name, type(value).__name__
         log.error(
-            "plugin %s returned a %s from %s on article %s; ignored", name, got, hook, _article_id(args)
+            "plugin %s returned a value of type %s from %s on article %s; ignored",
+            name,
+            got,
+            hook,
+            _article_id(args),
         )
         return None
     if hook == "wirewatch_extract_quotes":

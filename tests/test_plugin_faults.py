@@ -169,10 +169,10 @@ def test_a_story_hook_that_returns_a_string_is_ignored_and_the_next_plugin_answe
     )
     assert replay.returncode == 0 and "Traceback" not in replay.stderr, replay.stderr
     assert [json.loads(line)["relation"] for line in replay.stdout.splitlines()] == ["new", "rewrite"]
-    errors = [line for line in replay.stderr.splitlines() if "returned a str" in line]
+    errors = [line for line in replay.stderr.splitlines() if "returned a value of type str" in line]
     assert (
         len(errors) == 2
-        and "plugin faulty returned a str from wirewatch_match_story on article f1" in errors[0]
+        and "plugin faulty returned a value of type str from wirewatch_match_story on article f1" in errors[0]
     )
 
 
@@ -350,3 +350,33 @@ def test_switching_off_a_misspelled_plugin_is_a_config_error_not_a_no_op(tmp_pat
     assert "plugins.quote: no plugin of that name is installed (installed: " in line and "quotes" in line
     path.write_text(path.read_text().replace("plugins.quote]", "plugins.quotes]"))
     assert "(disabled: quotes)" in run_cli("check-config", str(path)).stdout
+
+
+class NumberQuotes:
+    """A quotes hook that answers a number, and one whose list holds strings among its Quotes."""
+
+    @hookimpl
+    def wirewatch_extract_quotes(self, article: Article, known: object, settings: object) -> object:
+        return 42 if article.id == "n1" else ["not a quote"]
+
+
+def test_a_quotes_hook_of_the_wrong_type_costs_only_its_own_quotes(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    pipeline = Pipeline(store, make_manager(extra=(NumberQuotes(),)), {})
+    texts = {
+        "n1": "“We will reopen the harbour on Monday,” the port director Lena Vos said.",
+        "n2": "“The new cranes arrive in May,” the port director Lena Vos said on Friday in Porto Lenz.",
+    }
+    with caplog.at_level(logging.ERROR):
+        results = [pipeline.ingest(Article(id=i, title="Harbour", text=t)) for i, t in texts.items()]
+    assert store.count("articles") == 2  # both stored
+    assert [[q.speaker for q in r.quotes] for r in results] == [
+        ["Lena Vos"],
+        ["Lena Vos"],
+    ]  # the quotes plugin's
+    assert (
+        "plugin NumberQuotes returned a value of type int from wirewatch_extract_quotes on article n1"
+        in caplog.text
+    )
+    assert "returned items that are not Quotes from wirewatch_extract_quotes on article n2" in caplog.text
