@@ -9,7 +9,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pluggy
 
@@ -105,7 +105,7 @@ class Bot:
         self.sleep: Callable[[float], None] = (
             self._pause
         )  # waits between delivery attempts (tests record them)
-        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # when live card edits are due
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # when card edits and polls are due
         # card edits this bot may send per platform and minute (Slack Tier 3), across all its cards
         self.edit_budget = EditBudget(clock=lambda: self.clock())
         self.metrics = Metrics(self.facts)
@@ -292,7 +292,12 @@ class Bot:
         """Poll a feed unless it asked to be left alone until later (Retry-After, back-off)."""
         with self.lock:
             watched = self.watched.get(feed.name) is not None  # not removed from chat meanwhile
-            due = watched and self.watched.state(feed).due(datetime.now(UTC))
+            state = self.watched.state(feed)
+            # the trigger fires once an interval, a moment after the last poll began; a successful poll
+            # sets its next poll an interval after it ended, so up to half an interval early is on time
+            # (else a poll that took longer than the trigger's jitter made the feed wait two intervals)
+            slack = timedelta(seconds=feed.every / 2 if not state.failures else 0)
+            due = watched and state.due(self.clock() + slack, feed.every)
         if not due:
             return []
         return self.poll(feed)

@@ -52,17 +52,22 @@ class FeedState:
             added_by=row.get("added_by"),
         )
 
-    def due(self, now: datetime) -> bool:
-        """Whether the feed may be polled now (not resting after a back-off or a Retry-After)."""
+    def due(self, now: datetime, every: float = 0.0) -> bool:
+        """Whether the feed (polled every `every` seconds) may be polled now: not resting after a back-off
+        or a Retry-After. A next poll further ahead than any wait the bot sets (a day, or the feed's own
+        interval, and their jitter) was set by a clock since set back (a VM restored, a wrong clock put
+        right), and is due: the feed would otherwise be silent for as long as the clock was wrong."""
         when = parse_time(self.next_poll)
-        return when is None or when <= now
+        longest = timedelta(seconds=1.2 * max(every, MAX_BACKOFF))
+        return when is None or when <= now or when - now > longest
 
 
 def backoff(every: int, failures: int, retry_after: float | None = None, jitter: float = 1.0) -> float:
     """Seconds to wait after the n-th consecutive failure: what the server asked for, else the interval
-    doubled per failure (a day at most), times a jitter factor (near 1) that keeps feeds apart."""
+    doubled per failure, times a jitter factor (near 1) that keeps feeds apart; a day at most either way
+    (a Retry-After of years, or a date in 2100, would silence the feed for good)."""
     if retry_after:
-        return float(retry_after)
+        return float(min(retry_after, MAX_BACKOFF))
     return float(min(every * 2 ** max(failures - 1, 0), MAX_BACKOFF) * jitter)
 
 
@@ -114,8 +119,14 @@ class Feeds:
         return next((f for f in self.all() if f.name == name), None)
 
     def state(self, feed: Feed) -> FeedState:
-        """What is remembered of the feed (an empty state for one never polled)."""
-        return FeedState.from_row(self._row(feed.name))
+        """What is remembered of the feed (an empty state for one never polled, and for one whose URL
+        was changed in the config since: the validators and the first poll were the old URL's, so the
+        new URL's backlog is stored quietly too; only whether it was failing is kept, to tell its
+        recovery)."""
+        row = self._row(feed.name)
+        if row and row.get("url") and row["url"] != feed.url:
+            return FeedState(failing=bool(row.get("failing")), added_by=row.get("added_by"))
+        return FeedState.from_row(row)
 
     def add(
         self,
@@ -174,6 +185,9 @@ class Feeds:
         self.store.release_quiet(feed.name, sorted(ids), keep)
 
     def _save(self, feed: Feed, values: dict[str, Any]) -> None:
+        row = self._row(feed.name)
+        if row and row.get("url") and row["url"] != feed.url:  # what is kept of the old URL goes
+            values = {"etag": None, "modified": None, "last_success": None, "items_seen": 0, **values}
         self._table.upsert({"name": feed.name, "url": feed.url, "every": feed.every, **values}, pk="name")
 
     def record_deferred(self, feed: Feed, seconds: float, now: datetime | None = None) -> None:

@@ -12,11 +12,15 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import Bot
-from bot.config import Feed
+from bot.config import Channel, Feed
+from bot.delivery import last_until
+from bot.storage import parse_time
 
 STARTUP_SPREAD = 30  # seconds over which the feeds' first polls after start are spread
 LIVE_EVERY = 10  # seconds between two live steps (each edit still waits for its card's interval)
 WORKERS = 4  # feeds fetched at once by scheduled jobs (each host stays within its own limits)
+DIGEST_GRACE = 3600  # seconds: a digest time missed by up to this much (the bot was busy, or down) is kept
+CATCH_UP_AFTER = 2 * STARTUP_SPREAD  # seconds after start: a missed digest follows the feeds' first polls
 
 
 def schedule_feed(scheduler: BaseScheduler, bot: Bot, feed: Feed, now: datetime) -> None:
@@ -65,13 +69,31 @@ def build_scheduler(bot: Bot) -> BlockingScheduler:
             misfire_grace_time=None,
         )
     for channel in (c for c in bot.config.channels if c.digests):
+        trigger = CronTrigger.from_crontab(channel.digest, timezone=bot.config.timezone)
+        # a digest time the bot was down over is kept once, late, as one the scheduler was late for is
+        # (its memory job store forgets it at a restart: it was skipped until the next time)
+        late = missed_digest(bot, channel, trigger, now)
         scheduler.add_job(
             bot.send_digests,
-            CronTrigger.from_crontab(channel.digest, timezone=bot.config.timezone),
+            trigger,
             args=[[channel]],
             id=f"digest:{channel.platform}:{channel.id}",
             max_instances=1,
             coalesce=True,
-            misfire_grace_time=3600,
+            misfire_grace_time=DIGEST_GRACE,
+            **({"next_run_time": late} if late else {}),
         )
     return scheduler
+
+
+def missed_digest(bot: Bot, channel: Channel, trigger: CronTrigger, now: datetime) -> datetime | None:
+    """When to send a digest whose time passed while the bot was down (within DIGEST_GRACE, and not
+    sent since): shortly after start, once; None when none was missed."""
+    due = trigger.get_next_fire_time(None, now - timedelta(seconds=DIGEST_GRACE))
+    if due is None or due > now:
+        return None
+    with bot.lock:
+        ended = parse_time(last_until(bot.store, channel))
+    if ended is not None and ended >= due:
+        return None
+    return now + timedelta(seconds=CATCH_UP_AFTER)

@@ -9,6 +9,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
@@ -24,6 +25,7 @@ from bot.http import Http, SourceError, retry_after
 from bot.models import Article
 from bot.records import article_from_record as article_from_record  # where callers have found them
 from bot.records import read_lines, stable_id
+from bot.storage import parse_time
 from bot.urls import canonical_url, url_problem
 
 log = logging.getLogger(__name__)
@@ -199,12 +201,26 @@ def _entry_article(entry: Any, feed: Feed, base: str | None, n: int = 0) -> Arti
     )
 
 
-def parse_feed(body: bytes, feed: Feed, base: str | None = None) -> list[Article]:
+def _charset_header(body: bytes, charset: str | None) -> dict[str, str]:
+    """The HTTP header's charset, as feedparser reads it, where the body needs it: a body that is valid
+    UTF-8 is left to its own declaration (a server's default charset is often wrong), another one (a
+    KOI8-R or windows-1251 feed whose XML declaration names no encoding) is read in the header's."""
+    if not charset or _codec(charset) is None:
+        return {}
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"content-type": f"application/xml; charset={charset}"}
+    return {}
+
+
+def parse_feed(body: bytes, feed: Feed, base: str | None = None, charset: str | None = None) -> list[Article]:
     """Articles from RSS/Atom bytes, with the text the feed itself carries; relative links are resolved
-    against base (the feed's URL), and an item that cannot be read is logged and skipped."""
+    against base (the feed's URL), charset is the one the HTTP header names, and an item that cannot be
+    read is logged and skipped."""
     if not body.strip():
         raise SourceError(f"feed {feed.name}: empty (no RSS or Atom in it)")
-    parsed = feedparser.parse(body)
+    parsed = feedparser.parse(body, response_headers=_charset_header(body, charset))
     if parsed.bozo and not parsed.entries:
         raise SourceError(f"feed {feed.name}: not a readable feed ({parsed.get('bozo_exception')})")
     if not parsed.get("version") and not parsed.entries:
@@ -407,6 +423,7 @@ async def fetch(
         raise SourceError(f"feed {feed.name}: {exc}", exc.retry_after, exc.deferred) from None
     if response.status_code == 304:
         return Fetched([], etag, modified, not_modified=True)
+    fetched_at = datetime.now(UTC)
     if feed.kind == "page":
         links = article_links(page_text(response), str(response.url))
         if not links:
@@ -418,12 +435,23 @@ async def fetch(
             for u in links
         ]
     else:
-        entries = await asyncio.to_thread(parse_feed, response.content, feed, str(response.url))
+        entries = await asyncio.to_thread(
+            parse_feed, response.content, feed, str(response.url), response.charset_encoding
+        )
+    stored: set[int] = set()  # the summary-only entries stored already (by their place in entries)
+    if known is not None:
+        # asked off the event loop that every feed's requests share: known takes the bot's lock, which a
+        # long ingest or a delivery waiting out a Retry-After holds, and the others' responses would
+        # stall meanwhile (and run out of their timeout)
+        check = known
+        stored = await asyncio.to_thread(
+            lambda: {n for n, e in enumerate(entries) if len(e.text) < SUMMARY_ONLY and e.url and check(e)}
+        )
     kept: list[Article] = []
     short: list[Article] = []  # summary-only entries, whose pages are fetched
-    for entry in entries:
+    for n, entry in enumerate(entries):
         if len(entry.text) < SUMMARY_ONLY and entry.url:
-            if known is not None and known(entry):
+            if n in stored:
                 continue  # stored already: neither fetched nor ingested again, the host is spared
             short.append(entry)
         kept.append(entry)
@@ -435,13 +463,31 @@ async def fetch(
     if later:
         log.info("feed %s: %d pages left for later polls (at most %d a poll)", feed.name, len(later), cap)
     pages = {a.id: a for a in await asyncio.gather(*(_with_page(http, a) for a in short[:cap]))}
-    articles = [a for a in (pages.get(a.id, a) for a in kept if a.id not in later) if a.text.strip()]
+    read = [pages.get(a.id, a) for a in kept if a.id not in later]
+    articles = [_not_after(a, fetched_at) for a in read if a.text.strip()]
+    # an entry with no text of its own whose page could not be had (a 503, a timeout) is not stored:
+    # the next poll tries its page again, so it too must not be answered "not modified"
+    missed = len(read) - len(articles)
+    if missed:
+        log.info("feed %s: %d items whose page could not be read are tried again", feed.name, missed)
+    again = bool(later or missed)
     return Fetched(
         articles,
-        None if later else response.headers.get("etag"),
-        None if later else response.headers.get("last-modified"),
-        min_interval=0.0 if later else _min_interval(response),
+        None if again else response.headers.get("etag"),
+        None if again else response.headers.get("last-modified"),
+        min_interval=0.0 if again else _min_interval(response),
     )
+
+
+def _not_after(article: Article, fetched_at: datetime) -> Article:
+    """The article dated no later than its feed was fetched: a date ahead of that is a publisher's wrong
+    time zone or a typo, which put the item after the rewrites of its text (or, years ahead, outside the
+    window of every story it belongs to, a new story each time)."""
+    when = parse_time(article.published)
+    if when is None or when <= fetched_at:
+        return article
+    log.info("feed %s: item %r is dated %s, ahead of now; dated now", article.feed, article.title, when)
+    return replace(article, published=fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 def _min_interval(response: httpx.Response) -> float:
