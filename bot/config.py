@@ -354,6 +354,12 @@ def _plugins(
     return settings
 
 
+def _off(registry: Registry) -> str:
+    """The plugins the config switches off, which may be the ones that would have registered a name."""
+    off = ", ".join(registry.switched_off)
+    return f" (switched off in this config: {off})" if off else ""
+
+
 def _platforms(data: Mapping[str, Any], registry: Registry) -> dict[str, dict[str, Any]]:
     """Each platform's validated [<platform>] table, its defaults filled in."""
     tables = {}
@@ -462,7 +468,9 @@ def parse_config(
         source = registry.sources.get(kind)
         if source is None:
             kinds = "; ".join(f"{k!r} ({s.help})" if s.help else repr(k) for k, s in registry.sources.items())
-            raise ConfigError(f"{where}kind", f"{kind!r} is not a kind of feed; the kinds are {kinds}")
+            raise ConfigError(
+                f"{where}kind", f"{kind!r} is not a kind of feed; the kinds are {kinds}{_off(registry)}"
+            )
         if source.remote_only and not url.startswith(("http://", "https://")):
             raise ConfigError(f"{where}kind", f"{kind!r} needs an http(s) URL")
         repost = raw.get("repost_edits")
@@ -497,7 +505,8 @@ def parse_config(
         platform = _str(raw, "platform", where)
         if platform not in registry.platforms:
             raise ConfigError(
-                f"{where}platform", f"{platform!r} is not one of {', '.join(registry.platforms)}"
+                f"{where}platform",
+                f"{platform!r} is not one of {', '.join(registry.platforms)}{_off(registry)}",
             )
         channel_id = _str(raw, "id", where)
         digest = parse_cron(raw.get("digest", "hourly"), f"{where}digest")

@@ -380,3 +380,14 @@ def test_a_quotes_hook_of_the_wrong_type_costs_only_its_own_quotes(
         in caplog.text
     )
     assert "returned items that are not Quotes from wirewatch_extract_quotes on article n2" in caplog.text
+
+
+def test_a_kind_or_platform_of_a_switched_off_plugin_says_the_plugin_is_off(tmp_path: Path) -> None:
+    env = faulty(tmp_path)
+    path = config(
+        tmp_path, '[[channels]]\nplatform = "crasher"\nid = "c"\n[plugins.faulty]\nenabled = false\n'
+    )
+    proc = run_cli("check-config", str(path), env=env, check=False)
+    assert proc.returncode == 1
+    assert "channels[0].platform: 'crasher' is not one of" in proc.stderr
+    assert "(switched off in this config: faulty)" in proc.stderr
