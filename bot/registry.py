@@ -138,6 +138,13 @@ class Registry:
         unknown = set(limits or {}) - set(defaults)
         if unknown:
             raise ValueError(f"plugin {plugin}: limits for settings it does not declare: {sorted(unknown)}")
+        for key, value in defaults.items():  # a default the operator could not write back is a bug
+            low, high = (limits or {}).get(key, (0, 1e9))
+            if isinstance(value, int | float) and not isinstance(value, bool) and not low <= value <= high:
+                raise ValueError(
+                    f"plugin {plugin}: the default of {key}, {value!r}, is outside {low:g}..{high:g} "
+                    "(give it limits)"
+                )
         self.settings[plugin] = dict(defaults)
         self.limits[plugin] = dict(limits or {})
 

@@ -391,3 +391,24 @@ def test_a_kind_or_platform_of_a_switched_off_plugin_says_the_plugin_is_off(tmp_
     assert proc.returncode == 1
     assert "channels[0].platform: 'crasher' is not one of" in proc.stderr
     assert "(switched off in this config: faulty)" in proc.stderr
+
+
+def test_a_setting_whose_default_could_not_be_written_back_is_a_registration_error() -> None:
+    class Offset:
+        @hookimpl
+        def register_settings(self, register: Callable[..., None]) -> None:
+            register("offset", {"shift": -2})  # the operator could not write -2 in [plugins.offset]
+
+    with pytest.raises(
+        PluginError, match=r"the default of shift, -2, is outside 0\.\.1e\+09 \(give it limits\)"
+    ):
+        collect(make_manager(load_entry_points=False, extra=(Offset(),)))
+
+    class Limited:
+        @hookimpl
+        def register_settings(self, register: Callable[..., None]) -> None:
+            register("limited", {"shift": -2}, limits={"shift": (-10, 10)})
+
+    registry = collect(make_manager(load_entry_points=False, extra=(Limited(),)))
+    raw = {"storage": {"path": "x.db"}, "plugins": {"limited": {"shift": -2}}}
+    assert parse_config(raw, registry=registry).plugins["limited"] == {"shift": -2}
