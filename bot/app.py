@@ -196,7 +196,7 @@ class Bot:
             except SourceError as exc:
                 return exc
             except Exception as exc:  # one feed that breaks in an unforeseen way never stops the cycle
-                log.exception("feed %s: unexpected error", feed.name)
+                log.debug("feed %s: unexpected error", feed.name, exc_info=True)  # -v: the traceback
                 return SourceError(f"feed {feed.name}: unexpected {type(exc).__name__}: {exc}")
 
         return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))

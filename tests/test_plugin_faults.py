@@ -412,3 +412,14 @@ def test_a_setting_whose_default_could_not_be_written_back_is_a_registration_err
     registry = collect(make_manager(load_entry_points=False, extra=(Limited(),)))
     raw = {"storage": {"path": "x.db"}, "plugins": {"limited": {"shift": -2}}}
     assert parse_config(raw, registry=registry).plugins["limited"] == {"shift": -2}
+
+
+def test_a_source_kind_whose_fetch_raises_is_one_line_naming_the_feed(tmp_path: Path) -> None:
+    listed = f'[[feeds]]\nname = "raising"\nurl = "{tmp_path}"\nkind = "raising"\n'
+    run = run_cli(
+        "run", "--once", "--config", str(config(tmp_path, feeds=listed)), env=faulty(tmp_path), check=False
+    )
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+    (line,) = [line for line in run.stderr.splitlines() if "raising" in line]
+    assert "feed raising: unexpected OSError: fetch bug (failure 1; next try in" in line
+    assert "stored 1 new article; sent 1 digest message" in run.stderr

@@ -40,6 +40,13 @@ async def fetch_list(
     return [Article(id="listed-1", title="A list", text="Not a Fetched.")]  # type: ignore[return-value]
 
 
+async def fetch_raising(
+    feed: Feed, http: Http, etag: str | None, modified: str | None, known: Known | None
+) -> Fetched:
+    """kind = "raising": a fetch with a bug."""
+    raise OSError("fetch bug")
+
+
 def broken_line(story: StoryDigest) -> list[Block]:
     """A digest section with a bug."""
     raise ZeroDivisionError("section bug")
@@ -92,6 +99,7 @@ def register_commands(register: Callable[[Command], None]) -> None:
 @hookimpl
 def register_sources(register: Callable[[SourceKind], None]) -> None:
     register(SourceKind("listed", fetch_list))
+    register(SourceKind("raising", fetch_raising))
 
 
 @hookimpl
