@@ -45,6 +45,16 @@ def parse_time(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def utc_text(moment: datetime) -> str:
+    """A time as the store orders times: UTC, to the second, with a Z (as feeds' dates are written);
+    one an offset takes past the calendar's ends is clamped to them."""
+    try:
+        t = moment.astimezone(UTC)
+    except OverflowError:
+        t = (datetime.max if moment.year > 1 else datetime.min).replace(tzinfo=UTC)
+    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
+
+
 def _known(row: Any) -> KnownArticle:
     return KnownArticle(
         id=row[0],
@@ -228,7 +238,7 @@ class Store:
             OverflowError
         ):  # a date in the first years of the calendar: the window reaches back to its start
             since = datetime.min.replace(tzinfo=UTC)
-        return StoreWindow(self, since.isoformat(timespec="seconds"))
+        return StoreWindow(self, utc_text(since))
 
     def result_of(self, article_id: str) -> dict[str, Any] | None:
         """The stored relation, story and quotes of an article, in the replay contract's shape."""
@@ -317,7 +327,9 @@ class Store:
         quiet: left out of digests, as a new feed's backlog is)."""
         art = result.article
         stamp = now_iso()
-        at = art.published if parse_time(art.published) else stamp
+        published = parse_time(art.published)
+        # in UTC: the store orders and windows by this text, and offsets (+01:00) do not sort as times
+        at = utc_text(published) if published else stamp
         with self.db.atomic():
             if result.relation == "new" or not result.story:
                 result.story = result.story or f"s-{art.id}"

@@ -289,6 +289,21 @@ def test_the_first_article_of_a_story_is_the_earliest_published_even_when_ingest
     assert "related:" not in posted  # the first is not also listed as related coverage of itself
 
 
+def test_the_earliest_published_is_first_whatever_offsets_the_dates_carry(
+    pipeline: Pipeline, store: Store
+) -> None:
+    """02:30 at +03:00 is 23:30 the day before in UTC: earlier than 01:00Z, though later as text."""
+    late = ingest(pipeline, "extended", EXTENDED, published="2026-03-08T01:00:00Z")
+    early = ingest(pipeline, "wire", WIRE, published="2026-03-08T02:30:00+03:00", title="Kesra erupts")
+    assert early.story == late.story and early.relation == "related"
+    story = store.db.table("stories").get(late.story)
+    assert (story["first_article"], story["headline"]) == ("wire", "Kesra erupts")
+    stored = dict(store.db.execute("select id, at from articles").fetchall())
+    assert stored == {"wire": "2026-03-07T23:30:00Z", "extended": "2026-03-08T01:00:00Z"}
+    published = store.db.execute("select published from articles where id = 'wire'").fetchone()[0]
+    assert published == "2026-03-08T02:30:00+03:00"  # as the source wrote it, for display
+
+
 def test_a_story_does_not_outgrow_the_window(tmp_path: Path) -> None:
     from bot.plugins import make_manager
 
