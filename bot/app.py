@@ -31,7 +31,7 @@ from bot.pipeline import Pipeline
 from bot.pipeline_workers import Prepared
 from bot.plugins import collect, make_manager
 from bot.progress import Progress
-from bot.registry import Registry
+from bot.registry import Platform, Registry
 from bot.sources import Fetched
 from bot.storage import Store
 
@@ -39,11 +39,27 @@ log = logging.getLogger(__name__)
 PROGRESS_FROM = 200  # a poll bringing this many items (a first backfill) shows its progress
 
 
+def make_adapter(
+    config: Config, name: str, platform: Platform, env: Mapping[str, str]
+) -> tuple[Adapter | None, str]:
+    """A platform's adapter, or None where the environment lacks what it needs; and why it could not
+    be made where its factory raised (a plugin's bug, e.g. a token read with env[...]): that
+    platform's parts then wait in the outbox, and the other platforms are not stopped by it."""
+    try:
+        return platform.adapter(config.platforms.get(name, platform.settings), env), ""
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
 def default_adapters(config: Config, registry: Registry, env: Mapping[str, str]) -> dict[str, Adapter]:
     """Each registered platform's adapter, where the environment holds what it needs (its token)."""
     adapters: dict[str, Adapter] = {}
     for name, platform in registry.platforms.items():
-        adapter = platform.adapter(config.platforms.get(name, platform.settings), env)
+        adapter, problem = make_adapter(config, name, platform, env)
+        if problem:
+            log.error(
+                "platform %s: its adapter cannot be made (%s); its parts wait in the outbox", name, problem
+            )
         if adapter is not None:
             adapters[name] = adapter
     for channel in config.channels:
@@ -57,6 +73,21 @@ def default_adapters(config: Config, registry: Registry, env: Mapping[str, str])
                 channel.id,
             )
     return adapters
+
+
+def _inbound(name: str, start: Callable[..., bool], *args: object) -> bool:
+    """Start a platform's inbound side; one whose start raises (a plugin's bug) is logged and left
+    out, and the bot runs on without it. A ValueError is a setting the platform refuses: it stops
+    the start with its one line."""
+    try:
+        return start(*args)
+    except ValueError:
+        raise
+    except Exception as exc:
+        log.error(
+            "platform %s does not answer commands: its start failed (%s: %s)", name, type(exc).__name__, exc
+        )
+        return False
 
 
 class Bot:
@@ -89,7 +120,11 @@ class Bot:
         self.env = os.environ if env is None else env  # where each platform finds its secrets
         self.pm = pm or make_manager(disabled=config.disabled)
         self.registry = collect(self.pm)  # the commands, sources, platforms and sections plugins registered
-        migrations.apply(self.store.db, self.registry.migrations)  # the plugins' own tables
+        try:
+            migrations.apply(self.store.db, self.registry.migrations)  # the plugins' own tables
+        except migrations.MigrationError:
+            self.close()
+            raise
         self.watched = Feeds(self.store, config.feeds)  # the one owner of the list of feeds
         start_cursors(self.store, config.channels)  # a live channel added to a full store: no backlog burst
         self.pipeline = Pipeline(self.store, self.pm, config.plugins, config.workers)
@@ -153,11 +188,15 @@ class Bot:
                 source = self.registry.sources.get(feed.kind)
                 if source is None:
                     raise SourceError(f"feed {feed.name}: no plugin provides kind {feed.kind!r}")
-                return await source.fetch(feed, self.http, state.etag, state.modified, self._known)
+                fetched = await source.fetch(feed, self.http, state.etag, state.modified, self._known)
+                if not isinstance(fetched, Fetched):  # a plugin's bug: that feed's failure, no one else's
+                    got = type(fetched).__name__
+                    raise SourceError(f"feed {feed.name}: kind {feed.kind!r} returned a {got}, not a Fetched")
+                return fetched
             except SourceError as exc:
                 return exc
             except Exception as exc:  # one feed that breaks in an unforeseen way never stops the cycle
-                log.exception("feed %s: unexpected error", feed.name)
+                log.debug("feed %s: unexpected error", feed.name, exc_info=True)  # -v: the traceback
                 return SourceError(f"feed {feed.name}: unexpected {type(exc).__name__}: {exc}")
 
         return list(await asyncio.gather(*(one(f, s) for f, s in zip(feeds, states, strict=True))))
@@ -393,7 +432,8 @@ class Bot:
             if platform.serve is None:
                 continue
             here = self._answerer(name)
-            if platform.serve(self.config.platforms.get(name, platform.settings), self.env, here, commands):
+            table = self.config.platforms.get(name, platform.settings)
+            if _inbound(name, platform.serve, table, self.env, here, commands):
                 serving.append(name)
         return serving
 
@@ -405,7 +445,8 @@ class Bot:
             if platform.mount is None:
                 continue
             here = self._answerer(name)
-            if platform.mount(self.config.platforms.get(name, platform.settings), self.env, here, web_app):
+            table = self.config.platforms.get(name, platform.settings)
+            if _inbound(name, platform.mount, table, self.env, here, web_app):
                 mounted.append(name)
         return mounted
 

@@ -109,7 +109,7 @@ def replay(
     from bot.storage import Store, StoreError
 
     if config_path is not None:
-        config, pm = _load(config_path)
+        config, pm = _load(config_path, settings_only=True)
         settings: Mapping[str, Mapping[str, Any]] = config.plugins
     else:
         pm = _manager_or_exit()
@@ -119,7 +119,11 @@ def replay(
             store = Store(db or Path(tmp) / "replay.db", window=parse_duration(window, "--window"))
         except (ConfigError, StoreError) as exc:
             raise click.ClickException(str(exc)) from None
-        migrations.apply(store.db, collect(pm).migrations)
+        try:
+            migrations.apply(store.db, collect(pm).migrations)
+        except migrations.MigrationError as exc:
+            store.close()
+            raise click.ClickException(str(exc)) from None
         pipeline = Pipeline(store, pm, settings, workers)
         settle_collector()
         count = 0
@@ -169,8 +173,9 @@ def _line_count(stream: Path) -> int | None:
         return sum(1 for line in lines if line.strip())
 
 
-def _load(path: Path) -> tuple[Config, Manager]:
-    """The validated config and its plugin manager (less the plugins it disables), or one clear line."""
+def _load(path: Path, settings_only: bool = False) -> tuple[Config, Manager]:
+    """The validated config and its plugin manager (less the plugins it disables), or one clear line.
+    settings_only: only its plugins' settings are used (replay), so it need not name a store."""
     if str(path) == DEFAULT_CONFIG and not path.exists():
         raise click.ClickException(
             f"config error: no {DEFAULT_CONFIG} here; pass --config FILE, set WIREWATCH_CONFIG, "
@@ -178,6 +183,8 @@ def _load(path: Path) -> tuple[Config, Manager]:
         )
     try:
         data = read_toml(path)
+        if settings_only and "storage" not in data:
+            data = {**data, "storage": {"path": ":memory:"}}
         pm = make_manager(disabled=disabled_plugins(data))
         config = parse_config(data, base=path.resolve().parent, registry=collect(pm))
     except ConfigError as exc:
@@ -200,12 +207,13 @@ def _config_or_exit(path: Path) -> Config:
 
 def _bot(path: Path) -> Bot:
     from bot.app import Bot
+    from bot.migrations import MigrationError
     from bot.storage import StoreError
 
     config, pm = _load(path)
     try:
         return Bot(config, pm=pm)
-    except StoreError as exc:
+    except (StoreError, MigrationError) as exc:
         raise click.ClickException(str(exc)) from None
 
 
@@ -301,13 +309,17 @@ def check_config(path: Path | None, config_path: Path) -> None:
     )
     for feed in config.feeds:
         click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}")
+    from bot.app import make_adapter
+
     for ch in config.channels:
         platform = registry.platforms[ch.platform]
         # the platform itself says whether the environment has what it needs to post
-        ready = platform.adapter(config.platforms.get(ch.platform, platform.settings), os.environ)
+        ready, problem = make_adapter(config, ch.platform, platform, os.environ)
         where = (
             ch.platform
             if ready
+            else f"nowhere yet: parts wait, its adapter cannot be made ({problem})"
+            if problem
             else f"nowhere yet: parts wait until its token is set ({', '.join(platform.env)})"
         )
         wanted = [

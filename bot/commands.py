@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 import shlex
 import socket
@@ -21,6 +22,7 @@ from bot.messages import Block, Message
 from bot.storage import Store
 from bot.urls import url_problem
 
+log = logging.getLogger(__name__)
 MAX_ARG = 200
 Kind = Literal["text", "words", "duration", "flag", "number", "count"]
 
@@ -270,13 +272,28 @@ def answer(
     line: str, ctx: Context, user: str = "", channel: str = "", admin: bool = False
 ) -> tuple[Message, bool]:
     """Parse and run a command line: (reply, ok). Bad input gets a short usage reply, never a traceback."""
+    request: Request | None = None
     try:
         request = parse(line, user, channel, ctx.commands)
         request.admin = admin
         with ctx.lock:
-            return run(request, ctx), True
+            reply = run(request, ctx)
     except UsageError as exc:
         return Message((Block("text", str(exc)),), str(exc)), False
+    except Exception as exc:  # a handler's bug (a plugin's): one line to the asker and to the log
+        log.error("command %r failed: %s: %s", line, type(exc).__name__, exc)
+        log.debug("command %r failed", line, exc_info=True)
+        return _failed(request.name if request else "the command"), False
+    if not isinstance(reply, Message):
+        log.error("command %r answered with a %s, not a Message", line, type(reply).__name__)
+        return _failed(request.name), False
+    return reply, True
+
+
+def _failed(name: str) -> Message:
+    """What the asker is told when a command's handler broke."""
+    text = f"{name} failed; the bot's log says why"
+    return Message((Block("text", text),), text)
 
 
 def help_message(commands: Iterable[Command]) -> Message:

@@ -335,6 +335,11 @@ def _plugins(
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
             raise ConfigError(f"{where}enabled", "must be true or false")
+        if name in disabled and name not in registry.switched_off:  # a misspelled name: nothing is off
+            installed = ", ".join([*registry.plugins, *registry.switched_off]) or "none"
+            raise ConfigError(
+                f"plugins.{name}", f"no plugin of that name is installed (installed: {installed})"
+            )
         if name in disabled:
             continue  # not loaded: its other settings are not read
         if name not in registry.plugins and name not in registry.settings:
@@ -349,13 +354,25 @@ def _plugins(
     return settings
 
 
+def _off(registry: Registry) -> str:
+    """The plugins the config switches off, which may be the ones that would have registered a name."""
+    off = ", ".join(registry.switched_off)
+    return f" (switched off in this config: {off})" if off else ""
+
+
 def _platforms(data: Mapping[str, Any], registry: Registry) -> dict[str, dict[str, Any]]:
     """Each platform's validated [<platform>] table, its defaults filled in."""
     tables = {}
     for name, platform in registry.platforms.items():
         table = _table(data, name, "")
         values = check_table(table, f"{name}.", platform.settings)
-        tables[name] = dict(platform.parse(values)) if platform.parse else values
+        try:
+            tables[name] = dict(platform.parse(values)) if platform.parse else values
+        except ConfigError:
+            raise
+        except Exception as exc:  # a plugin platform's bug: one line naming its table, not a traceback
+            problem = f"the {name} platform cannot read its table ({type(exc).__name__}: {exc})"
+            raise ConfigError(name, problem) from exc
     return tables
 
 
@@ -451,7 +468,9 @@ def parse_config(
         source = registry.sources.get(kind)
         if source is None:
             kinds = "; ".join(f"{k!r} ({s.help})" if s.help else repr(k) for k, s in registry.sources.items())
-            raise ConfigError(f"{where}kind", f"{kind!r} is not a kind of feed; the kinds are {kinds}")
+            raise ConfigError(
+                f"{where}kind", f"{kind!r} is not a kind of feed; the kinds are {kinds}{_off(registry)}"
+            )
         if source.remote_only and not url.startswith(("http://", "https://")):
             raise ConfigError(f"{where}kind", f"{kind!r} needs an http(s) URL")
         repost = raw.get("repost_edits")
@@ -486,7 +505,8 @@ def parse_config(
         platform = _str(raw, "platform", where)
         if platform not in registry.platforms:
             raise ConfigError(
-                f"{where}platform", f"{platform!r} is not one of {', '.join(registry.platforms)}"
+                f"{where}platform",
+                f"{platform!r} is not one of {', '.join(registry.platforms)}{_off(registry)}",
             )
         channel_id = _str(raw, "id", where)
         digest = parse_cron(raw.get("digest", "hourly"), f"{where}digest")

@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from bot import live, queries
 from bot.adapters import Adapter, DeliveryError
@@ -27,6 +27,7 @@ from bot.storage import Store, now_iso, parse_time
 log = logging.getLogger(__name__)
 RETRIES = 4
 MAX_WAIT = 120.0  # a longer Retry-After leaves the part for the next run
+T = TypeVar("T")
 
 
 def last_until(store: Store, channel: Channel) -> str:
@@ -167,6 +168,25 @@ def _note(store: Store, row: Mapping[str, Any], error: str) -> None:
         log.error("outbox part %s to %s:%s waits: %s", row["id"], row["platform"], row["channel"], error)
 
 
+def _find(adapter: Adapter, channel_id: str, message: Message, key: str, since: float) -> str | None:
+    """The adapter's lookup of a part in doubt; an adapter without one cannot tell (None)."""
+    find = getattr(adapter, "find", None)
+    return None if find is None else cast(str | None, find(channel_id, message, key, since))
+
+
+def _guarded(row: Mapping[str, Any], call: Callable[..., T], *args: Any) -> T:
+    """An adapter's call; anything it raises but DeliveryError (a plugin adapter's bug) fails this part
+    (it may have been posted) instead of stopping every channel's delivery; `outbox retry` sends it
+    again once the adapter is mended."""
+    try:
+        return call(*args)
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        problem = f"{row['platform']} adapter failed: {type(exc).__name__}: {exc}"
+        raise DeliveryError(problem, permanent=True, maybe_sent=True) from exc
+
+
 def _attempt(
     store: Store,
     row: Mapping[str, Any],
@@ -183,7 +203,7 @@ def _attempt(
     in_doubt, tried_at, attempts = bool(row["in_doubt"]), row["tried_at"], int(row["attempts"] or 0)
     for attempt in range(RETRIES):
         if in_doubt:
-            found = adapter.find(row["channel"], message, key, _epoch(tried_at) - 60)
+            found = _guarded(row, _find, adapter, row["channel"], message, key, _epoch(tried_at) - 60)
             if found is not None:
                 log.info("outbox part %s had reached %s already (as %s)", row["id"], row["platform"], found)
                 return found
@@ -191,7 +211,7 @@ def _attempt(
         table.update(row["id"], {"in_doubt": 1, "tried_at": tried_at, "attempts": attempts})
         _fault_point(PAUSE_BEFORE_SEND, row["part"])
         try:
-            remote_id = adapter.send(row["channel"], message, key)
+            remote_id = _guarded(row, adapter.send, row["channel"], message, key)
         except DeliveryError as exc:
             in_doubt = exc.maybe_sent
             if not in_doubt:
@@ -264,7 +284,7 @@ def _edit(
         raise DeliveryError(f"{row['platform']} cannot edit messages", permanent=True)
     for attempt in range(RETRIES):
         try:
-            edit(row["channel"], remote_id, message)
+            _guarded(row, edit, row["channel"], remote_id, message)
             return remote_id
         except DeliveryError as exc:
             if budget is not None and exc.retry_after is not None and not exc.permanent:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from bot.quote_text import quote_of
 from bot.registry import DigestSection
 from bot.storage import Store, parse_time
 
+log = logging.getLogger(__name__)
+SECTION_KINDS = ("text", "context")  # what a digest section may add under a story's headline
 MAX_ADDED = 3  # sentences of "what is new" shown per story (in a digest and a card's thread reply)
 MAX_QUOTE_CHARS = 300
 
@@ -153,9 +156,35 @@ def render(digest: Digest, sections: Sequence[DigestSection] | None = None) -> M
         blocks.append(Block("divider"))
         blocks.append(Block("text", story.headline, url=story.first_url))
         for section in sections:
-            blocks.extend(section.render(story))
+            blocks.extend(_section_blocks(section, story))
         blocks.append(Block("actions", story.story_id))  # its buttons, after every section's lines
     return Message(tuple(blocks), _fallback(digest))
+
+
+def _section_blocks(section: DigestSection, story: StoryDigest) -> list[Block]:
+    """A section's lines for one story; a section that raises or returns anything but text and context
+    blocks is logged and left out, so one plugin's bug never stops a digest."""
+    try:
+        found = list(section.render(story))
+    except Exception as exc:
+        log.error(
+            "digest section %s failed on story %s: %s: %s",
+            section.name,
+            story.story_id,
+            type(exc).__name__,
+            exc,
+        )
+        return []
+    blocks = [b for b in found if isinstance(b, Block) and b.kind in SECTION_KINDS]
+    if len(blocks) < len(found):
+        wrong = next(b for b in found if b not in blocks)
+        log.error(
+            "digest section %s returned %r on story %s; only text and context Blocks are shown",
+            section.name,
+            wrong,
+            story.story_id,
+        )
+    return blocks
 
 
 def render_headlines(digest: Digest) -> Message:

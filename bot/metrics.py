@@ -132,8 +132,10 @@ class _TimedAdapter:
         return remote_id
 
     def find(self, channel_id: str, message: Message, key: str, since: float) -> str | None:
-        """Ask the wrapped adapter whether the message was posted already."""
-        return self.inner.find(channel_id, message, key, since)
+        """Ask the wrapped adapter whether the message was posted already (one without a lookup
+        cannot tell)."""
+        find = getattr(self.inner, "find", None)
+        return None if find is None else find(channel_id, message, key, since)
 
     def edit(self, channel_id: str, message_id: str, message: Message) -> None:
         """Edit a live card through the wrapped adapter (one that cannot edit says so)."""

@@ -345,6 +345,10 @@ def m020_search_index_follows_the_text(db: sqlite_utils.Database) -> None:
     )
 
 
+class MigrationError(Exception):
+    """A migration that failed (and was rolled back, with the others of its run): one line naming it."""
+
+
 def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations this database has not had yet; return their names. The whole run holds
     the write lock from its first read, so two processes opening a fresh store take turns (the second
@@ -362,7 +366,13 @@ def apply(db: sqlite_utils.Database, migrations: list[Migration] | None = None) 
             if fn.__name__ in done:
                 continue
             with db.atomic():
-                fn(db)
+                try:
+                    fn(db)
+                except Exception as exc:  # a plugin's migration above all: one line, nothing half-made
+                    why = f"{type(exc).__name__}: {exc}"
+                    raise MigrationError(
+                        f"migration {fn.__name__} failed and was rolled back: {why}"
+                    ) from exc
                 db.table("_migrations").insert(
                     {"name": fn.__name__, "applied": datetime.now(UTC).isoformat()}
                 )

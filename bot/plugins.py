@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import importlib
 import logging
-from collections.abc import Callable, Iterable
-from importlib.metadata import entry_points
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any, cast
 
 import pluggy
 
 from bot import hookspecs
+from bot.models import Quote, StoryMatch
 from bot.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,45 @@ def _article_id(args: tuple[Any, ...]) -> str:
     return "-"
 
 
+# what each article hook may answer besides None; anything else is a plugin's bug, logged and ignored
+RETURNS: dict[str, tuple[type, ...]] = {
+    "wirewatch_match_story": (StoryMatch,),
+    "wirewatch_extract_quotes": (list, tuple),
+    "wirewatch_prepare": (Mapping,),
+}
+
+
+def _checked(impl: pluggy.HookImpl, hook: str, value: Any, args: tuple[Any, ...]) -> Any:
+    """An article hook's answer, or None (logged) where it is of the wrong type: a str where a
+    StoryMatch belongs would otherwise cost every article (and, firstresult, hide the next plugin's
+    answer); items of a quotes list that are not Quotes are left out."""
+    expected = RETURNS.get(hook)
+    if value is None or expected is None:
+        return value
+    if not isinstance(value, expected):
+        name, got = impl.plugin_name, type(value).__name__
+        log.error(
+            "plugin %s returned a value of type %s from %s on article %s; ignored",
+            name,
+            got,
+            hook,
+            _article_id(args),
+        )
+        return None
+    if hook == "wirewatch_extract_quotes":
+        items = cast(list[Any], value)
+        quotes = [q for q in items if isinstance(q, Quote)]
+        if len(quotes) < len(items):
+            log.error(
+                "plugin %s returned items that are not Quotes from %s on article %s; left out",
+                impl.plugin_name,
+                hook,
+                _article_id(args),
+            )
+        return quotes
+    return value
+
+
 def _guard(impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
     """The implementation, isolated: an article hook that raises is logged and skipped (None), so the
     next plugin still runs; a registration hook that raises becomes one PluginError line."""
@@ -48,7 +88,7 @@ def _guard(impl: pluggy.HookImpl, hook: str) -> Callable[..., Any]:
     @functools.wraps(function)
     def guarded(*args: Any) -> Any:
         try:
-            return function(*args)
+            return _checked(impl, hook, function(*args), args)
         except PluginError:
             raise
         except Exception as exc:
@@ -69,6 +109,7 @@ class Manager(pluggy.PluginManager):
         super().__init__("wirewatch")
         self.add_hookspecs(hookspecs)
         self.origins: dict[str, str] = {}
+        self.switched_off: list[str] = []  # installed plugins the config disables (not loaded)
 
     def register(self, plugin: object, name: str | None = None) -> str | None:
         """Register a plugin (named after its module or class, unless named) and isolate each of its
@@ -99,24 +140,44 @@ def make_manager(
     for name in disabled:
         pm.set_blocked(name)
     for name, module in DEFAULT_PLUGINS.items():
-        if not pm.is_blocked(name):
+        if pm.is_blocked(name):
+            pm.switched_off.append(name)
+        else:
             pm.register(importlib.import_module(module), name)
             pm.origins[name] = f"{module} (built in)"
     if load_entry_points:
+        # plugin name -> (its module, where it comes from), to tell two plugins of one name apart
+        seen = {name: (module, "built in") for name, module in DEFAULT_PLUGINS.items()}
         for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if pm.is_blocked(ep.name) or pm.has_plugin(ep.name):
+            if pm.is_blocked(ep.name):
+                if ep.name not in pm.switched_off:
+                    pm.switched_off.append(ep.name)
                 continue
+            if ep.name in seen:
+                module, where = seen[ep.name]
+                if module == ep.value:  # the same plugin listed twice (an editable install)
+                    continue
+                raise PluginError(
+                    f"two plugins are named {ep.name}: {module} ({where}) and {ep.value} "
+                    f"({_dist(ep)}); uninstall or rename one"
+                )
+            seen[ep.name] = (ep.value, _dist(ep))
             try:
                 plugin = ep.load()
             except Exception as exc:
                 raise PluginError(f"plugin {ep.name} ({ep.value}) cannot be loaded: {exc}") from None
             _register(pm, plugin, ep.name)
-            dist = f"{ep.dist.name} {ep.dist.version}, " if ep.dist else ""
+            dist = f"{_dist(ep)}, " if ep.dist else ""
             pm.origins[ep.name] = f"{ep.value} ({dist}entry point)"
     for plugin in extra:
         _register(pm, plugin, None)
     _check_pending(pm)
     return pm
+
+
+def _dist(ep: EntryPoint) -> str:
+    """The distribution that declares an entry point, with its version."""
+    return f"{ep.dist.name} {ep.dist.version}" if ep.dist else "installed"
 
 
 def _register(pm: Manager, plugin: object, name: str | None) -> None:
@@ -168,7 +229,10 @@ def describe(pm: Manager) -> list[tuple[str, str, list[str]]]:
 
 def collect(pm: pluggy.PluginManager) -> Registry:
     """Call every registration hook once and return what the plugins registered."""
-    registry = Registry(plugins=[name for name, plugin in pm.list_name_plugin() if plugin is not None])
+    registry = Registry(
+        plugins=[name for name, plugin in pm.list_name_plugin() if plugin is not None],
+        switched_off=list(getattr(pm, "switched_off", [])),
+    )
     pm.hook.register_commands(register=registry.add_command)
     pm.hook.register_sources(register=registry.add_source)
     pm.hook.register_platforms(register=registry.add_platform)

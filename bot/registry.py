@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from bot.models import Article
     from bot.sources import Fetched
 
+NAME = re.compile(r"[a-z0-9_][a-z0-9_-]{0,31}")  # a command's word, platform name or parameter (Discord's)
 Known = Callable[["Article"], bool]  # whether an entry is stored already (its page need not be fetched)
 Fetch = Callable[["Feed", "Http", str | None, str | None, Known | None], Awaitable["Fetched"]]
 Section = Callable[["StoryDigest"], Sequence["Block"]]
@@ -78,10 +80,25 @@ class Registry:
     # plugin name -> setting -> (lowest, highest): a number's range where it is narrower than 0..1e9
     limits: dict[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
     plugins: list[str] = field(default_factory=list)  # the names of the loaded plugins
+    switched_off: list[str] = field(default_factory=list)  # installed plugins the config disables
 
     def add_command(self, command: Command) -> None:
-        """Register a chat command; a second command of the same name is an error."""
+        """Register a chat command; a second command of the same name (or platform name), or a name that
+        could not be typed (commands are matched in lower case) or carried by Discord, is an error."""
+        words, slash = command.name.split(), command.slash_name
+        if not words or not all(NAME.fullmatch(w) for w in [*words, slash]):
+            raise ValueError(
+                f"command {command.name!r} ({slash!r}): names are 1-32 lower-case letters, digits, - or _"
+            )
+        for param in command.params:
+            if not (param.name.isidentifier() and NAME.fullmatch(param.name)):
+                raise ValueError(
+                    f"command {command.name!r}: parameter {param.name!r} is no lower-case identifier"
+                )
         _unique(self.commands, command.name, "command")
+        for other in self.commands.values():
+            if other.slash_name == slash:
+                raise ValueError(f"command {command.name!r}: its platform name {slash!r} is {other.name!r}'s")
         self.commands[command.name] = command
 
     def add_source(self, source: SourceKind) -> None:
@@ -99,7 +116,14 @@ class Registry:
         self.sections.append(section)
 
     def add_migration(self, migration: Migration) -> None:
-        """Register a migration of a plugin's own tables."""
+        """Register a migration of a plugin's own tables; it is recorded by its name, so a name that is
+        not an identifier (a lambda) or that another migration has is an error (it would be skipped)."""
+        from bot.migrations import MIGRATIONS
+
+        name = getattr(migration, "__name__", "")
+        if not name.isidentifier():
+            raise ValueError(f"a migration needs a name of its own (a def), not {name or migration!r}")
+        _unique({m.__name__: m for m in (*MIGRATIONS, *self.migrations)}, name, "migration")
         self.migrations.append(migration)
 
     def add_settings(
@@ -114,6 +138,13 @@ class Registry:
         unknown = set(limits or {}) - set(defaults)
         if unknown:
             raise ValueError(f"plugin {plugin}: limits for settings it does not declare: {sorted(unknown)}")
+        for key, value in defaults.items():  # a default the operator could not write back is a bug
+            low, high = (limits or {}).get(key, (0, 1e9))
+            if isinstance(value, int | float) and not isinstance(value, bool) and not low <= value <= high:
+                raise ValueError(
+                    f"plugin {plugin}: the default of {key}, {value!r}, is outside {low:g}..{high:g} "
+                    "(give it limits)"
+                )
         self.settings[plugin] = dict(defaults)
         self.limits[plugin] = dict(limits or {})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import shlex
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any, Optional
@@ -14,6 +15,8 @@ from bot.adapters.discord import pressed, render
 from bot.commands import Command, builtin_commands
 from bot.messages import Message
 
+log = logging.getLogger(__name__)
+MAX_SUBCOMMANDS = 25  # Discord's limit for the commands of one group
 # (text, user id, channel id, admin by role or permission) -> (reply, ok)
 Answer = Callable[[str, str, str, bool], tuple[Message, bool]]
 
@@ -110,6 +113,9 @@ def build_tree(
         )
 
     for command in commands:
+        if len(group.commands) == MAX_SUBCOMMANDS:  # the others are still offered, and all work elsewhere
+            log.warning("/wirewatch %s is not offered on Discord (at most 25 subcommands)", command.name)
+            continue
         group.add_command(slash_command(command, reply))
 
     tree.add_command(group, guild=discord.Object(guild_id) if guild_id else None)
