@@ -187,6 +187,17 @@ def component(custom_id: str) -> dict[str, Any]:
     }
 
 
+async def discord_press(bot: Bot, custom_id: str) -> bool:
+    """A press of a story button answered by on_button, through a fresh client (nothing kept from the
+    one that posted the card)."""
+    client = discord.Client(intents=discord.Intents.none())
+    await client.http.static_login("discord-test-token")
+    interaction = discord.Interaction(data=component(custom_id), state=client._connection)  # type: ignore[arg-type]
+    done = await on_button(interaction, lambda t, u, c, a: answer(t, bot.context("discord"), u, c, a))
+    await client.close()
+    return done
+
+
 def test_discord_buttons_are_persistent_components(
     tmp_path: Path, slack: FakeSlack, discord_api: FakeDiscord
 ) -> None:
@@ -206,16 +217,8 @@ def test_discord_buttons_are_persistent_components(
         assert [pressed(i) for i in ids] == [("mute", story), ("coverage", story), ("story-quotes", story)]
         assert pressed("someone-else:mute:x") is None
 
-        async def press(custom_id: str) -> bool:  # a fresh client: nothing kept from the one that posted
-            client = discord.Client(intents=discord.Intents.none())
-            await client.http.static_login("discord-test-token")
-            interaction = discord.Interaction(data=component(custom_id), state=client._connection)  # type: ignore[arg-type]
-            done = await on_button(interaction, lambda t, u, c, a: answer(t, bot.context("discord"), u, c, a))
-            await client.close()
-            return done
-
         discord.http.Route.BASE = discord_api.url + "/api/v10"  # the interaction's own client
-        assert asyncio.run(press(f"wirewatch:coverage:{story}"))
+        assert asyncio.run(discord_press(bot, f"wirewatch:coverage:{story}"))
         [callback] = [
             b for m, p, b, _ in discord_api.requests if p.split("?")[0].endswith("/press-token/callback")
         ]
@@ -387,16 +390,8 @@ def test_buttons_of_a_story_with_a_long_id_fit_and_answer_for_it(
         slack_ids = [b["block_id"] for m in cards(slack) for b in m["blocks"] if b["type"] == "actions"]
         assert len(set(slack_ids)) == 2 and max(map(len, slack_ids)) <= 255
 
-        async def press(custom_id: str) -> bool:
-            client = discord.Client(intents=discord.Intents.none())
-            await client.http.static_login("discord-test-token")
-            interaction = discord.Interaction(data=component(custom_id), state=client._connection)  # type: ignore[arg-type]
-            done = await on_button(interaction, lambda t, u, c, a: answer(t, bot.context("discord"), u, c, a))
-            await client.close()
-            return done
-
         discord.http.Route.BASE = discord_api.url + "/api/v10"
-        assert asyncio.run(press(ids[1]))  # the first story's "All coverage"
+        assert asyncio.run(discord_press(bot, ids[1]))  # the first story's "All coverage"
         [callback] = [
             b for m, p, b, _ in discord_api.requests if p.split("?")[0].endswith("/press-token/callback")
         ]

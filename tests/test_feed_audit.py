@@ -40,6 +40,15 @@ def make_bot(tmp_path: Path, server: LocalServer, **feed: object) -> Bot:
     return Bot(config, adapters={"console": MemoryAdapter()})
 
 
+def serve_feed(server: LocalServer, items: str) -> None:
+    """An RSS feed of these items at /feed on the server."""
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Port</title>'
+        f"{items}</channel></rss>"
+    ).encode()
+    server.routes["/feed"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, body)
+
+
 def page(title: str, text: str) -> bytes:
     return f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1><p>{text}</p></article></body></html>".encode()
 
@@ -120,12 +129,10 @@ def test_a_feed_whose_charset_only_the_http_header_names_is_read_in_it(
 def test_a_feed_is_read_at_its_interval_even_when_its_poll_took_a_while(
     tmp_path: Path, http_server: LocalServer
 ) -> None:
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Port</title>'
-        f"<item><title>Breakwater</title><guid>urn:port:2</guid><description>{STORY}</description></item>"
-        "</channel></rss>"
-    ).encode()
-    http_server.routes["/feed"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, body)
+    serve_feed(
+        http_server,
+        f"<item><title>Breakwater</title><guid>urn:port:2</guid><description>{STORY}</description></item>",
+    )
     b = make_bot(tmp_path, http_server)  # every 10m
     feed = b.config.feeds[0]
     try:
@@ -146,12 +153,10 @@ def test_a_feed_is_read_at_its_interval_even_when_its_poll_took_a_while(
 def test_a_digest_time_the_bot_was_down_over_is_sent_once_soon_after_the_start(
     tmp_path: Path, http_server: LocalServer
 ) -> None:
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Port</title>'
-        f"<item><title>Breakwater</title><guid>urn:port:3</guid><description>{STORY}</description></item>"
-        "</channel></rss>"
-    ).encode()
-    http_server.routes["/feed"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, body)
+    serve_feed(
+        http_server,
+        f"<item><title>Breakwater</title><guid>urn:port:3</guid><description>{STORY}</description></item>",
+    )
     config = parse_config(
         {
             "storage": {"path": str(tmp_path / "down.db")},
@@ -188,12 +193,11 @@ def test_a_held_bot_lock_does_not_stall_the_other_feeds_requests(
 ) -> None:
     # a summary-only entry: whether it is stored is asked under the bot's lock, which another thread
     # holds (a long ingest, a delivery waiting out a Retry-After)
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Port</title>'
+    serve_feed(
+        http_server,
         f"<item><title>Breakwater</title><link>{http_server.url}/a/breakwater</link>"
-        "<description>A short summary.</description></item></channel></rss>"
-    ).encode()
-    http_server.routes["/feed"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, body)
+        "<description>A short summary.</description></item>",
+    )
     http_server.routes["/other"] = lambda _h: (200, {"Content-Type": "text/plain"}, b"ok")
     b = make_bot(tmp_path, http_server)
     asking, release, held = threading.Event(), threading.Event(), threading.Event()
@@ -314,12 +318,10 @@ def test_a_feed_labelled_iso_8859_1_is_read_as_windows_1252_as_browsers_do(
 def test_a_next_poll_set_by_a_clock_that_was_days_ahead_does_not_silence_the_feed(
     tmp_path: Path, http_server: LocalServer
 ) -> None:
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Port</title>'
-        f"<item><title>Breakwater</title><guid>urn:port:6</guid><description>{STORY}</description></item>"
-        "</channel></rss>"
-    ).encode()
-    http_server.routes["/feed"] = lambda _h: (200, {"Content-Type": "application/rss+xml"}, body)
+    serve_feed(
+        http_server,
+        f"<item><title>Breakwater</title><guid>urn:port:6</guid><description>{STORY}</description></item>",
+    )
     b = make_bot(tmp_path, http_server)  # every 10m
     feed = b.config.feeds[0]
     try:
