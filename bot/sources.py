@@ -25,7 +25,7 @@ from bot.http import Http, SourceError, retry_after
 from bot.models import Article
 from bot.records import article_from_record as article_from_record  # where callers have found them
 from bot.records import read_lines, stable_id
-from bot.storage import parse_time
+from bot.storage import parse_time, utc_text
 from bot.urls import canonical_url, url_problem
 
 log = logging.getLogger(__name__)
@@ -487,7 +487,7 @@ def _not_after(article: Article, fetched_at: datetime) -> Article:
     if when is None or when <= fetched_at:
         return article
     log.info("feed %s: item %r is dated %s, ahead of now; dated now", article.feed, article.title, when)
-    return replace(article, published=fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return replace(article, published=utc_text(fetched_at))
 
 
 def _min_interval(response: httpx.Response) -> float:
