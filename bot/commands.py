@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from bot import queries
 from bot.config import Channel, ConfigError, parse_duration
 from bot.digest import clip as clip
 from bot.feeds import Feeds
@@ -215,6 +216,14 @@ def fts_query(text: str) -> str:
     """User words as an FTS5 query that cannot be a syntax error: each word quoted, all required."""
     words = re.findall(r"[\w'’-]+", text)
     return " ".join('"' + w.replace('"', "") + '"' for w in words)
+
+
+def named_story(request: Request, ctx: Context) -> dict[str, Any]:
+    """The story the request's first argument names (its id or a reference to it), or a usage error."""
+    story = queries.story(ctx.store.db, request.args[0])
+    if story is None:
+        raise UsageError(f"no story {request.args[0]!r}; find one with /wirewatch stories")
+    return story
 
 
 def since_iso(request: Request, default_days: int = 7) -> str:

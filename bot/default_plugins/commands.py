@@ -15,6 +15,7 @@ from bot.commands import (
     clip,
     fts_query,
     help_message,
+    named_story,
     since_iso,
 )
 from bot.config import Channel, parse_duration
@@ -86,9 +87,7 @@ def _more(name: str, which: str) -> str:
 
 
 def _story(request: Request, ctx: Context) -> Message:
-    story = queries.story(ctx.store.db, request.args[0])
-    if story is None:
-        raise UsageError(f"no story {request.args[0]!r}; find one with /wirewatch stories")
+    story = named_story(request, ctx)
     story_id = story["id"]
     blocks = [Block("header", clip(story["headline"], 140))]
     for row in queries.story_articles(ctx.store.db, story_id):

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot import queries
-from bot.commands import Command, Context, Param, Request, UsageError
+from bot.commands import Command, Context, Param, Request, UsageError, named_story
 from bot.digest import MAX_QUOTE_CHARS, clip
 from bot.hookspecs import hookimpl
 from bot.live import mute
@@ -22,9 +22,7 @@ MAX_LINES = 40  # articles or quotes listed in one answer; the rest are counted,
 
 def _story_id(request: Request, ctx: Context, action: str) -> str:
     """The story (following merges), after recording who pressed what."""
-    row = queries.story(ctx.store.db, request.args[0])
-    if row is None:
-        raise UsageError(f"no story {request.args[0]!r}; find one with /wirewatch stories")
+    row = named_story(request, ctx)
     story_id = str(row["id"])
     with ctx.store.db.atomic():
         ctx.store.db.table("presses").insert(
