@@ -345,6 +345,37 @@ def m020_search_index_follows_the_text(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m021_search_index_in_batches(db: sqlite_utils.Database) -> None:
+    """A new article waits in search_pending and joins the search index with others in one batch
+    (storage.index_search): each write of the index cost an article's commit more than the rest of
+    it. An edit or a deletion of an article still waiting changes nothing in the index (the batch
+    reads the row as it then is)."""
+    db.execute("create table search_pending (article_rowid integer primary key)")
+    db.execute("drop trigger if exists articles_ai")
+    db.execute(
+        'create trigger "articles_ai" after insert on "articles" begin '
+        "insert into search_pending (article_rowid) values (new.rowid); end"
+    )
+    db.execute("drop trigger if exists articles_au")
+    db.execute(
+        'create trigger "articles_au" after update of "title", "text" on "articles" '
+        "when old.rowid not in (select article_rowid from search_pending) begin "
+        'insert into "articles_fts" ("articles_fts", rowid, "title", "text") '
+        'values (\'delete\', old.rowid, old."title", old."text"); '
+        'insert into "articles_fts" (rowid, "title", "text") values (new.rowid, new."title", new."text"); '
+        "end"
+    )
+    db.execute("drop trigger if exists articles_ad")
+    db.execute(
+        'create trigger "articles_ad" after delete on "articles" begin '
+        'insert into "articles_fts" ("articles_fts", rowid, "title", "text") '
+        'select \'delete\', old.rowid, old."title", old."text" '
+        "where old.rowid not in (select article_rowid from search_pending); "
+        "delete from search_pending where article_rowid = old.rowid; end"
+    )
+
+
 class MigrationError(Exception):
     """A migration that failed (and was rolled back, with the others of its run): one line naming it."""
 

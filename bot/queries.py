@@ -8,7 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.messages import REF, story_ref
-from bot.storage import now_iso
+from bot.storage import index_search, now_iso
 
 Row = dict[str, Any]
 
@@ -20,6 +20,7 @@ def stories_since(db: sqlite_utils.Database, since: str, match: str = "", limit:
     params: list[object] = [since]
     where = "a.ingested >= ?"
     if match:
+        index_search(db)  # the articles stored since the last batch are found too
         where += " and a.rowid in (select rowid from articles_fts where articles_fts match ?)"
         params.append(match)
     return list(

@@ -25,6 +25,9 @@ RESTART_FRAMES = 16384  # pages in the WAL (64 MB of 4 KB pages) beyond which it
 # a story and those merged into it (each merged story points straight at the one it is part of)
 _STORY_AND_MERGED = "select ? union select id from stories where merged_into = ?"
 POSTINGS = 50  # newest articles read per index key when looking for candidates
+# new articles that wait for the search index before it is written for all of them at once: written
+# per article, the index cost 2.4 ms of each commit at 10,000 stored; per 32 articles, 0.1 ms each
+SEARCH_BATCH = 32
 QUOTE_CANDIDATES = 30  # stored statements a new one is compared with, those sharing most terms first
 
 
@@ -105,6 +108,18 @@ class Checkpointer(threading.Thread):
             conn.close()
 
 
+def index_search(db: sqlite_utils.Database) -> int:
+    """Add the articles waiting in search_pending to the search index, in one transaction; how many
+    (a search runs this first, so it finds every stored article)."""
+    with db.atomic():
+        added = db.conn.execute(
+            'insert into "articles_fts" (rowid, "title", "text") select a.rowid, a."title", a."text" '
+            "from search_pending p join articles a on a.rowid = p.article_rowid order by p.article_rowid"
+        ).rowcount
+        db.conn.execute("delete from search_pending")
+    return max(0, added)
+
+
 class StoreError(Exception):
     """The store cannot be opened: the message says which file and why, in one line."""
 
@@ -148,6 +163,7 @@ class Store:
         # what plugins derive from stored articles and keep for later ones, one room per plugin
         self.memos: dict[str, dict[str, Any]] = {}
         self._statements: dict[tuple[str, ...], str] = {}
+        self.unindexed = 0  # articles saved here since the search index was last written (SEARCH_BATCH)
         self.migrated = migrations.apply(self.db)
         self.checkpointer: Checkpointer | None = None
         if self.path != ":memory:":
@@ -157,7 +173,13 @@ class Store:
             self.checkpointer.start()
 
     def close(self) -> None:
-        """Stop the checkpointer, fold the WAL into the database file and close the connection."""
+        """Index the articles waiting for search, stop the checkpointer, fold the WAL into the
+        database file and close the connection."""
+        if self.unindexed:
+            try:
+                self.index_search()
+            except sqlite3.Error as exc:  # they wait in search_pending: the next search or batch adds them
+                log.warning("the search index of %s was not brought up to date: %s", self.path, exc)
         if self.checkpointer is not None:
             self.checkpointer.stopping.set()
             self.checkpointer.join()
@@ -444,7 +466,15 @@ class Store:
                 "insert or ignore into quote_terms (term, speaker_id, quote_id, at) values (?, ?, ?, ?)",
                 terms,
             )
+        self.unindexed += 1
+        if self.unindexed >= SEARCH_BATCH:
+            self.index_search()
         self._restart_long_wal()
+
+    def index_search(self) -> None:
+        """Add the articles stored since the last batch to the search index (see SEARCH_BATCH)."""
+        index_search(self.db)
+        self.unindexed = 0
 
     def _restart_long_wal(self) -> None:
         """Start a long WAL afresh (see Checkpointer): the pages still in it are copied first, and the

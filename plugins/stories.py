@@ -21,6 +21,7 @@ from bot.hookspecs import hookimpl
 from bot.models import Article, KnownArticle, Refreshed, Relation, StoryMatch
 from bot.storage import parse_time
 from bot.store_view import StoreView
+from plugins import text
 from plugins.kept import keep, restore
 from plugins.similarity import (
     FEATURES,
@@ -44,7 +45,7 @@ from plugins.similarity import (
     story_features,
 )
 from plugins.story_model import Probabilities, predict
-from plugins.text import weight
+from plugins.text import weight, words
 
 DEFAULTS = {
     "candidates": 20,  # how many retrieved articles are looked at
@@ -172,9 +173,20 @@ class Analysed:
     reading also as kept in the store (worked out ahead by wirewatch_prepare, maybe in another
     process: it travels as kept, and is read back from that where it is used)."""
 
-    def __init__(self, title: str, text: str, keys: tuple[str, ...], fingerprint: bytes, kept: bytes) -> None:
+    def __init__(
+        self,
+        title: str,
+        text: str,
+        keys: tuple[str, ...],
+        fingerprint: bytes,
+        kept: bytes,
+        weights: Mapping[str, float] | None = None,
+    ) -> None:
         self.title, self.text = title, text
         self.keys, self.fingerprint, self.kept = keys, fingerprint, kept
+        # the weight of each of its words: the process comparing it (and finding its quotes) takes them
+        # instead of looking each up again (plugins.text.learn)
+        self.weights = weights or {}
 
     @classmethod
     def of(cls, article: Article) -> Analysed:
@@ -188,7 +200,8 @@ class Analysed:
                 if isinstance(value, cached_property):
                     getattr(made, name)
         vars(profile).pop("shingles", None)
-        analysed = cls(article.title, article.text, keys, fingerprint, keep(reading))
+        used = {*reading.vocabulary_all, *profile.names, *words(article.title)}
+        analysed = cls(article.title, article.text, keys, fingerprint, keep(reading), text.weights(used))
         vars(analysed)["reading"] = reading
         return analysed
 
@@ -214,6 +227,7 @@ class Comparison:
         if analysed is None or not analysed.fits(article):
             analysed = Analysed.of(article)
         self.analysed = analysed
+        text.learn(analysed.weights)
         self.profile = analysed.reading.profile
         self.reading = analysed.reading
         self.readings = _readings(known)

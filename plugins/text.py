@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -69,12 +70,35 @@ def words(text: str) -> list[str]:
     return [w.replace("'", "") for w in _WORD.findall(fold(text.replace("’", "'")))]
 
 
-@lru_cache(maxsize=200_000)
+# weights worked out in another process (a worker that analysed the article's text) and handed here
+# with its analysis, so that this process does not look them up again; a memo of weight(), bounded
+_LEARNT: dict[str, float] = {}
+LEARNT_LIMIT = 200_000
+
+
 def weight(word: str) -> float:
     """How informative a word is: 0 for the commonest English words, up to 8 for unknown ones."""
+    found = _LEARNT.get(word)
+    return _looked_up(word) if found is None else found
+
+
+@lru_cache(maxsize=200_000)
+def _looked_up(word: str) -> float:
     from wordfreq import zipf_frequency  # imported on first use: a process that reads no text never pays
 
     return max(0.0, 8.0 - zipf_frequency(word, "en")) if len(word) > 1 else 0.0
+
+
+def weights(found: Iterable[str]) -> dict[str, float]:
+    """The weight of each of these words, to hand to another process with what was analysed (learn)."""
+    return {w: weight(w) for w in found}
+
+
+def learn(known: Mapping[str, float]) -> None:
+    """Take weights another process worked out (weights()) instead of looking them up again here."""
+    if len(_LEARNT) + len(known) > LEARNT_LIMIT:
+        _LEARNT.clear()
+    _LEARNT.update(known)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from test_parallel import STORIES, fixture_stream
 
+from bot.models import Article
 from bot.pipeline import Pipeline
 from bot.plugins import collect, make_manager
 from bot.records import read_jsonl
@@ -95,6 +96,7 @@ def test_releasing_quiet_articles_leaves_the_search_index_alone(tmp_path: Path) 
     pipeline = Pipeline(store, pm, collect(pm).settings)
     for article in read_jsonl(fixture_stream(tmp_path / "s.jsonl"), "wire"):
         pipeline.ingest(article, quiet=True)  # a new feed's backlog
+    store.index_search()  # the batch that waits for the search index (SEARCH_BATCH) is written now
 
     def found(word: str) -> set[str]:
         rows = store.db.execute(
@@ -113,3 +115,32 @@ def test_releasing_quiet_articles_leaves_the_search_index_alone(tmp_path: Path) 
         store.db.execute("update articles set text = 'Hovercraft replace the ferries' where id = 'a0'")
     assert "a0" not in found("Baltline") and found("Hovercraft") == {"a0"}
     store.close()
+
+
+def test_the_main_process_takes_the_workers_word_weights_instead_of_looking_them_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from plugins import text
+
+    article = Article(
+        "w1", "Harbour pilots in Vexlund struck over the zyrtonic dredging plan.", title="Pilots"
+    )
+    handed = pickle.loads(pickle.dumps(stories.Analysed.of(article)))  # as a worker hands it over
+    # what the worker worked out is what this process would look up
+    assert handed.weights and all(handed.weights[w] == text._looked_up(w) for w in handed.weights)
+    monkeypatch.setattr(text, "_LEARNT", {})
+    text._looked_up.cache_clear()
+    text.learn(handed.weights)
+    for w in {*text.words(article.title), *text.words(article.text)}:
+        text.weight(w)
+    assert text._looked_up.cache_info().misses == 0  # every word of the article came with it
+
+
+def test_learnt_weights_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from plugins import text
+
+    monkeypatch.setattr(text, "_LEARNT", {})
+    monkeypatch.setattr(text, "LEARNT_LIMIT", 10)
+    text.learn({f"w{i}": 1.0 for i in range(8)})
+    text.learn({f"x{i}": 2.0 for i in range(5)})  # over the limit: the older ones are dropped
+    assert set(text._LEARNT) == {f"x{i}" for i in range(5)} and text.weight("x1") == 2.0
