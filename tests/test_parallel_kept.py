@@ -117,30 +117,32 @@ def test_releasing_quiet_articles_leaves_the_search_index_alone(tmp_path: Path) 
     store.close()
 
 
-def test_the_main_process_takes_the_workers_word_weights_instead_of_looking_them_up(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_main_process_takes_the_workers_word_weights_instead_of_looking_them_up() -> None:
     from plugins import text
 
     article = Article(
         "w1", "Harbour pilots in Vexlund struck over the zyrtonic dredging plan.", title="Pilots"
     )
     handed = pickle.loads(pickle.dumps(stories.Analysed.of(article)))  # as a worker hands it over
-    # what the worker worked out is what this process would look up
-    assert handed.weights and all(handed.weights[w] == text._looked_up(w) for w in handed.weights)
-    monkeypatch.setattr(text, "_LEARNT", {})
-    text._looked_up.cache_clear()
+    text._WEIGHTS.clear()  # this process has looked up nothing yet
     text.learn(handed.weights)
+    learnt = dict(text._WEIGHTS)
     for w in {*text.words(article.title), *text.words(article.text)}:
         text.weight(w)
-    assert text._looked_up.cache_info().misses == 0  # every word of the article came with it
+    assert learnt and dict(text._WEIGHTS) == learnt  # every word of the article came with it
+    text._WEIGHTS.clear()
+    assert {w: text.weight(w) for w in learnt} == learnt  # and weighs what a look-up here gives
 
 
-def test_learnt_weights_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_word_weights_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     from plugins import text
 
-    monkeypatch.setattr(text, "_LEARNT", {})
     monkeypatch.setattr(text, "LEARNT_LIMIT", 10)
+    text._WEIGHTS.clear()
     text.learn({f"w{i}": 1.0 for i in range(8)})
     text.learn({f"x{i}": 2.0 for i in range(5)})  # over the limit: the older ones are dropped
-    assert set(text._LEARNT) == {f"x{i}" for i in range(5)} and text.weight("x1") == 2.0
+    assert set(text._WEIGHTS) == {f"x{i}" for i in range(5)} and text.weight("x1") == 2.0
+    for word in ("harbour", "pilots", "dredging", "plan", "struck", "over"):
+        text.weight(word)  # looked up: the limit holds for those too
+    assert len(text._WEIGHTS) <= 10
+    text._WEIGHTS.clear()
