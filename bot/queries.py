@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import sqlite3
 from typing import Any
 
 import sqlite_utils
@@ -11,6 +13,7 @@ from bot.messages import REF, story_ref
 from bot.storage import index_search, now_iso
 
 Row = dict[str, Any]
+log = logging.getLogger(__name__)
 
 
 def stories_since(db: sqlite_utils.Database, since: str, match: str = "", limit: int = 10) -> list[Row]:
@@ -20,7 +23,10 @@ def stories_since(db: sqlite_utils.Database, since: str, match: str = "", limit:
     params: list[object] = [since]
     where = "a.ingested >= ?"
     if match:
-        index_search(db)  # the articles stored since the last batch are found too
+        try:
+            index_search(db)  # the articles stored since the last batch are found too
+        except sqlite3.Error as exc:  # searched as indexed: at most the last batch is missing
+            log.warning("the search index was not brought up to date before a search: %s", exc)
         where += " and a.rowid in (select rowid from articles_fts where articles_fts match ?)"
         params.append(match)
     return list(

@@ -468,7 +468,10 @@ class Store:
             )
         self.unindexed += 1
         if self.unindexed >= SEARCH_BATCH:
-            self.index_search()
+            try:
+                self.index_search()
+            except sqlite3.Error as exc:  # the article is stored; its batch waits, and is tried again
+                log.warning("the search index of %s was not brought up to date: %s", self.path, exc)
         self._restart_long_wal()
 
     def index_search(self) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from bot import queries
 from bot.models import Article, Result
@@ -105,3 +108,26 @@ def test_a_store_made_before_batches_keeps_its_index(tmp_path: Path) -> None:
     save(again, 2)
     assert pending(again) == 1
     again.close()
+
+
+def test_a_search_while_another_process_writes_answers_with_what_is_indexed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "s.db"
+    store = Store(path)
+    save(store, 1)
+    store.index_search()
+    save(store, 2)  # waits for the next batch
+    store.db.execute("pragma busy_timeout = 50")
+    other = sqlite3.connect(path)
+    other.execute("begin immediate")  # another process holds the write lock
+    with caplog.at_level(logging.WARNING, logger="bot.queries"):
+        found = queries.stories_since(store.db, SINCE, "ferry")
+    assert [r["story"] for r in found] == ["s-a1"]
+    assert [r.getMessage() for r in caplog.records] == [
+        "the search index was not brought up to date before a search: database is locked"
+    ]
+    other.rollback()
+    other.close()
+    assert {r["story"] for r in queries.stories_since(store.db, SINCE, "ferry")} == {"s-a1", "s-a2"}
+    store.close()
