@@ -108,16 +108,15 @@ class Checkpointer(threading.Thread):
             conn.close()
 
 
-def index_search(db: sqlite_utils.Database) -> int:
-    """Add the articles waiting in search_pending to the search index, in one transaction; how many
-    (a search runs this first, so it finds every stored article)."""
+def index_search(db: sqlite_utils.Database) -> None:
+    """Add the articles waiting in search_pending to the search index, in one transaction (a search
+    runs this first, so it finds every stored article)."""
     with db.atomic():
-        added = db.conn.execute(
+        db.conn.execute(
             'insert into "articles_fts" (rowid, "title", "text") select a.rowid, a."title", a."text" '
             "from search_pending p join articles a on a.rowid = p.article_rowid order by p.article_rowid"
-        ).rowcount
+        )
         db.conn.execute("delete from search_pending")
-    return max(0, added)
 
 
 class StoreError(Exception):
@@ -176,10 +175,7 @@ class Store:
         """Index the articles waiting for search, stop the checkpointer, fold the WAL into the
         database file and close the connection."""
         if self.unindexed:
-            try:
-                self.index_search()
-            except sqlite3.Error as exc:  # they wait in search_pending: the next search or batch adds them
-                log.warning("the search index of %s was not brought up to date: %s", self.path, exc)
+            self.index_search()
         if self.checkpointer is not None:
             self.checkpointer.stopping.set()
             self.checkpointer.join()
@@ -468,15 +464,18 @@ class Store:
             )
         self.unindexed += 1
         if self.unindexed >= SEARCH_BATCH:
-            try:
-                self.index_search()
-            except sqlite3.Error as exc:  # the article is stored; its batch waits, and is tried again
-                log.warning("the search index of %s was not brought up to date: %s", self.path, exc)
+            self.index_search()
         self._restart_long_wal()
 
     def index_search(self) -> None:
-        """Add the articles stored since the last batch to the search index (see SEARCH_BATCH)."""
-        index_search(self.db)
+        """Add the articles stored since the last batch to the search index (see SEARCH_BATCH); a store
+        that is locked or failing logs one line and the articles wait (they are stored: the next batch,
+        search or close adds them)."""
+        try:
+            index_search(self.db)
+        except sqlite3.Error as exc:
+            log.warning("the search index of %s was not brought up to date: %s", self.path, exc)
+            return
         self.unindexed = 0
 
     def _restart_long_wal(self) -> None:
