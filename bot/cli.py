@@ -4,6 +4,7 @@ discord."""
 from __future__ import annotations
 
 import gc
+import io
 import json
 import logging
 import os
@@ -11,9 +12,10 @@ import resource
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -102,6 +104,44 @@ def replay(
     stream: Path, as_json: bool, db: Path | None, window: str, config_path: Path | None, workers: int | None
 ) -> None:
     """Ingest a JSON-lines article stream in order and print one result per article."""
+    with _stdout_for_results() as out:
+        _replay(stream, as_json, db, window, config_path, workers, out)
+
+
+@contextmanager
+def _stdout_for_results() -> Iterator[TextIO]:
+    """A stream of this process's stdout for the results alone: while it is open, anything else
+    written to stdout (a plugin's print, in this process or a forked worker) goes to stderr instead
+    of corrupting the results. Where stdout is no file (a test runner's capture), stdout itself."""
+    try:
+        fd = sys.stdout.fileno()
+        err = sys.stderr.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        yield sys.stdout
+        return
+    sys.stdout.flush()
+    kept = os.dup(fd)
+    results = open(os.dup(fd), "w", encoding=sys.stdout.encoding, errors="replace", closefd=True)  # noqa: SIM115
+    os.dup2(err, fd)
+    plain, sys.stdout = sys.stdout, sys.stderr
+    try:
+        yield results
+    finally:
+        results.close()
+        sys.stdout = plain
+        os.dup2(kept, fd)
+        os.close(kept)
+
+
+def _replay(
+    stream: Path,
+    as_json: bool,
+    db: Path | None,
+    window: str,
+    config_path: Path | None,
+    workers: int | None,
+    out: TextIO,
+) -> None:
     from bot import migrations
     from bot.config import parse_duration
     from bot.pipeline import Pipeline
@@ -141,13 +181,14 @@ def replay(
             if as_json:
                 # one line per input article, under its own id (the store may keep it under another,
                 # e.g. when its GUID was reused for another story)
-                click.echo(json.dumps({**result.as_json(), "id": article.id}, ensure_ascii=False))
+                click.echo(json.dumps({**result.as_json(), "id": article.id}, ensure_ascii=False), file=out)
             else:
                 new = sum(q.new for q in result.quotes)
                 tied = f"{result.relation} of {result.of}" if result.of else result.relation
                 click.echo(
                     f"{article.id:<24} {tied:<36} story {result.story:<24} "
-                    f"score {result.score:.2f}  quotes {len(result.quotes)} ({new} new)"
+                    f"score {result.score:.2f}  quotes {len(result.quotes)} ({new} new)",
+                    file=out,
                 )
             progress.update()
         progress.close()

@@ -341,6 +341,21 @@ def test_replay_takes_the_plugins_settings_from_a_config_that_names_no_store(tmp
     assert json.loads(run_cli("replay", "--json", str(stream)).stdout)["quotes"]  # the defaults find it
 
 
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_a_plugin_that_prints_leaves_replays_stdout_one_json_line_per_article(
+    tmp_path: Path, workers: str
+) -> None:
+    articles = [
+        {"id": f"p{i}", "title": f"Harbour works, part {i}", "text": f"Crane {i} was moved."}
+        for i in range(20)
+    ]
+    stream = write_stream(tmp_path / "s.jsonl", articles)
+    proc = run_cli("replay", "--json", "--workers", workers, str(stream), env=faulty(tmp_path, "print"))
+    assert [json.loads(line)["id"] for line in proc.stdout.splitlines()] == [a["id"] for a in articles]
+    assert "faulty: loaded" in proc.stderr and "faulty: matching p19" in proc.stderr
+    assert "faulty: preparing p19" in proc.stderr  # a worker's print too
+
+
 def test_switching_off_a_misspelled_plugin_is_a_config_error_not_a_no_op(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text(f'[storage]\npath = "{tmp_path / "c.db"}"\n[plugins.quote]\nenabled = false\n')

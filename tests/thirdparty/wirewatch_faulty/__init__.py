@@ -21,6 +21,8 @@ from bot.registry import DigestSection, Known, Platform, SourceKind
 from bot.sources import Fetched
 
 FAULTS = set(os.environ.get("WIREWATCH_FAULTY", "").split(","))
+if "print" in FAULTS:
+    print("faulty: loaded")  # a plugin that talks on stdout, at import
 
 
 def crash(request: Request, ctx: Context) -> Message:
@@ -134,6 +136,14 @@ def register_settings(register: Callable[[str, Mapping[str, Any]], None]) -> Non
     register("faulty", {"level": 1})
 
 
+@hookimpl
+def wirewatch_prepare(article: Article, settings: object) -> None:
+    if "print" in FAULTS:
+        print("faulty: preparing", article.id)  # in a worker process where there are workers
+
+
 @hookimpl(tryfirst=True)
 def wirewatch_match_story(article: Article, known: object, settings: object) -> object:
+    if "print" in FAULTS:
+        print("faulty: matching", article.id)  # in the main process
     return "new" if "match" in FAULTS else None
