@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-
-import numpy as np
 
 from plugins.similarity import FEATURES
 
@@ -43,13 +42,15 @@ class Head:
     """One logistic regression: which features, their standardisation, the coefficients."""
 
     columns: tuple[int, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]  # one for each column, then the intercept
 
-    def __call__(self, features: np.ndarray) -> float:
+    def __call__(self, features: Sequence[float]) -> float:
         """The probability for these features (all of FEATURES, in order)."""
-        z = float(np.append((features[list(self.columns)] - self.mean) / self.scale, 1.0) @ self.coef)
+        z = self.coef[-1]
+        for column, mean, scale, coef in zip(self.columns, self.mean, self.scale, self.coef, strict=False):
+            z += (features[column] - mean) / scale * coef
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
@@ -70,7 +71,12 @@ class StoryModel:
 
         def head(part: dict[str, list[float]], names: list[str]) -> Head:
             columns = tuple(FEATURES.index(n) for n in names)
-            return Head(columns, np.array(part["mean"]), np.array(part["scale"]), np.array(part["coef"]))
+            mean, scale, coef = (tuple(float(v) for v in part[k]) for k in ("mean", "scale", "coef"))
+            if not len(mean) == len(scale) == len(columns) == len(coef) - 1:
+                raise ValueError(
+                    "story_weights.json does not fit its own features: run bench/train_stories.py"
+                )
+            return Head(columns, mean, scale, coef)
 
         same = data["same"].get("features", data["features"])
         derived = data["derived"]
@@ -80,8 +86,7 @@ class StoryModel:
 
     def predict(self, features: list[float]) -> Probabilities:
         """The class probabilities of one pair."""
-        x = np.asarray(features, dtype=float)
-        same, derived = self.same(x), self.derived(x)
+        same, derived = self.same(features), self.derived(features)
         return Probabilities(1.0 - same, same * (1.0 - derived), same * derived, self.cut)
 
 
