@@ -7,7 +7,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from plugins.quotes.entities import (
     GROUP,
@@ -28,6 +27,7 @@ from plugins.quotes.entities import (
 )
 from plugins.quotes.lexicon import CUE_RE
 from plugins.quotes.speakers import PRONOUNS, TITLES, strip_titles
+from plugins.text import zipf as _zipf
 
 _CAP = r"(?:\b[A-Z][a-z]{0,3}\.|\b[A-Z][\w'’-]*)"
 _CONNECTOR = r"(?:\b(?:de|da|del|van|von|bin|al|el|der|la|le|di|du|ibn|of|and)|&)(?=\s+[A-Z])"
@@ -626,14 +626,6 @@ def _gerund_opener(token: str) -> bool:
     return (
         len(token) >= 6 and token.endswith("ing") and token[1:].islower() and first_name_gender(token) is None
     )
-
-
-@lru_cache(maxsize=50_000)
-def _zipf(word: str) -> float:
-    """How common an English word is (wordfreq's Zipf scale), wordfreq imported on first use."""
-    from wordfreq import zipf_frequency
-
-    return float(zipf_frequency(word, "en"))
 
 
 SPEAKING_AFTER = re.compile(r"(?:\s*,[^,.;]{1,80},)?(?:\s+(?:has|had|also|later|then))?\s+" + CUE_RE.pattern)
