@@ -4,7 +4,6 @@ discord."""
 from __future__ import annotations
 
 import gc
-import io
 import json
 import logging
 import os
@@ -116,7 +115,7 @@ def _stdout_for_results() -> Iterator[TextIO]:
     try:
         fd = sys.stdout.fileno()
         err = sys.stderr.fileno()
-    except (AttributeError, OSError, io.UnsupportedOperation):
+    except (AttributeError, OSError):  # io.UnsupportedOperation included
         yield sys.stdout
         return
     sys.stdout.flush()
