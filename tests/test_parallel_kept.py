@@ -156,6 +156,6 @@ def test_a_words_weight_is_wordfreqs_zipf_value_whichever_way_it_is_looked_up() 
     listed = list(iter_wordlist("en"))
     # every 40th word of wordfreq's list (common and rare, letters and not), words it lacks, and words
     # its tokeniser splits, folds or smashes the digits of
-    sample = listed[::40] + ["zyrtonic", "vexlund", "qqq", "o'brien", "e-mail", "covid19", "naïve", "Harbour"]
+    sample = [*listed[::40], "zyrtonic", "vexlund", "qqq", "o'brien", "e-mail", "covid19", "naïve", "Harbour"]
     assert any(not (w.isascii() and w.isalpha()) for w in sample)
     assert [text.zipf(w) for w in sample] == [zipf_frequency(w, "en") for w in sample]
