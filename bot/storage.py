@@ -6,6 +6,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,6 +120,24 @@ def index_search(db: sqlite_utils.Database) -> None:
         db.conn.execute("delete from search_pending")
 
 
+WAL_SWITCH_WAIT = 5.0  # seconds another process may take to switch a fresh store to WAL mode
+
+
+def _enable_wal(db: sqlite_utils.Database) -> None:
+    """Put the store in WAL mode. On a fresh file another process may be switching it at the same
+    moment, and SQLite answers "database is locked" at once instead of waiting (no busy handler for
+    that lock): try again for a few seconds, then fail as before."""
+    deadline = time.monotonic() + WAL_SWITCH_WAIT
+    while True:
+        try:
+            db.enable_wal()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
+
+
 class StoreError(Exception):
     """The store cannot be opened: the message says which file and why, in one line."""
 
@@ -147,7 +166,7 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             # one connection, used by one scheduler worker thread at a time
             self.db = sqlite_utils.Database(sqlite3.connect(self.path, check_same_thread=False))
-            self.db.enable_wal()
+            _enable_wal(self.db)
             # with WAL, NORMAL loses no committed transaction when the process crashes (only, at
             # worst, the last ones on a power cut) and saves an fsync per article
             self.db.execute("PRAGMA synchronous = NORMAL")
