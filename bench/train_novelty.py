@@ -3,6 +3,7 @@
     .venv/bin/python bench/train_novelty.py ../shared/data/msrp/msr_paraphrase_train.txt
 
 Prints five-fold cross-validated accuracy and the weights to paste into plugins/quotes/novelty.py.
+It needs numpy, which the bot itself does not: pip install -e ".[fit]".
 Only the fitted weights enter the project, never the data.
 """
 

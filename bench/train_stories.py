@@ -2,6 +2,8 @@
 
     python bench/train_stories.py --data ../shared/data [--out plugins/story_weights.json]
 
+(It needs numpy, which the bot itself does not: pip install -e ".[fit]".)
+
 The model is two logistic regressions over the pair features of plugins/similarity.py, which together
 give, for a new article and a known one, the probabilities that the known one is another story
 (`none`), the same story written independently (`related`) or text the new one derives from

@@ -16,7 +16,7 @@ from operator import gt, mul
 from typing import Protocol
 
 from rapidfuzz import fuzz
-from rapidfuzz.process import cdist
+from rapidfuzz.process import extract
 
 from plugins.text import fold, sentences, weight, words
 
@@ -324,13 +324,20 @@ def align(new: Alignable, known: Alignable, cutoff: float = 62.0) -> Alignment:
     """Match sentences across two texts by fuzzy token overlap."""
     if not new.sentences or not known.sentences:
         return Alignment(0.0, 0.0, tuple(range(len(new.sentences))))
-    scores = cdist(new.sentences, known.sentences, scorer=fuzz.ratio, workers=1)
-    best_new = scores.max(axis=1)
-    best_known = scores.max(axis=0)
-    hit_new = sum(n for n, s in zip(new.lengths, best_new, strict=True) if s >= cutoff)
-    hit_known = sum(n for n, s in zip(known.lengths, best_known, strict=True) if s >= cutoff)
-    unmatched = tuple(i for i, s in enumerate(best_new) if s < cutoff)
-    return Alignment(hit_new / sum(new.lengths), hit_known / sum(known.lengths), unmatched)
+    # each new sentence against all the known ones in one call, which returns those at the cutoff or
+    # above: the same hits as a full score matrix (rapidfuzz's cdist), about as fast, without numpy
+    found_known: set[int] = set()
+    unmatched: list[int] = []
+    hit_new = 0
+    for i, (sentence, n) in enumerate(zip(new.sentences, new.lengths, strict=True)):
+        found = extract(sentence, known.sentences, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        if found:
+            hit_new += n
+            found_known.update(j for _, _, j in found)
+        else:
+            unmatched.append(i)
+    hit_known = sum(known.lengths[j] for j in found_known)
+    return Alignment(hit_new / sum(new.lengths), hit_known / sum(known.lengths), tuple(unmatched))
 
 
 # ---------------------------------------------------------------- pair features for the story model
