@@ -17,7 +17,7 @@ from sqlite_utils.db import NotFoundError
 
 from bot import migrations
 from bot.models import Article, KnownArticle, KnownQuote, Refreshed, Result
-from bot.urls import canonical_url
+from bot.urls import canonical_url, canonical_urls
 
 log = logging.getLogger(__name__)
 _ARTICLE_COLUMNS = "id, title, text, source, story_id, published, fingerprint"
@@ -210,16 +210,19 @@ class Store:
     def find_same_item(self, article: Article) -> tuple[str, str] | None:
         """The stored article that is the same item (by id, GUID, canonical URL or content hash), and
         the column that matched."""
-        checks: list[tuple[str, str | None]] = [
-            ("id", article.id),
-            ("guid", article.guid),
-            ("canonical_url", canonical_url(article.url) if article.url else None),
-            ("content_hash", article.content_hash),
+        checks: list[tuple[str, tuple[str | None, ...]]] = [
+            ("id", (article.id,)),
+            ("guid", (article.guid,)),
+            ("canonical_url", canonical_urls(article.url) if article.url else (None,)),
+            ("content_hash", (article.content_hash,)),
         ]
-        for column, value in checks:
-            if not value:
+        for column, values in checks:
+            if not values[0]:
                 continue
-            row = self.db.execute(f"select id from articles where {column} = ? limit 1", [value]).fetchone()
+            marks = ", ".join("?" * len(values))
+            row = self.db.execute(
+                f"select id from articles where {column} in ({marks}) limit 1", list(values)
+            ).fetchone()
             if row:
                 return str(row[0]), column
         return None

@@ -29,6 +29,15 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
 
 
+def canonical_urls(url: str) -> tuple[str, str]:
+    """The canonical form of the URL and the same under the other of http and https: a publisher that
+    moves to https (or a feed that lists either) serves the same item under both."""
+    canonical = canonical_url(url)
+    scheme, sep, rest = canonical.partition("://")
+    other = {"http": "https", "https": "http"}.get(scheme)
+    return canonical, f"{other}{sep}{rest}" if other and sep else canonical
+
+
 def url_problem(url: str) -> str | None:
     """Why a URL cannot be fetched (not http(s), no host, a bad port, a broken IPv6 literal, a host name
     that is not valid IDNA or too long), or None if it can."""

@@ -33,3 +33,22 @@ def test_identity_of_new_same_copied_edited_and_reused_items(pipeline: Pipeline,
     result = pipeline.ingest(edited)
     assert result.duplicate and result.edited == "f1"
     assert identify(store, edited).kind == "same"  # the kept revision is known now
+
+
+def test_an_edit_that_also_moves_to_https_is_the_same_item(pipeline: Pipeline, store: Store) -> None:
+    # a feed without GUIDs: the id comes from the link, which the publisher moved to https as it edited
+    pipeline.ingest(Article(id="feed:1", title="Ferry aground", text=FERRY, url="http://news.example/ferry/"))
+    moved = Article(
+        id="feed:2", title="Ferry aground", text=FERRY + " Nobody was hurt.", url="https://news.example/ferry"
+    )
+    edit = identify(store, moved)
+    assert (edit.kind, edit.stored_id) == ("edit", "feed:1")
+    result = pipeline.ingest(moved)
+    assert result.duplicate and result.edited == "feed:1"
+    back = Article(
+        id="feed:3", title="Ferry aground", text=FERRY + " All are safe.", url="http://news.example/ferry"
+    )
+    assert identify(store, back).stored_id == "feed:1"  # and back again
+    assert store.count("articles") == 1
+    other = Article(id="feed:4", title="Market", text=MARKET, url="https://news.example/market")
+    assert identify(store, other).kind == "new"  # another path is another item
