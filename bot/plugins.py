@@ -161,13 +161,14 @@ def make_manager(
                     f"two plugins are named {ep.name}: {module} ({where}) and {ep.value} "
                     f"({_dist(ep)}); uninstall or rename one"
                 )
-            seen[ep.name] = (ep.value, _dist(ep))
+            where = _dist(ep)  # reads the distribution's metadata: once
+            seen[ep.name] = (ep.value, where)
             try:
                 plugin = ep.load()
             except Exception as exc:
                 raise PluginError(f"plugin {ep.name} ({ep.value}) cannot be loaded: {exc}") from None
             _register(pm, plugin, ep.name)
-            dist = f"{_dist(ep)}, " if ep.dist else ""
+            dist = f"{where}, " if ep.dist else ""
             pm.origins[ep.name] = f"{ep.value} ({dist}entry point)"
     for plugin in extra:
         _register(pm, plugin, None)

@@ -7,9 +7,10 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from tqdm import tqdm
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +41,11 @@ class Progress:
         self.every, self.interval, self.clock = every, interval, clock
         self.done = 0
         self.start = self.last = clock()
-        self.bar = (
-            tqdm(total=total, desc=label, unit=f" {unit}s", file=stream, dynamic_ncols=True)
-            if stream.isatty()
-            else None
-        )
+        self.bar: tqdm[None] | None = None
+        if stream.isatty():  # tqdm is imported only here: a replay into a file or pipe does without it
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=label, unit=f" {unit}s", file=stream, dynamic_ncols=True)
 
     def update(self, n: int = 1) -> None:
         """Count n more items done."""
