@@ -278,6 +278,27 @@ def queue_live(store: Store, channel: Channel, now: datetime | None = None) -> i
     return queued
 
 
+def unmute(store: Store, platform: str, channel: str, story_id: str) -> bool:
+    """Resume a muted story's card updates in a channel from now: the card is brought up to date by one
+    edit, and what the story gained while muted is not replied in its thread after the fact; False if
+    the channel has no muted card of it."""
+    with store.db.atomic():
+        cards = [
+            int(r[0])
+            for r in store.db.execute(
+                "select id from cards where platform = ? and channel = ? and story_id = ? and muted = 1",
+                [platform, channel, story_id],
+            )
+        ]
+        quotes, later = _news(store, story_id)
+        missed = [f"q:{q['id']}" for q in quotes] + [f"a:{a['id']}" for a in later]
+        for card_id in cards:
+            for item in missed:
+                _said(store, card_id, item)  # kept if already said
+            store.db.execute("update cards set muted = 0, dirty = 1 where id = ?", [card_id])
+    return bool(cards)
+
+
 def addressed(store: Store, row: Mapping[str, Any], message: Message) -> tuple[Message, str | None]:
     """A card part ready to send: a reply under the card's message; with the card's platform id (None
     while the card itself is not posted)."""

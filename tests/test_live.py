@@ -278,6 +278,39 @@ def test_a_muted_story_gets_no_more_updates(tmp_path: Path, slack: FakeSlack) ->
         bot.close()
 
 
+def test_unmute_brings_the_card_up_to_date_and_skips_what_was_missed(
+    tmp_path: Path, slack: FakeSlack
+) -> None:
+    bot, clock = make_bot(tmp_path, slack, edit_every="1s")
+    try:
+        bot.pipeline.ingest(original())
+        bot.send_live()
+        [card] = cards(slack)
+        story = bot.store.db.execute("select story_id from cards").fetchone()[0]
+        ctx = bot.context("slack")
+        muted, ok = answer(f"mute {story}", ctx, "U7", SLACK)
+        assert ok and f"unmute {story}" in muted.fallback
+        clock.advance(120)
+        bot.pipeline.ingest(rewrite(2, QUOTE_1))  # a new quote while the story is muted
+        bot.send_live()
+        assert slack.posts("chat.update") == [] and replies(slack, card["ts"]) == []
+        reply, ok = answer(f"unmute {story}", ctx, "U7", SLACK)
+        assert ok and "no longer muted" in reply.fallback
+        clock.advance(120)
+        bot.send_live()
+        [update] = slack.posts("chat.update")  # one edit brings the card up to date
+        assert "1 rewrite" in str(update)
+        assert replies(slack, card["ts"]) == []  # the quote said while muted is not replied late
+        clock.advance(120)
+        bot.pipeline.ingest(rewrite(3, QUOTE_2))  # from now on, the thread hears of new quotes again
+        bot.send_live()
+        assert [m["text"].split(":")[0] for m in replies(slack, card["ts"])] == ["NEW Olav Brekke"]
+        again, ok = answer(f"unmute {story}", ctx, "U7", SLACK)
+        assert not ok and "is not muted here" in again.fallback
+    finally:
+        bot.close()
+
+
 def test_live_settings_are_checked() -> None:
     def channel(**keys: Any) -> dict[str, Any]:
         return {"storage": {"path": ":memory:"}, "channels": [{"platform": "console", "id": "c", **keys}]}

@@ -1,5 +1,5 @@
 """What a story's buttons do, as chat commands (so every platform's inbound path runs them): mute the
-story in this channel, list all its coverage, list its quotes. Each use is recorded."""
+story in this channel (and unmute it), list all its coverage, list its quotes. Each use is recorded."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from bot import queries
 from bot.commands import Command, Context, Param, Request, UsageError, named_story
 from bot.digest import MAX_QUOTE_CHARS, clip
 from bot.hookspecs import hookimpl
-from bot.live import mute
+from bot.live import mute, unmute
 from bot.messages import Block, Message, counted, shown_id
 from bot.quote_text import quote_of
 from bot.storage import now_iso
@@ -74,7 +74,26 @@ def _mute(request: Request, ctx: Context) -> Message:
             replace=True,
         )
     mute(ctx.store, ctx.platform, request.channel, story_id)
-    text = f"Muted story {story_id} here: no more updates or digest entries for it."
+    text = (
+        f"Muted story {story_id} here: no more updates or digest entries for it "
+        f"(undo: /wirewatch unmute {shown_id(story_id)})."
+    )
+    return Message((Block("text", text),), text)
+
+
+def _unmute(request: Request, ctx: Context) -> Message:
+    if not request.channel:
+        raise UsageError("usage: unmute STORY_ID (in a channel)")
+    story_id = _story_id(request, ctx, "unmute")
+    with ctx.store.db.atomic():
+        gone = ctx.store.db.execute(
+            "delete from muted_stories where platform = ? and channel = ? and story_id = ?",
+            [ctx.platform, request.channel, story_id],
+        ).rowcount
+        card = unmute(ctx.store, ctx.platform, request.channel, story_id)
+    if not (gone or card):
+        raise UsageError(f"story {shown_id(story_id)} is not muted here")
+    text = f"Story {story_id} is no longer muted here: its card and digest entries resume from now."
     return Message((Block("text", text),), text)
 
 
@@ -103,10 +122,20 @@ def _quotes(request: Request, ctx: Context) -> Message:
 
 @hookimpl(tryfirst=True)
 def register_commands(register: Callable[[Command], None]) -> None:
-    """mute, coverage and story-quotes: what the Mute story, All coverage and Quotes buttons run."""
+    """mute, coverage and story-quotes: what the Mute story, All coverage and Quotes buttons run; and
+    unmute, typed, to undo a Mute."""
     register(
         Command(
             "mute", "mute STORY_ID", _mute, "No more updates or digest entries for a story here", (STORY,)
+        )
+    )
+    register(
+        Command(
+            "unmute",
+            "unmute STORY_ID",
+            _unmute,
+            "Updates and digest entries again for a muted story",
+            (STORY,),
         )
     )
     register(
