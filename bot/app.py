@@ -32,6 +32,7 @@ from bot.pipeline_workers import Prepared
 from bot.plugins import collect, make_manager
 from bot.progress import Progress
 from bot.registry import Platform, Registry
+from bot.retention import Pruned, prune_store
 from bot.sources import Fetched
 from bot.storage import Store
 
@@ -451,6 +452,20 @@ class Bot:
         return mounted
 
     def run_once(self) -> tuple[int, int]:
-        """One ingest cycle and one digest delivery: (articles stored, digest parts sent)."""
+        """One ingest cycle and one digest delivery, then retention where `[storage] keep` is set:
+        (articles stored, digest parts sent)."""
         stored = len(self.poll_all())
-        return stored, self.send_digests()
+        sent = self.send_digests()
+        self.prune()
+        return stored, sent
+
+    def prune(self) -> Pruned | None:
+        """Forget the stories older than `[storage] keep` (nothing without it); None when it is not set
+        or another process on the store was busy ingesting or delivering (the next round tries again)."""
+        if self.config.keep is None:
+            return None
+        with self.lock:
+            done = prune_store(self.store, self.config.keep)
+        if done is None:
+            log.info("retention skipped: another wirewatch process is ingesting or delivering")
+        return done

@@ -1,5 +1,5 @@
-"""The `wirewatch` command: run, replay, init, check-config, plugins, feeds, digest, outbox, ask, slack,
-discord."""
+"""The `wirewatch` command: run, replay, init, check-config, plugins, feeds, digest, outbox, ask, prune,
+slack, discord."""
 
 from __future__ import annotations
 
@@ -344,8 +344,10 @@ def check_config(path: Path | None, config_path: Path) -> None:
     config, pm = _load(path)
     registry = collect(pm)
     click.echo(f"{path}: OK")
+    kept = f"kept {config.keep // 86400} days after their last article" if config.keep else "kept for ever"
     click.echo(
-        f"storage: {config.storage_path} (stories and quotes matched over {config.window // 86400} days)"
+        f"storage: {config.storage_path} (stories and quotes matched over {config.window // 86400} days, "
+        f"{kept})"
     )
     for feed in config.feeds:
         click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}")
@@ -558,6 +560,35 @@ def ask(line: str, config_path: Path, user: str, channel_id: str) -> None:
         click.echo(reply.as_text())
         if not ok:
             sys.exit(2)
+    finally:
+        bot.close()
+
+
+@cli.command()
+@config_option
+@click.option("--keep", help="Keep stories that gained an article within this (default: [storage] keep).")
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; delete nothing.")
+def prune(config_path: Path, keep: str | None, dry_run: bool) -> None:
+    """Forget the stories that gained no article for longer than [storage] keep (or --keep), whole:
+    their articles, quotes and cards; and the digests older than that (each channel's latest kept)."""
+    from bot.config import parse_duration
+    from bot.retention import prune_store
+
+    bot = _bot(config_path)
+    try:
+        try:
+            seconds = parse_duration(keep, "--keep") if keep is not None else bot.config.keep
+        except ConfigError as exc:
+            raise click.UsageError(str(exc)) from None
+        if seconds is None:
+            raise click.UsageError("give --keep (e.g. 365d) or set [storage] keep in the config")
+        if seconds < bot.config.window:
+            raise click.UsageError("--keep must be at least [storage] window: stories being matched are kept")
+        with bot.lock:
+            done = prune_store(bot.store, seconds, dry_run=dry_run)
+        if done is None:
+            raise click.ClickException("another wirewatch process is ingesting or delivering: try again")
+        click.echo(done.line(dry_run))
     finally:
         bot.close()
 

@@ -159,6 +159,7 @@ class Config:
     channels: tuple[Channel, ...] = ()
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # each plugin's own settings
     window: int = 14 * 86400
+    keep: int | None = None  # seconds a story is kept after its last article (None: for ever)
     timezone: str = "UTC"
     platforms: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # each platform's own table
     disabled: tuple[str, ...] = ()  # plugins switched off with [plugins.<name>] enabled = false
@@ -420,10 +421,13 @@ def parse_config(
     base = base or Path.cwd()
 
     storage = _table(data, "storage", "")
-    only_keys(storage, "storage.", ("path", "window"))
+    only_keys(storage, "storage.", ("path", "window", "keep"))
     path = _str(storage, "path", "storage.")
     storage_path = path if path == ":memory:" else _local_path(base, path, "storage.path")
     window = parse_duration(storage.get("window", "14d"), "storage.window")
+    keep = parse_duration(storage["keep"], "storage.keep") if "keep" in storage else None
+    if keep is not None and keep < window:
+        raise ConfigError("storage.keep", "must be at least storage.window: stories being matched are kept")
 
     bot_table = _table(data, "bot", "")
     only_keys(bot_table, "bot.", ("timezone", "admins", "allow_hosts", "workers"))
@@ -545,6 +549,7 @@ def parse_config(
         channels=tuple(channels),
         plugins=_plugins(data, registry, disabled),
         window=window,
+        keep=keep,
         timezone=timezone,
         platforms=_platforms(data, registry),
         disabled=disabled,

@@ -35,6 +35,29 @@ def last_until(store: Store, channel: Channel) -> str:
     return queries.last_digest_until(store.db, channel.platform, channel.id)
 
 
+def prune_digests(store: Store, cutoff: str, dry_run: bool = False) -> int:
+    """Delete the digests created before the cutoff (UTC text) with their parts, except each channel's
+    latest (the next digest starts where it ended) and any with a part still waiting to be sent; the
+    digests deleted (or that would be, in a dry run)."""
+    old = [
+        int(r[0])
+        for r in store.db.execute(
+            "select d.id from digests d where d.created < ? and d.id != (select max(l.id) from digests l "
+            "where l.platform = d.platform and l.channel = d.channel) and not exists "
+            "(select 1 from outbox o where o.digest_id = d.id and o.status = 'pending')",
+            [cutoff],
+        )
+    ]
+    if not dry_run:
+        for i in range(0, len(old), 500):
+            chunk = old[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            with store.db.atomic():
+                store.db.execute(f"delete from outbox where digest_id in ({marks})", chunk)
+                store.db.execute(f"delete from digests where id in ({marks})", chunk)
+    return len(old)
+
+
 def queue_digest(
     store: Store,
     channel: Channel,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -297,6 +297,42 @@ def unmute(store: Store, platform: str, channel: str, story_id: str) -> bool:
                 _said(store, card_id, item)  # kept if already said
             store.db.execute("update cards set muted = 0, dirty = 1 where id = ?", [card_id])
     return bool(cards)
+
+
+def cards_waiting(store: Store, story_ids: Sequence[str]) -> bool:
+    """Whether a card of any of these stories has a part still waiting to be sent."""
+    if not story_ids:
+        return False
+    marks = ", ".join("?" * len(story_ids))
+    return bool(
+        store.db.execute(
+            f"select 1 from cards c join outbox o on o.card_id = c.id where c.story_id in ({marks}) "
+            "and o.status = 'pending' limit 1",
+            list(story_ids),
+        ).fetchone()
+    )
+
+
+def forget_cards(store: Store, story_ids: Sequence[str], dry_run: bool = False) -> int:
+    """Delete the cards of these stories in every channel, with their sent parts, what their threads
+    were told and the channels' mutes of them, in the caller's transaction; the cards deleted (or that
+    would be, in a dry run)."""
+    if not story_ids:
+        return 0
+    marks = ", ".join("?" * len(story_ids))
+    cards = [
+        int(r[0])
+        for r in store.db.execute(f"select id from cards where story_id in ({marks})", list(story_ids))
+    ]
+    if dry_run:
+        return len(cards)
+    if cards:
+        ids = ", ".join("?" * len(cards))
+        for table, column in (("outbox", "card_id"), ("card_items", "card_id"), ("cards", "id")):
+            store.db.execute(f"delete from {table} where {column} in ({ids})", cards)
+    if store.db.table("muted_stories").exists():
+        store.db.execute(f"delete from muted_stories where story_id in ({marks})", list(story_ids))
+    return len(cards)
 
 
 def addressed(store: Store, row: Mapping[str, Any], message: Message) -> tuple[Message, str | None]:

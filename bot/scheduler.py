@@ -1,4 +1,5 @@
-"""APScheduler wiring: each feed at its interval, each channel's digest at its cron time."""
+"""APScheduler wiring: each feed at its interval, each channel's digest at its cron time, retention every
+few hours."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ LIVE_EVERY = 10  # seconds between two live steps (each edit still waits for its
 WORKERS = 4  # feeds fetched at once by scheduled jobs (each host stays within its own limits)
 DIGEST_GRACE = 3600  # seconds: a digest time missed by up to this much (the bot was busy, or down) is kept
 CATCH_UP_AFTER = 2 * STARTUP_SPREAD  # seconds after start: a missed digest follows the feeds' first polls
+PRUNE_EVERY = 6 * 3600  # seconds between two retention rounds, where [storage] keep is set
 
 
 def schedule_feed(scheduler: BaseScheduler, bot: Bot, feed: Feed, now: datetime) -> None:
@@ -64,6 +66,16 @@ def build_scheduler(bot: Bot) -> BlockingScheduler:
             bot.send_live,
             IntervalTrigger(seconds=max(1.0, min(LIVE_EVERY, *(c.edit_every for c in live)))),
             id="live",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+    if bot.config.keep is not None:  # retention: the first round once the first polls are done
+        scheduler.add_job(
+            bot.prune,
+            IntervalTrigger(seconds=PRUNE_EVERY),
+            next_run_time=now + timedelta(seconds=2 * CATCH_UP_AFTER),
+            id="prune",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,

@@ -12,6 +12,7 @@ timezone = "UTC"              # time zone of digest times, e.g. "Europe/Berlin"
 [storage]
 path = "data/wirewatch.db"    # the SQLite file; relative to this file
 window = "14d"                # how far back stories and quotes are matched
+# keep = "365d"               # forget stories that gained nothing for this long (default: keep all)
 
 # The HTTP server: Slack HTTP mode (requests at /slack/events), /healthz and /metrics.
 # [server]

@@ -348,6 +348,36 @@ class Store:
                 [row[0], row[1] or _first_line(row[2] or ""), story_id, row[0]],
             )
 
+    def stale_stories(self, cutoff: str) -> list[tuple[str, ...]]:
+        """The stories that gained no article since the cutoff (UTC text), each with the stories merged
+        into it (a group is kept or forgotten whole): its latest ingestion is the group's."""
+        groups: dict[str, list[str]] = {}
+        rows = self.db.execute(
+            "select coalesce(s.merged_into, s.id) as root, s.id from stories s where coalesce(s.merged_into, "
+            "s.id) in (select coalesce(g.merged_into, g.id) from stories g left join articles a on "
+            "a.story_id = g.id group by 1 having coalesce(max(a.ingested), max(g.updated)) < ?) "
+            "order by root, s.id != root, s.id",
+            [cutoff],
+        )
+        for root, story_id in rows:
+            groups.setdefault(str(root), []).append(str(story_id))
+        return [tuple(g) for g in groups.values()]
+
+    def forget_stories(self, story_ids: Sequence[str], dry_run: bool = False) -> tuple[int, int]:
+        """Delete these stories with their articles and what was derived from them (index keys, kept
+        readings, revisions, quotes and their terms; the search index by its trigger), in the caller's
+        transaction; (articles, quotes) deleted, or that would be in a dry run."""
+        articles = _column(self.db, "select id from articles where story_id in ({})", story_ids)
+        quotes = _column(self.db, "select id from quotes where article_id in ({})", articles)
+        if not dry_run:
+            _delete(self.db, "quote_terms", "quote_id", quotes)
+            _delete(self.db, "quotes", "id", quotes)
+            for table in ("article_keys", "article_readings", "article_revisions"):
+                _delete(self.db, table, "article_id", articles)
+            _delete(self.db, "articles", "id", articles)
+            _delete(self.db, "stories", "id", story_ids)
+        return len(articles), len(quotes)
+
     def count(self, table: str) -> int:
         """Number of rows in a table."""
         return self.db.table(table).count
@@ -666,6 +696,21 @@ class StoreWindow:
                 [*params, QUOTE_CANDIDATES],
             ).fetchall()
         return [KnownQuote(id=r[0], article_id=r[1], speaker=r[2], text=r[3]) for r in rows]
+
+
+def _column(db: sqlite_utils.Database, sql: str, values: Sequence[object]) -> list[object]:
+    """The first column of a query whose `{}` is these values (none: no rows)."""
+    if not values:
+        return []
+    marks = ", ".join("?" * len(values))
+    return [r[0] for r in db.execute(sql.format(marks), list(values))]
+
+
+def _delete(db: sqlite_utils.Database, table: str, column: str, values: Sequence[object]) -> None:
+    """Delete the rows whose column is one of these values."""
+    if values:
+        marks = ", ".join("?" * len(values))
+        db.execute(f"delete from {table} where {column} in ({marks})", list(values))
 
 
 def _first_line(text: str) -> str:
