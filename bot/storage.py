@@ -698,19 +698,23 @@ class StoreWindow:
         return [KnownQuote(id=r[0], article_id=r[1], speaker=r[2], text=r[3]) for r in rows]
 
 
+IN_LIST = 10_000  # values bound in one `in (...)`: far below SQLite's limit on a statement's variables
+
+
 def _column(db: sqlite_utils.Database, sql: str, values: Sequence[object]) -> list[object]:
     """The first column of a query whose `{}` is these values (none: no rows)."""
-    if not values:
-        return []
-    marks = ", ".join("?" * len(values))
-    return [r[0] for r in db.execute(sql.format(marks), list(values))]
+    out: list[object] = []
+    for i in range(0, len(values), IN_LIST):
+        chunk = list(values[i : i + IN_LIST])
+        out += [r[0] for r in db.execute(sql.format(", ".join("?" * len(chunk))), chunk)]
+    return out
 
 
 def _delete(db: sqlite_utils.Database, table: str, column: str, values: Sequence[object]) -> None:
     """Delete the rows whose column is one of these values."""
-    if values:
-        marks = ", ".join("?" * len(values))
-        db.execute(f"delete from {table} where {column} in ({marks})", list(values))
+    for i in range(0, len(values), IN_LIST):
+        chunk = list(values[i : i + IN_LIST])
+        db.execute(f"delete from {table} where {column} in ({', '.join('?' * len(chunk))})", chunk)
 
 
 def _first_line(text: str) -> str:
