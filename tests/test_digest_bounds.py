@@ -4,6 +4,7 @@ end at a word boundary with a visible mark; and the small print reads right (plu
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,31 @@ def test_the_more_pointer_lists_the_stories_the_digest_left_out(store: Store, pi
     rest = [f"Story {i} " for i in range(25) if f"Story {i} " not in digest]
     assert ok and len(rest) == 5 and "21-25 OF 25 STORIES" in listed
     assert all(name in listed for name in rest)  # exactly the five the digest left out
+
+
+def test_in_a_filtered_channel_the_more_pointer_goes_on_with_that_channels_stories(
+    store: Store, pipeline: Pipeline
+) -> None:
+    # 23 stories from the harbour feed, which the channel gets, and 5 from another, which it does not
+    for i, article in enumerate(unrelated(28)):
+        pipeline.ingest(replace(article, feed="harbour" if i % 6 else "sports"))
+    desk = Channel("console", "desk", feeds=("harbour",), max_stories=20)
+    adapter = MemoryAdapter()
+    queue_digest(store, desk, until=UNTIL)
+    deliver(store, {"console": adapter})
+    digest = adapter.sent[0][1].as_text()
+    command = next(line for line in digest.splitlines() if "and 3 more:" in line).split("/wirewatch ", 1)[1]
+    ctx = Context(store, channels={"desk": desk})
+    reply, ok = answer(command, ctx, channel="desk")
+    listed = reply.as_text()
+    rest = [f"Story {i} " for i in range(28) if i % 6 and f"Story {i} " not in digest]
+    assert ok and len(rest) == 3 and "21-23 OF 23 STORIES" in listed
+    assert all(name in listed for name in rest)
+    assert not any(f"Story {i} " in listed for i in range(0, 28, 6))  # none the channel does not get
+    everything, _ = answer("stories --all --skip 20", ctx, channel="desk")
+    assert "21-28 OF 28 STORIES" in everything.as_text()
+    elsewhere, _ = answer(command, ctx, channel="another")  # a channel with no filters: every story
+    assert "21-28 OF 28 STORIES" in elsewhere.as_text()
 
 
 def test_stories_lists_outlets_with_a_space_after_each_comma(store: Store, pipeline: Pipeline) -> None:

@@ -19,12 +19,13 @@ from bot.commands import (
     since_iso,
 )
 from bot.config import Channel, parse_duration
-from bot.digest import filters
+from bot.digest import compose, filters
 from bot.feeds import FeedError
 from bot.hookspecs import hookimpl
 from bot.keywords import problem as keyword_problem
 from bot.messages import Block, Message, counted, local_time, plural, shown_id
 from bot.quote_text import quote_of
+from bot.storage import now_iso
 
 ALL = 1_000_000  # rows read to count what a cut list leaves out
 SHOWN = {"stories": 10, "quotes": 15, "speakers": 20}  # lines a reply lists
@@ -39,11 +40,20 @@ def _stories(request: Request, ctx: Context) -> Message:
     query = fts_query(" ".join(request.args)) if request.args else ""
     if request.args and not query:
         raise UsageError("no words to search for; usage: " + ctx.commands["stories"].usage)
-    found = queries.stories_since(ctx.store.db, since_iso(request), query, limit=ALL)
+    since = since_iso(request)
+    found = queries.stories_since(ctx.store.db, since, query, limit=ALL)
+    narrowed = None if request.options.get("all") else _channel_stories(request, ctx, since)
+    if narrowed is not None:  # this channel's stories, in its digest's order
+        order = {story: i for i, story in enumerate(narrowed)}
+        found = sorted((r for r in found if r["story"] in order), key=lambda r: order[r["story"]])
     skip = int(request.options.get("skip") or 0)
     rows = found[skip : skip + SHOWN["stories"]]
     matching = f" matching {' '.join(request.args)!r}" if request.args else ""
     blocks = [Block("header", _of(len(rows), len(found), "story", "stories", skip) + matching)]
+    if narrowed is not None:
+        blocks.append(
+            Block("context", "those this channel gets (its feeds, keywords and mutes); --all: every story")
+        )
     for row in rows:
         blocks.append(Block("text", f"{row['headline']}  [{shown_id(row['story'])}]"))
         blocks.append(
@@ -59,10 +69,25 @@ def _stories(request: Request, ctx: Context) -> Message:
         )
     elif len(found) > skip + len(rows):
         words = f"{' '.join(request.args)} " if request.args else ""
-        since = request.options.get("since") or SINCE.default
-        nxt = f"/wirewatch stories {words}--since {since} --skip {skip + len(rows)}"
+        span = request.options.get("since") or SINCE.default
+        every = " --all" if request.options.get("all") else ""
+        nxt = f"/wirewatch stories {words}--since {span}{every} --skip {skip + len(rows)}"
         blocks.append(Block("context", f"the next {SHOWN['stories']}: {nxt}"))
     return Message(tuple(blocks), blocks[0].text)
+
+
+def _channel_stories(request: Request, ctx: Context, since: str) -> list[str] | None:
+    """In a configured channel whose digest leaves stories out (feeds, keywords, mutes, `only`): the
+    stories its digest would list since then, in its order, so that a capped digest's "and N more"
+    goes on where it stopped; None elsewhere (every story)."""
+    channel = (ctx.channels or {}).get(request.channel) if request.channel else None
+    if channel is None:
+        return None
+    feeds, words = filters(ctx.store, channel)
+    muted = queries.muted_stories(ctx.store.db, ctx.platform, channel.id)
+    if not (feeds or words or muted or channel.only != "all"):
+        return None
+    return [s.story_id for s in compose(ctx.store, channel, since, now_iso()).stories]
 
 
 def _outlets(joined: str | None) -> str:
@@ -258,10 +283,10 @@ def register_commands(register: Callable[[Command], None]) -> None:
     register(
         Command(
             "stories",
-            "stories [query] [--since 7d] [--skip 10]",
+            "stories [query] [--since 7d] [--skip 10] [--all]",
             _stories,
-            "Stories, biggest first (in a digest's order)",
-            (query, SINCE, skip),
+            "Stories, biggest first (in a digest's order; in a channel, those it gets)",
+            (query, SINCE, skip, Param("all", "every story, not only this channel's", "flag", option=True)),
         )
     )
     register(
