@@ -213,7 +213,7 @@ class Bot:
         health is added to notices."""
         if isinstance(fetched, SourceError):
             exc = fetched
-            self.metrics.fetches.labels("deferred" if exc.deferred else "error").inc()
+            self.metrics.fetches.labels(feed.name, "deferred" if exc.deferred else "error").inc()
             if exc.deferred:  # not tried: the host is resting after a Retry-After
                 log.info("%s", exc)
                 self.watched.record_deferred(feed, exc.retry_after or feed.every)
@@ -224,7 +224,7 @@ class Bot:
             if after.failing and not state.failing:
                 notices.append((feed, f"{feed.name} is failing after {after.failures} attempts: {reason}"))
             return []
-        self.metrics.fetches.labels("not_modified" if fetched.not_modified else "ok").inc()
+        self.metrics.fetches.labels(feed.name, "not_modified" if fetched.not_modified else "ok").inc()
         # a new feed's first poll stores its backlog quietly, each article in its own transaction, so
         # that a poll cut short (a stop, a crash) posts none of it at the next start either
         first = not state.last_success

@@ -9,7 +9,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -30,6 +30,7 @@ class StoreFacts:
     waiting: dict[str, int] = field(default_factory=dict)  # why pending parts wait, and how many
     failing: list[str] = field(default_factory=list)
     last_ingest: str | None = None
+    cards: dict[str, int] = field(default_factory=dict)  # live story cards: "live" and "muted"
 
 
 def read_facts(path: str) -> StoreFacts:
@@ -60,6 +61,11 @@ def facts_from(conn: sqlite3.Connection) -> StoreFacts:
         ),
         failing=[r[0] for r in conn.execute("select name from feeds where failing = 1 order by name")],
         last_ingest=one("select max(ingested) from articles"),
+        cards=dict(
+            conn.execute(
+                "select case when muted = 1 then 'muted' else 'live' end, count(*) from cards group by 1"
+            ).fetchall()
+        ),
     )
 
 
@@ -82,18 +88,28 @@ class _StoreCollector(Collector):
         for state, n in sorted(facts.outbox.items()):
             parts.add_metric([state], n)
         yield parts
+        cards = GaugeMetricFamily("wirewatch_cards", "Live story cards by state", labels=["state"])
+        for state in ("live", "muted"):
+            cards.add_metric([state], facts.cards.get(state, 0))
+        yield cards
 
 
 class Metrics:
     """Counters the bot moves as it works, and gauges read from its store when scraped."""
 
     def __init__(self, facts: Callable[[], StoreFacts] | None = None) -> None:
+        # no `*_created` series beside each counter: a timestamp per series that dashboards never use
+        # (prometheus_client's switch is for the process: the bot's registries are its only ones)
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry()
         self.ingested = Counter(
             "wirewatch_articles_ingested", "Articles ingested (new items)", registry=self.registry
         )
         self.fetches = Counter(
-            "wirewatch_feed_fetches", "Feed fetches by outcome", ["outcome"], registry=self.registry
+            "wirewatch_feed_fetches",
+            "Feed fetches by feed and outcome",
+            ["feed", "outcome"],
+            registry=self.registry,
         )
         self.digests = Counter(
             "wirewatch_digests_queued", "Digests written to the outbox", registry=self.registry

@@ -147,7 +147,7 @@ def test_slack_http_mode_health_metrics_and_a_clean_stop(
         first = until(
             lambda: (
                 (m := get(base + "/metrics")[1])
-                and metric(m, 'wirewatch_feed_fetches_total{outcome="ok"}')
+                and metric(m, 'wirewatch_feed_fetches_total{feed="desk",outcome="ok"}')
                 and m
             ),
             "a first poll",
@@ -164,6 +164,7 @@ def test_slack_http_mode_health_metrics_and_a_clean_stop(
         text = get(base + "/metrics")[1]
         assert metric(text, "wirewatch_stories") == 1 and (metric(text, "wirewatch_quotes") or 0) > 0
         assert metric(text, 'wirewatch_outbox_parts{state="pending"}') == 0
+        assert metric(text, 'wirewatch_cards{state="live"}') == 0 and "_created" not in text
         assert json.loads(get(base + "/healthz")[1])["last_ingest"]
         # the slash command through the aiohttp server: acked, answered through response_url
         assert slash_command(base, "stories dam", slack_api.url + "/respond/1") == 200
