@@ -12,7 +12,8 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -351,6 +352,9 @@ def check_config(path: Path | None, config_path: Path) -> None:
     )
     for feed in config.feeds:
         click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}")
+    chat = _chat_changes(config.storage_path)
+    for row in chat.feeds:
+        click.echo(f"feed {row['name']}: {row['url']} every {duration(row['every'])} (added from chat)")
     from bot.app import make_adapter
 
     for ch in config.channels:
@@ -368,6 +372,8 @@ def check_config(path: Path | None, config_path: Path) -> None:
             f"feeds {', '.join(ch.feeds)}" if ch.feeds else "",
             f"keywords {', '.join(ch.keywords)}" if ch.keywords else "",
         ]
+        subscribed = chat.subscriptions.get((ch.platform, ch.id), [])
+        wanted.append(f"subscribed from chat to {', '.join(subscribed)}" if subscribed else "")
         filters = ", ".join(w for w in wanted if w) or "everything"
         sends = {
             "digest": f"digest '{ch.digest}'",
@@ -379,6 +385,41 @@ def check_config(path: Path | None, config_path: Path) -> None:
         f"plugins: {', '.join(plugin_names(pm))}"
         + (f" (disabled: {', '.join(config.disabled)})" if config.disabled else "")
     )
+
+
+@dataclass
+class _Chat:
+    """What chat added to a store: feeds, and each channel's subscriptions ("feed X", "keyword Y")."""
+
+    feeds: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+
+def _chat_changes(path: str) -> _Chat:
+    """The feeds and subscriptions added from chat, read from the store without writing to it (none for a
+    store that does not exist yet or cannot be read: checking a config never creates or migrates one)."""
+    import sqlite3
+
+    chat = _Chat()
+    if path == ":memory:" or not Path(path).is_file():
+        return chat
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)) as conn:
+            conn.row_factory = sqlite3.Row
+            tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+            if "feeds" in tables:
+                rows = conn.execute(
+                    "select name, url, every from feeds where added_by is not null order by name"
+                )
+                chat.feeds = [dict(r) for r in rows]
+            if "subscriptions" in tables:
+                for r in conn.execute("select * from subscriptions order by platform, channel, kind, value"):
+                    chat.subscriptions.setdefault((r["platform"], r["channel"]), []).append(
+                        f"{r['kind']} {r['value']}"
+                    )
+    except sqlite3.Error as exc:
+        click.echo(f"(the store's chat changes cannot be read: {exc})", err=True)
+    return chat
 
 
 @cli.command("plugins")

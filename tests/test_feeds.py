@@ -139,3 +139,20 @@ def test_a_feed_added_from_chat_keeps_its_kind_backfill_and_repost_edits(tmp_pat
         again.close()
     assert added is not None
     assert (added.kind, added.backfill, added.repost_edits, added.every) == ("page", 2, 0.4, 1800)
+
+
+def test_check_config_shows_what_chat_added_to_the_store(tmp_path: Path) -> None:
+    path = write_config(tmp_path, '[[channels]]\nplatform = "slack"\nid = "C1"\n')
+    before = run_cli("check-config", str(path)).stdout
+    assert "added from chat" not in before and "subscribed from chat" not in before
+    bot = Bot(load_config(path), adapters={"console": MemoryAdapter()})
+    try:
+        context = bot.context("slack")
+        context.resolve = lambda host: ["93.184.215.14"]
+        assert answer("feeds add https://news.example/world/ --every 30m", context, user="UADMIN")[1]
+        assert answer("subscribe keyword dam", context, user="UADMIN", channel="C1")[1]
+    finally:
+        bot.close()
+    shown = run_cli("check-config", str(path)).stdout
+    assert "feed news-example: https://news.example/world/ every 30m (added from chat)" in shown
+    assert "subscribed from chat to keyword dam" in next(ln for ln in shown.splitlines() if "slack:C1" in ln)
