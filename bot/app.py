@@ -456,7 +456,8 @@ class Bot:
         (articles stored, digest parts sent)."""
         stored = len(self.poll_all())
         sent = self.send_digests()
-        self.prune()
+        if not self.stopping.is_set():  # a stop ends the cycle: the next one prunes
+            self.prune()
         return stored, sent
 
     def prune(self) -> Pruned | None:
@@ -464,8 +465,12 @@ class Bot:
         or another process on the store was busy ingesting or delivering (the next round tries again)."""
         if self.config.keep is None:
             return None
-        with self.lock:
-            done = prune_store(self.store, self.config.keep)
+        try:
+            with self.lock:
+                done = prune_store(self.store, self.config.keep)
+        except sqlite3.Error as exc:  # the store busy or failing: the next round tries again
+            log.error("retention failed: %s", exc)
+            return None
         if done is None:
             log.info("retention skipped: another wirewatch process is ingesting or delivering")
         return done

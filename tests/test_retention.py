@@ -5,6 +5,7 @@ one line."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -221,3 +222,22 @@ def test_check_config_says_how_long_stories_are_kept(tmp_path: Path) -> None:
     refused = run_cli("check-config", str(config), check=False)
     assert refused.returncode != 0 and "storage.keep: must be at least storage.window" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_a_failing_prune_is_one_line_and_deletes_nothing(
+    tmp_path: Path, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = make_bot(tmp_path, slack, keep="30d")
+    try:
+        dam = bot.pipeline.ingest(rewrite(1, QUOTE_1))
+        age(bot.store, dam.story, 40)
+        before = rows_of(bot.store, [dam.story], [dam.article.id])
+        bot.store.db.execute(
+            "create trigger keep_articles before delete on articles begin select raise(abort, 'disk says no'); end"
+        )
+        with caplog.at_level(logging.ERROR, logger="bot.app"):
+            assert bot.prune() is None
+        assert [r.getMessage() for r in caplog.records] == ["retention failed: disk says no"]
+        assert rows_of(bot.store, [dam.story], [dam.article.id]) == before  # the quotes' rows too
+    finally:
+        bot.close()
