@@ -125,6 +125,8 @@ class Http:
         self._client: httpx.AsyncClient | None = None
         self._in_flight: asyncio.Semaphore | None = None
         self._lock = threading.Lock()
+        # URLs that redirected permanently (301 or 308 at every hop) -> where they went, for this process
+        self.moved: dict[str, str] = {}
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on this client's loop and wait for its result."""
@@ -139,23 +141,20 @@ class Http:
         return asyncio.run_coroutine_threadsafe(coro, loop).result()
 
     async def get(self, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
-        """GET through the host's gate with a size cap and a deadline for the whole response; a 304 is
-        returned, other error statuses raise httpx.HTTPStatusError; a URL that cannot be fetched or an
+        """GET through the host's gate with a size cap and a deadline for each response, following up to
+        MAX_REDIRECTS redirects, each hop through its own host's gate; a URL that redirected permanently
+        (301/308 all the way) is asked at its new place from then on, for as long as that answers. A 304
+        is returned, other error statuses raise httpx.HTTPStatusError; a URL that cannot be fetched or an
         address the outbound gate refuses raise SourceError."""
         problem = url_problem(url)
         if problem:
             raise SourceError(problem)
-        host = (urlsplit(url).hostname or "").lower()
-        wait = self.gate.resting(host)
-        if wait > 0:
-            raise SourceError(f"{url}: {host} asked to be left alone for {wait:.0f}s more", wait, True)
         if self._client is None or self._in_flight is None:
             self._in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.settings.timeout, connect=min(10.0, self.settings.timeout)),
                 limits=httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT),
-                follow_redirects=True,
-                max_redirects=MAX_REDIRECTS,
+                follow_redirects=False,  # followed below, each hop within its own host's limits
                 headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
                 transport=GatedTransport(
                     self.outbound,
@@ -163,11 +162,42 @@ class Http:
                 ),
                 trust_env=False,
             )
+        target, permanent = self.moved.get(url, url), True
+        for _ in range(MAX_REDIRECTS + 1):
+            response = await self._hop(url, target, headers or {})
+            location = response.headers.get("location") if response.is_redirect else None
+            if location is None:
+                break
+            try:
+                target = str(response.url.join(location))
+            except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+                raise SourceError(f"{url}: redirected to a URL that cannot be fetched ({exc})") from None
+            problem = url_problem(target)
+            if problem:
+                raise SourceError(f"{url}: redirected to a URL that cannot be fetched: {problem}")
+            permanent = permanent and response.status_code in (301, 308)
+        else:
+            raise SourceError(f"{url}: more than {MAX_REDIRECTS} redirects")
+        if response.status_code >= 400:
+            self.moved.pop(url, None)  # its new place fails: the URL itself is asked again next time
+        elif target != url and permanent:
+            self.moved[url] = target
+        if response.status_code != 304:
+            response.raise_for_status()
+        return response
+
+    async def _hop(self, url: str, target: str, headers: dict[str, str]) -> httpx.Response:
+        """One request, redirects not followed, within its host's gate (url: what was asked, for errors)."""
+        assert self._in_flight is not None
+        host = (urlsplit(target).hostname or "").lower()
+        wait = self.gate.resting(host)
+        if wait > 0:
+            raise SourceError(f"{url}: {host} asked to be left alone for {wait:.0f}s more", wait, True)
         # the host's turn first, then a connection: time spent waiting is not the response's timeout
         async with self.gate.slot(host), self._in_flight:
             try:
                 async with asyncio.timeout(self.settings.timeout):
-                    response = await self._read(url, headers or {})
+                    response = await self._read(target, headers)
             except TimeoutError:
                 raise httpx.ReadTimeout(f"no complete response within {self.settings.timeout:g}s") from None
             except RefusedAddress as exc:
@@ -178,8 +208,6 @@ class Http:
             seconds = retry_after(response)
             if seconds:
                 self.gate.rest(host, min(seconds, 86400.0))
-        if response.status_code != 304:
-            response.raise_for_status()
         return response
 
     async def _read(self, url: str, headers: dict[str, str]) -> httpx.Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import logging
 import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
@@ -270,3 +271,68 @@ def test_substantive_edits_are_posted_again_when_the_feed_asks(
     assert b.store.count("article_revisions") == 2 and b.store.count("articles") == 2
     assert b.run_once() == (0, 0)  # the same versions again: nothing to post
     assert len(adapter.sent) == posted + 1
+
+
+def _asked(server: LocalServer) -> list[str]:
+    paths = [p for p, _ in server.requests]
+    server.requests.clear()
+    return paths
+
+
+@pytest.mark.parametrize("status,remembered", [(301, True), (308, True), (302, False), (307, False)])
+def test_a_permanent_redirect_is_followed_once_and_then_asked_at_its_new_place(
+    tmp_path: Path, http_server: LocalServer, status: int, remembered: bool
+) -> None:
+    serve(http_server, rss(items("ferry")))
+    http_server.routes["/old"] = lambda _h: (status, {"Location": "/feed"}, b"")
+    b = bot(tmp_path, http_server, MemoryAdapter(), feed={"url": f"{http_server.url}/old"})
+    try:
+        b.poll_all()
+        assert _asked(http_server) == ["/old", "/feed"]
+        b.poll_all()
+        assert _asked(http_server) == (["/feed"] if remembered else ["/old", "/feed"])
+        if remembered:  # the new place fails: the feed's own URL is asked again the time after
+            http_server.routes["/feed"] = lambda _h: (404, {}, b"gone")
+            b.poll_all()
+            assert _asked(http_server) == ["/feed"]
+            serve(http_server, rss(items("ferry", "market")))
+            b.poll_all()
+            assert _asked(http_server) == ["/old", "/feed"]
+        assert titles(b) == sorted(
+            ["Ferry runs aground off Isla Brava"]
+            + (["Covered market reopens in Santa Lucia"] if remembered else [])
+        )
+    finally:
+        b.close()
+
+
+def test_a_redirect_hop_keeps_to_its_own_hosts_limits(
+    tmp_path: Path, http_server: LocalServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the feed on 127.0.0.1 moves to the same server under another name, which asked to be left alone
+    port = http_server.url.rsplit(":", 1)[1]
+    serve(http_server, rss(items("ferry")))
+    http_server.routes["/old"] = lambda _h: (302, {"Location": f"http://localhost:{port}/feed"}, b"")
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "h.db")},
+            "bot": {"allow_hosts": ["localhost"]},
+            "http": {"host_interval": 0},
+            "feeds": [{"name": "news", "url": f"{http_server.url}/old", "every": "10m"}],
+            "channels": [{"platform": "console", "id": "desk"}],
+        }
+    )
+    b = Bot(config, adapters={"console": MemoryAdapter()})
+    try:
+
+        async def rest() -> None:
+            b.http.gate.rest("localhost", 600)
+
+        b.http.run(rest())
+        with caplog.at_level(logging.INFO, logger="bot.app"):
+            b.poll_all()
+        assert _asked(http_server) == ["/old"]  # not /feed: localhost's Retry-After holds for the hop too
+        assert any("localhost asked to be left alone" in r.getMessage() for r in caplog.records)
+        assert b.store.count("articles") == 0 and not b.store.db.table("feeds").get("news")["failures"]
+    finally:
+        b.close()
