@@ -15,7 +15,9 @@ from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
-BATCH = 100  # story groups forgotten per transaction: each holds SQLite's write lock only briefly
+# stories forgotten per transaction: each holds SQLite's write lock for about a second, and each reads the
+# index keys and quote terms once (they are keyed for look-ups by key, not by article)
+BATCH = 2000
 
 
 @dataclass
@@ -46,18 +48,26 @@ def prune(store: Store, keep: int, now: datetime | None = None, dry_run: bool = 
     moment = (now or datetime.now(UTC)).astimezone(UTC) - timedelta(seconds=keep)
     cutoff = moment.isoformat(timespec="microseconds")  # as ingestion times are written (now_iso)
     done = Pruned()
-    groups = store.stale_stories(cutoff)
-    for i in range(0, len(groups), BATCH):
+    batch: list[str] = []
+
+    def forget() -> None:
         with store.db.atomic():
-            for group in groups[i : i + BATCH]:
-                if live.cards_waiting(store, group):
-                    done.waiting += 1
-                    continue
-                done.cards += live.forget_cards(store, group, dry_run)
-                articles, quotes = store.forget_stories(group, dry_run)
-                done.stories += len(group)
-                done.articles += articles
-                done.quotes += quotes
+            done.cards += live.forget_cards(store, batch, dry_run)
+            articles, quotes = store.forget_stories(batch, dry_run)
+        done.stories += len(batch)
+        done.articles += articles
+        done.quotes += quotes
+        batch.clear()
+
+    for group in store.stale_stories(cutoff):
+        if live.cards_waiting(store, group):
+            done.waiting += 1
+            continue
+        batch.extend(group)  # a group is never split between two transactions
+        if len(batch) >= BATCH:
+            forget()
+    if batch:
+        forget()
     done.digests = prune_digests(store, cutoff, dry_run)
     if done.stories or done.digests:
         log.info("%s", done.line(dry_run))

@@ -15,7 +15,7 @@ from conftest import run_cli
 from fake_platforms import FakeSlack
 from test_live import ENV, QUOTE_1, SLACK, original, rewrite
 
-from bot import storage
+from bot import retention, storage
 from bot.app import Bot
 from bot.commands import answer
 from bot.config import ConfigError, parse_config
@@ -88,11 +88,14 @@ def searched(store: Store, word: str) -> int:
     ).fetchone()[0]
 
 
-@pytest.mark.parametrize("in_list", [1, 10_000])  # ids bound one by one, or all at once
+@pytest.mark.parametrize(
+    "in_list", [1, 10_000]
+)  # ids bound (and stories forgotten) one by one, or all at once
 def test_a_story_older_than_keep_is_forgotten_whole_and_the_rest_stays(
     tmp_path: Path, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, in_list: int
 ) -> None:
     monkeypatch.setattr(storage, "IN_LIST", in_list)
+    monkeypatch.setattr(retention, "BATCH", in_list)  # and a transaction for each story
     bot = make_bot(tmp_path, slack, keep="30d")
     try:
         dam = bot.pipeline.ingest(original())
