@@ -15,8 +15,8 @@ from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
-# stories forgotten per transaction: each holds SQLite's write lock for about a second, and each reads the
-# index keys and quote terms once (they are keyed for look-ups by key, not by article)
+# stories forgotten per transaction: each reads the index keys and quote terms once (they are keyed for
+# look-ups by key, not by article) and holds SQLite's write lock about 2.4 s at 100,000 stored
 BATCH = 2000
 
 
