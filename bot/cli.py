@@ -13,14 +13,13 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
 from bot import queries
-from bot.config import MAX_WORKERS, Config, ConfigError, disabled_plugins, parse_config, read_toml
+from bot.config import MAX_WORKERS, Config, ConfigError, Feed, disabled_plugins, parse_config, read_toml
 from bot.logs import setup_logging
 from bot.messages import counted, duration, local_time
 from bot.plugins import Manager, PluginError, collect, describe, make_manager, plugin_names
@@ -352,9 +351,9 @@ def check_config(path: Path | None, config_path: Path) -> None:
     )
     for feed in config.feeds:
         click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}")
-    chat = _chat_changes(config.storage_path)
-    for row in chat.feeds:
-        click.echo(f"feed {row['name']}: {row['url']} every {duration(row['every'])} (added from chat)")
+    chat_feeds, chat_subscribed = _chat_changes(config)
+    for feed in chat_feeds:
+        click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)} (added from chat)")
     from bot.app import make_adapter
 
     for ch in config.channels:
@@ -372,7 +371,7 @@ def check_config(path: Path | None, config_path: Path) -> None:
             f"feeds {', '.join(ch.feeds)}" if ch.feeds else "",
             f"keywords {', '.join(ch.keywords)}" if ch.keywords else "",
         ]
-        subscribed = chat.subscriptions.get((ch.platform, ch.id), [])
+        subscribed = chat_subscribed.get((ch.platform, ch.id), [])
         wanted.append(f"subscribed from chat to {', '.join(subscribed)}" if subscribed else "")
         filters = ", ".join(w for w in wanted if w) or "everything"
         sends = {
@@ -387,39 +386,33 @@ def check_config(path: Path | None, config_path: Path) -> None:
     )
 
 
-@dataclass
-class _Chat:
-    """What chat added to a store: feeds, and each channel's subscriptions ("feed X", "keyword Y")."""
-
-    feeds: list[dict[str, Any]] = field(default_factory=list)
-    subscriptions: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-
-
-def _chat_changes(path: str) -> _Chat:
-    """The feeds and subscriptions added from chat, read from the store without writing to it (none for a
-    store that does not exist yet or cannot be read: checking a config never creates or migrates one)."""
+def _chat_changes(config: Config) -> tuple[list[Feed], dict[tuple[str, str], list[str]]]:
+    """The feeds added from chat and each configured channel's subscriptions ("keyword dam"), read from
+    the store without writing to it (none for a store that does not exist yet or cannot be read:
+    checking a config never creates or migrates one)."""
     import sqlite3
 
-    chat = _Chat()
+    import sqlite_utils
+
+    from bot.feeds import chat_feeds
+
+    path = config.storage_path
+    feeds: list[Feed] = []
+    subscribed: dict[tuple[str, str], list[str]] = {}
     if path == ":memory:" or not Path(path).is_file():
-        return chat
+        return feeds, subscribed
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)) as conn:
-            conn.row_factory = sqlite3.Row
-            tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-            if "feeds" in tables:
-                rows = conn.execute(
-                    "select name, url, every from feeds where added_by is not null order by name"
-                )
-                chat.feeds = [dict(r) for r in rows]
-            if "subscriptions" in tables:
-                for r in conn.execute("select * from subscriptions order by platform, channel, kind, value"):
-                    chat.subscriptions.setdefault((r["platform"], r["channel"]), []).append(
-                        f"{r['kind']} {r['value']}"
-                    )
+            db = sqlite_utils.Database(conn)
+            if db["feeds"].exists():
+                feeds = chat_feeds(db, config.feeds)
+            if db["subscriptions"].exists():
+                for ch in config.channels:
+                    rows = queries.subscriptions(db, ch.platform, ch.id)
+                    subscribed[(ch.platform, ch.id)] = [f"{r['kind']} {r['value']}" for r in rows]
     except sqlite3.Error as exc:
         click.echo(f"(the store's chat changes cannot be read: {exc})", err=True)
-    return chat
+    return feeds, subscribed
 
 
 @cli.command("plugins")

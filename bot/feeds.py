@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+
+import sqlite_utils
 
 from bot.config import Feed
 from bot.models import Result
@@ -78,6 +80,24 @@ def _later(now: datetime, seconds: float) -> str:
 Listener = Callable[[Feed, bool], None]  # (feed, added) — added False: removed
 
 
+def chat_feeds(db: sqlite_utils.Database, configured: Iterable[Feed] = ()) -> list[Feed]:
+    """The feeds added from chat that a store holds, by name (a name also among the configured feeds is
+    the configured feed)."""
+    names = {f.name for f in configured}
+    return [
+        Feed(
+            row["name"],
+            row["url"],
+            int(row["every"] or 600),
+            backfill=int(row["backfill"] or 0),
+            kind=row["kind"] or "feed",
+            repost_edits=row["repost_edits"],
+        )
+        for row in db.query("select * from feeds where added_by is not null order by name")
+        if row["name"] not in names
+    ]
+
+
 class Feeds:
     """The configured feeds and those added from chat, with their stored state."""
 
@@ -96,19 +116,7 @@ class Feeds:
 
     def added(self) -> list[Feed]:
         """The feeds added from chat, by name (a name also in the config is the configured feed)."""
-        configured = {f.name for f in self.configured}
-        return [
-            Feed(
-                row["name"],
-                row["url"],
-                int(row["every"] or 600),
-                backfill=int(row["backfill"] or 0),
-                kind=row["kind"] or "feed",
-                repost_edits=row["repost_edits"],
-            )
-            for row in self.store.db.query("select * from feeds where added_by is not null order by name")
-            if row["name"] not in configured
-        ]
+        return chat_feeds(self.store.db, self.configured)
 
     def all(self) -> list[Feed]:
         """Every feed the bot watches: the configured ones, then those added from chat."""
