@@ -22,7 +22,7 @@ from bot.digest import capped, compose, more_block, render, render_headlines
 from bot.locks import store_lock
 from bot.messages import Block, Message
 from bot.registry import DigestSection
-from bot.storage import Store, now_iso, parse_time
+from bot.storage import Store, delete_in, now_iso, parse_time
 
 log = logging.getLogger(__name__)
 RETRIES = 4
@@ -49,12 +49,9 @@ def prune_digests(store: Store, cutoff: str, dry_run: bool = False) -> int:
         )
     ]
     if not dry_run:
-        for i in range(0, len(old), 500):
-            chunk = old[i : i + 500]
-            marks = ", ".join("?" * len(chunk))
-            with store.db.atomic():
-                store.db.execute(f"delete from outbox where digest_id in ({marks})", chunk)
-                store.db.execute(f"delete from digests where id in ({marks})", chunk)
+        with store.db.atomic():
+            delete_in(store.db, "outbox", "digest_id", old)
+            delete_in(store.db, "digests", "id", old)
     return len(old)
 
 

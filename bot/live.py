@@ -18,7 +18,7 @@ from bot.cards import card_of, edit_reply, fingerprint, paragraphs_reply, quote_
 from bot.config import Channel
 from bot.digest import MAX_ADDED
 from bot.messages import Block, Message, shown_id
-from bot.storage import Store, now_iso, parse_time
+from bot.storage import Store, column_in, delete_in, now_iso, parse_time
 
 log = logging.getLogger(__name__)
 Row = dict[str, Any]
@@ -317,21 +317,12 @@ def forget_cards(store: Store, story_ids: Sequence[str], dry_run: bool = False) 
     """Delete the cards of these stories in every channel, with their sent parts, what their threads
     were told and the channels' mutes of them, in the caller's transaction; the cards deleted (or that
     would be, in a dry run)."""
-    if not story_ids:
-        return 0
-    marks = ", ".join("?" * len(story_ids))
-    cards = [
-        int(r[0])
-        for r in store.db.execute(f"select id from cards where story_id in ({marks})", list(story_ids))
-    ]
-    if dry_run:
-        return len(cards)
-    if cards:
-        ids = ", ".join("?" * len(cards))
+    cards = column_in(store.db, "select id from cards where story_id in ({})", story_ids)
+    if not dry_run:
         for table, column in (("outbox", "card_id"), ("card_items", "card_id"), ("cards", "id")):
-            store.db.execute(f"delete from {table} where {column} in ({ids})", cards)
-    if store.db.table("muted_stories").exists():
-        store.db.execute(f"delete from muted_stories where story_id in ({marks})", list(story_ids))
+            delete_in(store.db, table, column, cards)
+        if store.db.table("muted_stories").exists():
+            delete_in(store.db, "muted_stories", "story_id", story_ids)
     return len(cards)
 
 

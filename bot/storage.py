@@ -367,15 +367,15 @@ class Store:
         """Delete these stories with their articles and what was derived from them (index keys, kept
         readings, revisions, quotes and their terms; the search index by its trigger), in the caller's
         transaction; (articles, quotes) deleted, or that would be in a dry run."""
-        articles = _column(self.db, "select id from articles where story_id in ({})", story_ids)
-        quotes = _column(self.db, "select id from quotes where article_id in ({})", articles)
+        articles = column_in(self.db, "select id from articles where story_id in ({})", story_ids)
+        quotes = column_in(self.db, "select id from quotes where article_id in ({})", articles)
         if not dry_run:
-            _delete(self.db, "quote_terms", "quote_id", quotes)
-            _delete(self.db, "quotes", "id", quotes)
+            delete_in(self.db, "quote_terms", "quote_id", quotes)
+            delete_in(self.db, "quotes", "id", quotes)
             for table in ("article_keys", "article_readings", "article_revisions"):
-                _delete(self.db, table, "article_id", articles)
-            _delete(self.db, "articles", "id", articles)
-            _delete(self.db, "stories", "id", story_ids)
+                delete_in(self.db, table, "article_id", articles)
+            delete_in(self.db, "articles", "id", articles)
+            delete_in(self.db, "stories", "id", story_ids)
         return len(articles), len(quotes)
 
     def count(self, table: str) -> int:
@@ -701,7 +701,7 @@ class StoreWindow:
 IN_LIST = 10_000  # values bound in one `in (...)`: far below SQLite's limit on a statement's variables
 
 
-def _column(db: sqlite_utils.Database, sql: str, values: Sequence[object]) -> list[object]:
+def column_in(db: sqlite_utils.Database, sql: str, values: Sequence[object]) -> list[object]:
     """The first column of a query whose `{}` is these values (none: no rows)."""
     out: list[object] = []
     for i in range(0, len(values), IN_LIST):
@@ -710,7 +710,7 @@ def _column(db: sqlite_utils.Database, sql: str, values: Sequence[object]) -> li
     return out
 
 
-def _delete(db: sqlite_utils.Database, table: str, column: str, values: Sequence[object]) -> None:
+def delete_in(db: sqlite_utils.Database, table: str, column: str, values: Sequence[object]) -> None:
     """Delete the rows whose column is one of these values."""
     for i in range(0, len(values), IN_LIST):
         chunk = list(values[i : i + IN_LIST])
