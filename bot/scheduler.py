@@ -25,6 +25,29 @@ CATCH_UP_AFTER = 2 * STARTUP_SPREAD  # seconds after start: a missed digest foll
 PRUNE_EVERY = 6 * 3600  # seconds between two retention rounds, where [storage] keep is set
 
 
+class DigestCron(CronTrigger):  # type: ignore[misc]
+    """A cron trigger that keeps a named time of day once when the clocks go back (cron's own rule):
+    "30 1 * * *" fires at the first 01:30, not again an hour later. A time with a wildcard hour or
+    minute ("0 * * * *", "*/20 1 * * *") fires in both passes of the repeated hour, as real time passes."""
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        """The next fire time, skipping the second pass of a named time of day."""
+        found: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        while found is not None and self._named_time() and _second_pass(found.astimezone(self.timezone)):
+            found = super().get_next_fire_time(found, found)  # the next one after it
+        return found
+
+    def _named_time(self) -> bool:
+        fields = {f.name: str(f) for f in self.fields}
+        return not (fields["hour"].startswith("*") or fields["minute"].startswith("*"))
+
+
+def _second_pass(local: datetime) -> bool:
+    """Whether a local time is the second of the two that share its wall-clock reading (the repeated
+    hour when the clocks go back)."""
+    return bool(local.fold) and local.replace(fold=0).utcoffset() != local.utcoffset()
+
+
 def schedule_feed(scheduler: BaseScheduler, bot: Bot, feed: Feed, now: datetime) -> None:
     """Poll the feed at its interval, the first time soon after `now` (staggered), not one interval later;
     poll_if_due still skips a feed whose stored next_poll (back-off, Retry-After, last poll) is later."""
@@ -81,7 +104,7 @@ def build_scheduler(bot: Bot) -> BlockingScheduler:
             misfire_grace_time=None,
         )
     for channel in (c for c in bot.config.channels if c.digests):
-        trigger = CronTrigger.from_crontab(channel.digest, timezone=bot.config.timezone)
+        trigger = DigestCron.from_crontab(channel.digest, timezone=bot.config.timezone)
         # a digest time the bot was down over is kept once, late, as one the scheduler was late for is
         # (its memory job store forgets it at a restart: it was skipped until the next time)
         late = missed_digest(bot, channel, trigger, now)
@@ -98,7 +121,7 @@ def build_scheduler(bot: Bot) -> BlockingScheduler:
     return scheduler
 
 
-def missed_digest(bot: Bot, channel: Channel, trigger: CronTrigger, now: datetime) -> datetime | None:
+def missed_digest(bot: Bot, channel: Channel, trigger: DigestCron, now: datetime) -> datetime | None:
     """When to send a digest whose time passed while the bot was down (within DIGEST_GRACE, and not
     sent since): shortly after start, once; None when none was missed."""
     due = trigger.get_next_fire_time(None, now - timedelta(seconds=DIGEST_GRACE))

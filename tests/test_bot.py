@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.triggers.cron import CronTrigger
@@ -105,6 +105,46 @@ def test_scheduler_registers_feed_and_digest_jobs(tmp_path: Path) -> None:
     assert -1 < first <= 30  # the first poll comes soon after start, not one interval later
     assert isinstance(jobs["digest:console:desk"].trigger, CronTrigger)
     assert "hour='7'" in str(jobs["digest:console:desk"].trigger)
+
+
+def _fire_times(trigger: CronTrigger, start: datetime, count: int) -> list[str]:
+    times, previous, now = [], None, start
+    for _ in range(count):
+        found = trigger.get_next_fire_time(previous, now)
+        times.append(found.astimezone(UTC).strftime("%d %H:%M"))
+        previous, now = found, found.astimezone(UTC) + timedelta(seconds=1)
+    return times
+
+
+def test_a_digest_time_in_the_repeated_hour_fires_once_when_the_clocks_go_back(tmp_path: Path) -> None:
+    def digest_trigger(cron: str) -> CronTrigger:
+        config = parse_config(
+            {
+                "bot": {"timezone": "Europe/London"},
+                "storage": {"path": str(tmp_path / "bot.db")},
+                "channels": [{"platform": "console", "id": "desk", "digest": cron}],
+            }
+        )
+        jobs = build_scheduler(Bot(config, adapters={"console": MemoryAdapter()})).get_jobs()
+        return next(j.trigger for j in jobs if j.id == "digest:console:desk")
+
+    # 2026-10-25: 02:00 BST becomes 01:00 GMT, so 01:00-02:00 local happens twice (00:00-02:00 UTC)
+    start = datetime(2026, 10, 24, 22, 50, tzinfo=UTC)
+    assert _fire_times(digest_trigger("30 1 * * *"), start, 3) == ["25 00:30", "26 01:30", "27 01:30"]
+    assert _fire_times(digest_trigger("15 1-2 * * *"), start, 3) == ["25 00:15", "25 02:15", "26 01:15"]
+    # a wildcard hour or minute follows real time through both passes of the hour
+    assert _fire_times(digest_trigger("hourly"), start, 4) == ["24 23:00", "25 00:00", "25 01:00", "25 02:00"]
+    assert _fire_times(digest_trigger("*/30 1 * * *"), start, 5) == [
+        "25 00:00",
+        "25 00:30",
+        "25 01:00",
+        "25 01:30",
+        "26 01:00",
+    ]
+    # the spring change (2026-03-29, 01:00 GMT becomes 02:00 BST) is as before: the skipped 01:30 is
+    # kept at the first moment after the gap
+    spring = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+    assert _fire_times(digest_trigger("30 1 * * *"), spring, 2) == ["29 01:30", "30 00:30"]
 
 
 def test_run_once_command_on_the_example_config(tmp_path: Path) -> None:
