@@ -90,7 +90,8 @@ def zipf(word: str) -> float:
 
     if not (word.isascii() and word.isalpha() and word.islower()):
         return zipf_frequency(word, "en")
-    freq = get_frequency_dict("en").get(word)
+    # the arguments exactly as zipf_frequency passes them: its cache then holds one table, not two
+    freq = get_frequency_dict("en", "best").get(word)
     if freq is None:
         return 0.0  # below wordfreq's smallest frequency, as zipf_frequency's minimum of 0 gives
     # wordfreq keeps three significant digits of the frequency (at least 1e-9, the Zipf value 0), then
