@@ -8,7 +8,8 @@ stored, not only recent articles), fills one store to each size with `wirewatch 
 replays a probe stream into a copy of that store (written to disk first, see copy_flushed) as a fresh
 process and reads its output as it comes:
 
-- start-up: the wall time of `wirewatch replay --json` on an empty stream (imports, store opening);
+- start-up: the wall time of `wirewatch replay --json` on an empty stream (imports, store opening),
+  with the project's bytecode written first, as a regular install has it (see compiled);
 - articles/s: probe articles over the time from the first to the last output line;
 - p50 / p99 ms: the gaps between consecutive output lines (the per-article cost, start-up excluded);
 - peak memory: the largest maximum resident set of the probe process and its worker processes (the
@@ -49,6 +50,7 @@ run, so the split is in shares of the profiled total, not in milliseconds of the
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import itertools
 import json
@@ -289,6 +291,15 @@ def profile_split(command: list[str], db: Path, stream: Path, out: Path, top: in
     return "\n".join(lines)
 
 
+def compiled() -> None:
+    """Write the project's bytecode where it is missing or stale, as a regular install has it: an
+    editable install relies on Python writing it at import, which PYTHONDONTWRITEBYTECODE stops, and
+    start-up would then be timed compiling every module of the bot again."""
+    root = Path(__file__).resolve().parent.parent
+    for package in ("bot", "plugins"):
+        compileall.compile_dir(root / package, quiet=1)
+
+
 def startup(command: list[str], tmp: Path, runs: int = 5) -> tuple[float, float, float]:
     """Median wall seconds, median CPU seconds and median CPU seconds of the main process alone of
     replay on an empty stream into a fresh store."""
@@ -369,6 +380,7 @@ def main() -> None:
         help="time each size's probe this many times, the sizes in turn, and print the medians",
     )
     args = ap.parse_args()
+    compiled()
     command = [*shlex.split(args.command), "--window", args.window]
     single = f"{args.command} --workers 1"  # the same replay in one process
     reference = [*shlex.split(args.reference or single), "--window", args.window]
