@@ -223,8 +223,9 @@ def _load(path: Path, settings_only: bool = False) -> tuple[Config, Manager]:
         )
     try:
         data = read_toml(path)
-        if settings_only and "storage" not in data:
-            data = {**data, "storage": {"path": ":memory:"}}
+        storage = data.get("storage", {})
+        if settings_only and isinstance(storage, dict) and "path" not in storage:
+            data = {**data, "storage": {**storage, "path": ":memory:"}}  # a [storage] without a store too
         pm = make_manager(disabled=disabled_plugins(data))
         config = parse_config(data, base=path.resolve().parent, registry=collect(pm))
     except ConfigError as exc:
@@ -637,7 +638,11 @@ def init(path: Path | None, force: bool) -> None:
     path = path or Path(os.environ.get("WIREWATCH_CONFIG") or DEFAULT_CONFIG)
     if path.exists() and not force:
         raise click.ClickException(f"{path} exists; pass --force to overwrite it")
-    path.write_text(STARTER, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(STARTER, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
     click.echo(f"wrote {path}; check it with: wirewatch check-config --config {path}", err=True)
 
 

@@ -7,10 +7,13 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 from bot.models import Article
+from bot.storage import parse_time, utc_text
 
 log = logging.getLogger("bot.sources")  # the name these lines were always logged under
 
@@ -54,6 +57,20 @@ def _field(
     return None
 
 
+def read_published(value: str | None, problems: list[str]) -> str | None:
+    """A publication time as the store keeps it: ISO 8601 as given, an RFC 2822 date (as RSS writes
+    them) in UTC; anything else is left out, said in problems (stored as it came, it sorted among the
+    times as text: "last tuesday" after every date, and no story's window could be measured from it)."""
+    if not value or parse_time(value) is not None:
+        return value or None
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        problems.append(f"published {value[:40]!r} is not a date (ISO 8601 or RFC 2822): left out")
+        return None
+    return utc_text(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+
+
 def read_record(record: Any, feed: str, fallback_id: str) -> tuple[Article, list[str]]:
     """An article from a JSON record of the replay stream shape, and what was wrong with the record's
     fields (each left out; an id that is not one gives fallback_id); RecordError for a record that
@@ -74,7 +91,7 @@ def read_record(record: Any, feed: str, fallback_id: str) -> tuple[Article, list
         title=fields["title"] or "",
         source=fields["source"] or feed,
         url=fields["url"],
-        published=fields["published"],
+        published=read_published(fields["published"], problems),
         feed=feed,
         guid=fields["guid"],
         author=fields["author"],
@@ -108,7 +125,11 @@ def read_lines(lines: Iterable[bytes], name: str, feed: str, stem: str) -> Itera
         try:
             record = json.loads(line)
             article, more = read_record(record, feed, f"{stem}-{n}")
-        except ValueError as exc:  # not JSON, or a RecordError
+        except json.JSONDecodeError as exc:  # its own position is in the line, not in the file
+            why = f"not JSON ({exc.msg} at character {exc.pos + 1} of the line)"
+            log.error("%s line %d skipped: %s", name, n, "; ".join([*problems, why]))
+            continue
+        except ValueError as exc:  # a RecordError
             log.error("%s line %d skipped: %s", name, n, "; ".join([*problems, str(exc)]))
             continue
         if problems or more:

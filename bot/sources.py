@@ -24,7 +24,7 @@ from bot.config import Feed
 from bot.http import Http, SourceError, retry_after
 from bot.models import Article
 from bot.records import article_from_record as article_from_record  # where callers have found them
-from bot.records import read_lines, stable_id
+from bot.records import read_lines, read_published, stable_id
 from bot.storage import parse_time, utc_text
 from bot.urls import canonical_url, url_problem
 
@@ -64,7 +64,14 @@ def front_matter(raw: str) -> tuple[dict[str, str], str] | None:
         return None
     fields = dict(line.split(":", 1) for line in lines[1:close] if ":" in line)
     body = "".join(lines[close + 1 :]).lstrip("\r\n")
-    return {k.strip().lower(): v.strip() for k, v in fields.items()}, body
+    return {k.strip().lower(): _unquoted(v.strip()) for k, v in fields.items()}, body
+
+
+def _unquoted(value: str) -> str:
+    """A front-matter value without the quotes YAML allows around it ('title: "Dams: what we know"')."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
 
 
 def _read_text_file(path: Path, feed: str, body: bytes) -> Article | None:
@@ -91,14 +98,19 @@ def _read_text_file(path: Path, feed: str, body: bytes) -> Article | None:
     if not text.strip():
         log.error("feed %s: %s skipped: no text after its front matter", feed, path)
         return None
-    title = fields.get("title") or text.strip().split("\n", 1)[0].strip()
+    # the first line of text, past an unclosed front matter's opening ---
+    first = next((line.strip() for line in text.splitlines() if line.strip() not in ("", "---")), "")
+    problems: list[str] = []
+    published = read_published(fields.get("published"), problems)
+    for problem in problems:
+        log.warning("feed %s: %s: %s", feed, path, problem)
     return Article(
         id=path.stem,
         text=text,
-        title=title,
+        title=fields.get("title") or first,
         source=fields.get("source", feed),
         url=fields.get("url"),
-        published=fields.get("published"),
+        published=published,
         feed=feed,
         author=fields.get("author"),
     )
@@ -404,7 +416,8 @@ async def fetch(
     """Poll one feed: a conditional GET of a remote feed (or listing page) and the pages of its new
     summary-only entries, all through `http`'s per-host gate; a local path is read from disk."""
     if not feed.is_remote:
-        return Fetched(await asyncio.to_thread(read_local, feed))
+        read_at = datetime.now(UTC)
+        return Fetched([_not_after(a, read_at) for a in await asyncio.to_thread(read_local, feed)])
     headers = {}
     if etag:
         headers["If-None-Match"] = etag

@@ -339,6 +339,12 @@ def test_replay_takes_the_plugins_settings_from_a_config_that_names_no_store(tmp
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["quotes"] == []  # the config's settings, without a [storage] table
     assert json.loads(run_cli("replay", "--json", str(stream)).stdout)["quotes"]  # the defaults find it
+    plugins_only.write_text(
+        '[storage]\nwindow = "1h"\n\n[plugins.quotes]\nenabled = false\n', encoding="utf-8"
+    )
+    proc = run_cli("replay", "--json", "--config", str(plugins_only), str(stream), check=False)
+    assert proc.returncode == 0, proc.stderr  # a [storage] table without a store is fine too
+    assert json.loads(proc.stdout)["quotes"] == []
 
 
 @pytest.mark.parametrize("workers", ["1", "3"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +157,46 @@ def test_replay_reads_a_pipe(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         assert "replayed 2 articles" in proc.stderr.decode()
         assert proc.stdout == from_file.stdout  # the same output as from the file, byte for byte
+
+
+def test_publication_times_as_rss_writes_them_order_the_story(tmp_path: Path) -> None:
+    """An RFC 2822 time is read as the time it is (stored as text it sorted after every ISO time, and the
+    earlier wire copy became a "rewrite" of the later paper); a time that is none is left out, said once."""
+    stream = write_stream(
+        tmp_path / "s.jsonl",
+        [
+            {"id": "paper", "title": "Port strike", "text": REWRITE, "published": "2026-11-03T10:00:00Z"},
+            {
+                "id": "wire",
+                "title": "Port strike",
+                "text": ORIGINAL,
+                "published": "Tue, 03 Nov 2026 08:00:00 GMT",
+            },
+            {
+                "id": "odd",
+                "title": "Port",
+                "text": "The harbour master said the quay was closed.",
+                "published": "soon",
+            },
+        ],
+    )
+    db = tmp_path / "s.db"
+    proc = run_replay(stream, "--json", "--db", str(db))
+    rows = {r["id"]: r for r in map(json.loads, proc.stdout.splitlines())}
+    assert rows["wire"]["story"] == rows["paper"]["story"]
+    assert rows["wire"]["relation"] != "rewrite"  # the earlier text derives from nothing later
+    lines = [line for line in proc.stderr.splitlines() if "'soon' is not a date" in line]
+    assert len(lines) == 1 and "line 3" in lines[0], proc.stderr
+    stored = dict(sqlite3.connect(db).execute("select id, published from articles"))
+    assert stored == {"paper": "2026-11-03T10:00:00Z", "wire": "2026-11-03T08:00:00Z", "odd": None}
+
+
+def test_a_line_that_is_not_json_says_where_in_the_line(tmp_path: Path) -> None:
+    stream = tmp_path / "s.jsonl"
+    stream.write_text(
+        '{"id": "a", "text": "The mayor said the bridge would reopen."}\n{"id": "b", text: "x"}\n'
+    )
+    proc = replay_process([str(stream)])
+    (line,) = [line for line in proc.stderr.decode().splitlines() if "line 2" in line]
+    assert "not JSON" in line and "character 13 of the line" in line and "line 2 column" not in line, line
+

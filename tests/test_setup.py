@@ -41,6 +41,18 @@ def test_init_writes_a_starter_config_that_every_command_finds(tmp_path: Path) -
     assert (tmp_path / "data" / "wirewatch.db").exists()  # relative to the config file
 
 
+def test_init_into_a_folder_not_made_yet_or_one_it_cannot_write(tmp_path: Path) -> None:
+    made = wirewatch("init", "desk/config/wirewatch.toml", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "OK" in wirewatch("check-config", "desk/config/wirewatch.toml", cwd=tmp_path).stdout
+    (tmp_path / "file").write_text("")
+    refused = wirewatch("init", "file/wirewatch.toml", cwd=tmp_path)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert (
+        refused.stderr.strip().splitlines() == [refused.stderr.strip()] and "cannot write" in refused.stderr
+    )
+
+
 def test_config_comes_from_the_environment_then_the_working_directory(tmp_path: Path) -> None:
     other = tmp_path / "elsewhere.toml"
     other.write_text(

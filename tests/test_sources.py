@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from bot.adapters.memory import MemoryAdapter
 from bot.app import Bot
 from bot.config import Feed, parse_config
 from bot.sources import parse_feed, read_local
+from bot.storage import parse_time
 
 PAGE = """<html><head><title>{title}</title><link rel="canonical" href="{url}">
 <meta name="author" content="Lena Brandt"></head><body>
@@ -230,3 +232,53 @@ def test_an_entry_without_text_is_named_in_its_line(caplog: Any) -> None:
     assert any("'Bridge closed'" in line for line in lines)
     assert any("item 2" in line for line in lines)
     assert not any("None" in line for line in lines)
+
+
+def test_front_matter_values_in_quotes_and_dates_that_are_no_dates(tmp_path: Path, caplog: Any) -> None:
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        '---\ntitle: "Dam cracks: what we know"\nsource: \'Wirepress\'\npublished: "2026-11-02T08:00:00Z"\n'
+        "---\nEngineers said the cracks were widening.\n"
+    )
+    (folder / "b.txt").write_text(
+        "---\ntitle: B\npublished: Mon, 02 Nov 2026 09:30:00 +0100\n---\nThe mayor said X.\n"
+    )
+    (folder / "c.txt").write_text("---\ntitle: C\npublished: last tuesday\n---\nThe minister said Y.\n")
+    (folder / "d.txt").write_text(
+        "---\nWater levels fall\n\nThe dam authority said levels fell.\n"
+    )  # unclosed
+    with caplog.at_level("WARNING"):
+        a, b, c, d = read_local(Feed("local", str(folder)))
+    assert (a.title, a.source, a.published) == (
+        "Dam cracks: what we know",
+        "Wirepress",
+        "2026-11-02T08:00:00Z",
+    )
+    assert b.published == "2026-11-02T08:30:00Z"  # RFC 2822, as the store keeps times
+    assert c.published is None
+    assert d.title == "Water levels fall"
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("c.txt" in line and "'last tuesday' is not a date" in line for line in lines) == 1, lines
+    assert not any("a.txt" in line or "b.txt" in line for line in lines), lines
+
+
+def test_a_local_item_dated_ahead_of_now_is_dated_when_it_was_read(tmp_path: Path) -> None:
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    (folder / "a.jsonl").write_text(
+        '{"id": "x1", "title": "Dam", "text": "Engineers said the cracks in the dam were widening.",'
+        ' "published": "2999-01-01T00:00:00Z"}\n'
+    )
+    config = parse_config(
+        {
+            "storage": {"path": str(tmp_path / "local.db")},
+            "feeds": [{"name": "local", "url": str(folder)}],
+            "channels": [{"platform": "console", "id": "desk"}],
+        }
+    )
+    bot = Bot(config, adapters={"console": MemoryAdapter()})
+    bot.run_once()
+    (published,) = [r[0] for r in bot.store.db.execute("select published from articles")]
+    when = parse_time(published)
+    assert when is not None and timedelta(0) <= datetime.now(UTC) - when < timedelta(hours=1)
