@@ -213,3 +213,22 @@ def test_a_name_set_off_after_a_description_opening_the_sentence_is_the_speaker(
     )
     assert speaker_of(text, "pay for the stranded").speaker == "Baltline Shipping"
     assert speaker_of(text, "quay would reopen").speaker == "Ilse Rahn"
+
+
+def test_a_place_after_a_preposition_is_not_the_subject_a_description_stands_for() -> None:
+    text = (
+        "Dock workers in Kessel walked out on Monday, halting shipping at the port.\n\n"
+        "The union said the strike would last three days."
+    )
+    assert speaker_of(text, "the strike would last three days").speaker != "Kessel"
+
+
+def test_first_names_that_are_also_months_or_days() -> None:
+    text = (
+        "April Ryan said the hearing had been postponed until the spring.\n\n"
+        "Mayor Jan Holm said the budget would be cut by ten percent next year.\n\n"
+        "In May Parliament said the rules would change before the summer recess."
+    )
+    assert speaker_of(text, "hearing had been postponed").speaker == "April Ryan"
+    assert speaker_of(text, "budget would be cut").speaker == "Jan Holm"
+    assert "May" not in speaker_of(text, "rules would change").speaker

@@ -44,6 +44,8 @@ DAYS_MONTHS = frozenset(
     july august september october november december jan feb mar apr jun jul aug sep sept oct nov
     dec""".split()
 )
+DATE_WORDS = DAYS_MONTHS | frozenset("mon tue tues wed thu thur thurs fri sat sun".split())
+BEFORE_DATES = frozenset("in on since by until last next this every during from through before after".split())
 # last words that make a name an organisation
 ORG_HEADS = frozenset(
     set(ORG_WORDS)
@@ -223,11 +225,20 @@ def is_org_name(name: str) -> bool:
     return last in ORG_HEADS or acronym
 
 
+def is_first_name_first(tokens: list[str], dated: bool) -> bool:
+    """Whether a name's first word, a month or a day, is a first name ("April Ryan", "Jan Holm"): not
+    where a word that dates comes before it ("In May Parliament", "since June")."""
+    word = tokens[0].lower().strip(".,")
+    return word in DATE_WORDS and not dated and len(tokens) >= 2 and first_name_gender(tokens[0]) is not None
+
+
 @lru_cache(maxsize=100_000)
-def strip_openers(name: str) -> str:
-    """The name without leading sentence openers and dates: 'But Phillips' -> 'Phillips'."""
+def strip_openers(name: str, dated: bool = False) -> str:
+    """The name without leading sentence openers and dates: 'But Phillips' -> 'Phillips' (dated: the
+    word before the name dates it, "in May Parliament")."""
     tokens = name.split()
-    while tokens and tokens[0].lower().strip(".,") in NOT_NAMES:
+    while tokens and not is_first_name_first(tokens, dated) and tokens[0].lower().strip(".,") in NOT_NAMES:
+        dated = tokens[0].lower().strip(".,") in BEFORE_DATES
         tokens = tokens[1:]
     while tokens and tokens[-1].lower().strip(".,") in DAYS_MONTHS:
         tokens = tokens[:-1]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from plugins.quotes.entities import (
+    BEFORE_DATES,
     GROUP,
     NOT_NAMES,
     ORG,
@@ -19,6 +20,7 @@ from plugins.quotes.entities import (
     first_name_gender,
     first_name_vote,
     front_role,
+    is_first_name_first,
     is_org_name,
     is_place,
     is_place_word,
@@ -46,6 +48,7 @@ _AUX_AFTER = re.compile(
     r"(?:\s*,[^,.;]{1,80},|,)?\s+(?:has|had|have|was|is|will|would|could|can|did|does|didn['’]t|doesn['’]t|"
     r"wasn['’]t|isn['’]t|won['’]t|can['’]t|couldn['’]t|wouldn['’]t|hasn['’]t|hadn['’]t)\s+[a-z]"
 )
+_PREPOSITION_BEFORE = re.compile(r"\b(?:in|at|from|near|outside|across|of|to|with|on)\s+$")
 _VERB_AFTER = re.compile(
     r"(?:\s*,[^,.;]{1,80},|\s*[—–][^—–.]{1,120}[—–]|,)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
     r"does|first|once|recently|previously|further|didn['’]t|doesn['’]t|wasn['’]t|isn['’]t|won['’]t|can['’]t)\s+)*"
@@ -177,11 +180,17 @@ class Entities:
                 continue
             run = _TRAILING_CONNECTOR.sub("", run)
             tokens = run.split()
-            # drop sentence openers and dates in front: "But Phillips", "On Dec. 13"
-            while tokens and (
-                _APOSTROPHE.split(tokens[0].lower().strip(".,"))[0] in NOT_NAMES
-                or (len(tokens) >= 2 and _gerund_opener(tokens[0]) and self._sentence_initial(start))
+            # drop sentence openers and dates in front: "But Phillips", "On Dec. 13" (not "April Ryan")
+            dated = self._dated(start)
+            while (
+                tokens
+                and not is_first_name_first(tokens, dated)
+                and (
+                    _APOSTROPHE.split(tokens[0].lower().strip(".,"))[0] in NOT_NAMES
+                    or (len(tokens) >= 2 and _gerund_opener(tokens[0]) and self._sentence_initial(start))
+                )
             ):
+                dated = tokens[0].lower().strip(".,") in BEFORE_DATES
                 start = text.index(tokens[0], start) + len(tokens[0])
                 tokens = tokens[1:]
                 while start < len(text) and text[start].isspace():
@@ -320,9 +329,18 @@ class Entities:
         start = self.sentence_starts[i] if i >= 0 else 0
         return _OPENING_MARKS.fullmatch(self.text, start, max(start, pos)) is not None
 
+    def _dated(self, at: int) -> bool:
+        """Whether the word before a position dates what follows ("in", "since": "in May Parliament")."""
+        before = self.text[max(0, at - 8) : at].lower().split()
+        return bool(before) and before[-1] in BEFORE_DATES
+
     def _subject(self, start: int, end: int) -> bool:
-        after = _VERB_AFTER.match(self.text, end) or _AUX_AFTER.match(self.text, end)
-        return self._sentence_initial(start) or after is not None
+        if self._sentence_initial(start):
+            return True
+        # the object of a preposition is not the subject a verb after it has: "workers in Kessel walked out"
+        if _PREPOSITION_BEFORE.search(self.text, max(0, start - 12), start):
+            return False
+        return (_VERB_AFTER.match(self.text, end) or _AUX_AFTER.match(self.text, end)) is not None
 
     def _in_quote(self, pos: int) -> bool:
         i = bisect_right(self._quote_starts, pos) - 1
@@ -400,7 +418,7 @@ class Entities:
             # "Minister of Finance", "Chief Justice": a role, not a name
             opener = self._sentence_subject(at)
             return Naming(opener.name, PERSON, True) if opener else self.description("the " + role[-1], at)
-        name = front_role(strip_openers(strip_titles(phrase)))
+        name = front_role(strip_openers(strip_titles(phrase), self._dated(at)))
         if not name or not name[:1].isupper():
             return self.description(phrase, at)
         entity = (len(name.split()) == 1 and self._longer_at(name, at)) or self.by_name.get(name)
