@@ -200,3 +200,19 @@ def test_a_line_that_is_not_json_says_where_in_the_line(tmp_path: Path) -> None:
     (line,) = [line for line in proc.stderr.decode().splitlines() if "line 2" in line]
     assert "not JSON" in line and "character 13 of the line" in line and "line 2 column" not in line, line
 
+
+def test_a_statement_said_again_in_the_same_article_is_new_once(tmp_path: Path) -> None:
+    text = (
+        "The minister Karin Dahl said the budget would be cut by ten percent.\n\n"
+        "Unions protested outside the ministry on Monday afternoon.\n\n"
+        "Later, Dahl said the budget would be cut by ten percent.\n\n"
+        "Dahl said schools would be spared from the cuts this year."
+    )
+    stream = write_stream(tmp_path / "s.jsonl", [{"id": "r1", "title": "Budget", "text": text}])
+    (row,) = map(json.loads, run_replay(stream, "--json").stdout.splitlines())
+    said = [(q["text"], q["new"]) for q in row["quotes"]]
+    assert said == [
+        ("the budget would be cut by ten percent", True),
+        ("the budget would be cut by ten percent", False),
+        ("schools would be spared from the cuts this year", True),
+    ]

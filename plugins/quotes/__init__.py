@@ -11,7 +11,7 @@ from bot.models import Article, KnownQuote, Quote
 from bot.store_view import StoreView
 from plugins.quotes.entities import warm
 from plugins.quotes.extract import Extractor
-from plugins.quotes.novelty import content, index_terms, same_statement
+from plugins.quotes.novelty import content, index_terms, restated, same_statement
 from plugins.quotes.speakers import compact, speaker_keys
 
 
@@ -83,7 +83,7 @@ def wirewatch_extract_quotes(
     """Extract statements and mark those no earlier article attributed to the same speaker."""
     own = settings.get("quotes", {}) if isinstance(settings, Mapping) else {}
     strict_numbers = bool(own.get("strict_numbers", False))
-    quotes = []
+    quotes: list[Quote] = []
     names: dict[str, str] = {}
     ahead = prepared.get("quotes")
     found = ahead[1] if ahead and ahead[0] == article.text else statements(article.text)
@@ -95,6 +95,10 @@ def wirewatch_extract_quotes(
         text = article.text[st.start : st.end]
         candidates = known.known_quotes(keys, terms) if terms else []
         same = _first_equivalent(text, candidates, strict_numbers)
+        # said again, in the same words, further down the same article ("Later, Dahl said ..."): new once
+        again = same is None and any(
+            q.new and set(q.speaker_keys) & set(keys) and restated(text, q.text) for q in quotes
+        )
         quotes.append(
             Quote(
                 speaker=names.get(st.speaker, st.speaker),
@@ -103,7 +107,7 @@ def wirewatch_extract_quotes(
                 end=st.end,
                 cue=st.cue,
                 direct=st.direct,
-                new=same is None,
+                new=same is None and not again,
                 same_as=same.id if same else None,
                 speaker_keys=keys,
                 terms=terms,

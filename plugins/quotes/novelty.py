@@ -107,6 +107,13 @@ def _negated(text: str, tokens: set[str]) -> bool:
     return bool(tokens & _NEGATIONS) or "n't" in text or "n’t" in text
 
 
+def restated(new: str, known: str) -> bool:
+    """Whether a statement says the known one again in nearly its words (each has 80 % of the other's
+    word weight): stricter than same_statement, which also takes paraphrases."""
+    _, in_known, in_new = _overlap(content(new), content(known))
+    return min(in_known, in_new) >= 0.8
+
+
 def features(new: str, known: str) -> list[float]:
     """The model's inputs for one pair of statements."""
     ca, cb = content(new), content(known)
