@@ -50,10 +50,13 @@ def card_of(store: Store, story_id: str, merged_into: str | None = None) -> Card
     headline, url, source = _story_head(store, story_id)
     card = Card(story_id, headline, url, source)
     articles = queries.story_articles(store.db, story_id)
+    first = queries.first_article(store.db, story_id) or {}
     for row in articles:
         if row["source"] and row["source"] not in card.outlets:
             card.outlets.append(row["source"])
-        if row["relation"] == "rewrite":
+        if row["id"] == first.get("id"):
+            card.original += 1  # the earliest published, also where it came in after a rewrite of it
+        elif row["relation"] == "rewrite":
             card.rewrites += 1
         elif row["relation"] == "related":
             card.related += 1

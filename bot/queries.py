@@ -32,7 +32,11 @@ def stories_since(db: sqlite_utils.Database, since: str, match: str = "", limit:
     return list(
         db.query(
             "select coalesce(s.merged_into, a.story_id) as story, count(*) as n, "
-            "sum(a.relation = 'rewrite') as rewrites, sum(a.relation = 'related') as related, "
+            # the story's first (earliest published) is its original, also where it came in after a
+            # rewrite of it and was stored as related
+            "sum(a.relation = 'rewrite') as rewrites, sum(a.relation = 'related') - "
+            "coalesce((select f.relation = 'related' from articles f where f.story_id = "
+            "coalesce(s.merged_into, a.story_id) order by f.at, f.rowid limit 1), 0) as related, "
             "group_concat(distinct a.source) as outlets, max(a.at) as latest, "
             "count(distinct a.source) as sources, "
             "sum((select count(*) from quotes q where q.article_id = a.id and q.new = 1)) as quotes, "

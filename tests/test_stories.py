@@ -29,6 +29,8 @@ from fixtures.stories import (
 )
 
 from bot.adapters.memory import MemoryAdapter
+from bot.cards import card_of, coverage
+from bot.commands import Context, answer
 from bot.config import Channel
 from bot.delivery import deliver, queue_digest
 from bot.models import Article, Result
@@ -287,6 +289,12 @@ def test_the_first_article_of_a_story_is_the_earliest_published_even_when_ingest
     assert "Kesra volcano erupts, 3,000 evacuated" in posted
     assert "first: wire" in posted and "rewritten by 1: extended" in posted
     assert "related:" not in posted  # the first is not also listed as related coverage of itself
+    # nor anywhere else the story's coverage is counted or listed
+    assert coverage(card_of(store, late.story)) == "1 original · 1 rewrite · 0 related"
+    listing = answer(f"coverage {late.story}", Context(store))[0].as_text()
+    assert "wire · first: Kesra volcano erupts" in listing and "extended · rewrite" in listing
+    stories = answer("stories --all", Context(store))[0].as_text()
+    assert "2 articles · 1 rewrite · 0 related" in stories, stories
 
 
 def test_the_earliest_published_is_first_whatever_offsets_the_dates_carry(

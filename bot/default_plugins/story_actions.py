@@ -102,9 +102,12 @@ def _coverage(request: Request, ctx: Context) -> Message:
     rows = queries.story_articles(ctx.store.db, story_id)
     blocks = [_header(ctx, story_id, counted(len(rows), "article"))]
     shown, rest = _page(request, rows)
+    first = rows[0]["id"] if rows else None  # oldest first: the earliest published
     for row in shown:
         title = clip(row["title"] or row["id"], 200)
-        blocks.append(Block("text", f"{row['source'] or '-'} · {row['relation']}: {title}", row["url"]))
+        # an original that came in after a rewrite of it was stored as related: it is the story's first
+        relation = "first" if row["id"] == first and row["relation"] != "new" else row["relation"]
+        blocks.append(Block("text", f"{row['source'] or '-'} · {relation}: {title}", row["url"]))
     return _listed(blocks, rest, f"{counted(len(rows), 'article')} in story {story_id}", request, story_id)
 
 
