@@ -14,6 +14,8 @@ from plugins.quotes.extract import Extractor
 from plugins.quotes.novelty import content, index_terms, restated, same_statement
 from plugins.quotes.speakers import compact, speaker_keys
 
+SAID_AGAIN = 64  # a speaker's newest statements in an article that a statement is compared with
+
 
 def _first_equivalent(text: str, known: list[KnownQuote], strict_numbers: bool) -> KnownQuote | None:
     mine = content(text).keys()
@@ -85,6 +87,7 @@ def wirewatch_extract_quotes(
     strict_numbers = bool(own.get("strict_numbers", False))
     quotes: list[Quote] = []
     names: dict[str, str] = {}
+    said: dict[str, list[str]] = {}  # the new statements so far, by speaker key
     ahead = prepared.get("quotes")
     found = ahead[1] if ahead and ahead[0] == article.text else statements(article.text)
     for st in found:
@@ -96,9 +99,11 @@ def wirewatch_extract_quotes(
         candidates = known.known_quotes(keys, terms) if terms else []
         same = _first_equivalent(text, candidates, strict_numbers)
         # said again, in the same words, further down the same article ("Later, Dahl said ..."): new once
-        again = same is None and any(
-            q.new and set(q.speaker_keys) & set(keys) and restated(text, q.text) for q in quotes
-        )
+        earlier = [t for key in keys for t in said.get(key, ())]
+        again = same is None and any(restated(text, t) for t in earlier[-SAID_AGAIN:])
+        if same is None and not again:
+            for key in keys:
+                said.setdefault(key, []).append(text)
         quotes.append(
             Quote(
                 speaker=names.get(st.speaker, st.speaker),
