@@ -177,6 +177,12 @@ def _replay(
             # committed before it is printed: a crash never loses an article the output showed
             result = pipeline.ingest(article, prepared)
             count += 1
+            if result.article.id != article.id:
+                log.warning(
+                    "article %s: its id, GUID or URL names another stored text; stored as %s",
+                    article.id,
+                    result.article.id,
+                )
             if as_json:
                 # one line per input article, under its own id (the store may keep it under another,
                 # e.g. when its GUID was reused for another story)

@@ -40,3 +40,6 @@ def test_an_article_stored_under_another_id_is_reported_under_its_own(tmp_path: 
     stored = [r["id"] for r in store.db.query("select id from articles order by rowid")]
     store.close()
     assert stored[0] == "a" and stored[1].startswith("b~") and stored[2].startswith("a~")
+    # and said once each, with the id it is stored under
+    said = [line for line in out.stderr.splitlines() if "names another stored text" in line]
+    assert [line.split("stored as ")[1] for line in said] == stored[1:], out.stderr
