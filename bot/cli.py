@@ -357,7 +357,8 @@ def check_config(path: Path | None, config_path: Path) -> None:
         f"{kept})"
     )
     for feed in config.feeds:
-        click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}")
+        missing = "" if feed.is_remote or Path(feed.url).exists() else " (not there yet: each poll says so)"
+        click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)}{missing}")
     chat_feeds, chat_subscribed = _chat_changes(config)
     for feed in chat_feeds:
         click.echo(f"feed {feed.name}: {feed.url} every {duration(feed.every)} (added from chat)")

@@ -203,6 +203,18 @@ def test_an_unknown_key_suggests_the_nearest_one_and_check_config_names_it(tmp_p
     assert proc.returncode == 1 and "bot.timezon: unknown setting (did you mean 'timezone'?)" in proc.stderr
 
 
+def test_check_config_says_a_local_feed_is_not_there_yet(tmp_path: Path) -> None:
+    (tmp_path / "arts").mkdir()
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[storage]\npath = "x.db"\n[[feeds]]\nname = "gone"\nurl = "nowhere"\n'
+        '[[feeds]]\nname = "here"\nurl = "arts"\n'
+    )
+    out = run_cli("check-config", str(config)).stdout
+    assert f"feed gone: {tmp_path / 'nowhere'} every 10m (not there yet" in out
+    assert f"feed here: {tmp_path / 'arts'} every 10m\n" in out
+
+
 def test_a_plugin_setting_outside_its_declared_range_names_the_key_and_the_range() -> None:
     from bot.plugins import collect, make_manager
 
