@@ -53,6 +53,7 @@ class Digest:
     since: str
     until: str
     stories: list[StoryDigest]
+    left_out: int = 0  # stories the channel's max_stories left out (counted in the header)
 
 
 def _matches(feeds: set[str], keywords: Keywords, row: dict[str, object]) -> bool:
@@ -132,15 +133,22 @@ def clip(text: str, limit: int) -> str:
     return shorten(" ".join(text.split()), limit)
 
 
-def _header(digest: Digest) -> Block:
+def _told(digest: Digest) -> str:
+    """How many stories: "3 stories", or "5 of 12 stories" where max_stories left some out."""
     n = len(digest.stories)
-    return Block("header", f"wirewatch digest: {n} {'story' if n == 1 else 'stories'}")
+    if digest.left_out:
+        return f"{n} of {counted(n + digest.left_out, 'story', 'stories')}"
+    return counted(n, "story", "stories")
+
+
+def _header(digest: Digest) -> Block:
+    return Block("header", f"wirewatch digest: {_told(digest)}")
 
 
 def _fallback(digest: Digest) -> str:
     """The plain-text form notifications show: how many stories, the first headlines."""
     headlines = "; ".join(s.headline for s in digest.stories[:5])
-    told = f"wirewatch digest: {counted(len(digest.stories), 'story', 'stories')}"
+    told = f"wirewatch digest: {_told(digest)}"
     return clip(f"{told}: {headlines}" if headlines else told, 3000)
 
 
@@ -204,7 +212,7 @@ def capped(digest: Digest, max_stories: int) -> tuple[Digest, int]:
     rest = len(digest.stories) - max_stories
     if rest <= 0:
         return digest, 0
-    return Digest(digest.channel, digest.since, digest.until, digest.stories[:max_stories]), rest
+    return Digest(digest.channel, digest.since, digest.until, digest.stories[:max_stories], rest), rest
 
 
 def more_block(rest: int, since: str, until: str, shown: int = 0) -> Block:

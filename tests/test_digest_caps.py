@@ -49,6 +49,9 @@ def test_a_digest_keeps_its_most_important_stories_and_counts_the_rest(
     text = "\n".join(m.as_text() for _, m in adapter.sent)
     assert text.count("Story ") == 20 and "Story 7 " in text
     assert "and 5 more: /wirewatch stories --since 7d" in text
+    assert "WIREWATCH DIGEST: 20 OF 25 STORIES" in text.upper() and adapter.sent[0][1].fallback.startswith(
+        "wirewatch digest: 20 of 25 stories"
+    )
     [row] = store.db.query("select stories from digests")
     assert len(json.loads(row["stories"])) == 20
 
