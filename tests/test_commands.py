@@ -82,6 +82,22 @@ def test_every_command_answers(bot: Bot, line: str, expect: str) -> None:
     assert expect in reply.as_text()
 
 
+def test_an_empty_list_of_stories_says_where_to_look_instead(bot: Bot) -> None:
+    none = answer("stories zanzibar", ctx(bot))[0].as_text()
+    assert "0 STORIES" in none.upper() and "--since 30d looks further back" in none
+    assert "No stories found" not in none
+    longer = answer("stories zanzibar --since 30d", ctx(bot))[0].as_text()
+    assert "Nothing matches in that time." in longer and "--since 30d" not in longer
+
+
+@pytest.mark.parametrize("command", ["story-quotes", "coverage"])
+def test_a_skip_past_the_end_says_so(bot: Bot, command: str) -> None:
+    story = "s-01-wirepress-dam-cracks"
+    assert "Nothing after" not in answer(f"{command} {story}", ctx(bot))[0].as_text()
+    reply, ok = answer(f"{command} {story} --skip 100", ctx(bot))
+    assert ok and f"Nothing after the first 100: /wirewatch {command} {story} lists them" in reply.as_text()
+
+
 @pytest.mark.parametrize(
     "line,message",
     [

@@ -36,6 +36,14 @@ def _help(request: Request, ctx: Context) -> Message:
     return help_message(ctx.commands.values())
 
 
+def _look_further(request: Request, narrowed: list[str] | None) -> str:
+    """Where an empty list of stories could look instead (the header has said there are none)."""
+    ways = [] if request.since else ["--since 30d looks further back than a week"]
+    if narrowed is not None:
+        ways.append("--all lists the stories of every feed, not only this channel's")
+    return "; ".join(ways) + "." if ways else "Nothing matches in that time."
+
+
 def _stories(request: Request, ctx: Context) -> Message:
     query = fts_query(" ".join(request.args)) if request.args else ""
     if request.args and not query:
@@ -65,7 +73,7 @@ def _stories(request: Request, ctx: Context) -> Message:
         )
     if not rows:
         blocks.append(
-            Block("text", "No stories found." if not skip else f"No stories after the first {skip}.")
+            Block("text", f"No stories after the first {skip}." if skip else _look_further(request, narrowed))
         )
     elif len(found) > skip + len(rows):
         words = f"{' '.join(request.args)} " if request.args else ""

@@ -50,7 +50,13 @@ def _page(request: Request, rows: list[Any]) -> tuple[list[Any], int]:
     return shown, len(rows) - skip - len(shown)
 
 
-def _listed(blocks: list[Block], rest: int, fallback: str, request: Request, story_id: str) -> Message:
+def _listed(
+    blocks: list[Block], rest: int, fallback: str, request: Request, story_id: str, listed: int
+) -> Message:
+    skip = int(request.options.get("skip") or 0)
+    if not listed and skip and rest + skip > 0:  # skipped past the end: say so under the count
+        nxt = f"/wirewatch {request.name} {shown_id(story_id)}"
+        blocks.append(Block("text", f"Nothing after the first {skip}: {nxt} lists them from the start."))
     if rest > 0:
         following = int(request.options.get("skip") or 0) + MAX_LINES
         nxt = f"/wirewatch {request.name} {shown_id(story_id)} --skip {following}"
@@ -108,7 +114,8 @@ def _coverage(request: Request, ctx: Context) -> Message:
         # an original that came in after a rewrite of it was stored as related: it is the story's first
         relation = "first" if row["id"] == first and row["relation"] != "new" else row["relation"]
         blocks.append(Block("text", f"{row['source'] or '-'} · {relation}: {title}", row["url"]))
-    return _listed(blocks, rest, f"{counted(len(rows), 'article')} in story {story_id}", request, story_id)
+    fallback = f"{counted(len(rows), 'article')} in story {story_id}"
+    return _listed(blocks, rest, fallback, request, story_id, len(shown))
 
 
 def _quotes(request: Request, ctx: Context) -> Message:
@@ -120,7 +127,8 @@ def _quotes(request: Request, ctx: Context) -> Message:
         blocks.append(Block("text", quote_of(q, MAX_QUOTE_CHARS)))
     if not rows:
         blocks.append(Block("text", "No quotes attributed in this story yet."))
-    return _listed(blocks, rest, f"{counted(len(rows), 'quote')} in story {story_id}", request, story_id)
+    fallback = f"{counted(len(rows), 'quote')} in story {story_id}"
+    return _listed(blocks, rest, fallback, request, story_id, len(shown))
 
 
 @hookimpl(tryfirst=True)
