@@ -34,27 +34,28 @@ class Card:
     merged_into: tuple[str, str, str | None] | None = None  # story id, headline, link
 
 
-def _story_head(store: Store, story_id: str) -> tuple[str, str | None, str]:
+def _story_head(store: Store, story_id: str) -> tuple[str, str | None, str, str | None]:
+    """A story's headline, and its first (earliest published) article's link, source and id."""
     first = queries.first_article(store.db, story_id) or {}
     story = queries.story(store.db, story_id) or {}
     return (
         story.get("headline") or first.get("title") or story_id,
         first.get("url"),
         first.get("source") or "",
+        first.get("id"),
     )
 
 
 def card_of(store: Store, story_id: str, merged_into: str | None = None) -> Card:
     """The card of a story (and the stories merged into it), or of an absorbed story pointing at the
     one that absorbed it."""
-    headline, url, source = _story_head(store, story_id)
+    headline, url, source, first_id = _story_head(store, story_id)
     card = Card(story_id, headline, url, source)
     articles = queries.story_articles(store.db, story_id)
-    first = queries.first_article(store.db, story_id) or {}
     for row in articles:
         if row["source"] and row["source"] not in card.outlets:
             card.outlets.append(row["source"])
-        if row["id"] == first.get("id"):
+        if row["id"] == first_id:
             card.original += 1  # the earliest published, also where it came in after a rewrite of it
         elif row["relation"] == "rewrite":
             card.rewrites += 1

@@ -58,7 +58,7 @@ def _listed(
         nxt = f"/wirewatch {request.name} {shown_id(story_id)}"
         blocks.append(Block("text", f"Nothing after the first {skip}: {nxt} lists them from the start."))
     if rest > 0:
-        following = int(request.options.get("skip") or 0) + MAX_LINES
+        following = skip + MAX_LINES
         nxt = f"/wirewatch {request.name} {shown_id(story_id)} --skip {following}"
         blocks.append(Block("context", f"and {rest} more: {nxt}"))
     return Message(tuple(blocks), fallback)
@@ -108,7 +108,7 @@ def _coverage(request: Request, ctx: Context) -> Message:
     rows = queries.story_articles(ctx.store.db, story_id)
     blocks = [_header(ctx, story_id, counted(len(rows), "article"))]
     shown, rest = _page(request, rows)
-    first = rows[0]["id"] if rows else None  # oldest first: the earliest published
+    first = (queries.first_article(ctx.store.db, story_id) or {}).get("id")  # as the card and digest say
     for row in shown:
         title = clip(row["title"] or row["id"], 200)
         # an original that came in after a rewrite of it was stored as related: it is the story's first

@@ -99,8 +99,9 @@ def wirewatch_extract_quotes(
         candidates = known.known_quotes(keys, terms) if terms else []
         same = _first_equivalent(text, candidates, strict_numbers)
         # said again, in the same words, further down the same article ("Later, Dahl said ..."): new once
-        earlier = [t for key in keys for t in said.get(key, ())]
-        again = same is None and any(restated(text, t) for t in earlier[-SAID_AGAIN:])
+        # each text once, though it is kept under every key of its speaker
+        earlier = {t for key in keys for t in said.get(key, [])[-SAID_AGAIN:]}
+        again = same is None and any(restated(text, t) for t in earlier)
         if same is None and not again:
             for key in keys:
                 said.setdefault(key, []).append(text)
