@@ -232,3 +232,12 @@ def test_first_names_that_are_also_months_or_days() -> None:
     assert speaker_of(text, "hearing had been postponed").speaker == "April Ryan"
     assert speaker_of(text, "budget would be cut").speaker == "Jan Holm"
     assert "May" not in speaker_of(text, "rules would change").speaker
+
+
+def test_a_bracketed_affiliation_after_a_name_keeps_it_the_subject_of_its_verb() -> None:
+    text = (
+        "“Nobody on this committee has seen the contract,” said Rep. Dolores Whitcombe.\n\n"
+        "On Sunday, Sen. Arnold Pfister (R-Ore.), who chairs the panel, questioned the timing of the deal. "
+        "“We were told about it the morning it was signed, and that is not how this works.”"
+    )
+    assert speaker_of(text, "the morning it was signed").speaker == "Arnold Pfister"

@@ -45,12 +45,12 @@ _HEADLINE_WORD = (
 _NAME_RUN = re.compile(rf"{_CAP}(?:[ \t]+(?!{_HEADLINE_WORD})(?:{_CAP}|{_CONNECTOR}))*")
 # a verb after a name: the name is the subject of its clause
 _AUX_AFTER = re.compile(
-    r"(?:\s*,[^,.;]{1,80},|,)?\s+(?:has|had|have|was|is|will|would|could|can|did|does|didn['’]t|doesn['’]t|"
+    r"(?:\s*\([^()]{1,20}\))?(?:\s*,[^,.;]{1,80},|,)?\s+(?:has|had|have|was|is|will|would|could|can|did|does|didn['’]t|doesn['’]t|"
     r"wasn['’]t|isn['’]t|won['’]t|can['’]t|couldn['’]t|wouldn['’]t|hasn['’]t|hadn['’]t)\s+[a-z]"
 )
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|at|from|near|outside|across|of|to|with|on)\s+$")
 _VERB_AFTER = re.compile(
-    r"(?:\s*,[^,.;]{1,80},|\s*[—–][^—–.]{1,120}[—–]|,)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
+    r"(?:\s*\([^()]{1,20}\))?(?:\s*,[^,.;]{1,80},|\s*[—–][^—–.]{1,120}[—–]|,)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
     r"does|first|once|recently|previously|further|didn['’]t|doesn['’]t|wasn['’]t|isn['’]t|won['’]t|can['’]t)\s+)*"
     r"(?:[a-z]{2,}(?:ed|s)|told|said|wrote|spoke|took|made|gave|put|ran|won|lost|met|left|came|went|saw|knew|"
     r"thought|began|sent|has|had|is|was)\b"
