@@ -98,6 +98,20 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
                 return described.group(0), floor + d.start()
     rel = re.search(r",\s+who(?:\s+(?:in|on|last|earlier|this)\s+[\w-]+)?$", s)
     if rel:  # "McConnell, now the majority leader, who in 2010 said": the speaker is the one named
+        named = NAME_TAIL.search(s, 0, rel.start())
+        ahead = s[: named.start()] if named else ""
+        clause = ahead[ahead.rfind(",") + 1 :] if "," in ahead else None  # the words since an appositive
+        if (
+            named
+            and named.group(0)[:1].isupper()
+            and ahead.split()
+            and ahead.split()[-1].lower() not in _OF_PLACE
+            and (clause is None or _CLAUSE_VERB.search(clause))
+        ):
+            # "Cruz endorses Trump, who says", "said Harvey, who added": the name right before "who"
+            # speaks, unless it is part of an appositive or a place ("Li, the head of the union in
+            # Ohio, who": not Ohio)
+            return named.group(0), floor + named.start()
         return subject_before(text, floor, floor + rel.start() + 1)
     m = re.search(r"\b(he|she|they|I|we|it)$", s, re.I)
     if m:
@@ -127,6 +141,10 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
     return None
 
 
+_CLAUSE_VERB = re.compile(
+    r"\b(?:[a-z]{3,}ed|said|says|told|was|is|were|are|been|has|had)\b|[A-Z][\w'’-]+\s+[a-z]{3,}s\b"
+)
+_OF_PLACE = frozenset("in of at for from with by to on near outside across".split())
 _DETERMINER = re.compile(
     r"\b(?:the|a|an|his|her|their|its|one|another|two|three|several|many|some|most|other)\s", re.I
 )
