@@ -241,3 +241,22 @@ def test_a_bracketed_affiliation_after_a_name_keeps_it_the_subject_of_its_verb()
         "“We were told about it the morning it was signed, and that is not how this works.”"
     )
     assert speaker_of(text, "the morning it was signed").speaker == "Arnold Pfister"
+
+
+def test_a_name_right_before_who_is_the_speaker_not_the_clause_before_it() -> None:
+    text = (
+        "Finally, the board backed Margit Solberg, who said the harbour plan would go ahead in spring.\n\n"
+        "The plan was opposed by Jonas Eklund, the head of the ferry union in Bergen, who warned that "
+        "the night crossings would have to stop."
+    )
+    assert speaker_of(text, "harbour plan would go ahead").speaker == "Margit Solberg"
+    assert speaker_of(text, "night crossings would have to stop").speaker == "Jonas Eklund"
+
+
+def test_an_adverb_between_a_name_and_its_verb_keeps_the_name_the_subject() -> None:
+    text = (
+        "“We will not sign this year,” said Marta Okafor, the union's negotiator.\n\n"
+        "Mr. Lindqvist generally avoided the subject of pay during his years in charge of the yard. "
+        "On Friday he said that the pension fund was nearly empty."
+    )
+    assert speaker_of(text, "pension fund was nearly empty").speaker == "Lindqvist"

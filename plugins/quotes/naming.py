@@ -51,7 +51,7 @@ _AUX_AFTER = re.compile(
 _PREPOSITION_BEFORE = re.compile(r"\b(?:in|at|from|near|outside|across|of|to|with|on)\s+$")
 _VERB_AFTER = re.compile(
     r"(?:\s*\([^()]{1,20}\))?(?:\s*,[^,.;]{1,80},|\s*[—–][^—–.]{1,120}[—–]|,)?\s+(?:(?:has|had|have|also|then|later|again|was|is|will|would|could|did|"
-    r"does|first|once|recently|previously|further|didn['’]t|doesn['’]t|wasn['’]t|isn['’]t|won['’]t|can['’]t)\s+)*"
+    r"does|first|once|recently|previously|further|didn['’]t|doesn['’]t|wasn['’]t|isn['’]t|won['’]t|can['’]t|[a-z]{3,}ly)\s+)*"
     r"(?:[a-z]{2,}(?:ed|s)|told|said|wrote|spoke|took|made|gave|put|ran|won|lost|met|left|came|went|saw|knew|"
     r"thought|began|sent|has|had|is|was)\b"
 )
