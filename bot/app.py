@@ -460,6 +460,10 @@ class Bot:
             self.prune()
         return stored, sent
 
+    def failing_feeds(self) -> list[Feed]:
+        """The feeds whose last poll failed."""
+        return [f for f in self.feeds() if self.watched.state(f).failures]
+
     def prune(self) -> Pruned | None:
         """Forget the stories older than `[storage] keep` (nothing without it); None when it is not set
         or another process on the store was busy ingesting or delivering (the next round tries again)."""

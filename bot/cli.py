@@ -20,7 +20,7 @@ import click
 
 from bot import queries
 from bot.config import MAX_WORKERS, Config, ConfigError, Feed, disabled_plugins, parse_config, read_toml
-from bot.logs import setup_logging
+from bot.logs import say, setup_logging
 from bot.messages import counted, duration, local_time
 from bot.plugins import Manager, PluginError, collect, describe, make_manager, plugin_names
 from bot.records import read_jsonl, read_lines
@@ -197,7 +197,7 @@ def _replay(
                 )
             progress.update()
         progress.close()
-        click.echo(f"replayed {counted(count, 'article')}", err=True)
+        say(f"replayed {counted(count, 'article')}")
         store.close()
         own, workers_cpu = (
             resource.getrusage(resource.RUSAGE_SELF),
@@ -277,9 +277,12 @@ def run(config_path: Path, once: bool) -> None:
     try:
         if once:
             stored, sent = bot.run_once()
-            click.echo(
-                f"stored {counted(stored, 'new article')}; sent {counted(sent, 'digest message')}", err=True
-            )
+            say(f"stored {counted(stored, 'new article')}; sent {counted(sent, 'digest message')}")
+            feeds, failing = bot.feeds(), bot.failing_feeds()
+            if feeds and len(failing) == len(feeds) and not bot.stopping.is_set():
+                # a cron job's exit status: nothing could be read this cycle
+                say(f"every feed failed this cycle ({counted(len(feeds), 'feed')})", error=True)
+                raise SystemExit(1)
             return
         _serve(bot)
     finally:
@@ -306,12 +309,10 @@ def _serve(bot: Bot) -> None:
             except ServerError as exc:
                 raise click.ClickException(str(exc)) from None
             for platform in mounted:
-                click.echo(
-                    f"answering /wirewatch from {platform} at http://{server.host}:{server.port}", err=True
-                )
+                say(f"answering /wirewatch from {platform} at http://{server.host}:{server.port}")
         try:
             for platform in bot.serve_chat():
-                click.echo(f"answering /wirewatch in {platform}", err=True)
+                say(f"answering /wirewatch in {platform}")
         except ValueError as exc:  # a setting the platform's library refuses (a Discord permission name)
             raise click.ClickException(str(exc)) from None
         scheduler = build_scheduler(bot)
@@ -321,11 +322,8 @@ def _serve(bot: Bot) -> None:
         thread.start()
         if server is not None:
             server.scheduler_ok = lambda: thread.is_alive() and bool(scheduler.running)
-        click.echo(
-            f"wirewatch running: {counted(len(bot.feeds()), 'feed')}, "
-            f"{counted(len(config.channels), 'channel')}",
-            err=True,
-        )
+        feeds, channels = counted(len(bot.feeds()), "feed"), counted(len(config.channels), "channel")
+        say(f"wirewatch running: {feeds}, {channels}")
         while not bot.stopping.wait(1.0):
             if not thread.is_alive():
                 raise click.ClickException("the scheduler stopped unexpectedly")
@@ -419,7 +417,7 @@ def _chat_changes(config: Config) -> tuple[list[Feed], dict[tuple[str, str], lis
                     rows = queries.subscriptions(db, ch.platform, ch.id)
                     subscribed[(ch.platform, ch.id)] = [f"{r['kind']} {r['value']}" for r in rows]
     except sqlite3.Error as exc:
-        click.echo(f"(the store's chat changes cannot be read: {exc})", err=True)
+        say(f"(the store's chat changes cannot be read: {exc})")
     return feeds, subscribed
 
 
@@ -485,19 +483,15 @@ def digest(config_path: Path, channel_id: str, print_only: bool) -> None:
             return
         with delivery_lock(bot.store) as held:
             if not held:
-                click.echo(
-                    "another wirewatch process is delivering from this store; it sends the digest", err=True
-                )
+                say("another wirewatch process is delivering from this store; it sends the digest")
                 return
             # asked for on a terminal: an empty digest is answered here, not posted (unless the channel
             # has send_empty)
             if bot.queue_digest(channel) is None:
-                click.echo(
-                    f"nothing to post: no new stories for {channel_id} since its last digest", err=True
-                )
+                say(f"nothing to post: no new stories for {channel_id} since its last digest")
                 return
             sent = deliver_held(bot.store, bot.adapters, budget=bot.edit_budget)
-        click.echo(f"sent {counted(sent, 'digest message')}", err=True)
+        say(f"sent {counted(sent, 'digest message')}")
     finally:
         bot.close()
 
@@ -650,7 +644,7 @@ def init(path: Path | None, force: bool) -> None:
         path.write_text(STARTER, encoding="utf-8")
     except OSError as exc:
         raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {path}; check it with: wirewatch check-config --config {path}", err=True)
+    say(f"wrote {path}; check it with: wirewatch check-config --config {path}")
 
 
 @cli.group()

@@ -153,8 +153,10 @@ def _value(param: Param, text: str) -> Any:
     if param.kind == "duration":
         try:
             parse_duration(text, param.flag)
-        except ConfigError:
-            raise UsageError(f"{param.flag} {text!r} is not a duration like 90m, 12h or 7d") from None
+        except ConfigError as e:
+            if "not a duration" in e.problem:
+                raise UsageError(f"{param.flag} {text!r} is not a duration like 90m, 12h or 7d") from None
+            raise UsageError(f"{param.flag} {text!r} {e.problem.removeprefix(repr(text) + ' ')}") from None
         return text
     if param.kind in ("count", "number"):
         try:
@@ -179,7 +181,10 @@ def parse(
     try:
         words = shlex.split(line)
     except ValueError:
-        raise UsageError("unbalanced quotes; usage: " + usages(commands.values())) from None
+        raise UsageError(
+            "unbalanced quotes: close the quotation mark you opened, or put a word with an apostrophe "
+            'in double quotes ("O\'Brien")'
+        ) from None
     if any(len(w) > MAX_ARG for w in words):
         raise UsageError(f"an argument is longer than {MAX_ARG} characters")
     if not words:

@@ -103,7 +103,9 @@ def test_a_skip_past_the_end_says_so(bot: Bot, command: str) -> None:
     [
         ("frobnicate", "unknown command 'frobnicate'"),
         ("quotes --since soon", "not a duration"),
-        ('stories "unbalanced', "unbalanced quotes"),
+        ('stories "unbalanced', "unbalanced quotes: close the quotation mark you opened"),
+        ("quotes --since 0d", "--since '0d' must be longer than zero"),
+        ("stories --since 90000d", "--since '90000d' is longer than"),
         ("stories ((( ***", "no words to search for"),
         ("story s-nope", "no story 's-nope'"),
         ("quotes " + "x" * 500, "longer than 200 characters"),

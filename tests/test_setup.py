@@ -119,8 +119,9 @@ def test_json_logs_and_library_lines_kept_quiet(tmp_path: Path) -> None:
         '[[channels]]\nplatform = "console"\nid = "desk"\n'
     )
     proc = run_cli("--log-format", "json", "run", "--config", str(config), "--once")
-    records = [json.loads(line) for line in proc.stderr.splitlines() if line.startswith("{")]
+    records = [json.loads(line) for line in proc.stderr.splitlines()]  # every line, the summary too
     assert any(r["name"] == "bot.app" and "feed samples" in r["message"] for r in records)
+    assert records[-1]["message"].startswith("stored 5 new articles")
     assert all(r["level"] in ("INFO", "WARNING", "ERROR") for r in records)
     assert all(r["name"].split(".")[0] in ("bot", "plugins") for r in records if r["level"] == "INFO")
 
@@ -205,3 +206,20 @@ def test_the_server_runs_when_configured_and_listens_on_loopback_by_default() ->
     assert not parse_config({"storage": {"path": ":memory:"}}).server.enabled
     server = parse_config({"storage": {"path": ":memory:"}, "server": {"port": 8080}}).server
     assert server.enabled and (server.host, server.port) == ("127.0.0.1", 8080)
+
+
+def test_run_once_fails_when_every_feed_failed_and_not_when_one_was_read(tmp_path: Path) -> None:
+    dead = '[[feeds]]\nname = "dead"\nurl = "http://127.0.0.1:9/feed.xml"\n'
+    good = f'[[feeds]]\nname = "samples"\nurl = "{EXAMPLES}"\n'
+    head = f'[storage]\npath = "{tmp_path / "s.db"}"\n[[channels]]\nplatform = "console"\nid = "desk"\n'
+    config = tmp_path / "c.toml"
+    config.write_text(head + dead)
+    failed = run_cli("run", "--config", str(config), "--once", check=False)
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines()[-1] == "Error: every feed failed this cycle (1 feed)"
+    as_json = run_cli("--log-format", "json", "run", "--config", str(config), "--once", check=False)
+    last = json.loads(as_json.stderr.splitlines()[-1])
+    assert as_json.returncode == 1 and last["level"] == "ERROR" and "every feed failed" in last["message"]
+    config.write_text(head + dead + good)
+    partly = run_cli("run", "--config", str(config), "--once", check=False)
+    assert partly.returncode == 0 and "feed dead" in partly.stderr and "stored 5 new articles" in partly.stderr
