@@ -442,7 +442,7 @@ def feeds(config_path: Path) -> None:
     from bot.feeds import Feeds
 
     config = _config_or_exit(config_path)
-    store = _store_or_exit(config)
+    store = _store_or_exit(config, read_only=True)
     watched = Feeds(store, config.feeds)
     for feed in watched.all():
         st = watched.state(feed)
@@ -512,7 +512,7 @@ def outbox(ctx: click.Context, config_path: Path, limit: int) -> None:
     if ctx.invoked_subcommand is not None:
         return
     config = _config_or_exit(config_path)
-    store = _store_or_exit(config)
+    store = _store_or_exit(config, read_only=True)
     rows = queries.outbox_latest(store.db, limit)
     if not rows:
         click.echo("the outbox is empty")
@@ -563,12 +563,16 @@ def outbox_retry(ctx: click.Context, part_id: int | None, all_failed: bool, conf
     click.echo(f"{counted(count, 'part')} queued again; they go out with the next delivery")
 
 
-def _store_or_exit(config: Config) -> Any:
-    """The config's store, or one clear line on why it cannot be opened."""
+def _store_or_exit(config: Config, read_only: bool = False) -> Any:
+    """The config's store, or one clear line on why it cannot be opened (read_only: an empty store in
+    memory where the file is not there yet, so that a command that only lists creates nothing)."""
     from bot.storage import Store, StoreError
 
+    path = config.storage_path
+    if read_only and str(path) != ":memory:" and not Path(str(path)).exists():
+        path = ":memory:"
     try:
-        return Store(config.storage_path, config.window)
+        return Store(path, config.window)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from None
 

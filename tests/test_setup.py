@@ -222,4 +222,17 @@ def test_run_once_fails_when_every_feed_failed_and_not_when_one_was_read(tmp_pat
     assert as_json.returncode == 1 and last["level"] == "ERROR" and "every feed failed" in last["message"]
     config.write_text(head + dead + good)
     partly = run_cli("run", "--config", str(config), "--once", check=False)
-    assert partly.returncode == 0 and "feed dead" in partly.stderr and "stored 5 new articles" in partly.stderr
+    assert (
+        partly.returncode == 0 and "feed dead" in partly.stderr and "stored 5 new articles" in partly.stderr
+    )
+
+
+def test_listing_feeds_or_the_outbox_before_the_first_run_creates_no_store(tmp_path: Path) -> None:
+    assert wirewatch("init", cwd=tmp_path).returncode == 0
+    store = tmp_path / "data" / "wirewatch.db"
+    listed = wirewatch("feeds", cwd=tmp_path)
+    assert (
+        listed.returncode == 0 and wirewatch("outbox", cwd=tmp_path).stdout.strip() == "the outbox is empty"
+    )
+    assert not store.exists()
+    assert wirewatch("run", "--once", cwd=tmp_path).returncode == 0 and store.exists()
