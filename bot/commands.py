@@ -153,10 +153,8 @@ def _value(param: Param, text: str) -> Any:
     if param.kind == "duration":
         try:
             parse_duration(text, param.flag)
-        except ConfigError as e:
-            if "not a duration" in e.problem:
-                raise UsageError(f"{param.flag} {text!r} is not a duration like 90m, 12h or 7d") from None
-            raise UsageError(f"{param.flag} {text!r} {e.problem.removeprefix(repr(text) + ' ')}") from None
+        except ConfigError as e:  # what is wrong, as a config's duration is told it
+            raise UsageError(f"{param.flag} {e.problem}") from None
         return text
     if param.kind in ("count", "number"):
         try:

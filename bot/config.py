@@ -52,7 +52,7 @@ def parse_duration(text: str, key: str = "duration") -> int:
         raise ConfigError(key, f"{text!r} is longer than {MAX_DURATION // 86400} days")
     seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
     if seconds <= 0:
-        raise ConfigError(key, "must be longer than zero")
+        raise ConfigError(key, f"{text!r} must be longer than zero")
     if seconds > MAX_DURATION:
         raise ConfigError(key, f"{text!r} is longer than {MAX_DURATION // 86400} days")
     return seconds
