@@ -460,9 +460,10 @@ class Bot:
             self.prune()
         return stored, sent
 
-    def failing_feeds(self) -> list[Feed]:
-        """The feeds whose last poll failed."""
-        return [f for f in self.feeds() if self.watched.state(f).failures]
+    def every_feed_failed(self) -> bool:
+        """Whether there are feeds and the last poll of each failed."""
+        feeds = self.feeds()
+        return bool(feeds) and all(self.watched.state(f).failures for f in feeds)
 
     def prune(self) -> Pruned | None:
         """Forget the stories older than `[storage] keep` (nothing without it); None when it is not set

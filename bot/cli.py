@@ -278,10 +278,9 @@ def run(config_path: Path, once: bool) -> None:
         if once:
             stored, sent = bot.run_once()
             say(f"stored {counted(stored, 'new article')}; sent {counted(sent, 'digest message')}")
-            feeds, failing = bot.feeds(), bot.failing_feeds()
-            if feeds and len(failing) == len(feeds) and not bot.stopping.is_set():
+            if not bot.stopping.is_set() and bot.every_feed_failed():
                 # a cron job's exit status: nothing could be read this cycle
-                say(f"every feed failed this cycle ({counted(len(feeds), 'feed')})", error=True)
+                say(f"every feed failed this cycle ({counted(len(bot.feeds()), 'feed')})", error=True)
                 raise SystemExit(1)
             return
         _serve(bot)
@@ -569,7 +568,7 @@ def _store_or_exit(config: Config, read_only: bool = False) -> Any:
     from bot.storage import Store, StoreError
 
     path = config.storage_path
-    if read_only and str(path) != ":memory:" and not Path(str(path)).exists():
+    if read_only and path != ":memory:" and not Path(path).exists():
         path = ":memory:"
     try:
         return Store(path, config.window)

@@ -101,11 +101,12 @@ def subject_before(text: str, floor: int, pos: int) -> tuple[str, int] | None:
         named = NAME_TAIL.search(s, 0, rel.start())
         ahead = s[: named.start()] if named else ""
         clause = ahead[ahead.rfind(",") + 1 :] if "," in ahead else None  # the words since an appositive
+        last_word = ahead.split()[-1].lower() if ahead.split() else ""
         if (
             named
             and named.group(0)[:1].isupper()
-            and ahead.split()
-            and ahead.split()[-1].lower() not in _OF_PLACE
+            and last_word
+            and last_word not in _OF_PLACE
             and (clause is None or _CLAUSE_VERB.search(clause))
         ):
             # "Cruz endorses Trump, who says", "said Harvey, who added": the name right before "who"
