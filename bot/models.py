@@ -10,6 +10,11 @@ from typing import Literal
 
 Relation = Literal["new", "rewrite", "related"]
 
+# the analysis reads at most this many characters of an article's text (a long feature runs to about
+# 60,000; a page dump of megabytes would take minutes to read, most of it for nothing): the text is
+# stored whole, its findings come from the part read (plugins.text.analysed)
+ANALYSED_CHARS = 100_000
+
 
 @dataclass(frozen=True)
 class Article:

@@ -10,7 +10,7 @@ from typing import Any
 import pluggy
 
 from bot.identity import identify
-from bot.models import Article, Quote, Refreshed, Result, StoryMatch
+from bot.models import ANALYSED_CHARS, Article, Quote, Refreshed, Result, StoryMatch
 from bot.pipeline_workers import Prepared, Preparer, prepare
 from bot.storage import Store, parse_time
 
@@ -53,6 +53,13 @@ class Pipeline:
             if identity.kind == "edit":
                 result.edited, result.change = identity.stored_id, identity.change
             return result
+        if len(article.text) > ANALYSED_CHARS:
+            log.warning(
+                "article %s is %s characters long: stored whole, its first %s or so are analysed",
+                article.id,
+                f"{len(article.text):,}",
+                f"{ANALYSED_CHARS:,}",
+            )
         known = self.store.view(article.published or "")
         if prepared is None or not prepared.fits(article):
             prepared = prepare(self.pm, article, self.settings)

@@ -18,7 +18,7 @@ from typing import Protocol
 from rapidfuzz import fuzz
 from rapidfuzz.process import extract
 
-from plugins.text import fold, sentences, weight, words
+from plugins.text import analysed, fold, sentences, weight, words
 
 SHINGLE = 3
 MIN_ENTITIES = 3
@@ -64,10 +64,15 @@ class Profile:
     title: str
     text: str
 
+    @property
+    def body(self) -> str:
+        """The part of the text that is read (all of it, unless it is very long)."""
+        return analysed(self.text)
+
     @cached_property
     def spans(self) -> list[tuple[int, int]]:
         """Sentence spans of the body."""
-        return sentences(self.text)
+        return sentences(self.body)
 
     @cached_property
     def sentence_words(self) -> list[list[str]]:
@@ -96,7 +101,7 @@ class Profile:
     @cached_property
     def names(self) -> Counter[str]:
         """Capitalised words (folded) and how often they occur."""
-        return Counter(fold(w) for w in _CAPITALISED.findall(f"{self.title}\n{self.text}"))
+        return Counter(fold(w) for w in _CAPITALISED.findall(f"{self.title}\n{self.body}"))
 
     @cached_property
     def entities(self) -> dict[str, float]:
@@ -457,7 +462,7 @@ class Reading:
     @cached_property
     def figures(self) -> set[str]:
         """Numbers, month and day names: the when and how many of an event."""
-        found = {m.strip(".,:").replace(",", "") for m in _FIGURE.findall(self.profile.text)}
+        found = {m.strip(".,:").replace(",", "") for m in _FIGURE.findall(self.profile.body)}
         found.discard("")
         return found | (self.vocabulary_all & _WHEN)
 
@@ -465,7 +470,7 @@ class Reading:
     def proper(self) -> set[str]:
         """Proper names: capitalised words, except a sentence's first word when the text also
         writes it in lower case (an ordinary word that begins a sentence)."""
-        text = self.profile.text
+        text = self.profile.body
         starts = {a for a, _ in self.profile.spans}
         found = set()
         for m in _CAPITALISED.finditer(f"{self.profile.title}\n{text}"):

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
+from bot.models import ANALYSED_CHARS
+
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before whitespace,
 # or at a line break.
@@ -119,6 +121,19 @@ def learn(known: Mapping[str, float]) -> None:
     if len(_WEIGHTS) + len(known) > LEARNT_LIMIT:
         _WEIGHTS.clear()
     _WEIGHTS.update(known)
+
+
+def analysed(text: str, limit: int = ANALYSED_CHARS) -> str:
+    """The part of a text the analysis reads: all of it, or for a longer one its beginning up to the
+    last paragraph break (else sentence end, else space) within the limit, so offsets stay the text's."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    for end in ("\n", ". ", " "):
+        cut = head.rfind(end)
+        if cut > limit // 2:
+            return head[: cut + len(end)].rstrip()
+    return head
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

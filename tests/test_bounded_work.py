@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import gzip
+import json
+import random
+import subprocess
+import sys
 import tracemalloc
 import zlib
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from conftest import LocalServer
+import sqlite_utils
+from conftest import LocalServer, write_stream
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Bot
 from bot.config import parse_config
+from bot.models import ANALYSED_CHARS
+from plugins.text import analysed
 
 
 def make_bot(tmp_path: Path, server: LocalServer, **http: object) -> Bot:
@@ -96,3 +103,66 @@ def test_a_thousand_summary_only_items_are_fetched_a_slice_a_poll(
         assert later and max(later) <= min(newest)  # newest first
     finally:
         b.close()
+
+
+def long_text(chars: int, seed: int = 7) -> str:
+    """Paragraphs of plain made-up sentences, about `chars` characters in all."""
+    rng = random.Random(seed)
+    nouns = ["council", "harbour", "budget", "school", "bridge", "market", "clinic", "station", "library"]
+    verbs = ["approved", "delayed", "reviewed", "funded", "inspected", "reopened", "questioned"]
+    paragraphs, size = [], 0
+    while size < chars:
+        sentence = (
+            f"The {rng.choice(nouns)} board {rng.choice(verbs)} plan {rng.randrange(10_000)} "
+            f"for the {rng.choice(nouns)} on day {rng.randrange(365)}."
+        )
+        paragraphs.append(sentence)
+        size += len(sentence) + 2
+    return "\n\n".join(paragraphs)
+
+
+def test_analysed_is_the_whole_of_a_short_text_and_a_paragraph_cut_of_a_long_one() -> None:
+    assert analysed("One paragraph.\n\nTwo.") == "One paragraph.\n\nTwo."
+    text = long_text(ANALYSED_CHARS + 5_000)
+    part = analysed(text)
+    assert len(part) <= ANALYSED_CHARS and len(part) > ANALYSED_CHARS - 200
+    assert text.startswith(part) and text[len(part) : len(part) + 2] == "\n\n"  # ends with a paragraph
+
+
+def test_a_page_of_megabytes_is_stored_whole_and_read_up_to_the_limit(tmp_path: Path) -> None:
+    opening = (
+        "Porto Vell's council voted on Monday to rebuild the harbour wall that the January storm broke.\n\n"
+        "“We will rebuild the wall before winter comes,” said Marta Solis, the mayor of Porto Vell.\n\n"
+    )
+    late = "\n\n“Nobody reads this far into a page,” said Leon Varga, the harbour master."
+    text = opening + long_text(300_000) + late
+    rewrite = (
+        "The council of Porto Vell voted on Monday to rebuild the harbour wall broken by the January storm.\n\n"
+        "“We will rebuild the wall before winter comes,” said Marta Solis, the mayor of Porto Vell."
+    )
+    stream = write_stream(
+        tmp_path / "s.jsonl",
+        [
+            {"id": "page", "title": "Harbour wall", "text": text, "published": "2026-01-10T08:00:00Z"},
+            {
+                "id": "short",
+                "title": "Wall to be rebuilt",
+                "text": rewrite,
+                "published": "2026-01-10T09:00:00Z",
+            },
+        ],
+    )
+    db = tmp_path / "long.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "replay", "--json", "--db", str(db), str(stream)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    page, short = (json.loads(line) for line in done.stdout.splitlines())
+    assert [q["speaker"] for q in page["quotes"]] == ["Marta Solis"]  # Varga's is past the part read
+    assert short["relation"] == "rewrite" and short["of"] == "page"
+    warned = [line for line in done.stderr.splitlines() if "characters long" in line]
+    assert len(warned) == 1 and "article page is" in warned[0], done.stderr
+    assert sqlite_utils.Database(db)["articles"].get("page")["text"] == text  # nothing of it is lost

@@ -13,6 +13,7 @@ from plugins.quotes.entities import warm
 from plugins.quotes.extract import Extractor
 from plugins.quotes.novelty import content, index_terms, restated, same_statement
 from plugins.quotes.speakers import compact, speaker_keys
+from plugins.text import analysed
 
 SAID_AGAIN = 64  # a speaker's newest statements in an article that a statement is compared with
 
@@ -44,7 +45,7 @@ class Found:
 def statements(text: str) -> list[Found]:
     """The statements of a text, with their speakers' keys and index terms."""
     found = []
-    for st in Extractor(text).run():
+    for st in Extractor(analysed(text)).run():  # offsets in the part read are the text's
         keys = speaker_keys(st.speaker, st.kind) if st.resolved else (f"u:{compact(st.speaker)}",)
         person = st.resolved and st.kind not in ("org", "place") and len(st.speaker.split()) == 1
         terms = index_terms(text[st.start : st.end])
