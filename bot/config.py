@@ -346,8 +346,10 @@ def _plugins(
         if name not in registry.plugins and name not in registry.settings:
             loaded = ", ".join(registry.plugins) or "none"
             raise ConfigError(f"plugins.{name}", f"no plugin of that name is loaded (loaded: {loaded})")
+        declared = registry.settings.get(name, {})
+        only_keys(table, where, ["enabled", *declared])  # "enable = false" is told of "enabled"
         own = {k: v for k, v in table.items() if k != "enabled"}
-        settings[str(name)] = check_table(own, where, registry.settings.get(name, {}))
+        settings[str(name)] = check_table(own, where, declared)
         limits = registry.limits.get(name, {})
         for setting, value in own.items():  # thresholds, weights, counts: finite and not negative
             if isinstance(value, int | float) and not isinstance(value, bool):

@@ -203,6 +203,12 @@ def test_an_unknown_key_suggests_the_nearest_one_and_check_config_names_it(tmp_p
     assert proc.returncode == 1 and "bot.timezon: unknown setting (did you mean 'timezone'?)" in proc.stderr
 
 
+def test_a_misspelled_enabled_in_a_plugin_table_is_told_of_enabled() -> None:
+    with pytest.raises(ConfigError, match="did you mean 'enabled'") as err:
+        parse_config({**minimal(), "plugins": {"quotes": {"enable": False}}})
+    assert err.value.key == "plugins.quotes.enable" and "enabled, strict_numbers" in str(err.value)
+
+
 def test_check_config_says_a_local_feed_is_not_there_yet(tmp_path: Path) -> None:
     (tmp_path / "arts").mkdir()
     config = tmp_path / "c.toml"
