@@ -376,6 +376,13 @@ def m021_search_index_in_batches(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration
+def m022_surnames_of_several_speakers(db: sqlite_utils.Database) -> None:
+    """A key may name several speakers: the surname that "Ana Ferreira" and "Tomas Ferreira" both offer
+    is kept for both, so that a bare "Ferreira" is known to be either (it was the first one's alone)."""
+    _recluster(db, "speaker_keys", "key text, speaker_id integer", "key, speaker_id")
+
+
 class MigrationError(Exception):
     """A migration that failed (and was rolled back, with the others of its run): one line naming it."""
 

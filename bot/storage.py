@@ -643,18 +643,18 @@ class StoreWindow:
         ).fetchall()
         return [_known(r) for r in reversed(rows)]
 
-    def speaker_name(self, speaker_keys: Sequence[str]) -> str | None:
-        """The fullest stored name of the speaker sharing any of these keys, if any."""
+    def speaker_names(self, speaker_keys: Sequence[str]) -> list[str]:
+        """The stored names of the speakers sharing any of these keys, fullest first (at most 8)."""
         keys = [k for k in dict.fromkeys(speaker_keys) if not k.startswith("~")]
         if not keys:
-            return None
+            return []
         marks = ",".join("?" * len(keys))
-        row = self.store.db.execute(
-            "select s.name from speakers s join speaker_keys k on k.speaker_id = s.id "
-            f"where k.key in ({marks}) order by length(s.name) desc limit 1",
+        rows = self.store.db.execute(
+            "select distinct s.name from speakers s join speaker_keys k on k.speaker_id = s.id "
+            f"where k.key in ({marks}) order by length(s.name) desc, s.name limit 8",
             keys,
-        ).fetchone()
-        return str(row[0]) if row else None
+        ).fetchall()
+        return [str(r[0]) for r in rows]
 
     def known_quotes(self, speaker_keys: Sequence[str], terms: Sequence[str] = ()) -> list[KnownQuote]:
         """Stored quotes, in the time window, by a speaker who shares any of these keys; with terms,

@@ -24,8 +24,8 @@ class StoreView(Protocol):
         """The newest `limit` articles of a story, oldest first."""
         ...
 
-    def speaker_name(self, speaker_keys: Sequence[str]) -> str | None:
-        """The fullest stored name of the speaker sharing any of these keys, if any."""
+    def speaker_names(self, speaker_keys: Sequence[str]) -> list[str]:
+        """The stored names of the speakers sharing any of these keys, fullest first (at most 8)."""
         ...
 
     def known_quotes(self, speaker_keys: Sequence[str], terms: Sequence[str] = ()) -> list[KnownQuote]:

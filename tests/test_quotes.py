@@ -6,6 +6,7 @@ import pytest
 
 from bot.models import Article, Quote
 from bot.pipeline import Pipeline
+from plugins.quotes import fuller_name
 from plugins.quotes.extract import Extractor
 from plugins.quotes.novelty import same_statement
 from plugins.quotes.speakers import speaker_keys, strip_titles
@@ -271,6 +272,33 @@ def test_novelty_across_articles_and_name_variants(pipeline: Pipeline) -> None:
         pipeline, "a3", "“It would be a big mistake to supply weapons,” said Blair Harris, a farmer."
     )
     assert other[0].new is True  # another Harris: the same words are new from her
+
+
+def test_a_bare_surname_of_two_known_people_stays_as_written(pipeline: Pipeline) -> None:
+    quotes_of(pipeline, "b1", "“The levy will pass before spring,” said Ana Ferreira, the council leader.")
+    quotes_of(pipeline, "b2", "“Nobody asked the fishermen,” said Tomas Ferreira, who runs the port.")
+    bare = quotes_of(pipeline, "b3", "“The vote is next week,” Ferreira said on Tuesday.")
+    assert [q.speaker for q in bare] == ["Ferreira"]  # Ana or Tomas: the store cannot tell which
+
+
+@pytest.mark.parametrize(
+    "bare,stored,fuller",
+    [
+        ("Solis", ["Marta Solis"], "Marta Solis"),
+        ("Comey", ["James B. Comey", "James Comey"], "James B. Comey"),  # one person, named two ways
+        ("King", ["Martin Luther King Jr."], "Martin Luther King Jr."),
+        ("Clinton", ["Hillary Clinton", "Bill Clinton"], None),  # two people
+        ("Republican", ["Wisconsin Republican"], None),  # a party label, not a person's name
+        ("Hill", ["Capitol Hill"], None),
+        ("Hamilton", ["Tory MP Neil Hamilton"], "Neil Hamilton"),  # the title is not the name
+        ("Obama", ["Michelle Obama", "Obama"], None),  # an Obama was quoted before she was named
+        ("Solis", [], None),
+    ],
+)
+def test_a_bare_surname_takes_a_stored_name_only_of_one_person(
+    bare: str, stored: list[str], fuller: str | None
+) -> None:
+    assert fuller_name(bare, stored) == fuller
 
 
 def test_offsets_index_the_text_exactly(pipeline: Pipeline) -> None:

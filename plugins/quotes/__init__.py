@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.hookspecs import hookimpl
 from bot.models import Article, KnownQuote, Quote
 from bot.store_view import StoreView
-from plugins.quotes.entities import warm
+from plugins.quotes.entities import first_name_gender, warm
 from plugins.quotes.extract import Extractor
 from plugins.quotes.novelty import content, index_terms, restated, same_statement
 from plugins.quotes.speakers import compact, speaker_keys
 from plugins.text import analysed
 
+_SUFFIXES = frozenset({"Jr", "Sr", "II", "III", "IV"})
 SAID_AGAIN = 64  # a speaker's newest statements in an article that a statement is compared with
 
 
@@ -23,6 +24,33 @@ def _first_equivalent(text: str, known: list[KnownQuote], strict_numbers: bool) 
     for other in known:
         if mine & content(other.text).keys() and same_statement(text, other.text, strict_numbers):
             return other
+    return None
+
+
+def fuller_name(bare: str, stored: Sequence[str]) -> str | None:
+    """The full name a bare surname stands for, from the stored speakers sharing its key: only when
+    each of them is one person by a name ending in it ("Marta Solis" for "Solis"; "Neil Hamilton" of
+    "Tory MP Neil Hamilton"). A stored Bill and Hillary Clinton, or a "Clinton" quoted before either was
+    named in full, leave a bare "Clinton" as written."""
+    people = [_persons_name(name, bare) for name in stored]
+    if not people or None in people or len({compact(p.split()[0]) for p in people if p}) != 1:
+        return None
+    return max(people, key=lambda p: len(p or ""))
+
+
+def _persons_name(name: str, surname: str) -> str | None:
+    """'First [Middle] Surname' within a stored name (at most four words, titles before it dropped);
+    None for a name that is not a person's ('Wisconsin Republican', a lone surname)."""
+    words = name.split()
+    suffix = words[-1:] if words and words[-1].rstrip(".,") in _SUFFIXES else []
+    words = words[: len(words) - len(suffix)]
+    if len(words) < 2 or compact(words[-1]) != compact(surname):
+        return None
+    for i in range(max(0, len(words) - 4), len(words) - 1):
+        # capitalised words, none an acronym ("Tory MP Neil Hamilton" is Neil Hamilton)
+        named = all(w[:1].isupper() and not (len(w.rstrip(".")) > 1 and w.isupper()) for w in words[i:])
+        if named and first_name_gender(words[i]) is not None:
+            return " ".join(words[i:] + suffix)
     return None
 
 
@@ -95,7 +123,8 @@ def wirewatch_extract_quotes(
         keys, terms = st.keys, st.terms
         if st.speaker not in names:
             # a bare surname takes the full name the store already knows ("Solis" -> "Marta Solis")
-            names[st.speaker] = (st.person and known.speaker_name(keys)) or st.speaker
+            fuller = fuller_name(st.speaker, known.speaker_names(keys)) if st.person else None
+            names[st.speaker] = fuller or st.speaker
         text = article.text[st.start : st.end]
         candidates = known.known_quotes(keys, terms) if terms else []
         same = _first_equivalent(text, candidates, strict_numbers)
