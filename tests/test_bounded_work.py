@@ -153,16 +153,28 @@ def test_a_page_of_megabytes_is_stored_whole_and_read_up_to_the_limit(tmp_path: 
         ],
     )
     db = tmp_path / "long.db"
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "replay", "--json", "--db", str(db), str(stream)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
+    done = replay(stream, db)
     page, short = (json.loads(line) for line in done.stdout.splitlines())
     assert [q["speaker"] for q in page["quotes"]] == ["Marta Solis"]  # Varga's is past the part read
     assert short["relation"] == "rewrite" and short["of"] == "page"
     warned = [line for line in done.stderr.splitlines() if "characters long" in line]
     assert len(warned) == 1 and "article page is" in warned[0], done.stderr
     assert sqlite_utils.Database(db)["articles"].get("page")["text"] == text  # nothing of it is lost
+    # a later process compares with the page through the reading kept in the store: the same verdict
+    rows = [json.loads(line) for line in stream.read_text(encoding="utf-8").splitlines()]
+    apart = tmp_path / "apart.db"
+    replay(write_stream(tmp_path / "page.jsonl", rows[:1]), apart)
+    later = json.loads(replay(write_stream(tmp_path / "short.jsonl", rows[1:]), apart).stdout)
+    assert {k: later[k] for k in ("relation", "of", "score")} == {
+        k: short[k] for k in ("relation", "of", "score")
+    }
+
+
+def replay(stream: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "replay", "--json", "--db", str(db), str(stream)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
