@@ -114,6 +114,17 @@ def run_cli(
     )
 
 
+def run_replay(stream: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`wirewatch replay ARGS STREAM` as a process from the project root; it must succeed."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "replay", *args, str(stream)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
 def write_stream(path: Path, articles: list[dict[str, object]]) -> Path:
     """Write a replay stream (JSON lines)."""
     path.write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")

@@ -5,15 +5,13 @@ from __future__ import annotations
 import gzip
 import json
 import random
-import subprocess
-import sys
 import tracemalloc
 import zlib
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import sqlite_utils
-from conftest import LocalServer, write_stream
+from conftest import LocalServer, run_replay, write_stream
 
 from bot.adapters.memory import MemoryAdapter
 from bot.app import Bot
@@ -153,7 +151,7 @@ def test_a_page_of_megabytes_is_stored_whole_and_read_up_to_the_limit(tmp_path: 
         ],
     )
     db = tmp_path / "long.db"
-    done = replay(stream, db)
+    done = run_replay(stream, "--json", "--db", str(db))
     page, short = (json.loads(line) for line in done.stdout.splitlines())
     assert [q["speaker"] for q in page["quotes"]] == ["Marta Solis"]  # Varga's is past the part read
     assert short["relation"] == "rewrite" and short["of"] == "page"
@@ -163,18 +161,10 @@ def test_a_page_of_megabytes_is_stored_whole_and_read_up_to_the_limit(tmp_path: 
     # a later process compares with the page through the reading kept in the store: the same verdict
     rows = [json.loads(line) for line in stream.read_text(encoding="utf-8").splitlines()]
     apart = tmp_path / "apart.db"
-    replay(write_stream(tmp_path / "page.jsonl", rows[:1]), apart)
-    later = json.loads(replay(write_stream(tmp_path / "short.jsonl", rows[1:]), apart).stdout)
+    run_replay(write_stream(tmp_path / "page.jsonl", rows[:1]), "--json", "--db", str(apart))
+    later = json.loads(
+        run_replay(write_stream(tmp_path / "short.jsonl", rows[1:]), "--json", "--db", str(apart)).stdout
+    )
     assert {k: later[k] for k in ("relation", "of", "score")} == {
         k: short[k] for k in ("relation", "of", "score")
     }
-
-
-def replay(stream: Path, db: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "replay", "--json", "--db", str(db), str(stream)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import write_stream
+from conftest import run_replay, write_stream
 
 ORIGINAL = (
     "Harbour workers in Porto Vell began a 48-hour strike on Tuesday over pay and night shifts, halting "
@@ -25,16 +25,6 @@ REWRITE = (
     "Transport minister Leon Varga said he would meet the union on Thursday. “The door is open,” Varga said "
     "in a radio interview, “but the port cannot stay closed for a week.”"
 )
-
-
-def run_replay(stream: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "replay", *args, str(stream)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
 
 
 def test_replay_json_follows_the_contract(tmp_path: Path) -> None:
