@@ -32,10 +32,10 @@ def fuller_name(bare: str, stored: Sequence[str]) -> str | None:
     each of them is one person by a name ending in it ("Marta Solis" for "Solis"; "Neil Hamilton" of
     "Tory MP Neil Hamilton"). A stored Bill and Hillary Clinton, or a "Clinton" quoted before either was
     named in full, leave a bare "Clinton" as written."""
-    people = [_persons_name(name, bare) for name in stored]
-    if not people or None in people or len({compact(p.split()[0]) for p in people if p}) != 1:
+    people = [p for name in stored if (p := _persons_name(name, bare)) is not None]
+    if not people or len(people) < len(stored) or len({compact(p.split()[0]) for p in people}) != 1:
         return None
-    return max(people, key=lambda p: len(p or ""))
+    return max(people, key=len)
 
 
 def _persons_name(name: str, surname: str) -> str | None:
