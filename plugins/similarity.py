@@ -617,12 +617,15 @@ def cover_features(new: Reading, members: list[Reading]) -> list[float]:
         return [0.0, 0.0, 0.0, 0.0]
     out = []
     for n in COVER:
-        known = [m.runs(n) for m in members]
-        covered = bytearray(len(tokens))
-        for i, gram in enumerate(zip(*(tokens[k:] for k in range(n)), strict=False)):
-            if any(gram in k for k in known):  # a gram of its own in both texts (names differ)
-                covered[i : i + n] = b"\x01" * n
-        out.append(sum(covered) / len(tokens))
+        grams = list(zip(*(tokens[k:] for k in range(n)), strict=False))
+        mine = set(grams)
+        # the grams of its own in both texts (names differ): each set intersection walks the smaller
+        found = set().union(*(mine & m.runs(n) for m in members))
+        covered = end = 0  # words in a found gram, and where the last found gram ended
+        for i in compress(range(len(grams)), map(found.__contains__, grams)):
+            covered += i + n - max(i, end)
+            end = i + n
+        out.append(covered / len(tokens))
     longest = max(m.length for m in members)
     return [*out, math.log((len(tokens) + 1) / (longest + 1))]
 

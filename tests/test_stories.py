@@ -339,3 +339,25 @@ def test_a_late_original_does_not_take_a_rewrite_from_its_source(pipeline: Pipel
     rows = dict(store.db.execute("select id, of_id from articles where relation = 'rewrite'").fetchall())
     assert rows["extended"] == "wire"  # the story's former first took the late original's text
     assert rows["from-extended"] == "extended"  # already a rewrite: it keeps the source it was given
+
+
+def test_the_cover_is_the_share_of_words_in_a_run_one_of_the_story_texts_has() -> None:
+    from plugins.similarity import COVER, Reading, cover_features
+
+    def by_hand(new: Reading, members: list[Reading], n: int) -> float:
+        marks = [False] * len(new.tokens)
+        for i in range(len(new.tokens) - n + 1):
+            if any(tuple(new.tokens[i : i + n]) in m.runs(n) for m in members):
+                marks[i : i + n] = [True] * n
+        return sum(marks) / len(new.tokens)
+
+    texts = [WIRE, TRIMMED, RELATED, STRIKE, PARTIAL, TAKE_TWO, FROM_TAKES]
+    readings = [Reading(Profile("", t)) for t in texts]
+    for new in readings:
+        for members in ([readings[0]], [readings[1], readings[5]], readings[2:5], [new]):
+            got = cover_features(new, members)
+            assert got[:3] == [by_hand(new, members, n) for n in COVER]
+    # the sum of its parts: text from two takes is covered by both more than by either
+    paper, takes = readings[6], [readings[0], readings[5]]
+    both, first, second = (cover_features(paper, m)[0] for m in (takes, takes[:1], takes[1:]))
+    assert both > max(first, second) > 0
