@@ -677,23 +677,20 @@ class StoreWindow:
                 [*speakers, self.since],
             ).fetchall()
         else:
-            pairs = [(t, s) for t in dict.fromkeys(terms) for s in speakers]
-            per_term = " union all ".join(
-                "select * from (select quote_id from quote_terms "
-                "where term = ? and speaker_id = ? and at >= ? "
-                "order by at desc limit ?)"
-                for _ in pairs
-            )
-            params: list[object] = []
-            for term, speaker in pairs:
-                params += [term, speaker, self.since, POSTINGS]
-            # the quotes sharing the most terms first, and only so many of them
+            terms = list(dict.fromkeys(terms))
+            # the newest POSTINGS of each speaker and term (as the index holds them: newest last, the
+            # higher quote id last among the same time), then the quotes sharing the most terms first,
+            # and only so many of them. One statement for all the pairs: one sub-query per pair made a
+            # statement of thousands to compile where a name is shared by hundreds of speakers
             rows = db.execute(
                 "select q.id, q.article_id, q.speaker, q.text from quotes q join "
-                f"(select quote_id, count(*) as n from ({per_term}) group by quote_id "
-                "order by n desc, quote_id desc limit ?) hits on hits.quote_id = q.id "
+                "(select quote_id, count(*) as n from (select quote_id, row_number() over "
+                "(partition by speaker_id, term order by at desc, quote_id desc) as newest "
+                f"from quote_terms where speaker_id in ({','.join('?' * len(speakers))}) "
+                f"and term in ({','.join('?' * len(terms))}) and at >= ?) where newest <= ? "
+                "group by quote_id order by n desc, quote_id desc limit ?) hits on hits.quote_id = q.id "
                 "order by hits.n desc, q.id",
-                [*params, QUOTE_CANDIDATES],
+                [*speakers, *terms, self.since, POSTINGS, QUOTE_CANDIDATES],
             ).fetchall()
         return [KnownQuote(id=r[0], article_id=r[1], speaker=r[2], text=r[3]) for r in rows]
 
