@@ -678,10 +678,10 @@ class StoreWindow:
             ).fetchall()
         else:
             terms = list(dict.fromkeys(terms))
-            # the newest POSTINGS of each speaker and term (as the index holds them: newest last, the
-            # higher quote id last among the same time), then the quotes sharing the most terms first,
-            # and only so many of them. One statement for all the pairs: one sub-query per pair made a
-            # statement of thousands to compile where a name is shared by hundreds of speakers
+            # the POSTINGS newest of each speaker and term (the newest time first, then the higher quote
+            # id, as the index scan gives them), then the quotes sharing the most terms first, and only
+            # so many of them. One statement for all the pairs: one sub-query per pair failed past 500
+            # pairs ("too many terms in compound SELECT"), as a name shared by 17 speakers can make
             rows = db.execute(
                 "select q.id, q.article_id, q.speaker, q.text from quotes q join "
                 "(select quote_id, count(*) as n from (select quote_id, row_number() over "
