@@ -658,7 +658,9 @@ class StoreWindow:
 
     def known_quotes(self, speaker_keys: Sequence[str], terms: Sequence[str] = ()) -> list[KnownQuote]:
         """Stored quotes, in the time window, by a speaker who shares any of these keys; with terms,
-        only quotes sharing one of them (the newest POSTINGS per term), so the cost stays bounded."""
+        only quotes sharing one of them (the newest POSTINGS of each speaker and term, the
+        QUOTE_CANDIDATES sharing most), so the answer stays bounded. SQLite still reads every posting
+        of those speakers and terms in the window to rank them."""
         keys = [k for k in dict.fromkeys(speaker_keys) if not k.startswith("~")]
         if not keys:
             return []
